@@ -1,0 +1,51 @@
+# The two commands of the README: `make run` and `make test`. Everything else is set-up they call.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test install install-dev system-deps setup lint messages clean
+
+run: install system-deps setup
+	$(PY) manage.py runserver $(HOST):$(PORT)
+
+test: install-dev system-deps
+	$(PY) manage.py compilemessages --ignore=.venv -v0 2>/dev/null || true
+	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip uv
+
+# Re-install only when pyproject.toml changes, so a second `make run` is fast.
+$(VENV)/.installed: pyproject.toml | $(PY)
+	$(VENV)/bin/uv pip install -q --python $(PY) -e . || $(PY) -m pip install -q -e .
+	touch $@
+
+$(VENV)/.installed-dev: pyproject.toml | $(PY)
+	$(VENV)/bin/uv pip install -q --python $(PY) -e '.[dev]' || $(PY) -m pip install -q -e '.[dev]'
+	touch $(VENV)/.installed $@
+
+install: $(VENV)/.installed
+
+install-dev: $(VENV)/.installed-dev
+
+system-deps:
+	@bash scripts/system-deps.sh
+
+# Migrate, load the report fixtures and the itemised sample portfolio, create demo accounts.
+setup: install
+	$(PY) manage.py migrate --no-input -v0
+	$(PY) manage.py setup_demo
+
+lint: install-dev
+	$(VENV)/bin/ruff check .
+
+messages: install
+	$(PY) manage.py makemessages -l en --ignore=.venv --ignore=staticfiles
+	$(PY) manage.py compilemessages --ignore=.venv
+
+clean:
+	rm -rf $(VENV) var staticfiles

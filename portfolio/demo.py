@@ -1,0 +1,64 @@
+"""Demo accounts, one per role, for the demo/DEBUG setting only."""
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.db import transaction
+from django.db.models import Count
+
+from projects.models import Department, DepartmentMembership
+from projects.roles import Role
+
+
+@dataclass(frozen=True)
+class DemoAccount:
+    username: str
+    password: str
+    role: str
+    superuser: bool = False
+    department_rank: int | None = None  # editors: the Nth department by number of led projects
+
+
+DEMO_ACCOUNTS = [
+    DemoAccount("admin", "demo-admin-2025", Role.ADMINISTRATOR, superuser=True),
+    DemoAccount("coordinator", "demo-coord-2025", Role.COORDINATOR),
+    DemoAccount("editor", "demo-editor-2025", Role.EDITOR, department_rank=0),
+    DemoAccount("editor2", "demo-editor-2025", Role.EDITOR, department_rank=1),
+    DemoAccount("viewer", "demo-viewer-2025", Role.VIEWER),
+]
+
+
+class DemoDisabled(Exception):
+    pass
+
+
+@transaction.atomic
+def create_demo_accounts() -> list[tuple[DemoAccount, Department | None, bool]]:
+    """Create the demo accounts that do not exist yet; existing accounts are left as they are."""
+    if not settings.DEMO:
+        raise DemoDisabled("Demo accounts are only created when DEMO (or DEBUG) is on.")
+    User = get_user_model()
+    departments = list(
+        Department.objects.annotate(n=Count("projects_led")).filter(n__gt=0).order_by("-n", "code")[:2]
+    ) or list(Department.objects.order_by("code")[:2])
+    created = []
+    for account in DEMO_ACCOUNTS:
+        user, is_new = User.objects.get_or_create(
+            username=account.username,
+            defaults={"is_staff": True, "is_superuser": account.superuser},
+        )
+        department = None
+        if is_new:
+            user.set_password(account.password)
+            user.save(update_fields=["password"])
+            user.groups.add(Group.objects.get(name=str(account.role)))
+            if account.department_rank is not None and len(departments) > account.department_rank:
+                department = departments[account.department_rank]
+                DepartmentMembership.objects.create(user=user, department=department)
+        else:
+            membership = DepartmentMembership.objects.filter(user=user).select_related("department").first()
+            department = membership.department if membership else None
+        created.append((account, department, is_new))
+    return created

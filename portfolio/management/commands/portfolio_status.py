@@ -1,0 +1,30 @@
+"""Print the reconciliation (published vs itemised) and a data-quality summary."""
+
+from django.core.management.base import BaseCommand
+
+from projects.selectors import data_quality, programme_reconciliation
+
+
+class Command(BaseCommand):
+    help = "Reconciliation of published aggregates with the itemised portfolio, and what is still to be completed."
+
+    def handle(self, *args, **options):
+        self.stdout.write("Reconciliation (published | itemised):")
+        for row in programme_reconciliation():
+            mark = "OK      " if row.reconciles else "MISMATCH"
+            self.stdout.write(
+                f"  {mark} {row.programme} to {row.period_end}: "
+                f"projects {row.published_count} | {row.itemised_count}; "
+                f"completed {row.published_completed_yi} | {row.itemised_completed_yi} 亿元; "
+                f"rate {row.published_rate}% | {row.itemised_rate}% (itemised plan {row.itemised_plan_yi} 亿元)"
+            )
+        q = data_quality()
+        self.stdout.write(f"Data quality of the {q.report_projects} projects named in the report:")
+        self.stdout.write(f"  without a programme in the report:        {q.without_programme}")
+        self.stdout.write(f"  without a lead department in the report:  {q.without_lead_department}")
+        self.stdout.write(f"  without an annual plan in the report:     {q.without_annual_plan}")
+        self.stdout.write(f"  without a status:                         {q.without_status}")
+        self.stdout.write(f"  without any start or completion date:     {q.without_dates}")
+        self.stdout.write(f"  without any milestone:                    {q.without_milestones}")
+        self.stdout.write(f"  with figures filled in as sample data:    {q.with_sample_fields}")
+        self.stdout.write(f"Sample (generated) projects: {q.sample_projects}")

@@ -1,0 +1,443 @@
+"""The itemised sample portfolio: generated projects whose totals reconcile with the report.
+
+The report publishes only programme aggregates (336 projects, 590 亿元, 54.66%). This generator
+itemises each programme into its declared number of projects, deterministically from a seed,
+so that the sum of the projects' year-to-date completed investment at the snapshot month equals
+the published figure to the 万元 and the completion rate rounds to the published rate.
+
+The report's named projects come first: their facts (name, status, milestones, quotes) stay as
+the report states them; only their missing figures (programme, lead department, annual plan)
+are filled and listed in ``Project.sample_fields``. Every generated record is ``is_synthetic``.
+"""
+
+import datetime as dt
+import hashlib
+import json
+import random
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+
+from portfolio.models import DatasetLoad
+from portfolio.money import round_half_up, to_decimal
+
+from .choices import (
+    DepartmentKind,
+    MilestoneKind,
+    ProjectCategory,
+    ProjectStatus,
+    ReportStatus,
+)
+from .models import Department, Milestone, MonthlyReport, Programme, ProgrammeSnapshot, Project
+
+PORTFOLIO_DATASET = "portfolio:sample"
+DEFAULT_SEED = 2025
+# Sample departments are created only when the report fixtures name too few to spread projects over.
+MIN_DEPARTMENTS = 5
+
+# Relative weight of each month's work: little around the Spring Festival, more towards the year end.
+MONTH_WEIGHTS = [0.55, 0.5, 0.9, 1.0, 1.05, 1.1, 1.0, 1.0, 1.05, 1.1, 1.15, 1.3]
+
+PROGRESS_TEXTS = [
+    (Decimal("0.15"), "完成前期手续办理,开展场地平整"),
+    (Decimal("0.35"), "完成桩基施工"),
+    (Decimal("0.6"), "主体结构施工中"),
+    (Decimal("0.85"), "主体封顶,开展装饰装修"),
+    (Decimal("9"), "设备安装调试"),
+]
+PROBLEMS = ["征地拆迁进度滞后", "用地报批手续尚未完成", "建设资金未及时到位", "管线迁改协调中", "施工许可办理中"]
+REQUESTS = ["请区规划和自然资源部门协助加快用地报批", "请属地镇街协调征拆工作", "请区财政统筹保障资金"]
+SAMPLE_CATEGORY_WEIGHTS = [
+    (ProjectCategory.INDUSTRY, 30),
+    (ProjectCategory.TRANSPORT, 18),
+    (ProjectCategory.MUNICIPAL, 14),
+    (ProjectCategory.URBAN_RENEWAL, 12),
+    (ProjectCategory.SOCIAL, 14),
+    (ProjectCategory.ECOLOGY, 7),
+    (ProjectCategory.AGRICULTURE, 5),
+]
+
+
+class GeneratorError(Exception):
+    """The generator cannot run (no programme to itemise, sample data already present, ...)."""
+
+
+@dataclass
+class ProgrammeResult:
+    programme: str
+    projects: int
+    named_projects: int
+    annual_plan: Decimal
+    completed_ytd: Decimal
+    months: int
+
+
+@dataclass
+class GenerationResult:
+    generated: bool
+    seed: int
+    programmes: list[ProgrammeResult] = field(default_factory=list)
+    milestones: int = 0
+    monthly_reports: int = 0
+
+
+def allocate(total: int, weights: Sequence[float]) -> list[int]:
+    """Split an integer total into integer parts proportional to weights, summing exactly (largest remainder)."""
+    if not weights:
+        if total:
+            raise ValueError("cannot allocate a non-zero total over no weights")
+        return []
+    weight_sum = sum(weights)
+    if weight_sum <= 0:
+        weights = [1.0] * len(weights)
+        weight_sum = float(len(weights))
+    raw = [total * w / weight_sum for w in weights]
+    parts = [int(x) for x in raw]
+    shortfall = total - sum(parts)
+    by_remainder = sorted(range(len(raw)), key=lambda i: (raw[i] - parts[i], -i), reverse=True)
+    for i in by_remainder[:shortfall]:
+        parts[i] += 1
+    return parts
+
+
+def plan_total_for(completed: int, rate_percent: Decimal) -> int:
+    """The whole-万元 annual plan whose completion rate rounds (half-up, 2 places) to the published rate."""
+    if rate_percent <= 0:
+        raise GeneratorError(_("公布的完成率为0,无法推算年度计划。"))
+    estimate = int(round_half_up(Decimal(completed) * 100 / rate_percent, Decimal("1")))
+    for candidate in sorted(range(estimate - 50, estimate + 51), key=lambda c: abs(c - estimate)):
+        if candidate > 0 and round_half_up(Decimal(completed) * 100 / Decimal(candidate)) == rate_percent:
+            return candidate
+    raise GeneratorError(_("找不到与公布完成率一致的年度计划总额。"))
+
+
+def _parameters_checksum(**params) -> str:
+    return hashlib.sha256(json.dumps(params, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _snapshots() -> list[ProgrammeSnapshot]:
+    """The latest published snapshot of each programme that has one."""
+    latest = {}
+    for snapshot in ProgrammeSnapshot.objects.select_related("programme").order_by("period_end"):
+        latest[snapshot.programme_id] = snapshot
+    return sorted(latest.values(), key=lambda s: (s.programme.year, s.programme.level != "district"))
+
+
+def _split_counts(snapshots: list[ProgrammeSnapshot], total: int | None) -> list[int]:
+    declared = [s.programme.declared_project_count or s.project_count for s in snapshots]
+    if total is None:
+        return declared
+    if total < len(snapshots):
+        raise GeneratorError(_("项目数至少须为%(n)s。") % {"n": len(snapshots)})
+    return [max(1, n) for n in allocate(total - len(snapshots), declared)] if total else declared
+
+
+def _department_pool(stdout: Callable[[str], None]) -> tuple[list[Department], list[Department]]:
+    leads = list(
+        Department.objects.filter(active=True)
+        .exclude(kind=DepartmentKind.OTHER)
+        .order_by("code")
+    )
+    if len(leads) < MIN_DEPARTMENTS:
+        for i in range(1, MIN_DEPARTMENTS - len(leads) + 1):
+            dept, _created = Department.objects.get_or_create(
+                code=f"sample-dept-{i:02d}",
+                defaults={"name": f"样例单位{i:02d}", "kind": DepartmentKind.BUREAU, "is_synthetic": True},
+            )
+            leads.append(dept)
+        stdout(f"Created sample departments to reach {MIN_DEPARTMENTS}.")
+    towns = [d for d in leads if d.kind in (DepartmentKind.TOWN, DepartmentKind.STREET)]
+    return leads, towns
+
+
+def _random_date(rng: random.Random, start: dt.date, end: dt.date) -> dt.date:
+    return start + dt.timedelta(days=rng.randint(0, max(0, (end - start).days)))
+
+
+def _progress_text(share: Decimal) -> str:
+    for upper, text in PROGRESS_TEXTS:
+        if share < upper:
+            return text
+    return PROGRESS_TEXTS[-1][1]
+
+
+@dataclass
+class _Slot:
+    """One project position in a programme: a named report project or a new sample one."""
+
+    project: Project | None
+    plan: int = 0
+    ytd: int = 0
+
+
+def _sample_milestones(
+    rng: random.Random, project: Project, year: int, snapshot_end: dt.date
+) -> list[Milestone]:
+    """Start and completion nodes consistent with the project's dates; some start nodes overdue."""
+    new_start = rng.random() < 0.35
+    if new_start:
+        planned_start = _random_date(rng, dt.date(year, 1, 10), dt.date(year, 10, 31))
+    else:
+        planned_start = _random_date(rng, dt.date(year - 2, 3, 1), dt.date(year - 1, 12, 20))
+    actual_start = None
+    if planned_start <= snapshot_end and rng.random() < 0.88:
+        candidate = planned_start + dt.timedelta(days=rng.randint(-15, 75))
+        actual_start = candidate if candidate <= snapshot_end else None
+    planned_completion = _random_date(rng, dt.date(year, 3, 1), dt.date(year + 3, 12, 31))
+    if planned_completion <= planned_start:
+        planned_completion = planned_start + dt.timedelta(days=rng.randint(300, 900))
+    actual_completion = None
+    if actual_start and planned_completion <= snapshot_end and rng.random() < 0.7:
+        actual_completion = max(actual_start, planned_completion - dt.timedelta(days=rng.randint(0, 20)))
+    project.planned_start, project.actual_start = planned_start, actual_start
+    project.planned_completion, project.actual_completion = planned_completion, actual_completion
+    if actual_completion:
+        project.status = ProjectStatus.COMPLETION
+    elif actual_start:
+        project.status = ProjectStatus.IMPLEMENTATION
+    else:
+        project.status = ProjectStatus.PREPARATION
+    return [
+        Milestone(
+            project=project,
+            kind=MilestoneKind.START,
+            planned_date=planned_start,
+            actual_date=actual_start,
+            is_synthetic=True,
+        ),
+        Milestone(
+            project=project,
+            kind=MilestoneKind.COMPLETION,
+            planned_date=planned_completion,
+            actual_date=actual_completion,
+            is_synthetic=True,
+        ),
+    ]
+
+
+def _monthly_reports(
+    rng: random.Random, project: Project, slot: _Slot, year: int, snapshot_month: int, months: int
+) -> list[MonthlyReport]:
+    increments = allocate(slot.ytd, [MONTH_WEIGHTS[m] * (0.6 + rng.random()) for m in range(snapshot_month)])
+    monthly_pace = slot.ytd / snapshot_month if snapshot_month else 0
+    for m in range(snapshot_month, months):
+        increments.append(int(monthly_pace * MONTH_WEIGHTS[m] * (0.7 + 0.6 * rng.random())))
+    behind = slot.plan and Decimal(slot.ytd) / Decimal(slot.plan) < Decimal(snapshot_month) / 24
+    reports, cumulative = [], 0
+    for index, increment in enumerate(increments):
+        cumulative += increment
+        share = Decimal(cumulative) / Decimal(slot.plan) if slot.plan else Decimal(0)
+        has_problem = behind and index == snapshot_month - 1
+        reports.append(
+            MonthlyReport(
+                project=project,
+                year=year,
+                month=index + 1,
+                completed_month=Decimal(increment),
+                completed_ytd=Decimal(cumulative),
+                progress_text=_progress_text(share),
+                problems=rng.choice(PROBLEMS) if has_problem else "",
+                coordination_requests=rng.choice(REQUESTS) if has_problem else "",
+                status=ReportStatus.APPROVED,
+                is_synthetic=True,
+            )
+        )
+    return reports
+
+
+def _respect_total_investment(slots: list[_Slot]) -> None:
+    """A report project's plan may not exceed the total investment the report states for it."""
+    free = [s for s in slots if s.project is None or s.project.total_investment is None]
+    for slot in slots:
+        total = slot.project.total_investment if slot.project is not None else None
+        if total is not None and slot.plan > total:
+            excess = slot.plan - int(total)
+            slot.plan -= excess
+            max(free, key=lambda s: s.plan).plan += excess
+
+
+def _chunks(items: Sequence, size: int) -> Iterator[Sequence]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def clear_sample_portfolio() -> None:
+    """Remove every generated record and the figures filled into report projects.
+
+    Sample rows can number millions at benchmark scale, so they and their history rows are
+    deleted with set-based deletes; report facts are never touched except their sample fields.
+    """
+    for model in (MonthlyReport, Milestone):
+        qs = model.objects.filter(is_synthetic=True)
+        model.history.filter(is_synthetic=True).delete()
+        qs._raw_delete(qs.db)
+    synthetic_projects = Project.objects.filter(is_synthetic=True)
+    Project.co_departments.through.objects.filter(project__is_synthetic=True).delete()
+    Project.history.filter(is_synthetic=True).delete()
+    synthetic_projects._raw_delete(synthetic_projects.db)
+    named = list(Project.objects.exclude(sample_fields=[]))
+    for project in named:
+        for name in project.sample_fields:
+            setattr(project, name, None)
+        project.sample_fields = []
+    if named:
+        bulk_update_with_history(
+            named, Project, ["programme", "lead_department", "annual_plan", "sample_fields"], batch_size=500
+        )
+    DatasetLoad.objects.filter(name=PORTFOLIO_DATASET).delete()
+
+
+@transaction.atomic
+def generate_portfolio(
+    *,
+    seed: int = DEFAULT_SEED,
+    projects: int | None = None,
+    months: int | None = None,
+    batch_size: int = 2000,
+    replace: bool = False,
+    stdout: Callable[[str], None] = lambda _msg: None,
+) -> GenerationResult:
+    """Itemise every programme with a published snapshot. All or nothing (one transaction)."""
+    snapshots = _snapshots()
+    if not snapshots:
+        raise GeneratorError(_("没有带公布汇总数的重点项目计划,请先载入报告数据。"))
+    counts = _split_counts(snapshots, projects)
+    checksum = _parameters_checksum(
+        seed=seed,
+        counts=counts,
+        months=months,
+        snapshots=[(s.pk, s.project_count, s.completed_investment, s.plan_ratio, s.period_end) for s in snapshots],
+    )
+    existing = DatasetLoad.objects.filter(name=PORTFOLIO_DATASET).first()
+    if existing and existing.checksum == checksum and not replace:
+        return GenerationResult(generated=False, seed=seed)
+    if existing or Project.objects.filter(is_synthetic=True).exists():
+        if not replace:
+            raise GeneratorError(_("已有不同参数生成的样例数据;如需替换,请使用 --replace。"))
+        clear_sample_portfolio()
+
+    leads, towns = _department_pool(stdout)
+    named_pool = list(
+        Project.objects.filter(is_synthetic=False, sample_fields=[]).order_by("code")
+    )
+    result = GenerationResult(generated=True, seed=seed)
+    capacity = dict(zip([s.programme_id for s in snapshots], counts, strict=True))
+    assignment: dict[int, list[Project]] = {s.programme_id: [] for s in snapshots}
+    unassigned = []
+    for project in named_pool:
+        if project.programme_id in capacity:
+            assignment[project.programme_id].append(project)
+        elif project.programme_id is None:
+            unassigned.append(project)
+    # Named projects without a programme go where there is room, the district list first.
+    for project in unassigned:
+        with_room = [pid for pid in capacity if len(assignment[pid]) < capacity[pid]]
+        if not with_room:
+            break
+        assignment[with_room[0]].append(project)
+
+    for snapshot, count in zip(snapshots, counts, strict=True):
+        programme: Programme = snapshot.programme
+        rng = random.Random(f"{seed}:{programme.year}:{programme.level}")
+        snapshot_month = snapshot.period_end.month
+        total_months = max(snapshot_month, months or snapshot_month)
+        completed = int(to_decimal(snapshot.completed_investment))
+        plan_total = plan_total_for(completed, snapshot.plan_ratio)
+        named = assignment[programme.pk][:count]
+        slots = [_Slot(project=p) for p in named] + [_Slot(project=None) for _ in range(count - len(named))]
+
+        plan_weights = [rng.lognormvariate(0, 0.9) for _ in slots]
+        # Every project gets at least 1 万元 of plan, the rest in proportion to its weight.
+        for slot, extra in zip(slots, allocate(plan_total - len(slots), plan_weights), strict=True):
+            slot.plan = 1 + extra
+        rates = [min(1.3, max(0.0, rng.gauss(float(snapshot.plan_ratio) / 100, 0.2))) for _ in slots]
+        _respect_total_investment(slots)
+        for slot, ytd in zip(slots, allocate(completed, [s.plan * r for s, r in zip(slots, rates, strict=True)]), strict=True):
+            slot.ytd = ytd
+
+        named_updates = []
+        for slot in slots[: len(named)]:
+            project = slot.project
+            filled = list(project.sample_fields)
+            if project.programme_id is None:
+                project.programme = programme
+                filled.append("programme")
+            if project.lead_department_id is None:
+                project.lead_department = rng.choice(leads)
+                filled.append("lead_department")
+            project.annual_plan = Decimal(slot.plan)
+            filled.append("annual_plan")
+            project.sample_fields = sorted(set(filled))
+            named_updates.append(project)
+        if named_updates:
+            bulk_update_with_history(
+                named_updates, Project, ["programme", "lead_department", "annual_plan", "sample_fields"],
+                batch_size=batch_size,
+            )
+
+        level_letter = "D" if programme.level == "district" else "C"
+        categories = [c for c, _w in SAMPLE_CATEGORY_WEIGHTS]
+        category_weights = [w for _c, w in SAMPLE_CATEGORY_WEIGHTS]
+        sample_number = 0
+        for chunk in _chunks(slots, batch_size):
+            new_projects, milestones, reports = [], [], []
+            for slot in chunk:
+                if slot.project is None:
+                    sample_number += 1
+                    category = rng.choices(categories, category_weights)[0]
+                    slot.project = Project(
+                        programme=programme,
+                        code=f"S{programme.year}{level_letter}{sample_number:06d}",
+                        name=f"样例{ProjectCategory(category).label}项目{sample_number:05d}",
+                        category=category,
+                        lead_department=rng.choice(leads),
+                        town=rng.choice(towns) if towns and rng.random() < 0.8 else None,
+                        annual_plan=Decimal(slot.plan),
+                        total_investment=Decimal(slot.plan * rng.choice([1, 2, 3, 4, 6, 10])),
+                        is_synthetic=True,
+                    )
+                    milestones.extend(_sample_milestones(rng, slot.project, programme.year, snapshot.period_end))
+                    new_projects.append(slot.project)
+            bulk_create_with_history(new_projects, Project, batch_size=batch_size)
+            for slot in chunk:
+                reports.extend(
+                    _monthly_reports(rng, slot.project, slot, programme.year, snapshot_month, total_months)
+                )
+            for milestone in milestones:
+                milestone.project_id = milestone.project.pk
+            for report in reports:
+                report.project_id = report.project.pk
+            bulk_create_with_history(milestones, Milestone, batch_size=batch_size)
+            bulk_create_with_history(reports, MonthlyReport, batch_size=batch_size)
+            result.milestones += len(milestones)
+            result.monthly_reports += len(reports)
+        result.programmes.append(
+            ProgrammeResult(
+                programme=programme.name,
+                projects=len(slots),
+                named_projects=len(named),
+                annual_plan=Decimal(plan_total),
+                completed_ytd=Decimal(sum(s.ytd for s in slots)),
+                months=total_months,
+            )
+        )
+        stdout(f"{programme.name}: {len(slots)} projects ({len(named)} from the report), {total_months} months.")
+
+    DatasetLoad.objects.update_or_create(name=PORTFOLIO_DATASET, defaults={"checksum": checksum})
+    return result
+
+
+__all__ = [
+    "DEFAULT_SEED",
+    "PORTFOLIO_DATASET",
+    "GenerationResult",
+    "GeneratorError",
+    "allocate",
+    "clear_sample_portfolio",
+    "generate_portfolio",
+    "plan_total_for",
+]

@@ -1,0 +1,452 @@
+"""Key projects: departments, programmes, projects, milestones and monthly reports."""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from portfolio.models import SourcedModel, TimeStampedModel
+
+from .choices import (
+    DatePrecision,
+    DepartmentKind,
+    MilestoneKind,
+    ProgrammeLevel,
+    ProjectCategory,
+    ProjectStatus,
+    ReportStatus,
+)
+from .querysets import (
+    DepartmentManager,
+    MilestoneQuerySet,
+    MonthlyReportQuerySet,
+    ProgrammeManager,
+    ProjectManager,
+)
+
+ZERO = Decimal("0")
+NON_NEGATIVE = [MinValueValidator(ZERO, message=_("金额不能为负数。"))]
+
+
+def money_field(verbose_name, **kwargs):
+    """An amount in 万元: Decimal with four places (1 yuan), never negative."""
+    kwargs.setdefault("null", True)
+    kwargs.setdefault("blank", True)
+    return models.DecimalField(
+        verbose_name, max_digits=16, decimal_places=4, validators=NON_NEGATIVE, **kwargs
+    )
+
+
+class Department(SourcedModel, TimeStampedModel):
+    """A responsible department (责任单位): a bureau, town, street office or state-owned company."""
+
+    code = models.SlugField(_("编码"), max_length=40, unique=True)
+    name = models.CharField(_("名称"), max_length=100, unique=True)
+    kind = models.CharField(_("类型"), max_length=20, choices=DepartmentKind.choices)
+    active = models.BooleanField(_("启用"), default=True)
+
+    objects = DepartmentManager()
+
+    class Meta:
+        verbose_name = _("责任单位")
+        verbose_name_plural = _("责任单位")
+        ordering = ["kind", "code"]
+
+    def __str__(self):
+        return self.name
+
+    def natural_key(self):
+        return (self.code,)
+
+
+class DepartmentMembership(TimeStampedModel):
+    """The department a user works for; department editors may change only its projects."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("用户"),
+        on_delete=models.CASCADE,
+        related_name="membership",
+    )
+    department = models.ForeignKey(
+        Department, verbose_name=_("所属单位"), on_delete=models.PROTECT, related_name="memberships"
+    )
+
+    class Meta:
+        verbose_name = _("单位成员")
+        verbose_name_plural = _("单位成员")
+
+    def __str__(self):
+        return f"{self.user} · {self.department}"
+
+
+class Programme(SourcedModel, TimeStampedModel):
+    """A year's list of key projects at one level (区重点项目 / 市重点项目)."""
+
+    year = models.PositiveSmallIntegerField(
+        _("年度"), validators=[MinValueValidator(2000), MaxValueValidator(2100)]
+    )
+    level = models.CharField(_("级别"), max_length=20, choices=ProgrammeLevel.choices)
+    name = models.CharField(_("名称"), max_length=100)
+    lead_department = models.ForeignKey(
+        Department,
+        verbose_name=_("牵头单位"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="programmes",
+    )
+    declared_project_count = models.PositiveIntegerField(_("公布项目数"), null=True, blank=True)
+    annual_plan = money_field(
+        _("年度计划投资(万元)"),
+        help_text=_("报告未直接公布时为空;由完成投资与完成率推算的数值不写入此处。"),
+    )
+
+    objects = ProgrammeManager()
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("重点项目计划")
+        verbose_name_plural = _("重点项目计划")
+        ordering = ["-year", "level"]
+        constraints = [
+            models.UniqueConstraint(fields=["year", "level"], name="programme_unique_year_level"),
+            models.CheckConstraint(
+                condition=Q(annual_plan__isnull=True) | Q(annual_plan__gte=0),
+                name="programme_annual_plan_non_negative",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def natural_key(self):
+        return (self.year, self.level)
+
+
+class ProgrammeSnapshot(SourcedModel, TimeStampedModel):
+    """The aggregates of a programme as published for a period (e.g. the 2025-H1 report)."""
+
+    programme = models.ForeignKey(
+        Programme, verbose_name=_("重点项目计划"), on_delete=models.CASCADE, related_name="snapshots"
+    )
+    period_start = models.DateField(_("统计期起"))
+    period_end = models.DateField(_("统计期止"))
+    project_count = models.PositiveIntegerField(_("项目数"))
+    completed_investment = money_field(_("累计完成投资(万元)"), null=False, blank=False)
+    plan_ratio = models.DecimalField(
+        _("年度投资计划完成率(%)"),
+        max_digits=7,
+        decimal_places=2,
+        validators=[MinValueValidator(ZERO, message=_("完成率不能为负数。"))],
+    )
+    qualifier = models.CharField(
+        _("进度评价"), max_length=50, blank=True, help_text=_("例如:超序时进度、超全市总体进度。")
+    )
+
+    class Meta:
+        verbose_name = _("公布汇总数")
+        verbose_name_plural = _("公布汇总数")
+        ordering = ["-period_end", "programme"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["programme", "period_end"], name="snapshot_unique_programme_period"
+            ),
+            models.CheckConstraint(
+                condition=Q(period_end__gte=models.F("period_start")),
+                name="snapshot_period_ordered",
+            ),
+            models.CheckConstraint(
+                condition=Q(completed_investment__gte=0), name="snapshot_completed_non_negative"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.programme} {self.period_start:%Y-%m}—{self.period_end:%Y-%m}"
+
+
+class Project(SourcedModel, TimeStampedModel):
+    """A key project. Report facts carry a source quote; generated sample projects are flagged."""
+
+    programme = models.ForeignKey(
+        Programme,
+        verbose_name=_("重点项目计划"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="projects",
+        help_text=_("报告未说明所属计划时为空,待补充。"),
+    )
+    code = models.CharField(_("项目编号"), max_length=40, unique=True)
+    name = models.CharField(_("项目名称"), max_length=200)
+    category = models.CharField(
+        _("项目类别"), max_length=20, choices=ProjectCategory.choices, default=ProjectCategory.OTHER
+    )
+    location = models.CharField(_("建设地点"), max_length=200, blank=True)
+    town = models.ForeignKey(
+        Department,
+        verbose_name=_("所在镇街"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="projects_located",
+        limit_choices_to={"kind__in": [DepartmentKind.TOWN, DepartmentKind.STREET]},
+    )
+    lead_department = models.ForeignKey(
+        Department,
+        verbose_name=_("牵头单位"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="projects_led",
+        help_text=_("报告未说明时为空,待补充。"),
+    )
+    co_departments = models.ManyToManyField(
+        Department, verbose_name=_("配合单位"), blank=True, related_name="projects_assisted"
+    )
+    status = models.CharField(
+        _("项目状态"),
+        max_length=20,
+        choices=ProjectStatus.choices,
+        blank=True,
+        default="",
+        help_text=_("报告未说明时为空,待补充。"),
+    )
+    total_investment = money_field(_("总投资(万元)"))
+    annual_plan = money_field(_("年度计划投资(万元)"))
+    planned_start = models.DateField(_("计划开工"), null=True, blank=True)
+    actual_start = models.DateField(_("实际开工"), null=True, blank=True)
+    planned_completion = models.DateField(_("计划竣工"), null=True, blank=True)
+    actual_completion = models.DateField(_("实际竣工"), null=True, blank=True)
+    progress_summary = models.TextField(
+        _("形象进度"), blank=True, help_text=_("最新形象进度,例如:主体封顶、完成桩基施工60%。")
+    )
+    h2_plan = models.TextField(_("下半年安排"), blank=True)
+    h2_plan_quote = models.TextField(
+        _("下半年安排来源原文"), blank=True, help_text=_("报告中下半年工作措施部分的原文摘录。")
+    )
+    sample_fields = models.JSONField(
+        _("样例字段"),
+        default=list,
+        blank=True,
+        help_text=_("报告项目中由样例生成器补充的字段(如年度计划、牵头单位),不是报告数据。"),
+    )
+    version = models.PositiveIntegerField(_("版本"), default=1, editable=False)
+
+    objects = ProjectManager()
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+
+    class Meta:
+        verbose_name = _("重点项目")
+        verbose_name_plural = _("重点项目")
+        ordering = ["code"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(total_investment__isnull=True) | Q(total_investment__gte=0),
+                name="project_total_investment_non_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(annual_plan__isnull=True) | Q(annual_plan__gte=0),
+                name="project_annual_plan_non_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(actual_completion__isnull=True)
+                | Q(actual_start__isnull=True)
+                | Q(actual_completion__gte=models.F("actual_start")),
+                name="project_actual_completion_after_start",
+            ),
+            models.CheckConstraint(
+                condition=Q(planned_completion__isnull=True)
+                | Q(planned_start__isnull=True)
+                | Q(planned_completion__gte=models.F("planned_start")),
+                name="project_planned_completion_after_start",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["programme", "lead_department"], name="project_prog_dept_idx"),
+            models.Index(fields=["programme", "category"], name="project_prog_category_idx"),
+            models.Index(fields=["programme", "status"], name="project_prog_status_idx"),
+            models.Index(fields=["town"], name="project_town_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.code} {self.name}"
+
+    def natural_key(self):
+        return (self.code,)
+
+    def clean(self):
+        errors = {}
+        if self.actual_start and self.actual_completion and self.actual_completion < self.actual_start:
+            errors["actual_completion"] = _("实际竣工日期不能早于实际开工日期。")
+        if self.planned_start and self.planned_completion and self.planned_completion < self.planned_start:
+            errors["planned_completion"] = _("计划竣工日期不能早于计划开工日期。")
+        if (
+            self.annual_plan is not None
+            and self.total_investment is not None
+            and self.annual_plan > self.total_investment
+        ):
+            errors["annual_plan"] = _("年度计划投资不能大于总投资。")
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def missing_fields(self) -> list[str]:
+        """Facts still to be completed by an administrator (shown as 待补充)."""
+        missing = []
+        if self.programme_id is None:
+            missing.append("programme")
+        if self.lead_department_id is None:
+            missing.append("lead_department")
+        if self.annual_plan is None:
+            missing.append("annual_plan")
+        if not self.status:
+            missing.append("status")
+        return missing
+
+
+class Milestone(SourcedModel, TimeStampedModel):
+    """A project node (节点): 立项, 签约, 开工, 封顶, 竣工, 投产 … planned vs actual."""
+
+    project = models.ForeignKey(
+        Project, verbose_name=_("项目"), on_delete=models.CASCADE, related_name="milestones"
+    )
+    kind = models.CharField(_("节点类型"), max_length=20, choices=MilestoneKind.choices)
+    planned_date = models.DateField(_("计划日期"), null=True, blank=True)
+    planned_date_precision = models.CharField(
+        _("计划日期精度"), max_length=10, choices=DatePrecision.choices, default=DatePrecision.DAY
+    )
+    actual_date = models.DateField(_("实际日期"), null=True, blank=True)
+    actual_date_precision = models.CharField(
+        _("实际日期精度"), max_length=10, choices=DatePrecision.choices, default=DatePrecision.DAY
+    )
+    note = models.TextField(_("说明"), blank=True)
+
+    objects = MilestoneQuerySet.as_manager()
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+
+    class Meta:
+        verbose_name = _("项目节点")
+        verbose_name_plural = _("项目节点")
+        ordering = ["project", "planned_date", "actual_date", "pk"]
+        indexes = [
+            models.Index(fields=["planned_date"], name="milestone_planned_idx"),
+            models.Index(fields=["actual_date"], name="milestone_actual_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.project.name} · {self.get_kind_display()}"
+
+    def clean(self):
+        if not self.planned_date and not self.actual_date:
+            raise ValidationError({"planned_date": _("计划日期和实际日期至少填写一个。")})
+
+
+class MonthlyReport(SourcedModel, TimeStampedModel):
+    """A department's monthly progress report (月报) for one project; one per project and month."""
+
+    project = models.ForeignKey(
+        Project, verbose_name=_("项目"), on_delete=models.CASCADE, related_name="monthly_reports"
+    )
+    year = models.PositiveSmallIntegerField(
+        _("年度"), validators=[MinValueValidator(2000), MaxValueValidator(2100)]
+    )
+    month = models.PositiveSmallIntegerField(
+        _("月份"),
+        validators=[
+            MinValueValidator(1, message=_("月份须在1至12之间。")),
+            MaxValueValidator(12, message=_("月份须在1至12之间。")),
+        ],
+    )
+    completed_month = money_field(_("本月完成投资(万元)"), null=False, blank=False, default=ZERO)
+    completed_ytd = money_field(_("累计完成投资(万元)"), null=False, blank=False, default=ZERO)
+    progress_text = models.TextField(_("形象进度"), blank=True)
+    problems = models.TextField(_("存在问题"), blank=True)
+    coordination_requests = models.TextField(_("需协调事项"), blank=True)
+    status = models.CharField(
+        _("审核状态"), max_length=20, choices=ReportStatus.choices, default=ReportStatus.DRAFT
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("填报人"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("提交人"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    submitted_at = models.DateTimeField(_("提交时间"), null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("审核人"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    reviewed_at = models.DateTimeField(_("审核时间"), null=True, blank=True)
+    review_comment = models.TextField(_("审核意见"), blank=True)
+    version = models.PositiveIntegerField(_("版本"), default=1, editable=False)
+
+    objects = MonthlyReportQuerySet.as_manager()
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+
+    class Meta:
+        verbose_name = _("月报")
+        verbose_name_plural = _("月报")
+        ordering = ["-year", "-month", "project"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["project", "year", "month"], name="monthly_report_unique_project_month"
+            ),
+            models.CheckConstraint(
+                condition=Q(month__gte=1) & Q(month__lte=12), name="monthly_report_month_range"
+            ),
+            models.CheckConstraint(
+                condition=Q(completed_month__gte=0), name="monthly_report_completed_month_non_negative"
+            ),
+            models.CheckConstraint(
+                condition=Q(completed_ytd__gte=0), name="monthly_report_completed_ytd_non_negative"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["year", "month", "status"], name="monthly_report_period_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.project.name} {self.year}-{self.month:02d}"
+
+    def clean(self):
+        errors = {}
+        project = self.project if self.project_id else None
+        if project is not None and project.programme_id and self.year and self.year != project.programme.year:
+            errors["year"] = _("月报年度(%(year)s)须与项目所属计划年度(%(programme_year)s)一致。") % {
+                "year": self.year,
+                "programme_year": project.programme.year,
+            }
+        if project is not None and self.year and self.month and self.completed_ytd is not None:
+            siblings = MonthlyReport.objects.filter(project=project, year=self.year).exclude(pk=self.pk)
+            previous = siblings.filter(month__lt=self.month).order_by("-month").first()
+            following = siblings.filter(month__gt=self.month).order_by("month").first()
+            if previous is not None and self.completed_ytd < previous.completed_ytd:
+                errors["completed_ytd"] = _(
+                    "累计完成投资(%(value)s万元)不能低于%(month)s月的累计数(%(previous)s万元)。"
+                ) % {"value": self.completed_ytd, "month": previous.month, "previous": previous.completed_ytd}
+            elif following is not None and self.completed_ytd > following.completed_ytd:
+                errors["completed_ytd"] = _(
+                    "累计完成投资(%(value)s万元)不能高于%(month)s月的累计数(%(following)s万元)。"
+                ) % {"value": self.completed_ytd, "month": following.month, "following": following.completed_ytd}
+        if errors:
+            raise ValidationError(errors)

@@ -1,0 +1,81 @@
+"""Shared fixtures: report data, role users, and a query-count helper that prints queries on failure."""
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from portfolio.datasets import load_report_data
+from projects.models import Department, DepartmentMembership
+from projects.roles import Role
+
+
+@pytest.fixture
+def report_data(db):
+    """The report fixtures, loaded as `make run` loads them."""
+    load_report_data()
+
+
+@pytest.fixture
+def department(db):
+    return Department.objects.create(code="test-dept", name="测试单位", kind="bureau")
+
+
+@pytest.fixture
+def other_department(db):
+    return Department.objects.create(code="test-other", name="另一单位", kind="town")
+
+
+def make_user(username, role=None, department=None, **extra):
+    user = get_user_model().objects.create_user(username=username, password="pw-for-tests-123", **extra)
+    if role:
+        user.groups.add(Group.objects.get(name=str(role)))
+    if department:
+        DepartmentMembership.objects.create(user=user, department=department)
+    return user
+
+
+@pytest.fixture
+def superuser(db):
+    return get_user_model().objects.create_superuser("root", "root@example.org", "pw-for-tests-123")
+
+
+@pytest.fixture
+def coordinator(db):
+    return make_user("coord", Role.COORDINATOR, is_staff=True)
+
+
+@pytest.fixture
+def editor(department):
+    return make_user("editor", Role.EDITOR, department, is_staff=True)
+
+
+@pytest.fixture
+def viewer(db):
+    return make_user("viewer", Role.VIEWER, is_staff=True)
+
+
+class QueryCounter:
+    def __init__(self):
+        self.context = CaptureQueriesContext(connection)
+
+    def __enter__(self):
+        self.context.__enter__()
+        return self
+
+    def __exit__(self, *exc):
+        self.context.__exit__(*exc)
+
+    @property
+    def count(self):
+        return len(self.context.captured_queries)
+
+    def describe(self):
+        return "\n".join(f"{i}. {q['sql']}" for i, q in enumerate(self.context.captured_queries, 1))
+
+
+@pytest.fixture
+def count_queries():
+    """Use as `with count_queries() as q: ...; q.count`, and `q.describe()` in assertion messages."""
+    return QueryCounter
