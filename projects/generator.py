@@ -133,7 +133,7 @@ def _split_counts(snapshots: list[ProgrammeSnapshot], total: int | None) -> list
         return declared
     if total < len(snapshots):
         raise GeneratorError(_("项目数至少须为%(n)s。") % {"n": len(snapshots)})
-    return [max(1, n) for n in allocate(total - len(snapshots), declared)] if total else declared
+    return [1 + n for n in allocate(total - len(snapshots), declared)]
 
 
 def _department_pool(stdout: Callable[[str], None]) -> tuple[list[Department], list[Department]]:

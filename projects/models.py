@@ -450,3 +450,33 @@ class MonthlyReport(SourcedModel, TimeStampedModel):
                 ) % {"value": self.completed_ytd, "month": following.month, "following": following.completed_ytd}
         if errors:
             raise ValidationError(errors)
+
+
+class PeriodLock(TimeStampedModel):
+    """A locked month: department editors can no longer change that month's reports."""
+
+    year = models.PositiveSmallIntegerField(_("年度"))
+    month = models.PositiveSmallIntegerField(
+        _("月份"),
+        validators=[
+            MinValueValidator(1, message=_("月份须在1至12之间。")),
+            MaxValueValidator(12, message=_("月份须在1至12之间。")),
+        ],
+    )
+    locked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("锁定人"), on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+
+    class Meta:
+        verbose_name = _("锁定月份")
+        verbose_name_plural = _("锁定月份")
+        ordering = ["-year", "-month"]
+        constraints = [
+            models.UniqueConstraint(fields=["year", "month"], name="period_lock_unique_month"),
+            models.CheckConstraint(condition=Q(month__gte=1) & Q(month__lte=12), name="period_lock_month_range"),
+        ]
+
+    def __str__(self):
+        return f"{self.year}-{self.month:02d}"

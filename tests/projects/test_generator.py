@@ -1,0 +1,137 @@
+"""The itemised sample portfolio reconciles with the published aggregates, is deterministic,
+idempotent, flagged as sample data, and leaves the report's facts as the report states them."""
+
+from decimal import Decimal
+
+import pytest
+from django.db.models import Sum
+
+from portfolio.money import rate_percent, round_half_up, wan_to_yi
+from projects.generator import GeneratorError, allocate, clear_sample_portfolio, generate_portfolio, plan_total_for
+from projects.models import Milestone, MonthlyReport, Programme, Project
+from projects.selectors import data_quality, programme_reconciliation
+
+pytestmark = pytest.mark.django_db
+
+
+def test_allocate_sums_exactly_and_follows_weights():
+    parts = allocate(100, [1, 1, 1])
+    assert sum(parts) == 100 and sorted(parts) == [33, 33, 34]
+    assert allocate(10, [0, 0]) == [5, 5]
+    assert allocate(7, [3, 0]) == [7, 0]
+
+
+@pytest.mark.parametrize(("completed", "rate"), [(5900000, "54.66"), (1778000, "74.20")])
+def test_plan_total_reproduces_the_published_rate(completed, rate):
+    plan = plan_total_for(completed, Decimal(rate))
+    assert rate_percent(Decimal(completed), Decimal(plan)) == Decimal(rate)
+
+
+def _itemised(programme_level):
+    programme = Programme.objects.get(year=2025, level=programme_level)
+    projects = Project.objects.filter(programme=programme)
+    ytd = MonthlyReport.objects.filter(project__programme=programme, year=2025, month=6).aggregate(s=Sum("completed_ytd"))["s"]
+    plan = projects.aggregate(s=Sum("annual_plan"))["s"]
+    return projects.count(), round_half_up(wan_to_yi(ytd)), rate_percent(ytd, plan)
+
+
+def test_default_portfolio_reconciles_with_the_published_totals(report_data):
+    generate_portfolio()
+    assert _itemised("district") == (336, Decimal("590.00"), Decimal("54.66"))
+    assert _itemised("city") == (98, Decimal("177.80"), Decimal("74.20"))
+    rows = programme_reconciliation()
+    assert len(rows) == 2 and all(row.reconciles for row in rows)
+    # Monthly reports for every month up to the snapshot, year-to-date consistent with the months.
+    assert MonthlyReport.objects.count() == 434 * 6
+    for project in Project.objects.filter(programme__isnull=False).prefetch_related("monthly_reports")[:50]:
+        reports = sorted(project.monthly_reports.all(), key=lambda r: r.month)
+        running = Decimal(0)
+        for r in reports:
+            running += r.completed_month
+            assert r.completed_ytd == running
+
+
+@pytest.mark.slow
+def test_5000_projects_reconcile(report_data):
+    generate_portfolio(projects=5000)
+    district, city = _itemised("district"), _itemised("city")
+    assert district[0] + city[0] == 5000
+    assert district[1:] == (Decimal("590.00"), Decimal("54.66"))
+    assert city[1:] == (Decimal("177.80"), Decimal("74.20"))
+
+
+def test_generated_records_are_flagged_and_report_facts_kept(report_data):
+    facts_before = {
+        p.code: (p.name, p.status, p.source_quote, p.progress_summary, p.h2_plan)
+        for p in Project.objects.all()
+    }
+    milestones_before = list(Milestone.objects.order_by("pk").values())
+    generate_portfolio()
+    report_projects = Project.objects.filter(is_synthetic=False)
+    assert {
+        p.code: (p.name, p.status, p.source_quote, p.progress_summary, p.h2_plan) for p in report_projects
+    } == facts_before
+    assert list(Milestone.objects.filter(is_synthetic=False).order_by("pk").values()) == milestones_before
+    itemised_named = report_projects.filter(programme__isnull=False)
+    assert itemised_named.exists()
+    for p in itemised_named:
+        assert "annual_plan" in p.sample_fields and "lead_department" in p.sample_fields
+    assert not MonthlyReport.objects.filter(is_synthetic=False).exists()
+    assert not Milestone.objects.filter(is_synthetic=True, project__is_synthetic=False).exists()
+    sample = Project.objects.filter(is_synthetic=True)
+    assert sample.count() == 434 - itemised_named.count()
+    assert all(p.name.startswith("样例") for p in sample)
+    # Sample fields count as missing in the data-quality summary: nothing invented looks like a fact.
+    assert data_quality().without_lead_department == report_projects.count()
+
+
+def _content():
+    return (
+        list(Project.objects.order_by("code").values_list(
+            "code", "name", "programme__level", "lead_department__code", "town__code", "annual_plan",
+            "total_investment", "status", "planned_start", "actual_start", "sample_fields")),
+        list(MonthlyReport.objects.order_by("project__code", "month").values_list(
+            "project__code", "month", "completed_month", "completed_ytd", "progress_text", "problems")),
+        list(Milestone.objects.order_by("project__code", "kind").values_list(
+            "project__code", "kind", "planned_date", "actual_date")),
+    )
+
+
+def test_same_seed_gives_identical_data(report_data):
+    generate_portfolio(seed=7)
+    first = _content()
+    clear_sample_portfolio()
+    assert not Project.objects.filter(is_synthetic=True).exists()
+    generate_portfolio(seed=7)
+    assert _content() == first
+    clear_sample_portfolio()
+    generate_portfolio(seed=8)
+    assert _content() != first
+
+
+def test_generating_twice_changes_nothing(report_data):
+    generate_portfolio()
+    before = _content()
+    history = Project.history.count() + MonthlyReport.history.count()
+    assert generate_portfolio().generated is False
+    assert _content() == before
+    assert Project.history.count() + MonthlyReport.history.count() == history
+
+
+def test_other_parameters_need_replace(report_data):
+    generate_portfolio()
+    with pytest.raises(GeneratorError):
+        generate_portfolio(seed=9)
+    generate_portfolio(seed=9, replace=True)
+    assert all(row.reconciles for row in programme_reconciliation())
+
+
+def test_generation_records_history(report_data):
+    generate_portfolio()
+    assert Project.history.filter(is_synthetic=True).count() == Project.objects.filter(is_synthetic=True).count()
+    assert MonthlyReport.history.count() == MonthlyReport.objects.count()
+
+
+def test_without_report_data_the_generator_refuses():
+    with pytest.raises(GeneratorError):
+        generate_portfolio()
