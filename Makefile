@@ -37,6 +37,7 @@ system-deps:
 
 # Migrate, load the report fixtures and the itemised sample portfolio, create demo accounts.
 setup: install
+	$(PY) manage.py compilemessages --ignore=.venv -v0 2>/dev/null || true
 	$(PY) manage.py migrate --no-input -v0
 	$(PY) manage.py setup_demo
 

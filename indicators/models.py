@@ -4,6 +4,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from portfolio.models import SourcedModel, TimeStampedModel
@@ -30,7 +31,7 @@ class Indicator(TimeStampedModel):
 
     class Meta:
         verbose_name = _("指标")
-        verbose_name_plural = _("指标")
+        verbose_name_plural = pgettext_lazy("plural", "指标")
         ordering = ["category", "code"]
 
     def __str__(self):
@@ -77,7 +78,7 @@ class Observation(SourcedModel, TimeStampedModel):
 
     class Meta:
         verbose_name = _("指标观测值")
-        verbose_name_plural = _("指标观测值")
+        verbose_name_plural = pgettext_lazy("plural", "指标观测值")
         ordering = ["indicator", "-period_end"]
         constraints = [
             models.CheckConstraint(
@@ -117,7 +118,7 @@ class Target(SourcedModel, TimeStampedModel):
 
     class Meta:
         verbose_name = _("目标")
-        verbose_name_plural = _("目标")
+        verbose_name_plural = pgettext_lazy("plural", "目标")
         ordering = ["indicator", "-year"]
         indexes = [models.Index(fields=["indicator", "year"], name="target_indicator_year_idx")]
 

@@ -2,6 +2,7 @@
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class TimeStampedModel(models.Model):
@@ -40,7 +41,7 @@ class DatasetLoad(models.Model):
 
     class Meta:
         verbose_name = _("数据载入记录")
-        verbose_name_plural = _("数据载入记录")
+        verbose_name_plural = pgettext_lazy("plural", "数据载入记录")
 
     def __str__(self):
         return self.name

@@ -97,6 +97,7 @@ WSGI_APPLICATION = "portfolio.wsgi.application"
 
 # The embedded default is an SQLite file; production sets DATABASE_URL=postgres://...
 VAR_DIR = Path(os.environ.get("VAR_DIR", BASE_DIR / "var"))
+VAR_DIR.mkdir(parents=True, exist_ok=True)
 DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'db.sqlite3'}",

@@ -8,6 +8,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from portfolio.models import SourcedModel, TimeStampedModel
@@ -54,7 +55,7 @@ class Department(SourcedModel, TimeStampedModel):
 
     class Meta:
         verbose_name = _("责任单位")
-        verbose_name_plural = _("责任单位")
+        verbose_name_plural = pgettext_lazy("plural", "责任单位")
         ordering = ["kind", "code"]
 
     def __str__(self):
@@ -79,7 +80,7 @@ class DepartmentMembership(TimeStampedModel):
 
     class Meta:
         verbose_name = _("单位成员")
-        verbose_name_plural = _("单位成员")
+        verbose_name_plural = pgettext_lazy("plural", "单位成员")
 
     def __str__(self):
         return f"{self.user} · {self.department}"
@@ -112,7 +113,7 @@ class Programme(SourcedModel, TimeStampedModel):
 
     class Meta:
         verbose_name = _("重点项目计划")
-        verbose_name_plural = _("重点项目计划")
+        verbose_name_plural = pgettext_lazy("plural", "重点项目计划")
         ordering = ["-year", "level"]
         constraints = [
             models.UniqueConstraint(fields=["year", "level"], name="programme_unique_year_level"),
@@ -151,7 +152,7 @@ class ProgrammeSnapshot(SourcedModel, TimeStampedModel):
 
     class Meta:
         verbose_name = _("公布汇总数")
-        verbose_name_plural = _("公布汇总数")
+        verbose_name_plural = pgettext_lazy("plural", "公布汇总数")
         ordering = ["-period_end", "programme"]
         constraints = [
             models.UniqueConstraint(
@@ -243,7 +244,7 @@ class Project(SourcedModel, TimeStampedModel):
 
     class Meta:
         verbose_name = _("重点项目")
-        verbose_name_plural = _("重点项目")
+        verbose_name_plural = pgettext_lazy("plural", "重点项目")
         ordering = ["code"]
         constraints = [
             models.CheckConstraint(
@@ -332,7 +333,7 @@ class Milestone(SourcedModel, TimeStampedModel):
 
     class Meta:
         verbose_name = _("项目节点")
-        verbose_name_plural = _("项目节点")
+        verbose_name_plural = pgettext_lazy("plural", "项目节点")
         ordering = ["project", "planned_date", "actual_date", "pk"]
         indexes = [
             models.Index(fields=["planned_date"], name="milestone_planned_idx"),
@@ -405,7 +406,7 @@ class MonthlyReport(SourcedModel, TimeStampedModel):
 
     class Meta:
         verbose_name = _("月报")
-        verbose_name_plural = _("月报")
+        verbose_name_plural = pgettext_lazy("plural", "月报")
         ordering = ["-year", "-month", "project"]
         constraints = [
             models.UniqueConstraint(
@@ -471,7 +472,7 @@ class PeriodLock(TimeStampedModel):
 
     class Meta:
         verbose_name = _("锁定月份")
-        verbose_name_plural = _("锁定月份")
+        verbose_name_plural = pgettext_lazy("plural", "锁定月份")
         ordering = ["-year", "-month"]
         constraints = [
             models.UniqueConstraint(fields=["year", "month"], name="period_lock_unique_month"),

@@ -146,14 +146,14 @@ def restrict(queryset: QuerySet, user, action: Action | str = Action.VIEW) -> Qu
         if model is DepartmentMembership:
             return queryset if action == Action.VIEW else queryset.none()
         return queryset
-    if role == Role.EDITOR and prefix is not None:
-        if action in (Action.CHANGE, Action.SUBMIT) or (action == Action.ADD and model is MonthlyReport):
-            own = queryset.filter(
-                _own_projects(department_of(user), include_co=editor_edits_co_responsible(), prefix=prefix)
-            )
-            if model is MonthlyReport:
-                own = own.filter(_unlocked(), status__in=EDITABLE_REPORT_STATES)
-            return _distinct(own)
+    editor_writes = action in (Action.CHANGE, Action.SUBMIT) or (action == Action.ADD and model is MonthlyReport)
+    if role == Role.EDITOR and prefix is not None and editor_writes:
+        own = queryset.filter(
+            _own_projects(department_of(user), include_co=editor_edits_co_responsible(), prefix=prefix)
+        )
+        if model is MonthlyReport:
+            own = own.filter(_unlocked(), status__in=EDITABLE_REPORT_STATES)
+        return _distinct(own)
     return queryset.none()
 
 

@@ -39,7 +39,7 @@ class WorkflowError(Exception):
 def _field_label(model: type[Model], name: str) -> str:
     try:
         return str(model._meta.get_field(name).verbose_name)
-    except Exception:  # noqa: BLE001 - a non-field name is shown as it is
+    except Exception:
         return name
 
 

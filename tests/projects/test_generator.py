@@ -7,7 +7,13 @@ import pytest
 from django.db.models import Sum
 
 from portfolio.money import rate_percent, round_half_up, wan_to_yi
-from projects.generator import GeneratorError, allocate, clear_sample_portfolio, generate_portfolio, plan_total_for
+from projects.generator import (
+    GeneratorError,
+    allocate,
+    clear_sample_portfolio,
+    generate_portfolio,
+    plan_total_for,
+)
 from projects.models import Milestone, MonthlyReport, Programme, Project
 from projects.selectors import data_quality, programme_reconciliation
 
