@@ -2,7 +2,12 @@
 
 from django.contrib import admin
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 from django.views.generic import RedirectView
+
+admin.site.site_header = _("白云区重点项目管理平台")
+admin.site.site_title = _("白云区重点项目管理平台")
+admin.site.index_title = _("数据管理")
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),
