@@ -1,25 +1,26 @@
 """Admin data entry for indicators, observations and targets."""
 
 from django.contrib import admin
-from simple_history.admin import SimpleHistoryAdmin
+
+from portfolio.admin_base import HistoryPolicyAdmin, PolicyAdmin, PolicyInline
 
 from .models import Indicator, Observation, Target
 
 
-class ObservationInline(admin.TabularInline):
+class ObservationInline(PolicyInline, admin.TabularInline):
     model = Observation
     extra = 0
     fields = ["period_start", "period_end", "qualifier", "value", "unit", "growth", "rank", "rank_subject"]
 
 
-class TargetInline(admin.TabularInline):
+class TargetInline(PolicyInline, admin.TabularInline):
     model = Target
     extra = 0
     fields = ["year", "period", "comparator", "value", "unit", "note"]
 
 
 @admin.register(Indicator)
-class IndicatorAdmin(admin.ModelAdmin):
+class IndicatorAdmin(PolicyAdmin):
     list_display = ["code", "name", "category", "unit", "higher_is_better"]
     list_filter = ["category", "higher_is_better"]
     search_fields = ["code", "name"]
@@ -27,7 +28,7 @@ class IndicatorAdmin(admin.ModelAdmin):
 
 
 @admin.register(Observation)
-class ObservationAdmin(SimpleHistoryAdmin):
+class ObservationAdmin(HistoryPolicyAdmin):
     list_display = [
         "indicator", "period_start", "period_end", "qualifier", "value", "unit", "growth", "rank",
         "is_synthetic",
@@ -40,7 +41,7 @@ class ObservationAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Target)
-class TargetAdmin(SimpleHistoryAdmin):
+class TargetAdmin(HistoryPolicyAdmin):
     list_display = ["indicator", "year", "period", "comparator", "value", "unit", "is_synthetic"]
     list_filter = ["year", "period", "comparator", "indicator__category", "is_synthetic"]
     list_select_related = ["indicator"]

@@ -4,24 +4,31 @@ Every changelist selects its related rows up front (list_select_related) so that
 does not grow with the number of rows; a test pins it.
 """
 
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
+from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
-from simple_history.admin import SimpleHistoryAdmin
 
+from portfolio.admin_base import HistoryPolicyAdmin, PolicyAdmin, PolicyInline
+
+from . import services
 from .models import (
     Department,
     DepartmentMembership,
     Milestone,
     MonthlyReport,
+    PeriodLock,
     Programme,
     ProgrammeSnapshot,
     Project,
 )
+from .permissions import Action, can
 
 
 @admin.register(Department)
-class DepartmentAdmin(admin.ModelAdmin):
+class DepartmentAdmin(PolicyAdmin):
     list_display = ["code", "name", "kind", "active", "is_synthetic", "project_count"]
     list_filter = ["kind", "active", "is_synthetic"]
     search_fields = ["code", "name"]
@@ -36,7 +43,7 @@ class DepartmentAdmin(admin.ModelAdmin):
 
 
 @admin.register(DepartmentMembership)
-class DepartmentMembershipAdmin(admin.ModelAdmin):
+class DepartmentMembershipAdmin(PolicyAdmin):
     list_display = ["user", "department", "created_at"]
     list_filter = ["department__kind"]
     list_select_related = ["user", "department"]
@@ -44,14 +51,14 @@ class DepartmentMembershipAdmin(admin.ModelAdmin):
     autocomplete_fields = ["user", "department"]
 
 
-class ProgrammeSnapshotInline(admin.TabularInline):
+class ProgrammeSnapshotInline(PolicyInline, admin.TabularInline):
     model = ProgrammeSnapshot
     extra = 0
     fields = ["period_start", "period_end", "project_count", "completed_investment", "plan_ratio", "qualifier"]
 
 
 @admin.register(Programme)
-class ProgrammeAdmin(SimpleHistoryAdmin):
+class ProgrammeAdmin(HistoryPolicyAdmin):
     list_display = ["name", "year", "level", "lead_department", "declared_project_count", "annual_plan"]
     list_filter = ["year", "level"]
     list_select_related = ["lead_department"]
@@ -61,7 +68,7 @@ class ProgrammeAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(ProgrammeSnapshot)
-class ProgrammeSnapshotAdmin(admin.ModelAdmin):
+class ProgrammeSnapshotAdmin(PolicyAdmin):
     list_display = [
         "programme", "period_start", "period_end", "project_count", "completed_investment", "plan_ratio",
         "qualifier",
@@ -73,23 +80,34 @@ class ProgrammeSnapshotAdmin(admin.ModelAdmin):
     autocomplete_fields = ["programme"]
 
 
-class MilestoneInline(admin.TabularInline):
+class MilestoneInline(PolicyInline, admin.TabularInline):
     model = Milestone
     extra = 0
     fields = ["kind", "planned_date", "planned_date_precision", "actual_date", "actual_date_precision", "note"]
 
 
 class MonthlyReportInline(admin.TabularInline):
+    """Read-only here: reports are filled and reviewed on their own page, through the workflow."""
+
     model = MonthlyReport
     extra = 0
     fields = ["year", "month", "completed_month", "completed_ytd", "progress_text", "status"]
-    readonly_fields = ["status"]
+    readonly_fields = fields
     ordering = ["year", "month"]
     show_change_link = True
 
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
 
 @admin.register(Project)
-class ProjectAdmin(SimpleHistoryAdmin):
+class ProjectAdmin(HistoryPolicyAdmin):
     list_display = [
         "code", "name", "programme", "category", "lead_department", "town", "status", "annual_plan",
         "is_synthetic",
@@ -126,7 +144,7 @@ class ProjectAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Milestone)
-class MilestoneAdmin(SimpleHistoryAdmin):
+class MilestoneAdmin(HistoryPolicyAdmin):
     list_display = ["project", "kind", "planned_date", "actual_date", "note", "is_synthetic"]
     list_filter = ["kind", "planned_date_precision", "actual_date_precision", "is_synthetic"]
     list_select_related = ["project"]
@@ -135,8 +153,12 @@ class MilestoneAdmin(SimpleHistoryAdmin):
     autocomplete_fields = ["project"]
 
 
+class ReturnForm(forms.Form):
+    comment = forms.CharField(label=_("审核意见"), widget=forms.Textarea(attrs={"rows": 3}))
+
+
 @admin.register(MonthlyReport)
-class MonthlyReportAdmin(SimpleHistoryAdmin):
+class MonthlyReportAdmin(HistoryPolicyAdmin):
     list_display = [
         "project", "year", "month", "completed_month", "completed_ytd", "status", "submitted_by",
         "reviewed_by",
@@ -145,6 +167,111 @@ class MonthlyReportAdmin(SimpleHistoryAdmin):
     list_select_related = ["project", "submitted_by", "reviewed_by"]
     search_fields = ["project__name", "project__code"]
     autocomplete_fields = ["project"]
-    readonly_fields = [
-        "created_by", "submitted_by", "submitted_at", "reviewed_by", "reviewed_at", "version",
+    fields = [
+        "project", "year", "month", "completed_month", "completed_ytd", "progress_text", "problems",
+        "coordination_requests", "status", "review_comment", "created_by", "submitted_by", "submitted_at",
+        "reviewed_by", "reviewed_at", "is_synthetic", "version",
     ]
+    readonly_fields = [
+        "completed_ytd", "status", "review_comment", "created_by", "submitted_by", "submitted_at",
+        "reviewed_by", "reviewed_at", "is_synthetic", "version",
+    ]
+    actions = ["submit_reports", "approve_reports", "return_reports", "reopen_reports"]
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = super().get_readonly_fields(request, obj)
+        if obj is not None:
+            # Which project, year and month a report belongs to never changes.
+            readonly = [*readonly, *[f for f in ("project", "year", "month") if f not in readonly]]
+        else:
+            readonly = [f for f in readonly if f not in ("project", "year", "month")]
+        return readonly
+
+    def get_actions(self, request):
+        allowed = {
+            "submit_reports": Action.SUBMIT, "approve_reports": Action.APPROVE,
+            "return_reports": Action.RETURN, "reopen_reports": Action.REOPEN,
+        }
+        return {
+            name: action for name, action in super().get_actions(request).items()
+            if name not in allowed or can(request.user, allowed[name], model=MonthlyReport)
+        }
+
+    def save_model(self, request, obj, form, change):
+        data = {name: form.cleaned_data[name] for name in form.changed_data if name in services.REPORT_INPUT_FIELDS}
+        if change:
+            services.monthly_report_update(
+                report=obj, data=data, acting_user=request.user, expected_version=form.cleaned_data.get("_version")
+            )
+        else:
+            created = services.monthly_report_create(
+                project=obj.project, year=obj.year, month=obj.month, data=data, acting_user=request.user
+            )
+            obj.pk = created.pk
+
+    def _apply(self, request, queryset, service, **kwargs):
+        done, refused = 0, []
+        for report in queryset.select_related("project"):
+            try:
+                service(report=report, acting_user=request.user, **kwargs)
+                done += 1
+            except (PermissionDenied, services.WorkflowError, services.ConflictError, ValidationError) as exc:
+                refused.append(f"{report}: {getattr(exc, 'message', None) or exc}")
+        if done:
+            self.message_user(request, _("已处理 %(n)s 份月报。") % {"n": done}, messages.SUCCESS)
+        for line in refused:
+            self.message_user(request, line, messages.ERROR)
+
+    @admin.action(description=_("提交所选月报"))
+    def submit_reports(self, request, queryset):
+        self._apply(request, queryset, services.monthly_report_submit)
+
+    @admin.action(description=_("审核通过所选月报"))
+    def approve_reports(self, request, queryset):
+        self._apply(request, queryset, services.monthly_report_approve)
+
+    @admin.action(description=_("退回所选月报(须填写意见)"))
+    def return_reports(self, request, queryset):
+        form = ReturnForm(request.POST if "comment" in request.POST else None)
+        if form.is_bound and form.is_valid():
+            self._apply(request, queryset, services.monthly_report_return, comment=form.cleaned_data["comment"])
+            return None
+        return TemplateResponse(request, "admin/projects/monthlyreport/return_reports.html", {
+            **self.admin_site.each_context(request),
+            "title": _("退回月报"), "form": form, "queryset": queryset, "opts": self.model._meta,
+            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+        })
+
+    @admin.action(description=_("重新打开所选已审核月报"))
+    def reopen_reports(self, request, queryset):
+        self._apply(request, queryset, services.monthly_report_reopen)
+
+
+@admin.register(PeriodLock)
+class PeriodLockAdmin(HistoryPolicyAdmin):
+    """Adding a row locks a month; deleting it reopens the month."""
+
+    list_display = ["year", "month", "locked_by", "created_at"]
+    list_filter = ["year"]
+    list_select_related = ["locked_by"]
+    fields = ["year", "month"]
+
+    def has_add_permission(self, request, obj=None):
+        return can(request.user, Action.LOCK, model=PeriodLock)
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return can(request.user, Action.LOCK, model=PeriodLock)
+
+    def save_model(self, request, obj, form, change):
+        lock = services.period_lock(year=obj.year, month=obj.month, acting_user=request.user)
+        obj.pk = lock.pk
+
+    def delete_model(self, request, obj):
+        services.period_unlock(year=obj.year, month=obj.month, acting_user=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset:
+            self.delete_model(request, obj)

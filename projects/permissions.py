@@ -90,6 +90,10 @@ def department_of(user) -> Department | None:
     return user._portfolio_department
 
 
+def is_administrator(user) -> bool:
+    return role_of(user) == Role.ADMINISTRATOR
+
+
 def is_reviewer(user) -> bool:
     return role_of(user) in (Role.ADMINISTRATOR, Role.COORDINATOR)
 

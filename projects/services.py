@@ -132,6 +132,9 @@ def record_delete(*, instance: Model, acting_user) -> None:
 
 # Monthly reports -----------------------------------------------------------------------------
 
+# What a monthly report's author types; the year-to-date figure is computed, the rest is workflow.
+REPORT_INPUT_FIELDS = ("completed_month", "progress_text", "problems", "coordination_requests")
+
 
 def _previous_ytd(report: MonthlyReport) -> Decimal:
     previous = (

@@ -1,0 +1,189 @@
+"""Admin base class whose every decision comes from projects.permissions and every write from the services.
+
+Querysets, view/add/change/delete permissions (per object), read-only fields per role, actions
+and foreign-key choices all ask the one policy. Saves go through the services, which check the
+version (a stale form is refused with a message and the typed data kept) and keep the history.
+"""
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models
+from django.http import HttpResponseRedirect
+from django.utils.translation import gettext_lazy as _
+from simple_history.admin import SimpleHistoryAdmin
+
+from projects.permissions import Action, can, changeable_fields, restrict
+from projects.services import ConflictError, record_create, record_delete, record_save
+
+VERSION_FIELD = "_version"
+
+
+class VersionedFormMixin(forms.ModelForm):
+    """Carries the version the user started from and refuses the form when it is stale."""
+
+    def clean(self):
+        cleaned = super().clean()
+        instance = self.instance
+        if instance.pk and hasattr(instance, "version") and VERSION_FIELD in self.fields:
+            submitted = cleaned.get(VERSION_FIELD)
+            current = type(instance)._default_manager.filter(pk=instance.pk).values_list("version", flat=True).first()
+            if submitted is None or current != submitted:
+                raise ValidationError(
+                    _("该记录已被他人修改(您打开时为第%(mine)s版,现在是第%(current)s版),您的保存未生效。"
+                      "请复制您的修改,刷新页面后再保存。"),
+                    code="stale",
+                    params={"mine": submitted, "current": current},
+                )
+        return cleaned
+
+
+class PolicyAdmin(admin.ModelAdmin):
+    """Base ModelAdmin for portfolio models."""
+
+    def get_queryset(self, request):
+        return restrict(super().get_queryset(request), request.user, Action.VIEW)
+
+    def has_module_permission(self, request):
+        return can(request.user, Action.VIEW, model=self.model)
+
+    def has_view_permission(self, request, obj=None):
+        return can(request.user, Action.VIEW, obj, model=self.model)
+
+    def has_add_permission(self, request, obj=None):
+        return can(request.user, Action.ADD, model=self.model)
+
+    def has_change_permission(self, request, obj=None):
+        return can(request.user, Action.CHANGE, obj, model=self.model)
+
+    def has_delete_permission(self, request, obj=None):
+        return can(request.user, Action.DELETE, obj, model=self.model)
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        allowed = changeable_fields(request.user, self.model)
+        if allowed is not None:
+            for field in self.model._meta.get_fields():
+                concrete = getattr(field, "concrete", False) or field.many_to_many
+                writable = concrete and getattr(field, "editable", False) and not field.auto_created
+                if writable and field.name not in allowed and field.name not in readonly:
+                    readonly.append(field.name)
+        return readonly
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        related = db_field.remote_field.model
+        kwargs.setdefault("queryset", restrict(related._default_manager.all(), request.user, Action.VIEW))
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        related = db_field.remote_field.model
+        kwargs.setdefault("queryset", restrict(related._default_manager.all(), request.user, Action.VIEW))
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        if obj is None or not hasattr(self.model, "version"):
+            return form
+        current = self.model._default_manager.filter(pk=obj.pk).values_list("version", flat=True).first()
+        return type(
+            form.__name__,
+            (VersionedFormMixin, form),
+            {VERSION_FIELD: forms.IntegerField(widget=forms.HiddenInput, initial=current, required=False)},
+        )
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            changed = [
+                name for name in form.changed_data
+                if name != VERSION_FIELD and not isinstance(self.model._meta.get_field(name), models.ManyToManyField)
+            ]
+            record_save(
+                instance=obj, acting_user=request.user, changed=changed,
+                expected_version=form.cleaned_data.get(VERSION_FIELD),
+            )
+        else:
+            record_create(instance=obj, acting_user=request.user)
+
+    def save_related(self, request, form, formsets, change):
+        changed_m2m = [
+            name for name in form.changed_data
+            if name != VERSION_FIELD and isinstance(self.model._meta.get_field(name), models.ManyToManyField)
+        ]
+        if changed_m2m and change:
+            for name in changed_m2m:
+                if name not in (changeable_fields(request.user, self.model) or {name}):
+                    raise PermissionDenied
+        super().save_related(request, form, formsets, change)
+
+    def delete_model(self, request, obj):
+        record_delete(instance=obj, acting_user=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset:
+            record_delete(instance=obj, acting_user=request.user)
+
+    def _refused_write(self, request, exc):
+        message = exc.message if isinstance(exc, ConflictError) else "; ".join(
+            m for msgs in getattr(exc, "message_dict", {"": exc.messages}).values() for m in msgs
+        )
+        self.message_user(request, message, level=messages.ERROR)
+        return HttpResponseRedirect(request.get_full_path())
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except (ConflictError, ValidationError) as exc:
+            return self._refused_write(request, exc)
+
+    def save_formset(self, request, form, formset, change):
+        """Inline rows go through the services too, each checked on its own."""
+        instances = formset.save(commit=False)
+        for obj in formset.deleted_objects:
+            record_delete(instance=obj, acting_user=request.user)
+        changed_by_instance = {id(f.instance): f.changed_data for f in formset.forms if f.has_changed()}
+        for obj in instances:
+            if obj.pk:
+                record_save(instance=obj, acting_user=request.user, changed=changed_by_instance.get(id(obj), []))
+            else:
+                record_create(instance=obj, acting_user=request.user)
+        formset.save_m2m()
+
+
+class HistoryPolicyAdmin(PolicyAdmin, SimpleHistoryAdmin):
+    """PolicyAdmin with the change history; reverting an old version is a save like any other."""
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        try:
+            return super().history_form_view(request, object_id, version_id, extra_context)
+        except (ConflictError, ValidationError) as exc:
+            return self._refused_write(request, exc)
+
+
+class PolicyInline:
+    """Mixin for inlines: rows visible, addable, changeable and deletable as the policy says."""
+
+    def get_queryset(self, request):
+        return restrict(super().get_queryset(request), request.user, Action.VIEW)
+
+    def has_view_permission(self, request, obj=None):
+        return can(request.user, Action.VIEW, model=self.model)
+
+    def has_add_permission(self, request, obj=None):
+        return can(request.user, Action.ADD, model=self.model)
+
+    def has_change_permission(self, request, obj=None):
+        return can(request.user, Action.CHANGE, model=self.model) and (
+            obj is None or can(request.user, Action.CHANGE, obj)
+        )
+
+    def has_delete_permission(self, request, obj=None):
+        return can(request.user, Action.DELETE, model=self.model) and (
+            obj is None or can(request.user, Action.CHANGE, obj)
+        )
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        allowed = changeable_fields(request.user, self.model)
+        if allowed is not None:
+            readonly += [f for f in (self.fields or []) if f not in allowed and f not in readonly]
+        return readonly
