@@ -162,7 +162,7 @@ def _carry_forward(report: MonthlyReport, acting_user) -> None:
                 )
             following.completed_ytd = new_ytd
             following._history_user = acting_user
-            following.version = F("version") + 1
+            following.version += 1  # the row is locked (select_for_update) until the transaction ends
             following.save(update_fields=["completed_ytd", "version", "updated_at"])
         running = new_ytd
 

@@ -11,6 +11,12 @@ from projects.models import Department, DepartmentMembership
 from projects.roles import Role
 
 
+@pytest.fixture(autouse=True)
+def fast_password_hasher(settings):
+    """Tests create many users; the production hasher is slow on purpose."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def report_data(db):
     """The report fixtures, loaded as `make run` loads them."""

@@ -1,0 +1,381 @@
+"""The permission matrix at the service layer: role × own/other department × model × action.
+
+Expectations are written out here from the policy in DESIGN.md, independently of
+projects.permissions; every refused cell also proves that the database did not change.
+"""
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+
+from indicators.models import Indicator, Observation, Target
+from projects import services
+from projects.models import Milestone, MonthlyReport, PeriodLock, Programme, Project
+from projects.permissions import Action, restrict
+from projects.roles import Role
+from tests.conftest import make_user
+
+pytestmark = pytest.mark.django_db
+
+ROLES = ["viewer", "editor", "coordinator", "administrator"]
+REFUSALS = (PermissionDenied, Http404, services.WorkflowError, services.ConflictError)
+
+
+@dataclass
+class World:
+    users: dict
+    programme: Programme
+    projects: dict  # "own"/"other" -> Project (own = the editor's department leads it)
+    milestones: dict
+    approved: dict  # month 1, approved
+    submitted: dict  # month 2, submitted by the editor of that department
+    drafts: dict  # month 3, draft
+    indicator: Indicator
+
+
+@pytest.fixture
+def world(department, other_department):
+    users = {
+        "viewer": make_user("viewer", Role.VIEWER),
+        "editor": make_user("editor", Role.EDITOR, department),
+        "other_editor": make_user("other_editor", Role.EDITOR, other_department),
+        "coordinator": make_user("coordinator", Role.COORDINATOR),
+        "administrator": make_user("administrator", Role.ADMINISTRATOR),
+    }
+    programme = Programme.objects.create(year=2025, level="district", name="2025年区重点项目")
+    projects, milestones, drafts, submitted, approved = {}, {}, {}, {}, {}
+    for side, dept, author in (("own", department, users["editor"]), ("other", other_department, users["other_editor"])):
+        p = Project.objects.create(
+            programme=programme, code=f"P-{side}", name=f"项目{side}", lead_department=dept,
+            annual_plan=Decimal("1000"), total_investment=Decimal("5000"),
+        )
+        projects[side] = p
+        milestones[side] = Milestone.objects.create(project=p, kind="start", planned_date=dt.date(2025, 3, 1))
+        approved[side] = MonthlyReport.objects.create(
+            project=p, year=2025, month=1, completed_month=Decimal(10), completed_ytd=Decimal(10),
+            status="approved", created_by=author, submitted_by=author,
+        )
+        submitted[side] = MonthlyReport.objects.create(
+            project=p, year=2025, month=2, completed_month=Decimal(5), completed_ytd=Decimal(15),
+            status="submitted", created_by=author, submitted_by=author,
+        )
+        drafts[side] = MonthlyReport.objects.create(
+            project=p, year=2025, month=3, completed_month=Decimal(5), completed_ytd=Decimal(20), created_by=author,
+        )
+    indicator = Indicator.objects.create(code="gdp", name="地区生产总值", unit="亿元")
+    Observation.objects.create(indicator=indicator, period_start=dt.date(2025, 1, 1),
+                               period_end=dt.date(2025, 6, 30), value=Decimal("1532.8"))
+    Target.objects.create(indicator=indicator, year=2025, value=Decimal("3000"))
+    return World(users=users, programme=programme, projects=projects, milestones=milestones, drafts=drafts,
+                 submitted=submitted, approved=approved, indicator=indicator)
+
+
+def database_state():
+    """Everything a refused action must leave alone, history included."""
+    models = (Programme, Project, Milestone, MonthlyReport, PeriodLock, Indicator, Observation, Target)
+    state = {m.__name__: list(m.objects.order_by("pk").values()) for m in models}
+    for m in (Programme, Project, Milestone, MonthlyReport, PeriodLock, Observation, Target):
+        state[f"{m.__name__}.history"] = m.history.count()
+    state["co_departments"] = list(Project.co_departments.through.objects.order_by("pk").values())
+    return state
+
+
+def fresh(obj):
+    return type(obj).objects.get(pk=obj.pk)
+
+
+# Each operation: (world, user, side) -> None; raises one of REFUSALS when refused.
+def project_list(w, u, side):
+    if not restrict(Project.objects.all(), u, Action.VIEW).filter(pk=w.projects[side].pk).exists():
+        raise Http404
+
+
+def project_view(w, u, side):
+    from projects.permissions import require
+
+    require(u, Action.VIEW, fresh(w.projects[side]))
+
+
+def project_add(w, u, side):
+    dept = w.projects[side].lead_department
+    services.record_create(
+        instance=Project(programme=w.programme, code=f"NEW-{side}", name="新项目", lead_department=dept), acting_user=u
+    )
+
+
+def project_change_progress(w, u, side):
+    services.record_update(instance=fresh(w.projects[side]), data={"progress_summary": "主体封顶"}, acting_user=u)
+
+
+def project_change_plan(w, u, side):
+    services.record_update(instance=fresh(w.projects[side]), data={"annual_plan": Decimal("1200")}, acting_user=u)
+
+
+def project_change_department(w, u, side):
+    other = w.projects["other" if side == "own" else "own"].lead_department
+    services.record_update(instance=fresh(w.projects[side]), data={"lead_department": other}, acting_user=u)
+
+
+def project_delete(w, u, side):
+    services.record_delete(instance=fresh(w.projects[side]), acting_user=u)
+
+
+def milestone_change_actual(w, u, side):
+    services.record_update(instance=fresh(w.milestones[side]), data={"actual_date": dt.date(2025, 3, 5)}, acting_user=u)
+
+
+def milestone_change_planned(w, u, side):
+    services.record_update(instance=fresh(w.milestones[side]), data={"planned_date": dt.date(2025, 9, 1)}, acting_user=u)
+
+
+def milestone_add(w, u, side):
+    services.record_create(
+        instance=Milestone(project=w.projects[side], kind="completion", planned_date=dt.date(2026, 1, 1)), acting_user=u
+    )
+
+
+def milestone_delete(w, u, side):
+    services.record_delete(instance=fresh(w.milestones[side]), acting_user=u)
+
+
+def report_add(w, u, side):
+    services.monthly_report_create(
+        project=w.projects[side], year=2025, month=4, data={"completed_month": Decimal(7)}, acting_user=u
+    )
+
+
+def report_change(w, u, side):
+    services.monthly_report_update(report=fresh(w.drafts[side]), data={"completed_month": Decimal(6)}, acting_user=u)
+
+
+def report_change_approved(w, u, side):
+    services.monthly_report_update(report=fresh(w.approved[side]), data={"progress_text": "改"}, acting_user=u)
+
+
+def report_delete(w, u, side):
+    services.record_delete(instance=fresh(w.drafts[side]), acting_user=u)
+
+
+def report_submit(w, u, side):
+    services.monthly_report_submit(report=fresh(w.drafts[side]), acting_user=u)
+
+
+def report_approve(w, u, side):
+    services.monthly_report_approve(report=fresh(w.submitted[side]), acting_user=u)
+
+
+def report_return(w, u, side):
+    services.monthly_report_return(report=fresh(w.submitted[side]), acting_user=u, comment="请补充形象进度")
+
+
+def report_reopen(w, u, side):
+    services.monthly_report_reopen(report=fresh(w.approved[side]), acting_user=u)
+
+
+def month_lock(w, u, side):
+    services.period_lock(year=2025, month=5 if side == "own" else 6, acting_user=u)
+
+
+def observation_change(w, u, side):
+    services.record_update(instance=Observation.objects.get(), data={"value": Decimal("1533")}, acting_user=u)
+
+
+def target_delete(w, u, side):
+    services.record_delete(instance=Target.objects.get(), acting_user=u)
+
+
+def programme_change(w, u, side):
+    services.record_update(instance=fresh(w.programme), data={"declared_project_count": 400}, acting_user=u)
+
+
+ALL, NOBODY = set(ROLES), set()
+REVIEWERS = {"coordinator", "administrator"}
+# operation -> (roles allowed on their own department's object, roles allowed on another's)
+MATRIX = {
+    "project.list": (project_list, ALL, ALL),
+    "project.view": (project_view, ALL, ALL),
+    "project.add": (project_add, REVIEWERS, REVIEWERS),
+    "project.change(progress)": (project_change_progress, REVIEWERS | {"editor"}, REVIEWERS),
+    "project.change(plan)": (project_change_plan, REVIEWERS, REVIEWERS),
+    "project.change(department)": (project_change_department, REVIEWERS, REVIEWERS),
+    "project.delete": (project_delete, REVIEWERS, REVIEWERS),
+    "milestone.add": (milestone_add, REVIEWERS, REVIEWERS),
+    "milestone.change(actual)": (milestone_change_actual, REVIEWERS | {"editor"}, REVIEWERS),
+    "milestone.change(planned)": (milestone_change_planned, REVIEWERS, REVIEWERS),
+    "milestone.delete": (milestone_delete, REVIEWERS, REVIEWERS),
+    "report.add": (report_add, REVIEWERS | {"editor"}, REVIEWERS),
+    "report.change(draft)": (report_change, REVIEWERS | {"editor"}, REVIEWERS),
+    "report.change(approved)": (report_change_approved, NOBODY, NOBODY),
+    "report.delete": (report_delete, REVIEWERS, REVIEWERS),
+    "report.submit": (report_submit, REVIEWERS | {"editor"}, REVIEWERS),
+    "report.approve": (report_approve, REVIEWERS, REVIEWERS),
+    "report.return": (report_return, REVIEWERS, REVIEWERS),
+    "report.reopen": (report_reopen, REVIEWERS, REVIEWERS),
+    "month.lock": (month_lock, REVIEWERS, REVIEWERS),
+    "observation.change": (observation_change, REVIEWERS, REVIEWERS),
+    "target.delete": (target_delete, REVIEWERS, REVIEWERS),
+    "programme.change": (programme_change, REVIEWERS, REVIEWERS),
+}
+CELLS = [
+    (op, role, side, role in (own if side == "own" else other))
+    for op, (_fn, own, other) in MATRIX.items()
+    for role in ROLES
+    for side in ("own", "other")
+]
+
+
+def test_the_matrix_is_large_enough():
+    assert len(CELLS) >= 100
+
+
+@pytest.mark.parametrize(
+    ("operation", "role", "side", "allowed"), CELLS,
+    ids=[f"{op}-{role}-{side}-{'allowed' if ok else 'refused'}" for op, role, side, ok in CELLS],
+)
+def test_permission_matrix(world, operation, role, side, allowed):
+    fn = MATRIX[operation][0]
+    user = world.users[role]
+    before = database_state()
+    if allowed:
+        fn(world, user, side)
+        if not operation.endswith((".list", ".view")):
+            assert database_state() != before, "an allowed write changed nothing"
+    else:
+        with pytest.raises(REFUSALS):
+            fn(world, user, side)
+        assert database_state() == before, "a refused action changed the database"
+
+
+def test_a_reviewer_cannot_approve_their_own_entry(world):
+    coordinator = world.users["coordinator"]
+    report = services.monthly_report_create(
+        project=world.projects["own"], year=2025, month=7, data={"completed_month": Decimal(1)}, acting_user=coordinator
+    )
+    services.monthly_report_submit(report=report, acting_user=coordinator)
+    before = database_state()
+    with pytest.raises(PermissionDenied, match="不能审核自己"):
+        services.monthly_report_approve(report=fresh(report), acting_user=coordinator)
+    assert database_state() == before
+    services.monthly_report_approve(report=fresh(report), acting_user=world.users["administrator"])
+    assert fresh(report).status == "approved"
+
+
+def test_a_locked_month_refuses_editors_but_not_coordinators(world):
+    editor, coordinator = world.users["editor"], world.users["coordinator"]
+    services.period_lock(year=2025, month=3, acting_user=coordinator)
+    before = database_state()
+    with pytest.raises(PermissionDenied):
+        services.monthly_report_update(report=fresh(world.drafts["own"]), data={"problems": "x"}, acting_user=editor)
+    with pytest.raises(PermissionDenied):
+        services.monthly_report_submit(report=fresh(world.drafts["own"]), acting_user=editor)
+    with pytest.raises(PermissionDenied):
+        services.monthly_report_create(project=world.projects["own"], year=2025, month=3, data={}, acting_user=editor)
+    assert database_state() == before
+    services.monthly_report_update(report=fresh(world.drafts["own"]), data={"problems": "统筹修改"}, acting_user=coordinator)
+    services.period_unlock(year=2025, month=3, acting_user=coordinator)
+    services.monthly_report_update(report=fresh(world.drafts["own"]), data={"problems": "部门修改"}, acting_user=editor)
+    assert fresh(world.drafts["own"]).problems == "部门修改"
+
+
+def test_workflow_draft_submitted_returned_submitted_approved_reopened(world):
+    editor, coordinator = world.users["editor"], world.users["coordinator"]
+    report = fresh(world.drafts["own"])
+    services.monthly_report_submit(report=report, acting_user=editor)
+    with pytest.raises(PermissionDenied):  # submitted: the editor can no longer change it
+        services.monthly_report_update(report=fresh(report), data={"problems": "x"}, acting_user=editor)
+    with pytest.raises(ValidationError):
+        services.monthly_report_return(report=fresh(report), acting_user=coordinator, comment="  ")
+    services.monthly_report_return(report=fresh(report), acting_user=coordinator, comment="请补充")
+    returned = fresh(report)
+    assert (returned.status, returned.review_comment, returned.reviewed_by) == ("returned", "请补充", coordinator)
+    services.monthly_report_update(report=returned, data={"problems": "已补充"}, acting_user=editor)
+    services.monthly_report_submit(report=fresh(report), acting_user=editor)
+    with pytest.raises(services.WorkflowError):
+        services.monthly_report_submit(report=fresh(report), acting_user=editor)
+    services.monthly_report_approve(report=fresh(report), acting_user=coordinator)
+    with pytest.raises(services.WorkflowError):
+        services.monthly_report_approve(report=fresh(report), acting_user=coordinator)
+    services.monthly_report_reopen(report=fresh(report), acting_user=coordinator)
+    assert fresh(report).status == "returned"
+    history = list(MonthlyReport.history.filter(id=report.pk).order_by("history_date"))
+    statuses = [(h.status, h.history_user) for h in history]
+    assert statuses[-6:] == [
+        ("submitted", editor), ("returned", coordinator), ("returned", editor), ("submitted", editor),
+        ("approved", coordinator), ("returned", coordinator),
+    ]
+
+
+def test_year_to_date_is_computed_and_carried_forward(world):
+    editor, coordinator = world.users["editor"], world.users["coordinator"]
+    month2, month3 = fresh(world.submitted["own"]), fresh(world.drafts["own"])  # ytd 10 -> 15 -> 20
+    services.monthly_report_return(report=month2, acting_user=coordinator, comment="改")
+    services.monthly_report_update(report=fresh(month2), data={"completed_month": Decimal(8)}, acting_user=editor)
+    assert fresh(month2).completed_ytd == Decimal(18)
+    assert fresh(month3).completed_ytd == Decimal(23)  # the draft that follows is carried forward
+    services.monthly_report_submit(report=fresh(month3), acting_user=editor)
+    before = database_state()
+    with pytest.raises(ValidationError, match="3月的月报已提交或审核"):
+        services.monthly_report_update(report=fresh(month2), data={"completed_month": Decimal(9)}, acting_user=editor)
+    assert database_state() == before
+
+
+def test_editors_limited_to_their_department_when_the_setting_says_so(world, settings):
+    editor = world.users["editor"]
+    assert restrict(Project.objects.all(), editor).count() == 2
+    settings.PORTFOLIO_EDITOR_SEES_ALL_PROJECTS = False
+    assert list(restrict(Project.objects.all(), editor)) == [world.projects["own"]]
+    assert set(restrict(MonthlyReport.objects.all(), editor)) == {
+        world.drafts["own"], world.submitted["own"], world.approved["own"]}
+    with pytest.raises(Http404):
+        project_view(world, editor, "other")
+
+
+def test_co_responsible_departments_can_edit_when_the_setting_says_so(world, settings, department):
+    editor = world.users["editor"]
+    other_project = world.projects["other"]
+    other_project.co_departments.add(department)
+    with pytest.raises(PermissionDenied):
+        project_change_progress(world, editor, "other")
+    settings.PORTFOLIO_EDITOR_EDITS_CO_RESPONSIBLE = True
+    project_change_progress(world, editor, "other")
+    assert fresh(other_project).progress_summary == "主体封顶"
+
+
+def test_a_save_that_moves_the_object_out_of_reach_is_rolled_back(world, monkeypatch):
+    """The post-save check: even were an editor allowed to write the department, the move is undone."""
+    from projects import permissions
+
+    monkeypatch.setitem(permissions.EDITOR_FIELDS, Project, frozenset({"progress_summary", "lead_department"}))
+    before = database_state()
+    with pytest.raises(PermissionDenied, match="超出您的修改范围"):
+        project_change_department(world, world.users["editor"], "own")
+    assert database_state() == before
+
+
+def test_stale_edit_is_refused_and_the_first_kept(world):
+    first = fresh(world.projects["own"])
+    second = fresh(world.projects["own"])
+    history_before = Project.history.filter(id=first.pk).count()
+    services.record_update(instance=first, data={"progress_summary": "第一人"}, acting_user=world.users["editor"])
+    with pytest.raises(services.ConflictError):
+        services.record_update(instance=second, data={"progress_summary": "第二人"}, acting_user=world.users["coordinator"])
+    current = fresh(world.projects["own"])
+    assert current.progress_summary == "第一人"
+    assert current.version == first.version == 2
+    assert Project.history.filter(id=first.pk).count() == history_before + 1
+
+
+def test_history_records_each_change_with_its_user(world):
+    editor, coordinator = world.users["editor"], world.users["coordinator"]
+    project = world.projects["own"]
+    services.record_update(instance=fresh(project), data={"progress_summary": "桩基完成"}, acting_user=editor)
+    services.record_update(instance=fresh(project), data={"annual_plan": Decimal("900")}, acting_user=coordinator)
+    latest = list(Project.history.filter(id=project.pk).order_by("-history_date")[:2])
+    assert [(h.history_user, h.history_type) for h in latest] == [(coordinator, "~"), (editor, "~")]
+    assert latest[0].annual_plan == Decimal("900") and latest[1].annual_plan == Decimal("1000")
+    delta = latest[0].diff_against(latest[1])
+    assert [(c.field, c.old, c.new) for c in delta.changes] == [("annual_plan", Decimal("1000"), Decimal("900"))]
