@@ -7,7 +7,7 @@ version (a stale form is refused with a message and the typed data kept) and kee
 
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.db import models
 from django.http import HttpResponseRedirect
 from django.utils.translation import gettext_lazy as _
@@ -19,8 +19,29 @@ from projects.services import ConflictError, record_create, record_delete, recor
 VERSION_FIELD = "_version"
 
 
-class VersionedFormMixin(forms.ModelForm):
+class PolicyModelForm(forms.ModelForm):
     """Carries the version the user started from and refuses the form when it is stale."""
+
+    _version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        instance = self.instance
+        if instance.pk and hasattr(instance, "version"):
+            # The current version, not the instance's: a history revert starts from an old copy.
+            self.fields[VERSION_FIELD].initial = (
+                type(instance)._default_manager.filter(pk=instance.pk).values_list("version", flat=True).first()
+            )
+
+    def _update_errors(self, errors):
+        """Model errors on a field the form does not show (read-only) are shown above the form, not lost."""
+        if hasattr(errors, "error_dict"):
+            regrouped = {}
+            for name, field_errors in errors.error_dict.items():
+                key = name if name in self.fields or name == NON_FIELD_ERRORS else NON_FIELD_ERRORS
+                regrouped.setdefault(key, []).extend(field_errors)
+            errors = ValidationError(regrouped)
+        super()._update_errors(errors)
 
     def clean(self):
         cleaned = super().clean()
@@ -40,6 +61,8 @@ class VersionedFormMixin(forms.ModelForm):
 
 class PolicyAdmin(admin.ModelAdmin):
     """Base ModelAdmin for portfolio models."""
+
+    form = PolicyModelForm
 
     def get_queryset(self, request):
         return restrict(super().get_queryset(request), request.user, Action.VIEW)
@@ -80,27 +103,18 @@ class PolicyAdmin(admin.ModelAdmin):
         kwargs.setdefault("queryset", restrict(related._default_manager.all(), request.user, Action.VIEW))
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
-    def get_form(self, request, obj=None, change=False, **kwargs):
-        form = super().get_form(request, obj, change=change, **kwargs)
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
         if obj is None or not hasattr(self.model, "version"):
-            return form
-        current = self.model._default_manager.filter(pk=obj.pk).values_list("version", flat=True).first()
-        return type(
-            form.__name__,
-            (VersionedFormMixin, form),
-            {VERSION_FIELD: forms.IntegerField(widget=forms.HiddenInput, initial=current, required=False)},
-        )
+            return fieldsets
+        if any(VERSION_FIELD in (opts.get("fields") or ()) for _name, opts in fieldsets):
+            return fieldsets
+        *head, (name, opts) = fieldsets
+        return [*head, (name, {**opts, "fields": [*opts["fields"], VERSION_FIELD]})]
 
     def save_model(self, request, obj, form, change):
         if change:
-            changed = [
-                name for name in form.changed_data
-                if name != VERSION_FIELD and not isinstance(self.model._meta.get_field(name), models.ManyToManyField)
-            ]
-            record_save(
-                instance=obj, acting_user=request.user, changed=changed,
-                expected_version=form.cleaned_data.get(VERSION_FIELD),
-            )
+            record_save(instance=obj, acting_user=request.user, expected_version=form.cleaned_data.get(VERSION_FIELD))
         else:
             record_create(instance=obj, acting_user=request.user)
 
@@ -140,10 +154,9 @@ class PolicyAdmin(admin.ModelAdmin):
         instances = formset.save(commit=False)
         for obj in formset.deleted_objects:
             record_delete(instance=obj, acting_user=request.user)
-        changed_by_instance = {id(f.instance): f.changed_data for f in formset.forms if f.has_changed()}
         for obj in instances:
             if obj.pk:
-                record_save(instance=obj, acting_user=request.user, changed=changed_by_instance.get(id(obj), []))
+                record_save(instance=obj, acting_user=request.user)
             else:
                 record_create(instance=obj, acting_user=request.user)
         formset.save_m2m()

@@ -11,7 +11,7 @@ from django.db.models import Count
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 
-from portfolio.admin_base import HistoryPolicyAdmin, PolicyAdmin, PolicyInline
+from portfolio.admin_base import HistoryPolicyAdmin, PolicyAdmin, PolicyInline, PolicyModelForm
 
 from . import services
 from .models import (
@@ -153,12 +153,25 @@ class MilestoneAdmin(HistoryPolicyAdmin):
     autocomplete_fields = ["project"]
 
 
+class MonthlyReportForm(PolicyModelForm):
+    def clean(self):
+        cleaned = super().clean()
+        report = self.instance
+        for name in ("project", "year", "month", "completed_month"):
+            if name in cleaned:
+                setattr(report, name, cleaned[name])
+        if report.project_id and report.year and report.month and report.completed_month is not None:
+            report.compute_ytd()  # validated as it will be saved
+        return cleaned
+
+
 class ReturnForm(forms.Form):
     comment = forms.CharField(label=_("审核意见"), widget=forms.Textarea(attrs={"rows": 3}))
 
 
 @admin.register(MonthlyReport)
 class MonthlyReportAdmin(HistoryPolicyAdmin):
+    form = MonthlyReportForm
     list_display = [
         "project", "year", "month", "completed_month", "completed_ytd", "status", "submitted_by",
         "reviewed_by",
@@ -198,10 +211,11 @@ class MonthlyReportAdmin(HistoryPolicyAdmin):
         }
 
     def save_model(self, request, obj, form, change):
-        data = {name: form.cleaned_data[name] for name in form.changed_data if name in services.REPORT_INPUT_FIELDS}
+        data = {name: form.cleaned_data[name] for name in services.REPORT_INPUT_FIELDS if name in form.cleaned_data}
         if change:
             services.monthly_report_update(
-                report=obj, data=data, acting_user=request.user, expected_version=form.cleaned_data.get("_version")
+                report=MonthlyReport.objects.get(pk=obj.pk), data=data, acting_user=request.user,
+                expected_version=form.cleaned_data.get("_version"),
             )
         else:
             created = services.monthly_report_create(

@@ -429,6 +429,20 @@ class MonthlyReport(SourcedModel, TimeStampedModel):
     def __str__(self):
         return f"{self.project.name} {self.year}-{self.month:02d}"
 
+    def previous_ytd(self) -> Decimal:
+        """The year-to-date figure of the latest earlier month of the same project (0 in January)."""
+        previous = (
+            MonthlyReport.objects.filter(project_id=self.project_id, year=self.year, month__lt=self.month)
+            .order_by("-month")
+            .values_list("completed_ytd", flat=True)
+            .first()
+        )
+        return previous if previous is not None else ZERO
+
+    def compute_ytd(self) -> None:
+        """Year to date = the previous month's year to date + this month's completed investment."""
+        self.completed_ytd = self.previous_ytd() + (self.completed_month or ZERO)
+
     def clean(self):
         errors = {}
         project = self.project if self.project_id else None

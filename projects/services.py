@@ -7,7 +7,6 @@ nothing.
 """
 
 from collections.abc import Iterable
-from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -76,19 +75,38 @@ def changed_fields(instance: Model, data: dict) -> list[str]:
     return [name for name, value in data.items() if getattr(instance, name) != value]
 
 
+def _changed_since_stored(instance: Model) -> list[str]:
+    """Fields whose in-memory value differs from the stored row: what a save would really change."""
+    stored = type(instance)._default_manager.filter(pk=instance.pk).values().first() or {}
+    return [
+        field.name
+        for field in type(instance)._meta.concrete_fields
+        if field.editable and not field.primary_key and getattr(instance, field.attname) != stored.get(field.attname)
+    ]
+
+
 @transaction.atomic
 def record_save(
     *,
     instance: Model,
     acting_user,
-    changed: Iterable[str],
     expected_version: int | None = None,
     m2m: dict | None = None,
+    computed: Iterable[str] = (),
 ) -> Model:
-    """Save an existing record whose fields ``changed`` were set in memory (the admin path)."""
-    changed = list(changed) + list(m2m or {})
+    """Save an existing record whose new values were set in memory (admin forms, history reverts).
+
+    ``computed`` names fields the calling service derived itself (a report's year to date); they are
+    not the user's input and are not checked against what the user may write.
+
+    What changes is worked out against the stored row, so a crafted form cannot slip a field past
+    the field check, and a save that changes nothing writes nothing.
+    """
+    changed = _changed_since_stored(instance) + list(m2m or {})
     require(acting_user, Action.CHANGE, instance)
-    _check_fields(acting_user, type(instance), changed)
+    if not changed:
+        return instance  # nothing to write: no version bump, no empty history record
+    _check_fields(acting_user, type(instance), [name for name in changed if name not in computed])
     instance.full_clean()
     _bump_version(instance, expected_version)
     instance._history_user = acting_user
@@ -107,9 +125,7 @@ def record_update(*, instance: Model, data: dict, acting_user, expected_version:
     _check_fields(acting_user, type(instance), changed)
     for name in changed:
         setattr(instance, name, data[name])
-    return record_save(
-        instance=instance, acting_user=acting_user, changed=changed, expected_version=expected_version
-    )
+    return record_save(instance=instance, acting_user=acting_user, expected_version=expected_version)
 
 
 @transaction.atomic
@@ -134,16 +150,6 @@ def record_delete(*, instance: Model, acting_user) -> None:
 
 # What a monthly report's author types; the year-to-date figure is computed, the rest is workflow.
 REPORT_INPUT_FIELDS = ("completed_month", "progress_text", "problems", "coordination_requests")
-
-
-def _previous_ytd(report: MonthlyReport) -> Decimal:
-    previous = (
-        MonthlyReport.objects.filter(project_id=report.project_id, year=report.year, month__lt=report.month)
-        .order_by("-month")
-        .values_list("completed_ytd", flat=True)
-        .first()
-    )
-    return previous if previous is not None else Decimal(0)
 
 
 def _carry_forward(report: MonthlyReport, acting_user) -> None:
@@ -173,7 +179,7 @@ def monthly_report_create(*, project, year: int, month: int, data: dict, acting_
     _check_fields(acting_user, MonthlyReport, [k for k in data if k not in ("project", "year", "month")] or [])
     for name, value in data.items():
         setattr(report, name, value)
-    report.completed_ytd = _previous_ytd(report) + (report.completed_month or Decimal(0))
+    report.compute_ytd()
     record_create(instance=report, acting_user=acting_user)
     _carry_forward(report, acting_user)
     return report
@@ -188,9 +194,9 @@ def monthly_report_update(
     _check_fields(acting_user, MonthlyReport, changed)
     for name in changed:
         setattr(report, name, data[name])
-    report.completed_ytd = _previous_ytd(report) + (report.completed_month or Decimal(0))
+    report.compute_ytd()
     record_save(
-        instance=report, acting_user=acting_user, changed=changed, expected_version=expected_version
+        instance=report, acting_user=acting_user, expected_version=expected_version, computed=("completed_ytd",)
     )
     _carry_forward(report, acting_user)
     return report
