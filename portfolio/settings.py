@@ -55,6 +55,8 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "rest_framework",
+    "rest_framework.authtoken",
+    "drf_spectacular",
     "django_filters",
     "simple_history",
     "portfolio",
@@ -136,14 +138,48 @@ STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"] if (BASE_DIR / "static").is_dir() else []
 
-LOGIN_URL = "admin:login"
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "dashboard"
+LOGOUT_REDIRECT_URL = "login"
 
 if not DEBUG:
     SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", True)
     CSRF_COOKIE_SECURE = env_bool("SECURE_COOKIES", True)
 
 REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.SessionAuthentication",
+        "rest_framework.authentication.TokenAuthentication",
+    ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_FILTER_BACKENDS": [
+        "django_filters.rest_framework.DjangoFilterBackend",
+        "rest_framework.filters.OrderingFilter",
+        "rest_framework.filters.SearchFilter",
+    ],
+    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "PAGE_SIZE": 50,
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "白云区重点项目管理平台 API",
+    "DESCRIPTION": "Baiyun District key-project portfolio API (v1).",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+}
+
+# Role policy switches (projects.permissions): editors read every project and change only those
+# their department leads, unless these say otherwise.
+PORTFOLIO_EDITOR_SEES_ALL_PROJECTS = env_bool("PORTFOLIO_EDITOR_SEES_ALL_PROJECTS", True)
+PORTFOLIO_EDITOR_EDITS_CO_RESPONSIBLE = env_bool("PORTFOLIO_EDITOR_EDITS_CO_RESPONSIBLE", False)
+
+# Early-warning rules (预警), following common district practice; the version is printed with
+# every warning so a reader knows which rules produced it.
+PORTFOLIO_WARNING_RULES = {
+    "version": "2025.1",
+    "yellow_behind_points": 10,  # yellow when 10-30 points behind 序时进度
+    "red_behind_points": 30,  # red when more than 30 points behind
+    "red_overdue_months": 3,  # red when a milestone is overdue by more than 3 months
 }
 
 # Where the report the fixtures are drawn from is kept (provenance tests read it).

@@ -13,4 +13,7 @@ urlpatterns = [
     path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("projects/", include("projects.urls")),
+    path("reports/", include("projects.reports.urls")),
+    path("api/", include("portfolio.api_urls")),
 ]

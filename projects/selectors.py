@@ -3,11 +3,13 @@
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Sum
 
 from portfolio.money import rate_percent, round_half_up, wan_to_yi
 
-from .models import MonthlyReport, ProgrammeSnapshot, Project
+from .choices import MilestoneKind
+from .models import Milestone, MonthlyReport, ProgrammeSnapshot, Project
+from .progress import OverdueMilestone, Period, ProjectWarning, classify, completion_rate, months_between
 
 
 @dataclass(frozen=True)
@@ -115,3 +117,88 @@ def data_quality() -> DataQuality:
         with_sample_fields=sum(bool(r["sample_fields"]) for r in rows),
         sample_projects=Project.objects.filter(is_synthetic=True).count(),
     )
+
+
+# Progress of projects for a period ----------------------------------------------------------
+
+
+@dataclass
+class ProjectProgress:
+    """One project's figures for a period, with its warning."""
+
+    project: Project
+    completed_ytd: Decimal
+    completed_month: Decimal | None
+    report_status: str | None
+    rate: Decimal | None
+    warning: ProjectWarning
+    overdue: list[OverdueMilestone]
+
+
+def latest_period(projects: QuerySet | None = None) -> Period | None:
+    """The latest month with monthly reports (for these projects), e.g. 2025-06."""
+    reports = MonthlyReport.objects.all()
+    if projects is not None:
+        reports = reports.filter(project__in=projects.values("pk"))
+    latest = reports.order_by("-year", "-month").values_list("year", "month").first()
+    return Period(*latest) if latest else None
+
+
+def _report_subquery(period: Period, field: str, *, exact_month: bool):
+    reports = MonthlyReport.objects.filter(project=OuterRef("pk"), year=period.year)
+    reports = reports.filter(month=period.month) if exact_month else reports.filter(month__lte=period.month)
+    return Subquery(reports.order_by("-month").values(field)[:1])
+
+
+def with_period_figures(projects: QuerySet, period: Period) -> QuerySet:
+    """Annotate year-to-date (latest report up to the month), this month's figure and report status."""
+    return projects.annotate(
+        period_ytd=_report_subquery(period, "completed_ytd", exact_month=False),
+        period_month=_report_subquery(period, "completed_month", exact_month=True),
+        period_status=_report_subquery(period, "status", exact_month=True),
+    )
+
+
+def overdue_milestones(projects: QuerySet, period: Period) -> dict[int, list[OverdueMilestone]]:
+    """Milestones planned before the period's end and not reached, by project, in one query."""
+    rows = (
+        Milestone.objects.filter(
+            project__in=projects.values("pk"), actual_date__isnull=True, planned_date__lt=period.end
+        )
+        .order_by("planned_date")
+        .values_list("project_id", "kind", "planned_date")
+    )
+    labels = dict(MilestoneKind.choices)
+    overdue: dict[int, list[OverdueMilestone]] = {}
+    for project_id, kind, planned in rows:
+        overdue.setdefault(project_id, []).append(
+            OverdueMilestone(kind_label=str(labels.get(kind, kind)), planned_date=planned,
+                             months=months_between(planned, period.end))
+        )
+    return overdue
+
+
+def project_progress(projects: QuerySet, period: Period) -> list[ProjectProgress]:
+    """Every project's progress for the period: two queries whatever the number of projects."""
+    overdue = overdue_milestones(projects, period)
+    rows = []
+    for project in with_period_figures(projects.select_related("programme", "lead_department", "town"), period):
+        ytd = project.period_ytd or Decimal(0)
+        rate = completion_rate(ytd, project.annual_plan)
+        project_overdue = overdue.get(project.pk, [])
+        rows.append(
+            ProjectProgress(
+                project=project,
+                completed_ytd=ytd,
+                completed_month=project.period_month,
+                report_status=project.period_status,
+                rate=rate,
+                warning=classify(rate=rate, time_elapsed=period.time_elapsed, overdue=project_overdue),
+                overdue=project_overdue,
+            )
+        )
+    return rows
+
+
+def warning_pks(projects: QuerySet, period: Period, colour: str) -> list[int]:
+    return [row.project.pk for row in project_progress(projects, period) if row.warning.colour == colour]

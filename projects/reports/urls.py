@@ -1,0 +1,4 @@
+"""Progress and indicator reports: pages and downloads."""
+
+app_name = "reports"
+urlpatterns = []

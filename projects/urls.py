@@ -1,0 +1,4 @@
+"""Staff pages of the projects app."""
+
+app_name = "projects"
+urlpatterns = []
