@@ -9,6 +9,7 @@ from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.urls import reverse
+from rest_framework.authtoken.models import Token, TokenProxy
 
 from indicators.models import Indicator, Observation, Target
 from portfolio.models import DatasetLoad
@@ -121,6 +122,13 @@ def _locks(n):
     )
 
 
+def _tokens(n):
+    users = get_user_model().objects.bulk_create([get_user_model()(username=f"api{i}") for i in range(n)])
+    for u in users:
+        Token.objects.create(user=u)
+    return list(TokenProxy.objects.filter(user__in=users))
+
+
 def _loads(n):
     return DatasetLoad.objects.bulk_create([DatasetLoad(name=f"set{i}", checksum="x") for i in range(n)])
 
@@ -140,6 +148,7 @@ BUILDERS = {
     Group: _groups,
     DatasetLoad: _loads,
     PeriodLock: _locks,
+    TokenProxy: _tokens,
 }
 MODELS = list(admin.site._registry)
 
