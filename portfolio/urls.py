@@ -1,16 +1,20 @@
 """Root URLs: the admin, language switching, and the apps."""
 
 from django.contrib import admin
+from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
-from django.views.generic import RedirectView
+
+from projects.views import DashboardView
 
 admin.site.site_header = _("白云区重点项目管理平台")
 admin.site.site_title = _("白云区重点项目管理平台")
 admin.site.index_title = _("数据管理")
 
 urlpatterns = [
-    path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),
+    path("", DashboardView.as_view(), name="dashboard"),
+    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("projects/", include("projects.urls")),

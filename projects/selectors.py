@@ -1,15 +1,27 @@
 """Reads shared by commands, pages and reports of the projects app."""
 
+import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Sum
 
+from indicators.choices import TargetPeriod
+from indicators.models import Indicator, Observation, Target
 from portfolio.money import rate_percent, round_half_up, wan_to_yi
 
-from .choices import MilestoneKind
+from .choices import MilestoneKind, ReportStatus
 from .models import Milestone, MonthlyReport, ProgrammeSnapshot, Project
-from .progress import OverdueMilestone, Period, ProjectWarning, classify, completion_rate, months_between
+from .progress import (
+    COLOURS,
+    OverdueMilestone,
+    Period,
+    ProjectWarning,
+    classify,
+    completion_rate,
+    months_between,
+    verdict,
+)
 
 
 @dataclass(frozen=True)
@@ -202,3 +214,105 @@ def project_progress(projects: QuerySet, period: Period) -> list[ProjectProgress
 
 def warning_pks(projects: QuerySet, period: Period, colour: str) -> list[int]:
     return [row.project.pk for row in project_progress(projects, period) if row.warning.colour == colour]
+
+
+# Dashboard ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Totals:
+    count: int
+    annual_plan: Decimal
+    completed_ytd: Decimal
+    rate: Decimal | None
+    time_elapsed: Decimal
+    verdict: str
+    verdict_points: Decimal | None
+
+
+def programme_totals(projects: QuerySet, period: Period) -> Totals:
+    """Count, plan, year to date and rate of a set of projects, by database aggregation (one query)."""
+    totals = with_period_figures(projects, period).aggregate(
+        count=Count("pk"), annual_plan=Sum("annual_plan"), completed_ytd=Sum("period_ytd")
+    )
+    plan = totals["annual_plan"] or Decimal(0)
+    ytd = totals["completed_ytd"] or Decimal(0)
+    rate = completion_rate(ytd, plan)
+    word, points = verdict(rate, period.time_elapsed)
+    return Totals(totals["count"], plan, ytd, rate, period.time_elapsed, word, points)
+
+
+def warning_counts(rows: list[ProjectProgress]) -> dict[str, int]:
+    counts = dict.fromkeys(COLOURS, 0)
+    for row in rows:
+        counts[row.warning.colour] += 1
+    return counts
+
+
+def milestones_due(projects: QuerySet, period: Period, *, days: int = 30) -> QuerySet:
+    """Milestones planned within ``days`` after the period's end and not yet reached."""
+    return (
+        Milestone.objects.filter(
+            project__in=projects.values("pk"), actual_date__isnull=True,
+            planned_date__gte=period.end, planned_date__lte=period.end + dt.timedelta(days=days),
+        )
+        .select_related("project")
+        .order_by("planned_date", "pk")
+    )
+
+
+def milestones_overdue(projects: QuerySet, period: Period) -> QuerySet:
+    return (
+        Milestone.objects.filter(
+            project__in=projects.values("pk"), actual_date__isnull=True, planned_date__lt=period.end
+        )
+        .select_related("project")
+        .order_by("planned_date", "pk")
+    )
+
+
+def reports_waiting_for(user) -> QuerySet:
+    """Editor: their drafts and returned reports; coordinator: submitted reports they may review."""
+    from .permissions import Action, is_reviewer, restrict
+
+    if is_reviewer(user):
+        return (
+            MonthlyReport.objects.filter(status=ReportStatus.SUBMITTED)
+            .exclude(submitted_by=user)
+            .for_list()
+            .order_by("submitted_at", "pk")
+        )
+    return (
+        restrict(MonthlyReport.objects.all(), user, Action.CHANGE)
+        .filter(status__in=[ReportStatus.DRAFT, ReportStatus.RETURNED])
+        .for_list()
+        .order_by("year", "month", "pk")
+    )
+
+
+@dataclass(frozen=True)
+class IndicatorProgress:
+    indicator: Indicator
+    observation: Observation | None
+    target: Target | None
+    share: Decimal | None  # latest value ÷ full-year target, percent, when both are in the same unit
+
+
+def indicator_progress(year: int) -> list[IndicatorProgress]:
+    """Each indicator with a full-year target: its latest observation and the share reached (3 queries)."""
+    targets = {
+        t.indicator_id: t
+        for t in Target.objects.filter(year=year, period=TargetPeriod.FULL_YEAR).order_by("pk")
+    }
+    latest: dict[int, Observation] = {}
+    for obs in Observation.objects.filter(indicator_id__in=targets, period_end__year=year).order_by("period_end", "pk"):
+        latest[obs.indicator_id] = obs
+    rows = []
+    for indicator in Indicator.objects.filter(pk__in=targets).order_by("category", "code"):
+        target, obs = targets[indicator.pk], latest.get(indicator.pk)
+        share = None
+        if obs and obs.value is not None and target.value and (obs.unit or indicator.unit) == (target.unit or indicator.unit):
+            share = rate_percent(obs.value, target.value)
+        rows.append(IndicatorProgress(indicator, obs, target, share))
+    # Indicators with a figure for the year first, then those with a target only.
+    return sorted(rows, key=lambda row: row.observation is None)

@@ -1,4 +1,17 @@
 """Staff pages of the projects app."""
 
+from django.urls import path
+
+from . import views
+
 app_name = "projects"
-urlpatterns = []
+urlpatterns = [
+    path("", views.ProjectListView.as_view(), name="project_list"),
+    path("export.xlsx", views.ProjectExportView.as_view(), name="project_export"),
+    path("<int:pk>/", views.ProjectDetailView.as_view(), name="project_detail"),
+    path("<int:pk>/edit/", views.ProjectEditView.as_view(), name="project_edit"),
+    path("<int:pk>/reports/<int:year>/<int:month>/", views.ReportEntryView.as_view(), name="report_entry"),
+    path("review/", views.ReviewQueueView.as_view(), name="review_queue"),
+    path("review/<int:pk>/<str:action>/", views.ReviewActionView.as_view(), name="review_action"),
+    path("bulk/", views.BulkEntryView.as_view(), name="bulk_entry"),
+]

@@ -1,0 +1,73 @@
+"""Formatting of amounts, rates and warnings in templates, through portfolio.money only."""
+
+from decimal import Decimal
+
+from django import template
+from django.utils.html import format_html
+from django.utils.translation import gettext as _
+
+from portfolio.money import round_half_up, wan_to_yi
+
+register = template.Library()
+
+BADGE = {"red": "danger", "yellow": "warning", "green": "success"}
+
+
+@register.filter
+def yi(amount_wan):
+    """万元 -> 亿元 with two decimals (e.g. 5900000 -> 590.00)."""
+    if amount_wan in (None, ""):
+        return "—"
+    return f"{round_half_up(wan_to_yi(amount_wan)):,}"
+
+
+@register.filter
+def wan(amount_wan):
+    if amount_wan in (None, ""):
+        return "—"
+    return f"{round_half_up(Decimal(amount_wan)):,}"
+
+
+@register.filter
+def pct(value):
+    if value in (None, ""):
+        return "—"
+    return f"{round_half_up(value)}%"
+
+
+@register.simple_tag
+def warning_badge(warning):
+    labels = {"red": _("红灯"), "yellow": _("黄灯"), "green": _("绿灯")}
+    return format_html(
+        '<span class="badge text-bg-{}" title="{}">{}</span>',
+        BADGE.get(warning.colour, "secondary"),
+        warning.reason_text,
+        labels.get(warning.colour, warning.colour),
+    )
+
+
+PREFIX_QUALIFIERS = {"over": "超", "about": "约", "nearly": "近", "reached": "达", "breakthrough": "突破"}
+
+
+@register.filter
+def stated(obj):
+    """An observation or target value as the report words it: 超640亿元, 约51亿元, 1350亿元以上."""
+    if obj is None or getattr(obj, "value", None) is None:
+        return "—"
+    text = f"{obj.value.normalize():f}{obj.unit}"
+    qualifier = getattr(obj, "qualifier", "") or ""
+    if qualifier == "at_least":
+        return f"{text}以上"
+    return f"{PREFIX_QUALIFIERS.get(qualifier, '')}{text}"
+
+
+@register.simple_tag(takes_context=True)
+def sort_link(context, field, label):
+    """A column header that sorts by ``field``, and reverses when it already does."""
+    request = context["request"]
+    params = request.GET.copy()
+    current = params.get("ordering", "")
+    params["ordering"] = f"-{field}" if current == field else field
+    params.pop("page", None)
+    arrow = " ▲" if current == field else (" ▼" if current == f"-{field}" else "")
+    return format_html('<a href="?{}">{}{}</a>', params.urlencode(), label, arrow)

@@ -1,0 +1,278 @@
+"""Staff pages: every page and role through the one policy, bad input kept, fixed query counts."""
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+
+from projects.generator import generate_portfolio
+from projects.models import Milestone, MonthlyReport, Programme, Project
+from projects.roles import Role
+from tests.conftest import make_user
+from tests.projects.test_permissions import database_state
+
+pytestmark = pytest.mark.django_db
+ROLES = ["viewer", "editor", "coordinator", "administrator"]
+
+
+@pytest.fixture
+def pages_world(department, other_department):
+    users = {
+        "viewer": make_user("viewer", Role.VIEWER),
+        "editor": make_user("editor", Role.EDITOR, department),
+        "other_editor": make_user("other_editor", Role.EDITOR, other_department),
+        "coordinator": make_user("coordinator", Role.COORDINATOR),
+        "administrator": make_user("administrator", Role.ADMINISTRATOR),
+    }
+    programme = Programme.objects.create(year=2025, level="district", name="2025年区重点项目")
+    projects = {}
+    for side, dept, author in (("own", department, users["editor"]), ("other", other_department, users["other_editor"])):
+        p = Project.objects.create(programme=programme, code=f"P-{side}", name=f"项目{side}", lead_department=dept,
+                                   annual_plan=Decimal("1200"), total_investment=Decimal("5000"))
+        Milestone.objects.create(project=p, kind="start", planned_date=dt.date(2025, 3, 1))
+        MonthlyReport.objects.create(project=p, year=2025, month=1, completed_month=Decimal(100),
+                                     completed_ytd=Decimal(100), status="approved", created_by=author)
+        MonthlyReport.objects.create(project=p, year=2025, month=2, completed_month=Decimal(50),
+                                     completed_ytd=Decimal(150), status="submitted", created_by=author,
+                                     submitted_by=author)
+        projects[side] = p
+    return users, projects
+
+
+def page_requests(projects, side):
+    p = projects[side]
+    report = MonthlyReport.objects.get(project=p, month=2)
+    return {
+        "dashboard": ("get", reverse("dashboard"), {}),
+        "list": ("get", reverse("projects:project_list"), {}),
+        "export": ("get", reverse("projects:project_export"), {}),
+        "detail": ("get", reverse("projects:project_detail", args=[p.pk]), {}),
+        "edit.get": ("get", reverse("projects:project_edit", args=[p.pk]), {}),
+        "edit.post": ("post", reverse("projects:project_edit", args=[p.pk]),
+                      {**_edit_data(p), "progress_summary": "主体封顶", "version": str(p.version)}),
+        "entry.get": ("get", reverse("projects:report_entry", args=[p.pk, 2025, 3]), {}),
+        "entry.post": ("post", reverse("projects:report_entry", args=[p.pk, 2025, 3]),
+                       {"completed_month": "80", "progress_text": "桩基", "problems": "", "coordination_requests": "",
+                        "ms-TOTAL_FORMS": "0", "ms-INITIAL_FORMS": "0", "save": "1"}),
+        "queue": ("get", reverse("projects:review_queue"), {}),
+        "approve": ("post", reverse("projects:review_action", args=[report.pk, "approve"]), {}),
+        "bulk.get": ("get", reverse("projects:bulk_entry") + "?year=2025&month=3", {}),
+    }
+
+
+# page -> (roles allowed on own department's project, roles allowed on another's); writes: change DB
+EXPECTED = {
+    "dashboard": (set(ROLES), set(ROLES)),
+    "list": (set(ROLES), set(ROLES)),
+    "export": (set(ROLES), set(ROLES)),
+    "detail": (set(ROLES), set(ROLES)),
+    "edit.get": ({"editor", "coordinator", "administrator"}, {"coordinator", "administrator"}),
+    "edit.post": ({"editor", "coordinator", "administrator"}, {"coordinator", "administrator"}),
+    "entry.get": ({"editor", "coordinator", "administrator"}, {"coordinator", "administrator"}),
+    "entry.post": ({"editor", "coordinator", "administrator"}, {"coordinator", "administrator"}),
+    "queue": ({"editor", "coordinator", "administrator"}, {"editor", "coordinator", "administrator"}),
+    "approve": ({"coordinator", "administrator"}, {"coordinator", "administrator"}),
+    "bulk.get": ({"editor", "coordinator", "administrator"}, {"editor", "coordinator", "administrator"}),
+}
+WRITES = {"edit.post", "entry.post", "approve"}
+CELLS = [(page, role, side) for page in EXPECTED for role in ROLES for side in ("own", "other")]
+
+
+@pytest.mark.parametrize(("page", "role", "side"), CELLS, ids=[f"{p}-{r}-{s}" for p, r, s in CELLS])
+def test_page_matrix(client, pages_world, page, role, side):
+    users, projects = pages_world
+    allowed = role in EXPECTED[page][0 if side == "own" else 1]
+    method, url, data = page_requests(projects, side)[page]
+    client.force_login(users[role])
+    before = database_state()
+    response = getattr(client, method)(url, data)
+    if allowed:
+        assert response.status_code in ((302,) if method == "post" else (200,)), response.content.decode()[:500]
+        if page in WRITES:
+            assert database_state() != before
+    else:
+        assert response.status_code in (403, 404)
+        assert database_state() == before
+
+
+def test_anonymous_users_are_sent_to_login(client, pages_world):
+    _users, projects = pages_world
+    for _name, (method, url, data) in page_requests(projects, "own").items():
+        response = getattr(client, method)(url, data)
+        assert response.status_code == 302 and response["Location"].startswith(reverse("login"))
+
+
+def test_report_entry_bad_input_keeps_what_was_typed(client, pages_world):
+    users, projects = pages_world
+    client.force_login(users["editor"])
+    url = reverse("projects:report_entry", args=[projects["own"].pk, 2025, 3])
+    before = database_state()
+    response = client.post(url, {"completed_month": "一百", "progress_text": "完成桩基施工60%", "problems": "用地未批",
+                                 "coordination_requests": "", "ms-TOTAL_FORMS": "0", "ms-INITIAL_FORMS": "0"})
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert "请输入数字" in page and "一百" in page and "完成桩基施工60%" in page and "用地未批" in page
+    assert database_state() == before
+    response = client.post(url, {"completed_month": "-5", "progress_text": "x", "ms-TOTAL_FORMS": "0",
+                                 "ms-INITIAL_FORMS": "0"})
+    assert "金额不能为负数" in response.content.decode()
+    assert database_state() == before
+
+
+def test_entry_computes_year_to_date_and_submits(client, pages_world):
+    users, projects = pages_world
+    client.force_login(users["editor"])
+    url = reverse("projects:report_entry", args=[projects["own"].pk, 2025, 3])
+    data = {"completed_month": "80.5", "progress_text": "主体施工", "problems": "", "coordination_requests": "",
+            "ms-TOTAL_FORMS": "0", "ms-INITIAL_FORMS": "0", "submit": "1"}
+    assert client.post(url, data).status_code == 302
+    report = MonthlyReport.objects.get(project=projects["own"], month=3)
+    assert (report.completed_ytd, report.status, report.submitted_by) == (Decimal("230.5"), "submitted", users["editor"])
+    # Submitted: the editor's page is read-only now and a POST changes nothing.
+    before = database_state()
+    assert client.post(url, {**data, "completed_month": "1"}).status_code == 403
+    assert database_state() == before
+
+
+def test_return_with_comment_and_the_editor_sees_it(client, pages_world):
+    users, projects = pages_world
+    report = MonthlyReport.objects.get(project=projects["own"], month=2)
+    client.force_login(users["coordinator"])
+    client.post(reverse("projects:review_action", args=[report.pk, "return"]), {"comment": ""})
+    assert MonthlyReport.objects.get(pk=report.pk).status == "submitted"  # a return needs a comment
+    client.post(reverse("projects:review_action", args=[report.pk, "return"]), {"comment": "请补充形象进度"})
+    assert MonthlyReport.objects.get(pk=report.pk).status == "returned"
+    client.force_login(users["editor"])
+    page = client.get(reverse("projects:report_entry", args=[projects["own"].pk, 2025, 2])).content.decode()
+    assert "请补充形象进度" in page
+    assert "请补充形象进度" in client.get(reverse("dashboard")).content.decode()
+
+
+def test_bulk_entry_refuses_a_bad_row_and_keeps_every_typed_value(client, pages_world, department):
+    users, projects = pages_world
+    second = Project.objects.create(programme=projects["own"].programme, code="P-own2", name="项目own2",
+                                    lead_department=department, annual_plan=Decimal(500))
+    client.force_login(users["editor"])
+    url = reverse("projects:bulk_entry") + "?year=2025&month=3"
+    page = client.get(url).content.decode()
+    assert "P-own" in page and "P-own2" in page and "P-other" not in page
+    data = {
+        "rows-TOTAL_FORMS": "2", "rows-INITIAL_FORMS": "2", "rows-MIN_NUM_FORMS": "0", "rows-MAX_NUM_FORMS": "1000",
+        "rows-0-project": str(projects["own"].pk), "rows-0-completed_month": "60", "rows-0-progress_text": "第一行进度",
+        "rows-1-project": str(second.pk), "rows-1-completed_month": "abc", "rows-1-progress_text": "第二行进度",
+    }
+    before = database_state()
+    response = client.post(url, data)
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert database_state() == before
+    assert "第一行进度" in html and "第二行进度" in html and 'value="abc"' in html and 'value="60"' in html
+    assert "请输入数字" in html
+    data["rows-1-completed_month"] = "40"
+    assert client.post(url, data).status_code == 302
+    assert MonthlyReport.objects.get(project=projects["own"], month=3).completed_ytd == Decimal(210)
+    assert MonthlyReport.objects.get(project=second, month=3).completed_ytd == Decimal(40)
+
+
+def test_bulk_entry_refuses_a_crafted_row_for_another_department(client, pages_world):
+    users, projects = pages_world
+    client.force_login(users["editor"])
+    data = {"rows-TOTAL_FORMS": "1", "rows-INITIAL_FORMS": "1", "rows-MIN_NUM_FORMS": "0", "rows-MAX_NUM_FORMS": "1000",
+            "rows-0-project": str(projects["other"].pk), "rows-0-completed_month": "60"}
+    before = database_state()
+    response = client.post(reverse("projects:bulk_entry") + "?year=2025&month=3", data)
+    assert response.status_code == 403
+    assert database_state() == before
+
+
+def test_project_edit_stale_version_is_refused(client, pages_world):
+    users, projects = pages_world
+    project = projects["own"]
+    url = reverse("projects:project_edit", args=[project.pk])
+    client.force_login(users["coordinator"])
+    assert client.post(url, {**_edit_data(project), "progress_summary": "统筹", "version": "1"}).status_code == 302
+    client.force_login(users["editor"])
+    response = client.post(url, {"progress_summary": "部门", "version": "1"})
+    assert response.status_code == 400 and "已被他人修改" in response.content.decode()
+    assert "部门" in response.content.decode()
+    assert Project.objects.get(pk=project.pk).progress_summary == "统筹"
+
+
+def _edit_data(project):
+    return {
+        "programme": project.programme_id, "name": project.name, "category": project.category, "status": "",
+        "location": "", "town": "", "lead_department": project.lead_department_id, "total_investment": "5000",
+        "annual_plan": "1200", "planned_start": "", "actual_start": "", "planned_completion": "",
+        "actual_completion": "", "progress_summary": "", "h2_plan": "",
+    }
+
+
+def test_editor_edit_form_has_only_progress_fields(client, pages_world):
+    users, projects = pages_world
+    client.force_login(users["editor"])
+    page = client.get(reverse("projects:project_edit", args=[projects["own"].pk])).content.decode()
+    assert 'name="progress_summary"' in page and 'name="annual_plan"' not in page
+    before = Project.objects.get(pk=projects["own"].pk).annual_plan
+    client.post(reverse("projects:project_edit", args=[projects["own"].pk]),
+                {"progress_summary": "x", "annual_plan": "1", "version": "1"})
+    assert Project.objects.get(pk=projects["own"].pk).annual_plan == before
+
+
+def test_list_filters_sorting_and_warning(client, pages_world):
+    users, projects = pages_world
+    client.force_login(users["viewer"])
+    page = client.get(reverse("projects:project_list"), {"q": "own"}).content.decode()
+    assert "P-own" in page and "P-other" not in page
+    # Both projects: 150 of 1200 by February = 12.5% against 16.67% elapsed: 4.17 points behind, green.
+    assert "P-own" in client.get(reverse("projects:project_list"), {"warning": "green", "month": "2"}).content.decode()
+    assert "P-own" not in client.get(reverse("projects:project_list"), {"warning": "red", "month": "2"}).content.decode()
+    # By June with no more reports: 12.5% against 50%: 37.5 points behind, red.
+    assert "P-own" in client.get(reverse("projects:project_list"), {"warning": "red", "month": "6"}).content.decode()
+    ascending = client.get(reverse("projects:project_list"), {"ordering": "code"}).content.decode()
+    assert ascending.index("P-other") < ascending.index("P-own")
+    descending = client.get(reverse("projects:project_list"), {"ordering": "-code"}).content.decode()
+    assert descending.index("P-own") < descending.index("P-other")
+    bad = client.get(reverse("projects:project_list"), {"category": "nonsense"})
+    assert bad.status_code == 200 and "nonsense" in bad.content.decode()
+
+
+def test_export_is_the_filtered_list(client, pages_world):
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    users, projects = pages_world
+    client.force_login(users["viewer"])
+    response = client.get(reverse("projects:project_export"), {"q": "own", "month": "2"})
+    ws = load_workbook(BytesIO(response.content)).active
+    rows = list(ws.iter_rows(values_only=True))
+    assert [r[0] for r in rows[1:]] == ["P-own"]
+    assert rows[1][7] == 1200 and rows[1][8] == 150 and rows[1][9] == 12.5
+
+
+def test_dashboard_figures(client, pages_world):
+    users, _projects = pages_world
+    client.force_login(users["viewer"])
+    page = client.get(reverse("dashboard"), {"month": "2"}).content.decode()
+    # 2 projects, plan 2400 万元 = 0.24 亿元, 300 万元 = 0.03 亿元, 12.50% vs 16.67%.
+    assert 'data-figure="count">2<' in page
+    assert 'data-figure="plan">0.24<' in page and 'data-figure="ytd">0.03<' in page
+    assert 'data-figure="rate">12.50%<' in page
+    assert "落后序时进度4.17个百分点" in page
+
+
+@pytest.mark.parametrize("url_name", ["dashboard", "projects:project_list", "projects:review_queue"])
+def test_query_count_is_the_same_at_10_and_1000_projects(client, report_data, url_name, count_queries):
+    coordinator = make_user("coordinator", Role.COORDINATOR)
+    counts = []
+    for n in (10, 1000):
+        generate_portfolio(projects=n, replace=True)
+        MonthlyReport.objects.filter(month=6).update(status="submitted")
+        client.force_login(coordinator)
+        client.get(reverse(url_name))  # warm the session
+        with count_queries() as q:
+            response = client.get(reverse(url_name))
+        assert response.status_code == 200
+        counts.append((q.count, q.describe()))
+    assert counts[0][0] == counts[1][0], f"10: {counts[0][0]}, 1000: {counts[1][0]}\n{counts[1][1]}"
