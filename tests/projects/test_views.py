@@ -276,3 +276,23 @@ def test_query_count_is_the_same_at_10_and_1000_projects(client, report_data, ur
         assert response.status_code == 200
         counts.append((q.count, q.describe()))
     assert counts[0][0] == counts[1][0], f"10: {counts[0][0]}, 1000: {counts[1][0]}\n{counts[1][1]}"
+
+
+def test_login_page_logs_in_and_repeated_failures_lock_the_account(client, pages_world):
+    users, _projects = pages_world
+    response = client.post(reverse("login"), {"username": "editor", "password": "pw-for-tests-123"})
+    assert response.status_code == 302
+    client.post(reverse("logout"))
+    for _ in range(5):
+        failed = client.post(reverse("login"), {"username": "editor", "password": "wrong"})
+    assert failed.status_code in (200, 429)
+    locked = client.post(reverse("login"), {"username": "editor", "password": "pw-for-tests-123"})
+    assert locked.status_code == 429
+    assert "登录已暂时锁定" in locked.content.decode()
+    assert "_auth_user_id" not in client.session
+
+
+def test_login_error_message_is_in_chinese(client, pages_world):
+    response = client.post(reverse("login"), {"username": "editor", "password": "nope"})
+    assert response.status_code == 200
+    assert "请输入一个正确的" in response.content.decode()
