@@ -28,7 +28,12 @@ class ProjectFilterSet(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(label=_("项目状态"), choices=ProjectStatus.choices)
     town = django_filters.ModelChoiceFilter(label=_("所在镇街"), queryset=Department.objects.towns_and_streets())
     warning = django_filters.ChoiceFilter(label=_("预警"), choices=WARNING_CHOICES, method="filter_warning")
-    is_synthetic = django_filters.BooleanFilter(label=_("样例数据"))
+    is_synthetic = django_filters.ChoiceFilter(
+        label=_("数据来源"),
+        choices=[("false", _("报告或真实项目")), ("true", _("样例项目"))],
+        method="filter_synthetic",
+        empty_label=_("全部"),
+    )
     ordering = django_filters.OrderingFilter(
         label=_("排序"),
         fields=[
@@ -52,6 +57,9 @@ class ProjectFilterSet(django_filters.FilterSet):
 
     def filter_q(self, queryset, name, value):
         return queryset.filter(Q(name__icontains=value) | Q(code__icontains=value)) if value else queryset
+
+    def filter_synthetic(self, queryset, name, value):
+        return queryset.filter(is_synthetic=value == "true") if value in ("true", "false") else queryset
 
     def filter_warning(self, queryset, name, value):
         if not value or value not in COLOURS:

@@ -125,3 +125,11 @@ PROJECT_EDIT_FIELDS = [
     "total_investment", "annual_plan", "planned_start", "actual_start", "planned_completion",
     "actual_completion", "progress_summary", "h2_plan",
 ]
+
+
+def style_form(form) -> None:
+    """Bootstrap classes on every widget of a form (presentation only)."""
+    for field in form.fields.values():
+        widget = field.widget
+        css = "form-select form-select-sm" if getattr(widget, "input_type", None) == "select" else "form-control form-control-sm"
+        widget.attrs["class"] = f"{widget.attrs.get('class', '')} {css}".strip()

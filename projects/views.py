@@ -28,6 +28,7 @@ from .forms import (
     PeriodForm,
     ReturnForm,
     project_edit_form,
+    style_form,
 )
 from .models import Department, Milestone, MonthlyReport, Programme, Project
 from .permissions import (
@@ -97,6 +98,7 @@ class ProjectListView(LoginRequiredMixin, View):
         today = dt.date.today()
         period = period_form.period(latest_period(projects) or Period(today.year, today.month))
         filterset = ProjectFilterSet(request.GET, queryset=projects, period=period)
+        style_form(filterset.form)
         queryset = filterset.qs if filterset.is_valid() else projects.none()
         if not request.GET.get("ordering"):
             queryset = queryset.order_by("code")
@@ -141,6 +143,11 @@ class ProjectDetailView(LoginRequiredMixin, View):
         today = dt.date.today()
         period = latest_period(Project.objects.filter(pk=pk)) or Period(today.year, today.month)
         progress = project_progress(Project.objects.filter(pk=pk), period)[0]
+        # The month to fill next: the latest one while it is still open, else the month after it.
+        latest = project.monthly_reports.filter(year=period.year, month=period.month).first()
+        next_period = period
+        if latest is not None and not can(request.user, Action.CHANGE, latest) and period.month < 12:
+            next_period = Period(period.year, period.month + 1)
         reports = list(project.monthly_reports.select_related("submitted_by", "reviewed_by").order_by("year", "month"))
         history = list(project.history.select_related("history_user").order_by("-history_date", "-history_id")[:30])
         changes = []
@@ -158,9 +165,9 @@ class ProjectDetailView(LoginRequiredMixin, View):
             "missing": [str(Project._meta.get_field(f).verbose_name) for f in project.missing_fields],
             "sample_fields": [str(Project._meta.get_field(f).verbose_name) for f in project.sample_fields],
             "can_edit": can(request.user, Action.CHANGE, project),
-            "can_fill": can(request.user, Action.ADD, MonthlyReport(project=project, year=period.year,
-                                                                    month=period.month)),
-            "next_period": period,
+            "can_fill": can(request.user, Action.ADD, MonthlyReport(project=project, year=next_period.year,
+                                                                    month=next_period.month)),
+            "next_period": next_period,
         })
 
 

@@ -8,7 +8,7 @@ from django.test.utils import CaptureQueriesContext
 
 from portfolio.datasets import load_report_data
 from projects.models import Department, DepartmentMembership
-from projects.roles import Role
+from projects.roles import Role, sync_role_groups
 
 
 @pytest.fixture(autouse=True)
@@ -36,6 +36,8 @@ def other_department(db):
 def make_user(username, role=None, department=None, **extra):
     user = get_user_model().objects.create_user(username=username, password="pw-for-tests-123", **extra)
     if role:
+        if not Group.objects.filter(name=str(role)).exists():
+            sync_role_groups()  # a transactional test's flush removed the groups the migration made
         user.groups.add(Group.objects.get(name=str(role)))
     if department:
         DepartmentMembership.objects.create(user=user, department=department)

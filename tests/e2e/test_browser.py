@@ -10,7 +10,7 @@ from projects.models import Milestone, MonthlyReport, Programme, Project
 from projects.roles import Role
 from tests.conftest import make_user
 
-pytestmark = [pytest.mark.django_db(transaction=True, serialized_rollback=True), pytest.mark.e2e]
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.e2e]
 
 
 @pytest.fixture
