@@ -30,7 +30,7 @@ from .forms import (
     project_edit_form,
     style_form,
 )
-from .models import Department, Milestone, MonthlyReport, Programme, Project
+from .models import Department, Milestone, MonthlyReport, PeriodLock, Programme, Project
 from .permissions import (
     Action,
     can,
@@ -393,10 +393,18 @@ class BulkEntryView(LoginRequiredMixin, View):
         return rows
 
     def _editable(self, request, projects, existing):
-        # Reports already submitted or approved (or in a locked month) are shown but not editable.
+        """Which rows may be written: reports still open to the user, or new ones in an unlocked month.
+
+        Two queries for the whole sheet (the projects are already those the user may change).
+        """
+        open_reports = set(
+            restrict(MonthlyReport.objects.filter(pk__in=[r.pk for r in existing.values()]), request.user,
+                     Action.CHANGE).values_list("pk", flat=True)
+        )
+        month_open = not PeriodLock.objects.filter(year=self.period.year, month=self.period.month).exists() or (
+            is_reviewer(request.user))
         return {
-            p.pk: can(request.user, Action.CHANGE, existing[p.pk]) if p.pk in existing
-            else can(request.user, Action.ADD, MonthlyReport(project=p, year=self.period.year, month=self.period.month))
+            p.pk: existing[p.pk].pk in open_reports if p.pk in existing else month_open
             for p in projects
         }
 

@@ -296,3 +296,21 @@ def test_login_error_message_is_in_chinese(client, pages_world):
     response = client.post(reverse("login"), {"username": "editor", "password": "nope"})
     assert response.status_code == 200
     assert "请输入一个正确的" in response.content.decode()
+
+
+def test_bulk_entry_query_count_does_not_grow_with_the_department(client, pages_world, department, count_queries):
+    users, projects = pages_world
+    client.force_login(users["editor"])
+    url = reverse("projects:bulk_entry") + "?year=2025&month=2"
+    counts = []
+    for extra in (0, 40):
+        for i in range(extra):
+            p = Project.objects.create(programme=projects["own"].programme, code=f"B-{i:03d}", name=f"批量{i}",
+                                       lead_department=department)
+            MonthlyReport.objects.create(project=p, year=2025, month=2, completed_month=Decimal(1),
+                                         completed_ytd=Decimal(1))
+        client.get(url)
+        with count_queries() as q:
+            assert client.get(url).status_code == 200
+        counts.append(q.count)
+    assert counts[0] == counts[1]
