@@ -46,7 +46,7 @@ def test_default_portfolio_reconciles_with_the_published_totals(report_data):
     assert _itemised("district") == (336, Decimal("590.00"), Decimal("54.66"))
     assert _itemised("city") == (98, Decimal("177.80"), Decimal("74.20"))
     rows = programme_reconciliation()
-    assert len(rows) == 2 and all(row.reconciles for row in rows)
+    assert len(rows) == 2 and all(row.reconciles and row.count_matches for row in rows)
     # Monthly reports for every month up to the snapshot, year-to-date consistent with the months.
     assert MonthlyReport.objects.count() == 434 * 6
     for project in Project.objects.filter(programme__isnull=False).prefetch_related("monthly_reports")[:50]:

@@ -12,6 +12,8 @@ class Command(BaseCommand):
         self.stdout.write("Reconciliation (published | itemised):")
         for row in programme_reconciliation():
             mark = "OK      " if row.reconciles else "MISMATCH"
+            if row.reconciles and not row.count_matches:
+                mark = "OK*     "  # amounts agree; the project count was scaled (--projects)
             self.stdout.write(
                 f"  {mark} {row.programme} to {row.period_end}: "
                 f"projects {row.published_count} | {row.itemised_count}; "
