@@ -1,0 +1,1 @@
+"""REST API v1 of the indicators app (see docs/api.md)."""

@@ -1,0 +1,68 @@
+"""How the API answers a refusal: the services' exceptions mapped to HTTP statuses in one place.
+
+PermissionDenied → 403, Http404 → 404 (DRF's own handler), a stale version → 412, an impossible
+workflow transition or a record still referenced → 409, a model's field errors → 400 with the same
+shape as a serializer's errors. Anything not mapped here is a bug and stays a 500.
+"""
+
+from django.core.exceptions import NON_FIELD_ERRORS
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import IntegrityError
+from django.db.models import ProtectedError, RestrictedError
+from django.utils.translation import gettext_lazy as _
+from rest_framework import exceptions, status
+from rest_framework.serializers import as_serializer_error
+from rest_framework.settings import api_settings
+from rest_framework.views import exception_handler
+
+from projects.services import ConflictError, WorkflowError
+
+
+class PreconditionFailed(exceptions.APIException):
+    """The If-Match header names a version that is no longer the current one."""
+
+    status_code = status.HTTP_412_PRECONDITION_FAILED
+    default_detail = _("该记录已被他人修改,您的保存未生效。请重新读取后再修改(If-Match 与当前 ETag 不符)。")
+    default_code = "precondition_failed"
+
+
+class PreconditionRequired(exceptions.APIException):
+    """A change was sent without If-Match: it could silently overwrite someone else's edit."""
+
+    status_code = status.HTTP_428_PRECONDITION_REQUIRED
+    default_detail = _("修改须带 If-Match 请求头,其值为读取该记录时响应中的 ETag。")
+    default_code = "precondition_required"
+
+
+class Conflict(exceptions.APIException):
+    """The request is well formed but the record's state does not allow it."""
+
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = _("该操作与记录的当前状态冲突。")
+    default_code = "conflict"
+
+
+def field_errors(exc: DjangoValidationError) -> dict:
+    """A model's ValidationError in the serializer shape: {field: [messages]}, non-field errors renamed."""
+    errors = as_serializer_error(exc)
+    if NON_FIELD_ERRORS in errors:
+        errors[api_settings.NON_FIELD_ERRORS_KEY] = errors.pop(NON_FIELD_ERRORS)
+    return errors
+
+
+def api_exception_handler(exc, context):
+    if isinstance(exc, ConflictError):
+        exc = PreconditionFailed(exc.message)
+    elif isinstance(exc, WorkflowError):
+        exc = Conflict(exc.message, code="workflow")
+    elif isinstance(exc, DjangoValidationError):
+        exc = exceptions.ValidationError(field_errors(exc))
+    elif isinstance(exc, ProtectedError | RestrictedError):
+        exc = Conflict(_("该记录仍被其他记录引用,不能删除。"), code="protected")
+    elif isinstance(exc, IntegrityError):
+        # The services validate first; this is the race where two requests create the same row.
+        exc = Conflict(_("保存与已有数据冲突,请刷新后重试。"), code="integrity")
+    if isinstance(exc, exceptions.ValidationError) and isinstance(exc.detail, list):
+        # Every 400 body is an object (the schema's Error): a bare list becomes the non-field errors.
+        exc = exceptions.ValidationError({api_settings.NON_FIELD_ERRORS_KEY: exc.detail})
+    return exception_handler(exc, context)

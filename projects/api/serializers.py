@@ -1,0 +1,353 @@
+"""Serializers of API v1 for the projects app: explicit fields, strict input, a description for every field.
+
+Input is strict: a field the serializer does not declare answers 400, and so does a read-only field
+sent with a value other than the current one (a client may send back what it read). Which fields
+a role may change is not decided here but by the services (projects.permissions), which answer 403.
+"""
+
+from collections.abc import Mapping
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+from rest_framework.relations import ManyRelatedField, PrimaryKeyRelatedField
+
+from projects.models import Department, Milestone, MonthlyReport, PeriodLock, Programme, Project
+from projects.permissions import Action, restrict
+
+# Where the project list's prefetch puts each project's co-departments (a plain list, no manager per row).
+CO_DEPARTMENTS_PREFETCHED = "co_department_list"
+# Text fields are unlimited in the database; the API refuses anything longer with a 400.
+TEXT_MAX_LENGTH = 20_000
+
+COMMON_DESCRIPTIONS = {
+    "id": _("记录编号,由系统生成。"),
+    "created_at": _("创建时间,由系统记录。"),
+    "updated_at": _("最后修改时间,由系统记录。"),
+    "version": _("版本号,每次保存加一。响应头 ETag 由它得出,修改时须在 If-Match 中提交。"),
+    "code": _("编码,唯一。"),
+    "name": _("名称。"),
+    "note": _("说明。"),
+    "unit": _("计量单位,例如:亿元、%。"),
+}
+
+
+class StrictInputMixin:
+    """Refuse undeclared fields and changes to read-only ones; describe every field for the schema."""
+
+    descriptions: Mapping = {}
+    create_only_fields: tuple[str, ...] = ()
+
+    def get_fields(self):
+        fields = super().get_fields()
+        request = self.context.get("request")
+        user = getattr(request, "user", None)
+        updating = self.instance is not None and not isinstance(self.instance, models.QuerySet | list)
+        for name, field in fields.items():
+            if updating and name in self.create_only_fields:
+                field.read_only, field.required = True, False
+            relation = field.child_relation if isinstance(field, ManyRelatedField) else field
+            if isinstance(relation, PrimaryKeyRelatedField) and relation.queryset is not None:
+                # A client can name only what it may see: the same 404 as anywhere else.
+                relation.queryset = restrict(relation.queryset, user, Action.VIEW)
+            if not field.help_text:
+                field.help_text = self.descriptions.get(name) or COMMON_DESCRIPTIONS.get(name) or field.label
+        return fields
+
+    def to_internal_value(self, data):
+        if isinstance(data, Mapping):
+            errors = {}
+            for name, value in data.items():
+                field = self.fields.get(name)
+                if field is None:
+                    errors[name] = [_("未知字段。")]
+                elif field.read_only and not self._unchanged(name, value):
+                    errors[name] = [_("只读字段,不能通过接口设置或修改。")]
+            if errors:
+                raise serializers.ValidationError(errors)
+        return super().to_internal_value(data)
+
+    def _unchanged(self, name, value) -> bool:
+        if self.instance is None or isinstance(self.instance, models.QuerySet | list):
+            return False
+        if not hasattr(self, "_current_representation"):
+            self._current_representation = self.to_representation(self.instance)
+        return self._current_representation.get(name) == value
+
+
+class StrictModelSerializer(StrictInputMixin, serializers.ModelSerializer):
+    def build_standard_field(self, field_name, model_field):
+        field_class, field_kwargs = super().build_standard_field(field_name, model_field)
+        if isinstance(model_field, models.TextField) and not field_kwargs.get("read_only"):
+            field_kwargs.setdefault("max_length", TEXT_MAX_LENGTH)
+        return field_class, field_kwargs
+
+
+class StrictSerializer(StrictInputMixin, serializers.Serializer):
+    pass
+
+
+# Summaries, nested in the rows that refer to them (read-only, no extra query: select_related) -----
+
+
+class DepartmentSummarySerializer(StrictModelSerializer):
+    class Meta:
+        model = Department
+        fields = ["id", "code", "name"]
+        read_only_fields = fields
+
+
+class ProgrammeSummarySerializer(StrictModelSerializer):
+    descriptions = {"year": _("计划年度。"), "level": _("计划级别。")}
+
+    class Meta:
+        model = Programme
+        fields = ["id", "year", "level", "name"]
+        read_only_fields = fields
+
+
+class ProjectSummarySerializer(StrictModelSerializer):
+    class Meta:
+        model = Project
+        fields = ["id", "code", "name"]
+        read_only_fields = fields
+
+
+class SummaryField(serializers.Field):
+    """A read-only summary of a related row ({id, code, name}…), read straight from the joined row.
+
+    A nested serializer per row costs as much as the row itself; this field reads a few attributes
+    of what select_related/prefetch_related already loaded. The schema shows the summary
+    serializer's component (extend_schema_field on the subclasses below).
+    """
+
+    attributes: tuple[str, ...] = ("id", "code", "name")
+    many = False
+
+    def __init__(self, **kwargs):
+        kwargs["read_only"] = True
+        super().__init__(**kwargs)
+
+    def get_attribute(self, instance):
+        value = super().get_attribute(instance)
+        return list(value.all()) if self.many and hasattr(value, "all") else value
+
+    def to_representation(self, value):
+        if self.many:
+            return [{name: getattr(obj, name) for name in self.attributes} for obj in value]
+        return {name: getattr(value, name) for name in self.attributes}
+
+
+@extend_schema_field(DepartmentSummarySerializer)
+class DepartmentSummaryField(SummaryField):
+    pass
+
+
+@extend_schema_field(DepartmentSummarySerializer(many=True))
+class DepartmentSummaryListField(SummaryField):
+    many = True
+
+
+@extend_schema_field(ProgrammeSummarySerializer)
+class ProgrammeSummaryField(SummaryField):
+    attributes = ("id", "year", "level", "name")
+
+
+@extend_schema_field(ProjectSummarySerializer)
+class ProjectSummaryField(SummaryField):
+    pass
+
+
+class PrefetchedManyRelatedField(ManyRelatedField):
+    """Reads a many-to-many set from the list prefetched ``to_attr`` when there is one (no manager per row)."""
+
+    def __init__(self, *args, prefetched_attr: str, **kwargs):
+        self.prefetched_attr = prefetched_attr
+        super().__init__(*args, **kwargs)
+
+    def get_attribute(self, instance):
+        prefetched = getattr(instance, self.prefetched_attr, None)
+        return prefetched if prefetched is not None else super().get_attribute(instance)
+
+
+def summary(field_class, source, description, **kwargs):
+    return field_class(source=source, help_text=description, **kwargs)
+
+
+# Resources ------------------------------------------------------------------------------------------
+
+
+class DepartmentSerializer(StrictModelSerializer):
+    descriptions = {
+        "code": _("单位编码:小写字母、数字和连字符,唯一。"),
+        "name": _("单位全称,唯一。"),
+        "kind": _("单位类型:区直部门、镇、街道、区属国企或其他单位。"),
+        "active": _("停用的单位不再出现在筛选选项中。"),
+    }
+
+    class Meta:
+        model = Department
+        fields = ["id", "code", "name", "kind", "active", "source_quote", "is_synthetic", "created_at", "updated_at"]
+        read_only_fields = ["source_quote", "is_synthetic"]
+
+
+class ProgrammeSerializer(StrictModelSerializer):
+    lead_department_detail = summary(
+        DepartmentSummaryField, "lead_department", _("牵头单位摘要(只读)。"), allow_null=True
+    )
+    descriptions = {
+        "year": _("计划年度(2000—2100)。"),
+        "level": _("计划级别:区重点项目或市重点项目;同一年度每个级别只有一个计划。"),
+        "name": _("计划名称,例如“2025年区重点项目”。"),
+        "lead_department": _("牵头单位的编号;可为空。"),
+        "declared_project_count": _("报告公布的项目个数。"),
+    }
+
+    class Meta:
+        model = Programme
+        fields = [
+            "id", "year", "level", "name", "lead_department", "lead_department_detail", "declared_project_count",
+            "annual_plan", "source_quote", "is_synthetic", "created_at", "updated_at",
+        ]
+        read_only_fields = ["source_quote", "is_synthetic"]
+
+
+class ProjectSerializer(StrictModelSerializer):
+    programme_detail = summary(ProgrammeSummaryField, "programme", _("所属计划摘要(只读)。"), allow_null=True)
+    lead_department_detail = summary(
+        DepartmentSummaryField, "lead_department", _("牵头单位摘要(只读)。"), allow_null=True
+    )
+    town_detail = summary(DepartmentSummaryField, "town", _("所在镇街摘要(只读)。"), allow_null=True)
+    co_departments = PrefetchedManyRelatedField(
+        child_relation=serializers.PrimaryKeyRelatedField(queryset=Department.objects.all()),
+        prefetched_attr=CO_DEPARTMENTS_PREFETCHED, required=False, label=_("配合单位"),
+    )
+    co_departments_detail = summary(DepartmentSummaryListField, CO_DEPARTMENTS_PREFETCHED, _("配合单位摘要(只读)。"))
+    missing_fields = serializers.ListField(
+        child=serializers.CharField(), read_only=True,
+        help_text=_("尚待补充的字段名(programme、lead_department、annual_plan、status 之中)。"),
+    )
+    descriptions = {
+        "code": _("项目编号,唯一。"),
+        "name": _("项目名称。"),
+        "category": _("项目类别。"),
+        "location": _("建设地点。"),
+        "town": _("所在镇街的编号(类型为镇或街道的责任单位)。"),
+        "co_departments": _("配合单位的编号列表。"),
+        "total_investment": _("项目总投资,单位万元。"),
+        "annual_plan": _("本年度计划投资,单位万元;不能大于总投资。"),
+        "planned_start": _("计划开工日期。"),
+        "actual_start": _("实际开工日期。"),
+        "planned_completion": _("计划竣工日期,不能早于计划开工日期。"),
+        "actual_completion": _("实际竣工日期,不能早于实际开工日期。"),
+        "h2_plan": _("下半年工作安排。"),
+    }
+
+    class Meta:
+        model = Project
+        fields = [
+            "id", "code", "name", "programme", "programme_detail", "category", "location", "town", "town_detail",
+            "lead_department", "lead_department_detail", "co_departments", "co_departments_detail", "status",
+            "total_investment", "annual_plan", "planned_start", "actual_start", "planned_completion",
+            "actual_completion", "progress_summary", "h2_plan", "h2_plan_quote", "source_quote", "is_synthetic",
+            "sample_fields", "missing_fields", "version", "created_at", "updated_at",
+        ]
+        read_only_fields = ["h2_plan_quote", "source_quote", "is_synthetic", "sample_fields"]
+
+
+class MilestoneSerializer(StrictModelSerializer):
+    project_detail = summary(ProjectSummaryField, "project", _("所属项目摘要(只读)。"))
+    create_only_fields = ("project",)
+    descriptions = {
+        "project": _("所属项目的编号;创建后不能更改。"),
+        "kind": _("节点类型。"),
+        "planned_date": _("计划日期;计划日期和实际日期至少填写一个。"),
+        "planned_date_precision": _("计划日期的精确程度:报告常常只写到月、季度或半年。"),
+        "actual_date": _("实际完成日期;为空表示尚未完成。"),
+        "actual_date_precision": _("实际日期的精确程度。"),
+    }
+
+    class Meta:
+        model = Milestone
+        fields = [
+            "id", "project", "project_detail", "kind", "planned_date", "planned_date_precision", "actual_date",
+            "actual_date_precision", "note", "source_quote", "is_synthetic", "created_at", "updated_at",
+        ]
+        read_only_fields = ["source_quote", "is_synthetic"]
+
+
+class MonthlyReportSerializer(StrictModelSerializer):
+    project_detail = summary(ProjectSummaryField, "project", _("所属项目摘要(只读)。"))
+    created_by = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True, help_text=_("填报人的用户名。")
+    )
+    submitted_by = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True, help_text=_("提交人的用户名;未提交时为空。")
+    )
+    reviewed_by = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True,
+        help_text=_("最后审核(通过、退回或重新打开)该月报的用户名;未审核时为空。"),
+    )
+    create_only_fields = ("project", "year", "month")
+    descriptions = {
+        "project": _("项目编号;创建后不能更改。"),
+        "year": _("月报年度,须与项目所属计划的年度一致;创建后不能更改。"),
+        "month": _("月份(1—12);创建后不能更改。每个项目每月只有一份月报。"),
+        "completed_month": _("本月完成投资,单位万元。"),
+        "completed_ytd": _("本年累计完成投资,单位万元:上月累计加本月完成,由系统计算。"),
+        "progress_text": _("本月形象进度,例如:主体封顶。"),
+        "problems": _("存在问题。"),
+        "coordination_requests": _("需协调事项。"),
+        "status": _("审核状态:只能通过提交、审核、退回、重新打开操作改变。"),
+        "submitted_at": _("提交时间。"),
+        "reviewed_at": _("最后审核时间。"),
+        "review_comment": _("审核意见(退回时必填)。"),
+    }
+
+    class Meta:
+        model = MonthlyReport
+        fields = [
+            "id", "project", "project_detail", "year", "month", "completed_month", "completed_ytd", "progress_text",
+            "problems", "coordination_requests", "status", "created_by", "submitted_by", "submitted_at",
+            "reviewed_by", "reviewed_at", "review_comment", "version", "source_quote", "is_synthetic",
+            "created_at", "updated_at",
+        ]
+        read_only_fields = [
+            "completed_ytd", "status", "submitted_at", "reviewed_at", "review_comment", "source_quote",
+            "is_synthetic",
+        ]
+
+
+class PeriodLockSerializer(StrictModelSerializer):
+    locked_by = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True, help_text=_("锁定人的用户名。")
+    )
+    descriptions = {
+        "year": _("锁定的年度。"),
+        "month": _("锁定的月份(1—12)。锁定后部门填报员不能再修改该月的月报。"),
+    }
+
+    class Meta:
+        model = PeriodLock
+        fields = ["id", "year", "month", "locked_by", "created_at"]
+
+
+# Workflow request bodies ---------------------------------------------------------------------------
+
+
+class SubmitSerializer(StrictSerializer):
+    """Submitting takes no input; the body, if any, must be an empty object."""
+
+
+class ReviewSerializer(StrictSerializer):
+    comment = serializers.CharField(
+        required=False, allow_blank=True, max_length=TEXT_MAX_LENGTH, label=_("审核意见"),
+        help_text=_("审核意见,可为空。"),
+    )
+
+
+class ReturnSerializer(StrictSerializer):
+    comment = serializers.CharField(
+        max_length=TEXT_MAX_LENGTH, label=_("审核意见"), help_text=_("退回的理由,必填:部门据此修改后再次提交。")
+    )

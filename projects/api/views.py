@@ -1,0 +1,252 @@
+"""API v1 viewsets of the projects app: declarations over PortfolioViewSet, plus the report workflow."""
+
+from django.contrib.auth import authenticate
+from django.db import transaction
+from django.db.models import Prefetch
+from django.utils.translation import gettext_lazy as _
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import exceptions, serializers
+from rest_framework.authtoken.models import Token
+from rest_framework.decorators import action
+from rest_framework.parsers import FormParser, JSONParser
+from rest_framework.permissions import AllowAny
+from rest_framework.renderers import JSONRenderer
+from rest_framework.response import Response
+from rest_framework.throttling import SimpleRateThrottle
+from rest_framework.views import APIView
+
+from projects import services
+from projects.filters import (
+    DepartmentFilterSet,
+    MilestoneFilterSet,
+    MonthlyReportFilterSet,
+    ProgrammeFilterSet,
+    ProjectFilterSet,
+)
+from projects.models import Department, Milestone, MonthlyReport, PeriodLock, Programme, Project
+from projects.permissions import Action
+
+from .base import PortfolioViewSet, SearchFilter
+from .exceptions import api_exception_handler
+from .schema import PortfolioAutoSchema
+from .serializers import (
+    CO_DEPARTMENTS_PREFETCHED,
+    DepartmentSerializer,
+    MilestoneSerializer,
+    MonthlyReportSerializer,
+    PeriodLockSerializer,
+    ProgrammeSerializer,
+    ProjectSerializer,
+    ReturnSerializer,
+    ReviewSerializer,
+    StrictSerializer,
+    SubmitSerializer,
+)
+
+
+class DepartmentViewSet(PortfolioViewSet):
+    """Departments (责任单位)."""
+
+    schema_description = _("责任单位:区直部门、镇、街道和区属国企。")
+
+    model = Department
+    queryset = Department.objects.all()
+    serializer_class = DepartmentSerializer
+    filterset_class = DepartmentFilterSet
+    ordering_fields = ["code", "name", "kind"]
+    search_fields = ["code", "name"]
+
+
+class ProgrammeViewSet(PortfolioViewSet):
+    """Programmes: one list of key projects per year and level."""
+
+    schema_description = _("重点项目计划:每年每个级别(区、市)一个。")
+
+    model = Programme
+    queryset = Programme.objects.select_related("lead_department")
+    serializer_class = ProgrammeSerializer
+    filterset_class = ProgrammeFilterSet
+    ordering_fields = ["year", "level", "name"]
+    search_fields = ["name"]
+
+
+class ProjectViewSet(PortfolioViewSet):
+    """Key projects; ordering is the FilterSet's own `ordering` parameter, as on the pages."""
+
+    schema_description = _("重点项目。筛选、排序与项目列表页面相同;部门填报员只能修改本单位项目的形象进度。")
+
+    model = Project
+    # for_list()'s joins, with the co-departments prefetched into a plain list: a related manager per
+    # row (twice: ids and summaries) costs more than the rest of the row's serialization.
+    queryset = Project.objects.select_related("programme", "lead_department", "town").prefetch_related(
+        Prefetch("co_departments", queryset=Department.objects.all(), to_attr=CO_DEPARTMENTS_PREFETCHED)
+    )
+    serializer_class = ProjectSerializer
+    filterset_class = ProjectFilterSet
+    # ProjectFilterSet has its own `ordering` (the page's); DRF's OrderingFilter would shadow it.
+    filter_backends = [DjangoFilterBackend, SearchFilter]
+    search_fields = ["code", "name", "location"]
+    m2m_fields = ("co_departments",)
+
+
+class MilestoneViewSet(PortfolioViewSet):
+    """Milestones of projects."""
+
+    schema_description = _("项目节点:计划日期与实际日期。部门填报员只能填写本单位项目节点的实际日期和说明。")
+
+    model = Milestone
+    queryset = Milestone.objects.select_related("project")
+    serializer_class = MilestoneSerializer
+    filterset_class = MilestoneFilterSet
+    ordering_fields = ["planned_date", "actual_date", "kind", "project__code"]
+    search_fields = ["project__code", "project__name", "note"]
+
+
+class MonthlyReportViewSet(PortfolioViewSet):
+    """Monthly reports and their workflow: submit, approve, return, reopen."""
+
+    schema_description = _("月报:部门填报员填报、提交本单位项目的月报,发改局统筹审核、退回或重新打开。")
+
+    model = MonthlyReport
+    queryset = MonthlyReport.objects.select_related("project", "created_by", "submitted_by", "reviewed_by")
+    serializer_class = MonthlyReportSerializer
+    filterset_class = MonthlyReportFilterSet
+    ordering_fields = ["year", "month", "status", "completed_month", "completed_ytd", "project__code"]
+    search_fields = ["project__code", "project__name"]
+    extra_policy_actions = {
+        "submit": Action.SUBMIT, "approve": Action.APPROVE, "return_report": Action.RETURN, "reopen": Action.REOPEN,
+    }
+
+    def perform_create(self, serializer):
+        data = dict(serializer.validated_data)
+        project, year, month = data.pop("project"), data.pop("year"), data.pop("month")
+        report = services.monthly_report_create(
+            project=project, year=year, month=month, data=data, acting_user=self.request.user
+        )
+        serializer.instance = report
+        return report
+
+    def perform_update(self, serializer, *, expected_version=None):
+        return services.monthly_report_update(
+            report=serializer.instance, data=dict(serializer.validated_data), acting_user=self.request.user,
+            expected_version=expected_version,
+        )
+
+    def _transition(self, request, service, body_class):
+        """Validate the body, check If-Match when given, let the service move the report, answer with it."""
+        body = body_class(data=request.data, context=self.get_serializer_context())
+        body.is_valid(raise_exception=True)
+        comment = {"comment": body.validated_data.get("comment", "")} if "comment" in body.fields else {}
+        with transaction.atomic():
+            report = self.get_object()
+            expected_version = self.check_if_match(report, required=False)
+            service(report=report, acting_user=request.user, expected_version=expected_version, **comment)
+        return self.object_response(report)
+
+    @extend_schema(request=SubmitSerializer, summary=_("提交月报(草稿或已退回 → 已提交)"))
+    @action(detail=True, methods=["post"])
+    def submit(self, request, pk=None):
+        return self._transition(request, services.monthly_report_submit, SubmitSerializer)
+
+    @extend_schema(request=ReviewSerializer, summary=_("审核通过(已提交 → 已审核);不能审核自己填报或提交的月报"))
+    @action(detail=True, methods=["post"])
+    def approve(self, request, pk=None):
+        return self._transition(request, services.monthly_report_approve, ReviewSerializer)
+
+    @extend_schema(request=ReturnSerializer, summary=_("退回修改(已提交 → 已退回),须填写审核意见"))
+    @action(detail=True, methods=["post"], url_path="return", url_name="return")
+    def return_report(self, request, pk=None):
+        return self._transition(request, services.monthly_report_return, ReturnSerializer)
+
+    @extend_schema(request=ReviewSerializer, summary=_("重新打开已审核的月报(已审核 → 已退回)"))
+    @action(detail=True, methods=["post"])
+    def reopen(self, request, pk=None):
+        return self._transition(request, services.monthly_report_reopen, ReviewSerializer)
+
+
+class PeriodLockViewSet(PortfolioViewSet):
+    """Locked months: department editors can no longer change those months' reports."""
+
+    schema_description = _("锁定月份:锁定后部门填报员不能再修改该月的月报;只有发改局统筹和系统管理员可以锁定、解锁。")
+
+    model = PeriodLock
+    queryset = PeriodLock.objects.select_related("locked_by")
+    serializer_class = PeriodLockSerializer
+    ordering_fields = ["year", "month"]
+    http_method_names = ["get", "post", "delete", "head", "options"]
+    extra_policy_actions = {"create": Action.LOCK, "destroy": Action.LOCK}
+
+    def perform_create(self, serializer):
+        lock = services.period_lock(
+            year=serializer.validated_data["year"], month=serializer.validated_data["month"],
+            acting_user=self.request.user,
+        )
+        serializer.instance = lock
+        return lock
+
+    def perform_destroy(self, instance):
+        services.period_unlock(year=instance.year, month=instance.month, acting_user=self.request.user)
+
+
+# Tokens -------------------------------------------------------------------------------------------
+
+
+class TokenThrottle(SimpleRateThrottle):
+    """Password guessing through the token endpoint: a few tries a minute per address."""
+
+    scope = "api_token"
+    rate = "20/min"
+
+    def get_cache_key(self, request, view):
+        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+
+
+class ObtainTokenSerializer(StrictSerializer):
+    username = serializers.CharField(max_length=150, label=_("用户名"), help_text=_("登录用户名。"))
+    password = serializers.CharField(
+        max_length=128, write_only=True, trim_whitespace=False, label=_("密码"), help_text=_("登录密码。"),
+        style={"input_type": "password"},
+    )
+
+    def validate(self, attrs):
+        request = self.context.get("request")
+        user = authenticate(request=request, username=attrs["username"], password=attrs["password"])
+        if user is None and getattr(request, "axes_locked_out", False):
+            # django-axes: too many failures for this username from this address.
+            raise exceptions.Throttled(detail=_("登录失败次数过多,请稍后再试。"))
+        if user is None:
+            raise serializers.ValidationError(_("用户名或密码不正确,或该用户已停用。"), code="authorization")
+        attrs["user"] = user
+        return attrs
+
+
+class TokenView(APIView):
+    """POST username and password, get the user's API token (created on first request)."""
+
+    authentication_classes = []
+    permission_classes = [AllowAny]
+    throttle_classes = [TokenThrottle]
+    parser_classes = [JSONParser, FormParser]
+    renderer_classes = [JSONRenderer]
+    schema = PortfolioAutoSchema()
+    error_codes = ("400", "415", "429")
+    schema_description = _("用用户名和密码取得本人的 API 令牌(首次请求时创建)。之后请求时放在请求头 Authorization: Token <令牌>。")
+
+    def get_exception_handler(self):
+        return api_exception_handler
+
+    @extend_schema(
+        request=ObtainTokenSerializer,
+        responses=inline_serializer("TokenResponse", {
+            "token": serializers.CharField(help_text=_("API 令牌:请求时放在请求头 Authorization: Token <令牌>。")),
+        }),
+        summary=_("用用户名和密码取得本人的 API 令牌"),
+        auth=[],
+    )
+    def post(self, request):
+        serializer = ObtainTokenSerializer(data=request.data, context={"request": request})
+        serializer.is_valid(raise_exception=True)
+        token, _created = Token.objects.get_or_create(user=serializer.validated_data["user"])
+        return Response({"token": token.key})
+

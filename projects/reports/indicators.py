@@ -1,0 +1,205 @@
+"""The indicators report as plain data: each indicator's latest value against its full-year target.
+
+Three queries whatever the number of indicators: the indicators, their observations up to the
+period's end in the period's year, and the year's full-year targets.
+"""
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from indicators.choices import Comparator, IndicatorCategory, Qualifier, TargetPeriod
+from indicators.models import Indicator, Observation, Target
+from portfolio.money import rate_percent
+from projects.progress import Period, format_number
+
+from .builders import period_label
+
+CHINESE_DIGITS = "零一二三四五六七八九"
+# Qualifiers written before the figure (超640亿元) and after it (1350亿元以上).
+OVER, ABOUT, NEARLY = gettext_lazy("超"), gettext_lazy("约"), gettext_lazy("近")
+REACHED, BREAKTHROUGH = gettext_lazy("达"), gettext_lazy("突破")
+AT_LEAST, AT_MOST = gettext_lazy("以上"), gettext_lazy("以内")
+QUALIFIER_PREFIX = {
+    Qualifier.OVER: OVER, Qualifier.ABOUT: ABOUT, Qualifier.NEARLY: NEARLY, Qualifier.REACHED: REACHED,
+    Qualifier.BREAKTHROUGH: BREAKTHROUGH,
+}
+QUALIFIER_SUFFIX = {Qualifier.AT_LEAST: AT_LEAST}
+COMPARATOR_PREFIX = {Comparator.ABOUT: ABOUT, Comparator.BREAKTHROUGH: BREAKTHROUGH}
+COMPARATOR_SUFFIX = {Comparator.AT_LEAST: AT_LEAST, Comparator.AT_MOST: AT_MOST}
+
+
+def chinese_number(n: int) -> str:
+    """1 -> 一, 10 -> 十, 12 -> 十二, 20 -> 二十 (ranks among districts)."""
+    if n < 10:
+        return CHINESE_DIGITS[n]
+    if n < 100:
+        tens, units = divmod(n, 10)
+        text = ("" if tens == 1 else CHINESE_DIGITS[tens]) + "十"
+        return text + (CHINESE_DIGITS[units] if units else "")
+    return str(n)
+
+
+def figure_text(value: Decimal | None, unit: str, qualifier: str = "") -> str:
+    """超640亿元, 约51亿元, 1532.8亿元, 1350亿元以上."""
+    if value is None:
+        return ""
+    prefix, suffix = QUALIFIER_PREFIX.get(qualifier, ""), QUALIFIER_SUFFIX.get(qualifier, "")
+    return f"{prefix}{format_number(value)}{unit}{suffix}"
+
+
+def target_text(value: Decimal | None, unit: str, comparator: str) -> str:
+    if value is None:
+        return ""
+    prefix, suffix = COMPARATOR_PREFIX.get(comparator, ""), COMPARATOR_SUFFIX.get(comparator, "")
+    return f"{prefix}{format_number(value)}{unit}{suffix}"
+
+
+def growth_text(growth: Decimal | None) -> str:
+    """同比增长5.3% / 同比下降2.1%."""
+    if growth is None:
+        return ""
+    if growth < 0:
+        return _("同比下降%(value)s%%") % {"value": format_number(-growth)}
+    return _("同比增长%(value)s%%") % {"value": format_number(growth)}
+
+
+def rank_text(rank: int | None, subject: str, scope: str, note: str) -> str:
+    """增速排名全市第一; or the report's own words when it gives no number (排名全市前列)."""
+    if rank:
+        return _("%(subject)s排名%(scope)s第%(rank)s") % {
+            "subject": subject, "scope": scope or _("全市"), "rank": chinese_number(rank),
+        }
+    return note
+
+
+@dataclass(frozen=True)
+class IndicatorRow:
+    code: str
+    name: str
+    category: str
+    unit: str
+    value: Decimal | None
+    qualifier: str
+    value_text: str  # 超640亿元
+    observed_from: dt.date | None
+    observed_to: dt.date | None
+    growth: Decimal | None
+    growth_text: str
+    rank: int | None
+    rank_text: str
+    target_value: Decimal | None
+    target_unit: str
+    target_comparator: str
+    target_text: str  # 1350亿元以上
+    share: Decimal | None  # latest value ÷ target, percent, when both are in the same unit
+
+    @property
+    def has_observation(self) -> bool:
+        return self.observed_to is not None
+
+    @property
+    def observed_text(self) -> str:
+        """2025年1—6月 for a period from the year's start, 2025-06-30 for a position at a date."""
+        start, end = self.observed_from, self.observed_to
+        if end is None:
+            return ""
+        if start == end:
+            return end.isoformat()
+        if start == dt.date(end.year, 1, 1) and (end + dt.timedelta(days=1)).day == 1:
+            return period_label(Period(end.year, end.month))
+        return f"{start.isoformat()}—{end.isoformat()}"
+
+    @property
+    def growth_number(self) -> str:
+        return "" if self.growth is None else format_number(self.growth)
+
+
+@dataclass(frozen=True)
+class IndicatorGroup:
+    key: str
+    label: str
+    rows: list[IndicatorRow]
+
+
+@dataclass
+class IndicatorReport:
+    title: str
+    period: Period
+    period_label: str
+    generated_at: dt.datetime
+    groups: list[IndicatorGroup]
+
+    @property
+    def rows(self) -> list[IndicatorRow]:
+        return [row for group in self.groups for row in group.rows]
+
+    @property
+    def with_target(self) -> int:
+        return sum(row.target_text != "" for row in self.rows)
+
+    @property
+    def with_observation(self) -> int:
+        return sum(row.has_observation for row in self.rows)
+
+
+def build_indicator_report(period: Period, indicators: QuerySet | None = None) -> IndicatorReport:
+    """Every indicator with its latest observation up to the period's end and its full-year target."""
+    indicators = Indicator.objects.all() if indicators is None else indicators
+    latest: dict[int, Observation] = {}
+    observations = Observation.objects.filter(
+        indicator__in=indicators, period_end__year=period.year, period_end__lte=period.end
+    ).order_by("period_end", "pk")
+    for observation in observations:
+        latest[observation.indicator_id] = observation  # the last one wins: the latest period
+    targets: dict[int, Target] = {}
+    for target in Target.objects.filter(
+        indicator__in=indicators, year=period.year, period=TargetPeriod.FULL_YEAR
+    ).order_by("pk"):
+        targets[target.indicator_id] = target
+    order = {value: position for position, value in enumerate(IndicatorCategory.values)}
+    groups: dict[str, list[IndicatorRow]] = {}
+    for indicator in indicators.order_by("pk"):
+        obs, target = latest.get(indicator.pk), targets.get(indicator.pk)
+        unit = (obs.unit if obs and obs.unit else "") or indicator.unit
+        target_unit = (target.unit if target and target.unit else "") or indicator.unit
+        value = obs.value if obs else None
+        share = None
+        if value is not None and target is not None and target.value and unit == target_unit:
+            share = rate_percent(value, target.value)
+        groups.setdefault(indicator.category, []).append(
+            IndicatorRow(
+                code=indicator.code,
+                name=indicator.name,
+                category=indicator.category,
+                unit=unit,
+                value=value,
+                qualifier=obs.qualifier if obs else "",
+                value_text=figure_text(value, unit, obs.qualifier) if obs else "",
+                observed_from=obs.period_start if obs else None,
+                observed_to=obs.period_end if obs else None,
+                growth=obs.growth if obs else None,
+                growth_text=growth_text(obs.growth) if obs else "",
+                rank=obs.rank if obs else None,
+                rank_text=rank_text(obs.rank, obs.rank_subject, obs.rank_scope, obs.rank_note) if obs else "",
+                target_value=target.value if target else None,
+                target_unit=target_unit if target else "",
+                target_comparator=target.comparator if target else "",
+                target_text=target_text(target.value, target_unit, target.comparator) if target else "",
+                share=share,
+            )
+        )
+    labels = dict(IndicatorCategory.choices)
+    ordered = sorted(groups, key=lambda key: order.get(key, len(order)))
+    return IndicatorReport(
+        title=_("%(year)s年主要指标完成情况") % {"year": period.year},
+        period=period,
+        period_label=period_label(period),
+        generated_at=timezone.localtime(),
+        groups=[IndicatorGroup(key, str(labels.get(key, key)), groups[key]) for key in ordered],
+    )

@@ -1,0 +1,272 @@
+"""The report's narrative paragraphs, drafted from the figures in the report's own phrasing.
+
+"上半年,336个区重点项目完成投资590亿元,完成年度投资计划54.66%,超序时进度。" Every sentence is
+assembled from the report structure (builders) and the indicator observations, for any
+programme, period and data; staff edit the draft in the Word download. Punctuation follows the
+source document: ASCII , ; : ( ) with the Chinese 。 and 、.
+"""
+
+from collections import Counter
+from decimal import Decimal
+
+from django.utils.translation import gettext as _
+
+from projects.choices import MilestoneKind
+from projects.progress import RED, YELLOW, Period, format_number
+
+from .builders import Breakdown, ProgrammeFigures, ProgressReport, verdict_text
+from .indicators import IndicatorReport, IndicatorRow
+
+# The categories whose lead figure opens the economic paragraph, in the report's order.
+HEADLINE_CATEGORIES = ["economy", "fiscal", "industry", "investment", "consumption"]
+TOP = 3
+
+
+def phase(period: Period) -> str:
+    """一季度 / 上半年 / 前三季度 / 全年, otherwise 1—N月."""
+    named = {3: _("一季度"), 6: _("上半年"), 9: _("前三季度"), 12: _("全年")}
+    if period.month in named:
+        return named[period.month]
+    if period.month == 1:
+        return _("1月")
+    return _("1—%(month)s月") % {"month": period.month}
+
+
+def amount(value_yi: Decimal) -> str:
+    """590.00 -> 590, 177.80 -> 177.8: amounts are written without trailing zeros."""
+    return format_number(value_yi)
+
+
+def rate(value: Decimal) -> str:
+    """Rates keep their two places, as the report writes them (74.20%)."""
+    return f"{value:.2f}"
+
+
+def joined(items: list[str]) -> str:
+    return "、".join(items)
+
+
+def programme_sentence(programme: ProgrammeFigures) -> str:
+    """336个区重点项目完成投资590亿元,完成年度投资计划54.66%,超序时进度.
+
+    Published figures (ProgrammeSnapshot) when the period has them and the report covers the
+    whole programme; the itemised figures otherwise.
+    """
+    if programme.uses_published:
+        snapshot = programme.snapshot
+        count, completed, ratio = snapshot.published_count, snapshot.published_completed_yi, snapshot.published_rate
+        qualifier = snapshot.qualifier or verdict_text(ratio, programme.figures.time_elapsed)
+    else:
+        figures = programme.figures
+        count, completed, ratio = figures.count, figures.completed_ytd_yi, figures.rate
+        qualifier = figures.verdict_text
+    sentence = _("%(count)s个%(level)s完成投资%(amount)s亿元") % {
+        "count": count, "level": programme.level_label, "amount": amount(completed),
+    }
+    if ratio is not None:
+        sentence += _(",完成年度投资计划%(rate)s%%") % {"rate": rate(ratio)}
+    if qualifier:
+        sentence += f",{qualifier}"
+    return sentence
+
+
+def programmes_paragraph(report: ProgressReport) -> str:
+    if not report.programmes:
+        return _("%(phase)s,本报告范围内暂无重点项目数据。") % {"phase": phase(report.period)}
+    sentences = [programme_sentence(p) for p in report.programmes]
+    return _("%(phase)s,%(sentences)s。") % {"phase": phase(report.period), "sentences": "。".join(sentences)}
+
+
+def totals_paragraph(report: ProgressReport) -> str:
+    totals = report.totals
+    text = _("截至%(month)s月底,本报告所列%(count)s个项目年度计划投资%(plan)s亿元,累计完成投资%(ytd)s亿元") % {
+        "month": report.period.month, "count": totals.count,
+        "plan": amount(totals.annual_plan_yi), "ytd": amount(totals.completed_ytd_yi),
+    }
+    if totals.rate is not None:
+        text += _(",完成年度投资计划%(rate)s%%,序时进度%(elapsed)s%%,%(verdict)s") % {
+            "rate": rate(totals.rate), "elapsed": format_number(totals.time_elapsed),
+            "verdict": totals.verdict_text,
+        }
+    text += _(";其中%(month)s月完成投资%(amount)s亿元。") % {
+        "month": report.period.month, "amount": amount(totals.completed_month_yi),
+    }
+    if report.unapproved_reports:
+        text += _("另有%(n)s个项目本月月报尚未审核通过或未填报,相关数据以审核后为准。") % {
+            "n": report.unapproved_reports
+        }
+    return text
+
+
+def _rated(breakdown: Breakdown):
+    """Groups with a rate, leaving out the one of projects without a value (未明确): it names nobody."""
+    return [row for row in breakdown.rows if row.figures.rate is not None and row.key]
+
+
+def department_sentence(breakdown: Breakdown) -> str:
+    rows = _rated(breakdown)
+    if len(rows) < 2:
+        return ""
+    top = rows[:TOP]
+    text = _("分牵头单位看,%(names)s完成率居前,分别为%(rates)s") % {
+        "names": joined([r.label for r in top]),
+        "rates": joined([f"{rate(r.figures.rate)}%" for r in top]),
+    }
+    behind = sorted((r for r in rows if r.figures.difference < 0), key=lambda r: r.figures.difference)
+    if not behind:
+        return text + _(";各单位均达到序时进度。")
+    worst = behind[:TOP]
+    if len(worst) == 1:
+        text += _(";%(name)s落后序时进度%(points)s个百分点") % {
+            "name": worst[0].label, "points": format_number(-worst[0].figures.difference),
+        }
+    else:
+        text += _(";%(n)s个单位落后序时进度,其中%(names)s分别落后%(points)s个百分点") % {
+            "n": len(behind), "names": joined([r.label for r in worst]),
+            "points": joined([format_number(-r.figures.difference) for r in worst]),
+        }
+    return text + "。"
+
+
+def extremes_sentence(breakdown: Breakdown, opening: str) -> str:
+    rows = _rated(breakdown)
+    if len(rows) < 2:
+        return ""
+    first, last = rows[0], rows[-1]
+    return _("%(opening)s,%(top)s完成率最高,为%(top_rate)s%%;%(bottom)s最低,为%(bottom_rate)s%%。") % {
+        "opening": opening, "top": first.label, "top_rate": rate(first.figures.rate),
+        "bottom": last.label, "bottom_rate": rate(last.figures.rate),
+    }
+
+
+def breakdown_paragraph(report: ProgressReport) -> str:
+    sentences = [
+        department_sentence(report.breakdown("department")),
+        extremes_sentence(report.breakdown("category"), _("分项目类别看")),
+        extremes_sentence(report.breakdown("town"), _("分镇街看")),
+    ]
+    return "".join(s for s in sentences if s)
+
+
+def warnings_paragraph(report: ProgressReport) -> str:
+    r = report.rules
+    counts = report.warning_counts
+    text = _(
+        "按预警规则(%(version)s版:落后序时进度%(yellow)s至%(red)s个百分点为黄灯,超过%(red)s个百分点或节点逾期超过"
+        "%(months)s个月为红灯),红灯项目%(n_red)s个、黄灯项目%(n_yellow)s个、绿灯项目%(n_green)s个。"
+    ) % {
+        "version": r["version"], "yellow": r["yellow_behind_points"], "red": r["red_behind_points"],
+        "months": r["red_overdue_months"], "n_red": counts[RED], "n_yellow": counts[YELLOW],
+        "n_green": counts["green"],
+    }
+    red = report.red
+    if red:
+        far_behind = sum(1 for w in red if w.behind is not None and w.behind > Decimal(r["red_behind_points"]))
+        overdue = sum(1 for w in red if w.max_overdue_months > r["red_overdue_months"])
+        parts = []
+        if far_behind:
+            parts.append(_("%(n)s个落后序时进度超过%(red)s个百分点") % {"n": far_behind, "red": r["red_behind_points"]})
+        if overdue:
+            parts.append(_("%(n)s个有节点逾期超过%(months)s个月") % {"n": overdue, "months": r["red_overdue_months"]})
+        text += _("红灯项目中,%(parts)s,需重点督办。") % {"parts": ",".join(parts)}
+    return text
+
+
+def milestones_paragraph(report: ProgressReport) -> str:
+    kinds = Counter(m.kind for m in report.milestones_reached)
+    labels = dict(MilestoneKind.choices)
+    done = [
+        _("%(kind)s%(n)s个") % {"kind": labels[kind], "n": kinds[kind]}
+        for kind in MilestoneKind.values if kinds.get(kind)
+    ]
+    if done:
+        text = _("%(phase)s,共完成项目节点%(n)s个,其中%(kinds)s") % {
+            "phase": phase(report.period), "n": len(report.milestones_reached), "kinds": joined(done),
+        }
+    else:
+        text = _("%(phase)s,暂无完成的项目节点") % {"phase": phase(report.period)}
+    overdue = report.milestones_overdue
+    if overdue:
+        limit = report.rules["red_overdue_months"]
+        long_overdue = sum(1 for m in overdue if (m.months_overdue or 0) > limit)
+        text += _(";%(n)s个节点逾期未完成,其中逾期超过%(months)s个月的%(long)s个") % {
+            "n": len(overdue), "months": limit, "long": long_overdue,
+        }
+    else:
+        text += _(";无逾期未完成的节点")
+    return text + "。"
+
+
+def issues_paragraph(report: ProgressReport) -> str:
+    issues = report.issues
+    if not issues:
+        return _("%(month)s月月报中,各单位未反映存在问题和需协调事项。") % {"month": report.period.month}
+    problems = [i.problems for i in issues if i.problems]
+    requests = [i.coordination_requests for i in issues if i.coordination_requests]
+    text = _("%(month)s月月报中,%(p)s个项目反映存在问题、%(c)s个项目提出需协调事项") % {
+        "month": report.period.month, "p": len(problems), "c": len(requests),
+    }
+    common = Counter(problems).most_common(TOP)
+    if common:
+        text += _(",问题主要为:%(items)s") % {
+            "items": joined([_("%(text)s(%(n)s个)") % {"text": t, "n": n} for t, n in common])
+        }
+    return text + "。"
+
+
+def indicator_clause(row: IndicatorRow) -> str:
+    """地区生产总值1532.8亿元、同比增长5.3%,增速排名全市第一."""
+    text = f"{row.name}{row.value_text}"
+    if row.growth_text:
+        text += f"、{row.growth_text}"
+    if row.rank_text:
+        text += f",{row.rank_text}"
+    return text
+
+
+def headline_indicators(indicators: IndicatorReport) -> list[IndicatorRow]:
+    """The lead figure of each headline category, observed for exactly the report's period."""
+    chosen = []
+    for category in HEADLINE_CATEGORIES:
+        for row in indicators.rows:
+            if (
+                row.category == category and row.observed_to == indicators.period.end
+                and row.value is not None and row.growth is not None
+            ):
+                chosen.append(row)
+                break
+    return chosen
+
+
+def indicators_paragraph(indicators: IndicatorReport | None) -> str:
+    if indicators is None:
+        return ""
+    headline = headline_indicators(indicators)
+    if not headline:
+        return ""
+    clauses = [indicator_clause(row) for row in headline]
+    text = _("%(phase)s,实现%(clauses)s。") % {"phase": phase(indicators.period), "clauses": ";".join(clauses)}
+    # Other figures the district ranks in the city's top three for.
+    chosen = {row.code for row in headline}
+    ranked = [
+        row for row in indicators.rows
+        if row.code not in chosen and row.rank and row.rank <= TOP and row.observed_to == indicators.period.end
+        and row.value is not None
+    ]
+    if ranked:
+        text += _("此外,%(clauses)s。") % {"clauses": ";".join(indicator_clause(row) for row in ranked)}
+    return text
+
+
+def draft_narrative(report: ProgressReport, indicators: IndicatorReport | None = None) -> list[str]:
+    """The paragraphs, in the order a progress report tells them; empty ones are left out."""
+    paragraphs = [
+        programmes_paragraph(report),
+        totals_paragraph(report) if report.totals.count else "",
+        breakdown_paragraph(report),
+        warnings_paragraph(report) if report.totals.count else "",
+        milestones_paragraph(report) if report.totals.count else "",
+        issues_paragraph(report) if report.totals.count else "",
+        indicators_paragraph(indicators),
+    ]
+    return [p for p in paragraphs if p]

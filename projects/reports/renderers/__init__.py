@@ -1,0 +1,99 @@
+"""One renderer per format; each turns a report structure (builders, indicators) into bytes.
+
+The views and the progress_report command both come through here, so a page, a download and a
+scheduled run of the same report are the same document.
+"""
+
+from dataclasses import dataclass
+
+from django.utils.translation import gettext as _
+
+from projects.progress import format_number
+
+from ..builders import ProgressReport
+from ..indicators import IndicatorReport
+from .docx import render_docx
+from .html import render_indicators_html, render_progress_html
+from .tables import indicator_tables, progress_tables
+from .xlsx import render_xlsx
+
+FORMATS = ("html", "pdf", "xlsx", "docx")
+CONTENT_TYPES = {
+    "html": "text/html; charset=utf-8",
+    "pdf": "application/pdf",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+}
+# The main tables of the Word document (the appendix and the long lists stay in Excel and PDF).
+DOCX_TABLES = ("summary", "department", "category", "town", "status", "warnings", "reconciliation")
+
+
+@dataclass(frozen=True)
+class Rendered:
+    content: bytes
+    content_type: str
+    filename: str
+
+
+def _pdf(html: str) -> bytes:
+    # WeasyPrint takes a noticeable time to import; only PDF requests pay for it.
+    from .pdf import render_pdf
+
+    return render_pdf(html)
+
+
+def progress_meta(report: ProgressReport) -> list[str]:
+    lines = [
+        _("%(period)s · 序时进度%(elapsed)s%% · 生成时间%(at)s · 预警规则%(version)s版") % {
+            "period": report.period_label, "elapsed": format_number(report.time_elapsed),
+            "at": report.generated_at.strftime("%Y-%m-%d %H:%M"), "version": report.rule_version,
+        }
+    ]
+    if report.scope:
+        lines.append(";".join(f"{label}:{value}" for label, value in report.scope))
+    if report.has_sample_data:
+        lines.append(_("注意:本报告含样例数据(由样例生成器生成),仅供演示和培训,不是真实数据。"))
+    return lines
+
+
+def indicators_meta(report: IndicatorReport) -> list[str]:
+    return [
+        _("截至%(period)s · 生成时间%(at)s") % {
+            "period": report.period_label, "at": report.generated_at.strftime("%Y-%m-%d %H:%M"),
+        }
+    ]
+
+
+def render_progress(report: ProgressReport, fmt: str, *, request=None, html_context: dict | None = None) -> Rendered:
+    filename = f"progress-report-{report.period.year}-{report.period.month:02d}.{fmt}"
+    if fmt in ("html", "pdf"):
+        html = render_progress_html(report, request=request, for_pdf=fmt == "pdf", **(html_context or {}))
+        if fmt == "html":
+            return Rendered(html.encode(), CONTENT_TYPES[fmt], filename)
+        return Rendered(_pdf(html), CONTENT_TYPES[fmt], filename)
+    tables = progress_tables(report)
+    if fmt == "xlsx":
+        content = render_xlsx(tables, title=report.title, meta=progress_meta(report), narrative=report.narrative)
+        return Rendered(content, CONTENT_TYPES[fmt], filename)
+    if fmt == "docx":
+        main = [t for t in tables if t.key in DOCX_TABLES]
+        content = render_docx(main, title=report.title, meta=progress_meta(report), narrative=report.narrative)
+        return Rendered(content, CONTENT_TYPES[fmt], filename)
+    raise ValueError(f"unknown format {fmt!r}")
+
+
+def render_indicators(report: IndicatorReport, fmt: str, *, request=None, html_context: dict | None = None) -> Rendered:
+    filename = f"indicators-report-{report.period.year}-{report.period.month:02d}.{fmt}"
+    if fmt in ("html", "pdf"):
+        html = render_indicators_html(report, request=request, for_pdf=fmt == "pdf", **(html_context or {}))
+        if fmt == "html":
+            return Rendered(html.encode(), CONTENT_TYPES[fmt], filename)
+        return Rendered(_pdf(html), CONTENT_TYPES[fmt], filename)
+    tables = indicator_tables(report)
+    if fmt == "xlsx":
+        return Rendered(render_xlsx(tables, title=report.title, meta=indicators_meta(report)), CONTENT_TYPES[fmt],
+                        filename)
+    if fmt == "docx":
+        return Rendered(render_docx(tables, title=report.title, meta=indicators_meta(report)), CONTENT_TYPES[fmt],
+                        filename)
+    raise ValueError(f"unknown format {fmt!r}")

@@ -1,0 +1,28 @@
+"""HTML rendering: the printable A4 page, also the input of the PDF."""
+
+from django.template.loader import render_to_string
+
+from ..builders import ProgressReport
+from ..charts import completion_chart
+from ..indicators import IndicatorReport
+from .tables import reconciliation_status
+
+
+def progress_context(report: ProgressReport, *, show_appendix: bool = True, **extra) -> dict:
+    return {
+        "report": report,
+        "show_appendix": show_appendix,
+        "chart": completion_chart(report.months),
+        "reconciliation": [(row, reconciliation_status(row)) for row in report.reconciliation],
+        **extra,
+    }
+
+
+def render_progress_html(report: ProgressReport, *, request=None, for_pdf: bool = False, **extra) -> str:
+    context = progress_context(report, for_pdf=for_pdf, **extra)
+    return render_to_string("reports/progress.html", context, request=request)
+
+
+def render_indicators_html(report: IndicatorReport, *, request=None, for_pdf: bool = False, **extra) -> str:
+    context = {"report": report, "for_pdf": for_pdf, **extra}
+    return render_to_string("reports/indicators.html", context, request=request)

@@ -1,0 +1,204 @@
+"""The report's figures: fixtures and itemised portfolio, rates and ranks, warnings at each boundary."""
+
+from decimal import Decimal
+
+import pytest
+from django.db.models import Sum
+
+from portfolio.money import rate_percent, round_half_up, wan_to_yi
+from projects.models import MonthlyReport, Programme, Project
+from projects.progress import Period
+from projects.reports.builders import build_progress_report, ranked
+
+from .conftest import date
+
+pytestmark = pytest.mark.django_db
+H1 = Period(2025, 6)
+
+
+def test_totals_equal_the_published_snapshots(portfolio):
+    report = build_progress_report(Project.objects.all(), H1)
+    district, city = report.programmes
+    assert (district.level, city.level) == ("district", "city")
+    assert (district.figures.count, district.figures.completed_ytd_yi, district.figures.rate) == (
+        336, Decimal("590.00"), Decimal("54.66"))
+    assert (city.figures.count, city.figures.completed_ytd_yi, city.figures.rate) == (
+        98, Decimal("177.80"), Decimal("74.20"))
+    assert all(p.uses_published for p in report.programmes)
+    assert [r.reconciles for r in report.reconciliation] == [True, True]
+    assert report.reconciliation[0].published_completed_yi == Decimal("590.00")
+    assert report.reconciliation[0].completed_difference_yi == 0
+
+    totals = report.totals
+    assert totals.count == 434 == len(report.projects)
+    assert totals.completed_ytd == Decimal(5_900_000 + 1_778_000)
+    assert totals.completed_ytd_yi == Decimal("767.80")
+    plan = Project.objects.aggregate(s=Sum("annual_plan"))["s"]
+    assert totals.annual_plan == plan
+    assert totals.rate == rate_percent(totals.completed_ytd, plan)
+    assert totals.time_elapsed == Decimal("50.00")
+    assert totals.verdict == "ahead"
+    assert totals.verdict_text == f"超序时进度{totals.rate - 50:f}".rstrip("0").rstrip(".") + "个百分点"
+
+    # Each breakdown partitions the same projects and money.
+    for breakdown in report.breakdowns:
+        assert sum(r.figures.count for r in breakdown.rows) == 434
+        assert sum(r.figures.completed_ytd for r in breakdown.rows) == totals.completed_ytd
+        assert sum(r.figures.annual_plan for r in breakdown.rows) == totals.annual_plan
+        rates = [r.figures.rate for r in breakdown.rows if r.figures.rate is not None and r.key]
+        assert all(r.rank is None for r in breakdown.rows if not r.key)  # 未明确 is listed last, unranked
+        assert rates == sorted(rates, reverse=True)
+        assert breakdown.rows[0].rank == 1
+    # The appendix adds up to the totals, in 万元.
+    assert sum(p.completed_ytd for p in report.projects) == totals.completed_ytd
+    # The month-by-month line ends on the year to date.
+    assert [m.month for m in report.months] == [1, 2, 3, 4, 5, 6]
+    assert report.months[-1].completed_cumulative == totals.completed_ytd
+    assert report.months[-1].rate == totals.rate
+    assert report.months[0].time_elapsed == Decimal("8.33")
+
+
+def test_a_department_report_uses_its_own_figures_not_the_published_ones(portfolio):
+    department = Project.objects.exclude(lead_department=None).values_list("lead_department", flat=True).first()
+    projects = Project.objects.filter(lead_department=department)
+    report = build_progress_report(projects, H1)
+    assert report.totals.count == projects.count()
+    assert all(not p.uses_published for p in report.programmes)
+    assert all(r.covers_programme is False for r in report.reconciliation)
+    assert {r.department for r in report.projects} == {report.breakdown("department").rows[0].label}
+
+
+def test_itemised_portfolio_at_another_scale_still_reconciles(report_data):
+    from projects.generator import generate_portfolio
+
+    generate_portfolio(projects=1000, months=12)
+    report = build_progress_report(Project.objects.all(), H1)
+    district, city = report.programmes
+    assert district.figures.completed_ytd_yi == Decimal("590.00") and district.figures.rate == Decimal("54.66")
+    assert city.figures.completed_ytd_yi == Decimal("177.80") and city.figures.rate == Decimal("74.20")
+    assert district.figures.count + city.figures.count == 1000
+    # The published count is 336, the itemised 7xx: it shows as a difference, not as a silent match.
+    assert report.reconciliation[0].count_difference == district.figures.count - 336
+    assert not report.reconciliation[0].reconciles
+    assert not district.uses_published or district.snapshot.covers_programme
+    # December: the year to date follows the reports, the time elapsed is 100%.
+    december = build_progress_report(Project.objects.all(), Period(2025, 12))
+    ytd = MonthlyReport.objects.filter(year=2025, month=12, project__programme__isnull=False).aggregate(
+        s=Sum("completed_ytd"))["s"]
+    assert december.totals.completed_ytd == ytd
+    assert december.totals.time_elapsed == Decimal("100.00")
+    assert not december.reconciliation  # nothing was published for December
+
+
+def test_rates_round_half_up_and_equal_rates_share_a_rank(build):
+    a, b, c, d = (build.department(code) for code in "abcd")
+    build.project(plan=200000, ytd=109330, department=a)  # 54.665% -> 54.67 (half-even would give 54.66)
+    build.project(plan=100000, ytd=54670, department=b)  # 54.67%
+    build.project(plan=200000, ytd=109329, department=c)  # 54.6645% -> 54.66
+    build.project(plan=None, ytd=500, department=d)  # no plan: no rate, no rank, listed last
+    report = build_progress_report(Project.objects.all(), H1)
+    rows = report.breakdown("department").rows
+    assert [(r.label, r.figures.rate, r.rank) for r in rows] == [
+        ("a", Decimal("54.67"), 1), ("b", Decimal("54.67"), 1), ("c", Decimal("54.66"), 3), ("d", None, None),
+    ]
+    assert rows[0].figures.difference == Decimal("4.67")
+    assert rows[0].figures.verdict_text == "超序时进度4.67个百分点"
+    assert report.totals.rate == rate_percent(Decimal(109330 + 54670 + 109329 + 500), Decimal(500000))
+    assert report.totals.completed_ytd_yi == round_half_up(wan_to_yi(Decimal(273829)))
+
+
+def test_rank_helper_orders_behind_groups_after_ahead_ones(build):
+    from projects.reports.builders import Figures
+
+    def f(plan, ytd):
+        return Figures(1, Decimal(plan), Decimal(ytd), Decimal(0), Decimal(50))
+
+    rows = ranked([("x", "x", f(100, 40)), ("y", "y", f(100, 60)), ("z", "z", f(0, 5)), ("w", "w", f(100, 60))])
+    assert [(r.key, r.rank) for r in rows] == [("w", 1), ("y", 1), ("x", 3), ("z", None)]
+    assert rows[2].figures.verdict_text == "落后序时进度10个百分点"
+
+
+@pytest.mark.parametrize(
+    ("ytd", "colour", "reason"),
+    [
+        (4001, "green", None),  # 40.01%: 9.99 points behind
+        (4000, "yellow", "完成率40%,落后序时进度10个百分点"),  # exactly 10 behind
+        (2000, "yellow", "完成率20%,落后序时进度30个百分点"),  # exactly 30 behind: still yellow
+        (1999, "red", "完成率19.99%,落后序时进度30.01个百分点"),
+        (1200, "red", "完成率12%,落后序时进度38个百分点"),
+    ],
+)
+def test_warning_boundaries_behind_time_elapsed(build, ytd, colour, reason):
+    build.project(plan=10000, ytd=ytd, code="P1")
+    report = build_progress_report(Project.objects.all(), H1)
+    assert report.projects[0].colour == colour
+    assert report.warning_counts[colour] == 1
+    if reason is None:
+        assert report.warnings == []
+    else:
+        (warning,) = report.warnings
+        assert warning.reasons == [reason]
+        assert warning.rule_version == "2025.1"
+        assert warning.colour_label == {"red": "红灯", "yellow": "黄灯"}[colour]
+
+
+@pytest.mark.parametrize(
+    ("planned", "colour", "months"),
+    [
+        ("2025-03-30", "green", 3),  # 3 months overdue at 2025-06-30: not more than 3
+        ("2025-03-31", "green", 2),  # not yet three whole months
+        ("2025-02-28", "red", 4),  # 4 months: red
+    ],
+)
+def test_warning_boundaries_overdue_milestones(build, planned, colour, months):
+    build.project(plan=10000, ytd=6000, code="P1", milestones=[("start", date(planned), None)])
+    report = build_progress_report(Project.objects.all(), H1)
+    assert report.projects[0].colour == colour
+    (overdue,) = report.milestones_overdue
+    assert overdue.months_overdue == months and overdue.kind_label == "开工"
+    if colour == "red":
+        (warning,) = report.warnings
+        assert warning.reasons == ["开工节点逾期4个月"]
+        assert warning.max_overdue_months == 4
+
+
+def test_warning_rules_come_from_settings(build, settings):
+    settings.PORTFOLIO_WARNING_RULES = {
+        "version": "test-9", "yellow_behind_points": 5, "red_behind_points": 8, "red_overdue_months": 1,
+    }
+    build.project(plan=10000, ytd=4100, code="P1")  # 9 behind: red under these rules
+    report = build_progress_report(Project.objects.all(), H1)
+    assert report.warnings[0].colour == "red" and report.warnings[0].rule_version == "test-9"
+    assert report.rule_version == "test-9"
+
+
+def test_milestones_problems_and_the_unapproved_count(build):
+    build.project(
+        plan=1000, ytd=500, code="P1",
+        milestones=[("start", date("2025-02-01"), date("2025-03-15")),  # reached in the period
+                    ("completion", date("2026-06-01"), None),  # not due
+                    ("topping_out", date("2024-10-01"), date("2024-12-01"))],  # reached before the year
+    )
+    project = build.project(plan=1000, ytd=400, code="P2", status_report="submitted")
+    MonthlyReport.objects.filter(project=project).update(problems="征地拆迁进度滞后", coordination_requests="请协调")
+    report = build_progress_report(Project.objects.all(), H1)
+    assert [(m.code, m.kind_label, m.actual_text) for m in report.milestones_reached] == [("P1", "开工", "2025-03-15")]
+    assert report.milestones_overdue == []
+    assert [(i.code, i.problems, i.coordination_requests) for i in report.issues] == [
+        ("P2", "征地拆迁进度滞后", "请协调")]
+    assert report.unapproved_reports == 1
+
+
+def test_only_the_periods_programme_year_counts(build):
+    build.project(plan=1000, ytd=500, code="P2025")
+    other = Programme.objects.create(year=2024, level="district", name="2024年")
+    Project.objects.create(programme=other, code="P2024", name="旧项目", annual_plan=Decimal(1000))
+    report = build_progress_report(Project.objects.all(), H1)
+    assert [p.code for p in report.projects] == ["P2025"]
+
+
+def test_an_empty_selection_still_builds(db):
+    report = build_progress_report(Project.objects.none(), H1)
+    assert report.totals.count == 0 and report.totals.rate is None
+    assert report.programmes == [] and report.projects == []
+    assert report.narrative  # says there is nothing to report
