@@ -4,6 +4,8 @@ from django.contrib import admin
 from django.contrib.auth.admin import GroupAdmin, UserAdmin
 from django.contrib.auth.models import Group, User
 from django.utils.translation import gettext_lazy as _
+from rest_framework.authtoken.admin import TokenAdmin
+from rest_framework.authtoken.models import TokenProxy
 
 from projects.permissions import is_administrator
 
@@ -60,3 +62,11 @@ class PortfolioUserAdmin(AdministratorOnly, UserAdmin):
 @admin.register(Group)
 class PortfolioGroupAdmin(AdministratorOnly, GroupAdmin):
     pass
+
+
+admin.site.unregister(TokenProxy)
+
+
+@admin.register(TokenProxy)
+class PortfolioTokenAdmin(AdministratorOnly, TokenAdmin):
+    """API tokens are managed by administrators only."""

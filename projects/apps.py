@@ -5,3 +5,6 @@ from django.utils.translation import gettext_lazy as _
 class ProjectsConfig(AppConfig):
     name = "projects"
     verbose_name = _("重点项目")
+
+    def ready(self):
+        from .reports import checks  # noqa: F401 - registers the CJK font system check
