@@ -56,6 +56,20 @@ from .selectors import (
 PAGE_SIZE = 50
 
 
+def _resolve_period(form: PeriodForm, projects) -> Period:
+    """The period the user chose, else the latest month with reports, else the current month."""
+    today = dt.date.today()
+    return form.period(latest_period(projects) or Period(today.year, today.month))
+
+
+def _filtered_projects(request):
+    """The list's restricted projects, period and FilterSet: shared by the page and its Excel export."""
+    projects = restrict(Project.objects.all(), request.user, Action.VIEW)
+    period_form = PeriodForm(request.GET or None)
+    period = _resolve_period(period_form, projects)
+    return period_form, period, ProjectFilterSet(request.GET, queryset=projects, period=period)
+
+
 def _period_and_programme(request, projects):
     data = request.GET.copy()
     if "programme" not in data:
@@ -65,8 +79,7 @@ def _period_and_programme(request, projects):
     form = PeriodForm(data)
     programme = form.cleaned_data.get("programme") if form.is_valid() else None
     scoped = projects.filter(programme=programme) if programme else projects
-    today = dt.date.today()
-    period = form.period(latest_period(scoped) or Period(today.year, today.month))
+    period = _resolve_period(form, scoped)
     return form, programme, scoped, period
 
 
@@ -93,13 +106,9 @@ class DashboardView(LoginRequiredMixin, View):
 
 class ProjectListView(LoginRequiredMixin, View):
     def get(self, request):
-        projects = restrict(Project.objects.all(), request.user, Action.VIEW)
-        period_form = PeriodForm(request.GET or None)
-        today = dt.date.today()
-        period = period_form.period(latest_period(projects) or Period(today.year, today.month))
-        filterset = ProjectFilterSet(request.GET, queryset=projects, period=period)
+        period_form, period, filterset = _filtered_projects(request)
         style_form(filterset.form)
-        queryset = filterset.qs if filterset.is_valid() else projects.none()
+        queryset = filterset.qs if filterset.is_valid() else filterset.queryset.none()
         if not request.GET.get("ordering"):
             queryset = queryset.order_by("code")
         page = Paginator(queryset.select_related("programme", "lead_department", "town"), PAGE_SIZE).get_page(
@@ -119,11 +128,7 @@ class ProjectExportView(LoginRequiredMixin, View):
     """The filtered list as an Excel workbook (same filters and permissions as the page)."""
 
     def get(self, request):
-        projects = restrict(Project.objects.all(), request.user, Action.VIEW)
-        period_form = PeriodForm(request.GET or None)
-        today = dt.date.today()
-        period = period_form.period(latest_period(projects) or Period(today.year, today.month))
-        filterset = ProjectFilterSet(request.GET, queryset=projects, period=period)
+        _period_form, period, filterset = _filtered_projects(request)
         if not filterset.is_valid():
             return HttpResponse(_("筛选条件有误:%(errors)s") % {"errors": filterset.errors.as_text()}, status=400)
         content = project_list_workbook(project_progress(filterset.qs.order_by("code"), period), period)
@@ -140,8 +145,7 @@ class ProjectDetailView(LoginRequiredMixin, View):
             Project.objects.select_related("programme", "lead_department", "town").prefetch_related("co_departments"),
             request.user, pk=pk,
         )
-        today = dt.date.today()
-        period = latest_period(Project.objects.filter(pk=pk)) or Period(today.year, today.month)
+        period = _resolve_period(PeriodForm(), Project.objects.filter(pk=pk))
         progress = project_progress(Project.objects.filter(pk=pk), period)[0]
         # The month to fill next: the latest one while it is still open, else the month after it.
         latest = project.monthly_reports.filter(year=period.year, month=period.month).first()
@@ -369,13 +373,10 @@ class BulkEntryView(LoginRequiredMixin, View):
             ) or department or Department.objects.filter(projects_led__isnull=False).order_by("code").first()
         if department is None:
             raise PermissionDenied(_("您不属于任何责任单位,无法批量填报。"))
-        period_form = PeriodForm(request.GET or None)
-        today = dt.date.today()
         own = restrict(Project.objects.filter(lead_department=department), request.user, Action.CHANGE)
         if not own.exists() and not is_reviewer(request.user):
             raise PermissionDenied(_("您没有可填报的项目。"))
-        default = latest_period(own)
-        period = period_form.period(Period(default.year, default.month) if default else Period(today.year, today.month))
+        period = _resolve_period(PeriodForm(request.GET or None), own)
         projects = list(own.order_by("code"))
         existing = {
             r.project_id: r for r in MonthlyReport.objects.filter(project__in=projects, year=period.year,

@@ -5,10 +5,10 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
-from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.urls import reverse
 from rest_framework.authtoken.models import Token, TokenProxy
 
