@@ -7,6 +7,12 @@ from django.views.decorators.csrf import csrf_exempt
 from rest_framework.routers import DefaultRouter
 
 from indicators.api.urls import ROUTES as INDICATOR_ROUTES
+from projects.api.reports import (
+    INDICATOR_FILE_VIEWS,
+    PROGRESS_FILE_VIEWS,
+    IndicatorReportView,
+    ProgressReportView,
+)
 from projects.api.schema import PortfolioSchemaView, PortfolioSwaggerView, swagger_asset
 from projects.api.urls import ROUTES as PROJECT_ROUTES
 from projects.api.views import TokenView
@@ -17,6 +23,12 @@ for prefix, viewset, basename in [*PROJECT_ROUTES, *INDICATOR_ROUTES]:
 
 v1 = [
     path("auth/token/", TokenView.as_view(), name="token"),
+    path("reports/progress/", ProgressReportView.as_view(), name="report-progress"),
+    path("reports/indicators/", IndicatorReportView.as_view(), name="report-indicators"),
+    *[path(f"reports/progress/{fmt}/", view.as_view(), name=f"report-progress-{fmt}")
+      for fmt, view in PROGRESS_FILE_VIEWS.items()],
+    *[path(f"reports/indicators/{fmt}/", view.as_view(), name=f"report-indicators-{fmt}")
+      for fmt, view in INDICATOR_FILE_VIEWS.items()],
     *router.urls,
 ]
 

@@ -37,6 +37,16 @@ def test_the_schema_lists_every_resource_and_workflow_action(schema):
         assert "post" in paths[f"/api/v1/monthly-reports/{{id}}/{action}/"]
     assert "post" in paths["/api/v1/auth/token/"]
     assert set(paths["/api/v1/period-locks/{id}/"]) == {"get", "delete"}
+    for report in ("progress", "indicators"):
+        assert set(paths[f"/api/v1/reports/{report}/"]) == {"get"}
+        for fmt, media_type in (("pdf", "application/pdf"), ("xlsx", "application/vnd.openxmlformats-"
+                                "officedocument.spreadsheetml.sheet"), ("docx", "application/vnd.openxmlformats-"
+                                "officedocument.wordprocessingml.document")):
+            ok = paths[f"/api/v1/reports/{report}/{fmt}/"]["get"]["responses"]["200"]
+            assert list(ok["content"]) == [media_type]
+    # The report takes the project list's filters.
+    names = {p["name"] for p in paths["/api/v1/reports/progress/"]["get"]["parameters"]}
+    assert {"year", "month", "programme", "lead_department", "warning", "q"} <= names
 
 
 def test_every_field_parameter_and_response_is_described(schema):

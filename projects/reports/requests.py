@@ -1,0 +1,131 @@
+"""From a user and request parameters to a report structure: shared by the pages and the API.
+
+Both start from ``restrict(Project.objects.all(), user, VIEW)`` and the same ProjectFilterSet as
+the list pages. A parameter that cannot be used raises ``BadRequest`` with the messages keyed by
+parameter, which the pages show as a list and the API returns as field errors (400).
+"""
+
+import datetime as dt
+
+from django.core.exceptions import PermissionDenied
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from indicators.models import Indicator, Observation
+from projects.filters import ProjectFilterSet
+from projects.models import Project
+from projects.permissions import Action, can, editor_sees_all, restrict, role_of
+from projects.progress import Period
+from projects.roles import Role
+from projects.selectors import latest_period
+
+from .builders import ProgressReport, build_progress_report, scope_from_filterset
+from .indicators import IndicatorReport, build_indicator_report
+from .renderers import FORMATS
+
+
+class BadRequest(Exception):
+    """Report parameters that cannot be used: {parameter: [messages in words]}."""
+
+    def __init__(self, errors: dict[str, list[str]]):
+        super().__init__("; ".join(m for messages in errors.values() for m in messages))
+        self.errors = errors
+
+
+def parse_format(params, formats=FORMATS) -> str:
+    fmt = params.get("format") or "html"
+    if fmt not in formats:
+        raise BadRequest({"format": [
+            _("不支持的报告格式“%(format)s”,可选:%(choices)s。") % {"format": fmt, "choices": "、".join(formats)}
+        ]})
+    return fmt
+
+
+def parse_period(params, default: Period | None) -> Period:
+    """year and month from the parameters; a missing one is taken from ``default`` (the latest data)."""
+    today = timezone.localdate()
+    fallback = default or Period(today.year, today.month)
+    try:
+        year = int(params.get("year") or fallback.year)
+    except ValueError:
+        raise BadRequest({"year": [_("年度须为整数,例如 2025。")]}) from None
+    if not 2000 <= year <= 2100:
+        raise BadRequest({"year": [_("年度须在2000至2100之间。")]})
+    month_param = params.get("month")
+    try:
+        month = int(month_param) if month_param else (fallback.month if year == fallback.year else 12)
+    except ValueError:
+        raise BadRequest({"month": [_("月份须为1至12之间的整数。")]}) from None
+    if not 1 <= month <= 12:
+        raise BadRequest({"month": [_("月份须在1至12之间。")]})
+    return Period(year, month)
+
+
+def parse_appendix(params) -> bool:
+    """appendix=0 leaves the project appendix out of the page and the PDF (Excel always has it)."""
+    return (params.get("appendix") or "1").lower() not in ("0", "false", "no", "off")
+
+
+def filter_errors(filterset) -> dict[str, list[str]]:
+    return {name: [str(message) for message in messages] for name, messages in filterset.form.errors.items()}
+
+
+def error_lines(errors: dict[str, list[str]], filterset=None) -> list[str]:
+    """The errors as lines for a page: each filter's message led by the filter's label."""
+    fields = filterset.form.fields if filterset is not None else {}
+    lines = []
+    for name, messages in errors.items():
+        label = fields[name].label if name in fields else None
+        lines.extend(f"{label}:{message}" if label else message for message in messages)
+    return lines
+
+
+def require_reader(user, model) -> None:
+    if not can(user, Action.VIEW, model=model):
+        raise PermissionDenied(_("您没有权限查看报告。"))
+
+
+def progress_report_for(user, params) -> tuple[ProgressReport, ProjectFilterSet]:
+    """The progress report this user may see, for the period and filters in ``params``."""
+    require_reader(user, Project)
+    visible = restrict(Project.objects.all(), user, Action.VIEW)
+    period = parse_period(params, latest_period(visible))
+    filterset = ProjectFilterSet(params, queryset=visible, period=period)
+    if not filterset.is_valid():
+        raise ProgressBadRequest(filter_errors(filterset), filterset)
+    programme = filterset.form.cleaned_data.get("programme")
+    if programme is not None and programme.year != period.year:
+        raise BadRequest({"programme": [
+            _("所选重点项目计划为%(programme_year)s年度,与报告年度%(year)s不一致。")
+            % {"programme_year": programme.year, "year": period.year}
+        ]})
+    scope = scope_from_filterset(filterset)
+    if role_of(user) == Role.EDITOR and not editor_sees_all():
+        scope.append((_("可见范围"), _("本单位牵头或配合的项目")))
+    report = build_progress_report(
+        filterset.qs, period, scope=scope, indicators=restrict(Indicator.objects.all(), user, Action.VIEW)
+    )
+    return report, filterset
+
+
+class ProgressBadRequest(BadRequest):
+    """Filter errors, with the FilterSet whose labels name them on a page."""
+
+    def __init__(self, errors, filterset):
+        super().__init__(errors)
+        self.filterset = filterset
+
+
+def indicators_report_for(user, params) -> IndicatorReport:
+    require_reader(user, Indicator)
+    indicators = restrict(Indicator.objects.all(), user, Action.VIEW)
+    period = parse_period(params, latest_indicator_period(indicators))
+    return build_indicator_report(period, indicators)
+
+
+def latest_indicator_period(indicators) -> Period | None:
+    latest: dt.date | None = (
+        Observation.objects.filter(indicator__in=indicators).order_by("-period_end")
+        .values_list("period_end", flat=True).first()
+    )
+    return Period(latest.year, latest.month) if latest else None

@@ -1,0 +1,211 @@
+"""Report data through the API: the same structure and files as the report pages, the same policy."""
+
+import io
+from decimal import Decimal
+
+import docx
+import openpyxl
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from pypdf import PdfReader
+
+from projects.generator import generate_portfolio
+from projects.models import Department, Project
+from projects.progress import Period
+from projects.reports.builders import build_progress_report
+from projects.roles import Role
+from tests.conftest import make_user
+
+pytestmark = pytest.mark.django_db
+PROGRESS = "/api/v1/reports/progress/"
+INDICATORS = "/api/v1/reports/indicators/"
+H1 = {"year": 2025, "month": 6}
+
+
+@pytest.fixture
+def portfolio(report_data):
+    generate_portfolio()
+
+
+@pytest.fixture
+def coordinator_api(api_client, coordinator):
+    return api_client(coordinator)
+
+
+def programme(data, level):
+    return next(p for p in data["programmes"] if p["level"] == level)
+
+
+def test_progress_json_carries_the_2025_h1_figures(coordinator_api, portfolio):
+    response = coordinator_api.get(PROGRESS, H1)
+    assert response.status_code == 200, response.content
+    data = response.json()
+    assert data["period"] == {"year": 2025, "month": 6}
+    district, city = programme(data, "district"), programme(data, "city")
+    assert district["figures"]["count"] == 336
+    assert district["figures"]["completed_ytd_yi"] == "590.00"
+    assert district["figures"]["rate"] == "54.66"
+    assert district["snapshot"]["published_rate"] == "54.66"
+    assert district["snapshot"]["reconciles"] is True
+    assert city["figures"]["completed_ytd_yi"] == "177.80"
+    assert city["figures"]["rate"] == "74.20"
+    assert data["totals"]["time_elapsed"] == "50.00"
+    assert "336个区重点项目完成投资590亿元,完成年度投资计划54.66%,超序时进度" in data["narrative"][0]
+    assert "98个市重点项目完成投资177.8亿元,完成年度投资计划74.20%" in data["narrative"][0]
+    assert len(data["projects"]) == 434
+    assert sum(data["warning_counts"].values()) == 434
+    assert len(data["warnings"]) == data["warning_counts"]["red"] + data["warning_counts"]["yellow"]
+    assert data["has_sample_data"] is True
+
+
+def test_progress_json_is_the_builders_structure(coordinator_api, portfolio):
+    """Every figure of the JSON is the builder's, amounts to four places in 万元, rates to two."""
+    report = build_progress_report(Project.objects.all(), Period(2025, 6))
+    data = coordinator_api.get(PROGRESS, H1).json()
+    totals = report.totals
+    assert Decimal(data["totals"]["annual_plan"]) == totals.annual_plan
+    assert Decimal(data["totals"]["completed_ytd"]) == totals.completed_ytd
+    assert Decimal(data["totals"]["rate"]) == totals.rate
+    assert Decimal(data["totals"]["difference"]) == totals.difference
+    assert data["totals"]["verdict_text"] == totals.verdict_text
+    department = next(b for b in data["breakdowns"] if b["key"] == "department")
+    built = next(b for b in report.breakdowns if b.key == "department")
+    assert [(r["label"], r["rank"], r["figures"]["rate"]) for r in department["rows"]] == [
+        (r.label, r.rank, None if r.figures.rate is None else f"{r.figures.rate:.2f}") for r in built.rows
+    ]
+    assert [w["reason_text"] for w in data["warnings"]] == [w.reason_text for w in report.warnings]
+    assert [m["months_overdue"] for m in data["milestones_overdue"]] == [
+        m.months_overdue for m in report.milestones_overdue
+    ]
+    assert [p["code"] for p in data["projects"]] == [p.code for p in report.projects]
+    assert [m["completed_cumulative_yi"] for m in data["months"]] == [
+        f"{m.completed_cumulative_yi:.2f}" for m in report.months
+    ]
+
+
+def test_filters_are_the_project_lists(coordinator_api, portfolio):
+    district = Project.objects.filter(programme__level="district").values_list("programme", flat=True).first()
+    data = coordinator_api.get(PROGRESS, {**H1, "programme": district, "warning": "red"}).json()
+    assert [p["level"] for p in data["programmes"]] == ["district"]
+    assert {p["colour"] for p in data["projects"]} == {"red"}
+    assert data["totals"]["count"] == data["warning_counts"]["red"] == len(data["projects"])
+    assert {s["label"] for s in data["scope"]} >= {"重点项目计划", "预警"}
+
+
+@pytest.mark.parametrize(
+    ("params", "field", "message"),
+    [
+        ({"month": "13"}, "month", "月份须在1至12之间"),
+        ({"month": "六"}, "month", "月份须为1至12之间的整数"),
+        ({"year": "abc"}, "year", "年度须为整数"),
+        ({"programme": "999999"}, "programme", ""),
+        ({"lead_department": "x"}, "lead_department", ""),
+        ({"warning": "purple"}, "warning", ""),
+    ],
+)
+@pytest.mark.parametrize("url", [PROGRESS, PROGRESS + "xlsx/", PROGRESS + "pdf/"])
+def test_bad_parameters_answer_400_with_the_field(coordinator_api, portfolio, url, params, field, message):
+    response = coordinator_api.get(url, {**H1, **params})
+    assert response.status_code == 400
+    assert response["Content-Type"] == "application/json"
+    errors = response.json()
+    assert list(errors) == [field] and message in errors[field][0]
+
+
+def test_a_programme_of_another_year_is_refused(coordinator_api, portfolio):
+    district = Project.objects.values_list("programme", flat=True).first()
+    response = coordinator_api.get(PROGRESS, {"year": 2024, "month": 6, "programme": district})
+    assert response.status_code == 400
+    assert "与报告年度2024不一致" in response.json()["programme"][0]
+
+
+@pytest.mark.parametrize("url", [PROGRESS, INDICATORS, PROGRESS + "pdf/", INDICATORS + "xlsx/"])
+def test_anonymous_401_and_a_user_without_a_role_403(api_client, db, url):
+    anonymous = api_client(None).get(url)
+    assert anonymous.status_code == 401 and anonymous["WWW-Authenticate"] == "Token"
+    assert anonymous["Content-Type"] == "application/json"
+    refused = api_client(make_user("nobody")).get(url)
+    assert refused.status_code == 403 and "detail" in refused.json()
+
+
+@pytest.mark.parametrize("method", ["post", "put", "patch", "delete"])
+def test_reports_are_read_only(coordinator_api, db, method):
+    assert getattr(coordinator_api, method)(PROGRESS, {}, format="json").status_code == 405
+
+
+def test_an_editors_report_covers_only_what_they_may_see(api_client, portfolio, settings):
+    settings.PORTFOLIO_EDITOR_SEES_ALL_PROJECTS = False
+    own = Department.objects.get(pk=Project.objects.exclude(lead_department=None)
+                                 .values_list("lead_department", flat=True).order_by("lead_department").first())
+    editor = make_user("dept-editor", Role.EDITOR, own)
+    data = api_client(editor).get(PROGRESS, H1).json()
+    visible = set(Project.objects.filter(lead_department=own).values_list("code", flat=True))
+    assert {p["code"] for p in data["projects"]} == visible
+    assert data["totals"]["count"] == len(visible) < 434
+    assert {"label": "可见范围", "value": "本单位牵头或配合的项目"} in data["scope"]
+    assert all(p["snapshot"] is None or not p["snapshot"]["covers_programme"] for p in data["programmes"])
+    workbook = openpyxl.load_workbook(io.BytesIO(api_client(editor).get(PROGRESS + "xlsx/", H1).content))
+    assert {row[0] for row in workbook["项目明细"].iter_rows(min_row=2, values_only=True)} == visible
+
+
+def test_the_files_are_the_pages_downloads(coordinator_api, client, coordinator, portfolio):
+    """xlsx and docx parse back with the same figures; the format is the path's whatever is asked."""
+    xlsx = coordinator_api.get(PROGRESS + "xlsx/", H1)
+    assert xlsx.status_code == 200
+    assert xlsx["Content-Type"] == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    assert xlsx["Content-Disposition"].startswith('attachment; filename="progress-report-2025-06.xlsx"')
+    client.force_login(coordinator)
+    page_xlsx = client.get("/reports/progress/", {**H1, "format": "xlsx"})
+    sheets = [openpyxl.load_workbook(io.BytesIO(r.content)) for r in (xlsx, page_xlsx)]
+    assert [list(row[1:]) for row in sheets[0]["总体进度"].iter_rows(values_only=True)] == [
+        list(row[1:]) for row in sheets[1]["总体进度"].iter_rows(values_only=True)
+    ]
+    document = docx.Document(io.BytesIO(coordinator_api.get(PROGRESS + "docx/", H1).content))
+    text = "\n".join(p.text for p in document.paragraphs)
+    assert "336个区重点项目完成投资590亿元" in text
+    # ?format= and Accept cannot turn the file into JSON.
+    forced = coordinator_api.get(PROGRESS + "docx/", {**H1, "format": "json"}, HTTP_ACCEPT="application/json")
+    assert forced.status_code == 200 and forced["Content-Type"].startswith("application/vnd.openxml")
+
+
+def test_pdf_downloads_with_chinese_text(coordinator_api, portfolio):
+    response = coordinator_api.get(PROGRESS + "pdf/", {**H1, "appendix": "0"})
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    text = PdfReader(io.BytesIO(response.content)).pages[0].extract_text()
+    assert "重点项目" in text and "54.66" in text
+
+
+def test_indicators_json_and_file(coordinator_api, report_data):
+    data = coordinator_api.get(INDICATORS, H1).json()
+    rows = {row["code"]: row for group in data["groups"] for row in group["rows"]}
+    assert rows["gdp"]["value"] == "1532.8000"
+    assert rows["gdp"]["growth"] == "5.3000"
+    assert rows["gdp"]["rank"] == 1
+    workbook = openpyxl.load_workbook(io.BytesIO(coordinator_api.get(INDICATORS + "xlsx/", H1).content))
+    cells = {cell for sheet in workbook.worksheets for row in sheet.iter_rows(values_only=True) for cell in row}
+    assert "地区生产总值" in cells and 1532.8 in {c for c in cells if isinstance(c, float)}
+
+
+def test_query_count_does_not_grow_with_the_portfolio(api_client, report_data, coordinator):
+    client = api_client(coordinator)
+    counts = {}
+    for size in (10, 1000):
+        generate_portfolio(projects=size, replace=True)
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get(PROGRESS, H1)
+        assert response.status_code == 200 and len(response.json()["projects"]) == size
+        counts[size] = len(captured)
+    assert counts[10] == counts[1000], counts
+
+
+@pytest.mark.parametrize("role", ["viewer", "editor", "coordinator", "administrator"])
+@pytest.mark.parametrize("url", [PROGRESS, INDICATORS, PROGRESS + "xlsx/", INDICATORS + "docx/"])
+def test_every_role_reads_the_reports_and_changes_nothing(world, api_client, role, url):
+    """The matrix's report cells: reading is every role's (through the policy's VIEW); nothing is written."""
+    from tests.api.test_matrix import database_state
+
+    before = database_state()
+    response = api_client(world.users[role]).get(url, H1)
+    assert response.status_code == 200, response.content
+    assert database_state() == before
