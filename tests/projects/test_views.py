@@ -262,6 +262,24 @@ def test_dashboard_figures(client, pages_world):
     assert "落后序时进度4.17个百分点" in page
 
 
+def test_dashboard_and_list_link_to_the_report_with_their_filters(client, pages_world):
+    import re
+    from html import unescape
+
+    users, projects = pages_world
+    client.force_login(users["viewer"])
+    programme = projects["own"].programme
+    page = client.get(reverse("dashboard"), {"programme": programme.pk, "month": "2"}).content.decode()
+    href = unescape(re.search(r'id="progress-report-link" href="([^"]+)"', page).group(1))
+    assert href == f"{reverse('reports:progress')}?programme={programme.pk}&year=2025&month=2"
+    report = client.get(href).content.decode()
+    assert "2025年1—2月" in report and "落后序时进度4.17个百分点" in report
+    listed = client.get(reverse("projects:project_list"), {"q": "own", "month": "2"}).content.decode()
+    href = unescape(re.search(r'href="(/reports/progress/\?[^"]+)"', listed).group(1))
+    assert "q=own" in href and "month=2" in href
+    assert client.get(href).status_code == 200
+
+
 @pytest.mark.parametrize("url_name", ["dashboard", "projects:project_list", "projects:review_queue"])
 def test_query_count_is_the_same_at_10_and_1000_projects(client, report_data, url_name, count_queries):
     coordinator = make_user("coordinator", Role.COORDINATOR)
