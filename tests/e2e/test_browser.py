@@ -126,3 +126,33 @@ def test_editor_cannot_open_or_post_another_departments_pages(new_page, e2e_worl
     assert result.status == 403
     assert Project.objects.get(pk=other.pk).progress_summary == ""
     assert re.search("项目other", page.goto(f"/projects/{other.pk}/").text() or "")
+
+
+def test_dashboard_to_the_progress_report_and_its_pdf(new_page, e2e_world, tmp_path):
+    """The coordinator follows the dashboard's link, reads the report, downloads the PDF, prints the page."""
+    from pypdf import PdfReader
+
+    page = new_page("coordinator")
+    page.goto("/?month=2")
+    with page.expect_navigation():
+        page.click("#progress-report-link")
+    assert "/reports/progress/" in page.url and "month=2" in page.url
+    assert "2025年1—2月" in page.locator(".subtitle").inner_text()
+    summary = page.locator("table").first.inner_text()
+    # 3 projects, plan 3,000 万元, 300 万元 by February: 10.00% against 16.67%.
+    assert "合计\t3\t0.30\t0.03\t10.00\t16.67\t-6.67\t落后序时进度6.67个百分点" in summary
+    with page.expect_download() as download_info:
+        page.click(".downloads a:text('PDF')")
+    download = download_info.value
+    assert download.suggested_filename == "progress-report-2025-02.pdf"
+    path = tmp_path / "report.pdf"
+    download.save_as(path)
+    text = PdfReader(path).pages[0].extract_text()
+    assert "10.00" in text and "落后序时进度6.67个百分点" in text
+    # The browser's own print of the page: A4, the toolbar left out by the print stylesheet.
+    printed = tmp_path / "printed.pdf"
+    page.emulate_media(media="print")
+    assert not page.locator(".toolbar").is_visible()
+    page.pdf(path=str(printed), prefer_css_page_size=True)
+    first = PdfReader(printed).pages[0]
+    assert (round(float(first.mediabox.width)), round(float(first.mediabox.height))) == (595, 842)
