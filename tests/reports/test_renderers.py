@@ -155,3 +155,23 @@ def test_indicator_report_in_every_format(report_data):
     assert any(row.cells[0].text == "地区生产总值" for table in document.tables for row in table.rows)
     html = render_indicators(report, "html").content.decode()
     assert "增速排名全市第一" in html
+
+
+def test_pdf_rendering_raises_the_collector_thresholds_only_while_it_runs():
+    import gc
+
+    from projects.reports.renderers.pdf import RENDERING_THRESHOLDS, fewer_collections
+
+    before = gc.get_threshold()
+    with fewer_collections():
+        assert gc.get_threshold() == RENDERING_THRESHOLDS
+        with fewer_collections():  # a second rendering at the same time (another thread)
+            assert gc.get_threshold() == RENDERING_THRESHOLDS
+        assert gc.get_threshold() == RENDERING_THRESHOLDS  # the first is still running
+    assert gc.get_threshold() == before
+    try:
+        with fewer_collections():
+            raise RuntimeError("a failed rendering")
+    except RuntimeError:
+        pass
+    assert gc.get_threshold() == before
