@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.conf import settings
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from portfolio.money import rate_percent, round_half_up, time_elapsed_percent
@@ -64,6 +65,25 @@ def format_number(value: Decimal) -> str:
     """54.66 -> '54.66', 41.20 -> '41.2', 8.00 -> '8': the report's way of writing figures."""
     text = f"{round_half_up(value):f}"
     return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+CHINESE_DIGITS = "零一二三四五六七八九"
+
+
+def chinese_number(n: int) -> str:
+    """1 -> 一, 10 -> 十, 12 -> 十二, 20 -> 二十 (ranks among districts, quarters)."""
+    if n < 10:
+        return CHINESE_DIGITS[n]
+    if n < 100:
+        tens, units = divmod(n, 10)
+        text = ("" if tens == 1 else CHINESE_DIGITS[tens]) + "十"
+        return text + (CHINESE_DIGITS[units] if units else "")
+    return str(n)
+
+
+def number_word(n: int) -> str:
+    """A small number as the text around it is written: 一 in Chinese (第一, 二季度), 1 in English."""
+    return chinese_number(n) if (get_language() or "zh-hans").startswith("zh") else str(n)
 
 
 @dataclass

@@ -28,6 +28,7 @@ from projects.progress import (
     completion_rate,
     format_number,
     months_between,
+    number_word,
     rules,
     verdict,
 )
@@ -79,7 +80,7 @@ def date_text(value: dt.date | None, precision: str = DatePrecision.DAY) -> str:
     if precision == DatePrecision.MONTH:
         return _("%(year)s年%(month)s月") % {"year": value.year, "month": value.month}
     if precision == DatePrecision.QUARTER:
-        quarter = "一二三四"[(value.month - 1) // 3]
+        quarter = number_word((value.month - 1) // 3 + 1)
         return _("%(year)s年%(quarter)s季度") % {"year": value.year, "quarter": quarter}
     if precision == DatePrecision.HALF_YEAR:
         if value.month <= 6:

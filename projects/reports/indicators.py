@@ -16,11 +16,10 @@ from django.utils.translation import gettext_lazy
 from indicators.choices import Comparator, IndicatorCategory, Qualifier, TargetPeriod
 from indicators.models import Indicator, Observation, Target
 from portfolio.money import rate_percent
-from projects.progress import Period, format_number
+from projects.progress import Period, format_number, number_word
 
 from .builders import period_label
 
-CHINESE_DIGITS = "零一二三四五六七八九"
 # Qualifiers written before the figure (超640亿元) and after it (1350亿元以上).
 OVER, ABOUT, NEARLY = gettext_lazy("超"), gettext_lazy("约"), gettext_lazy("近")
 REACHED, BREAKTHROUGH = gettext_lazy("达"), gettext_lazy("突破")
@@ -32,17 +31,6 @@ QUALIFIER_PREFIX = {
 QUALIFIER_SUFFIX = {Qualifier.AT_LEAST: AT_LEAST}
 COMPARATOR_PREFIX = {Comparator.ABOUT: ABOUT, Comparator.BREAKTHROUGH: BREAKTHROUGH}
 COMPARATOR_SUFFIX = {Comparator.AT_LEAST: AT_LEAST, Comparator.AT_MOST: AT_MOST}
-
-
-def chinese_number(n: int) -> str:
-    """1 -> 一, 10 -> 十, 12 -> 十二, 20 -> 二十 (ranks among districts)."""
-    if n < 10:
-        return CHINESE_DIGITS[n]
-    if n < 100:
-        tens, units = divmod(n, 10)
-        text = ("" if tens == 1 else CHINESE_DIGITS[tens]) + "十"
-        return text + (CHINESE_DIGITS[units] if units else "")
-    return str(n)
 
 
 def figure_text(value: Decimal | None, unit: str, qualifier: str = "") -> str:
@@ -73,7 +61,7 @@ def rank_text(rank: int | None, subject: str, scope: str, note: str) -> str:
     """增速排名全市第一; or the report's own words when it gives no number (排名全市前列)."""
     if rank:
         return _("%(subject)s排名%(scope)s第%(rank)s") % {
-            "subject": subject, "scope": scope or _("全市"), "rank": chinese_number(rank),
+            "subject": subject, "scope": scope or _("全市"), "rank": number_word(rank),
         }
     return note
 

@@ -5,9 +5,9 @@ from decimal import Decimal
 import pytest
 
 from projects.models import MonthlyReport, ProgrammeSnapshot, Project
-from projects.progress import Period
+from projects.progress import Period, chinese_number
 from projects.reports.builders import build_progress_report
-from projects.reports.indicators import build_indicator_report, chinese_number, figure_text, target_text
+from projects.reports.indicators import build_indicator_report, figure_text, target_text
 from projects.reports.narrative import phase
 
 pytestmark = pytest.mark.django_db
@@ -126,3 +126,24 @@ def test_narrative_names_departments_not_the_unassigned_group(build):
     text = "".join(report.narrative)
     assert "分牵头单位看,甲局、乙局完成率居前,分别为60.00%、30.00%;乙局落后序时进度20个百分点。" in text
     assert "未明确完成率" not in text
+
+
+def test_english_reports_write_ranks_and_quarters_in_digits(report_data):
+    import datetime as dt
+
+    from django.utils import translation
+
+    from projects.choices import DatePrecision
+    from projects.progress import number_word
+    from projects.reports.builders import date_text
+
+    with translation.override("en"):
+        gdp = next(r for r in build_indicator_report(Period(2025, 6)).rows if r.code == "gdp")
+        assert "No. 1 " in gdp.rank_text and "一" not in gdp.rank_text
+        assert number_word(12) == "12"
+        assert date_text(dt.date(2025, 4, 1), DatePrecision.QUARTER) == "Q2 2025"
+    with translation.override("zh-hans"):
+        gdp = next(r for r in build_indicator_report(Period(2025, 6)).rows if r.code == "gdp")
+        assert gdp.rank_text == "增速排名全市第一"
+        assert number_word(12) == "十二"
+        assert date_text(dt.date(2025, 4, 1), DatePrecision.QUARTER) == "2025年二季度"
