@@ -10,6 +10,7 @@ from collections import Counter
 from decimal import Decimal
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext
 
 from projects.choices import MilestoneKind
 from projects.progress import RED, YELLOW, Period, format_number
@@ -42,8 +43,29 @@ def rate(value: Decimal) -> str:
     return f"{value:.2f}"
 
 
+# Punctuation that joins generated pieces, translatable like the words (English: ", " ". " "; ").
+def enumeration_mark() -> str:
+    return pgettext("narrative punctuation: between items of a list", "、")
+
+
+def comma() -> str:
+    return pgettext("narrative punctuation: between clauses", ",")
+
+
+def semicolon() -> str:
+    return pgettext("narrative punctuation: between long clauses", ";")
+
+
+def sentence_break() -> str:
+    return pgettext("narrative punctuation: between sentences", "。")
+
+
+def full_stop() -> str:
+    return pgettext("narrative punctuation: end of a paragraph", "。")
+
+
 def joined(items: list[str]) -> str:
-    return "、".join(items)
+    return enumeration_mark().join(items)
 
 
 def programme_sentence(programme: ProgrammeFigures) -> str:
@@ -66,15 +88,27 @@ def programme_sentence(programme: ProgrammeFigures) -> str:
     if ratio is not None:
         sentence += _(",完成年度投资计划%(rate)s%%") % {"rate": rate(ratio)}
     if qualifier:
-        sentence += f",{qualifier}"
+        sentence += comma() + published_words(qualifier)
     return sentence
+
+
+# The published qualifiers of the report data, so that other languages can say them; a qualifier
+# not listed here is quoted as published.
+PUBLISHED_QUALIFIERS = {
+    "超序时进度": gettext_lazy("超序时进度"),
+    "超全市总体进度": gettext_lazy("超全市总体进度"),
+}
+
+
+def published_words(qualifier: str) -> str:
+    return str(PUBLISHED_QUALIFIERS.get(qualifier, qualifier))
 
 
 def programmes_paragraph(report: ProgressReport) -> str:
     if not report.programmes:
         return _("%(phase)s,本报告范围内暂无重点项目数据。") % {"phase": phase(report.period)}
     sentences = [programme_sentence(p) for p in report.programmes]
-    return _("%(phase)s,%(sentences)s。") % {"phase": phase(report.period), "sentences": "。".join(sentences)}
+    return _("%(phase)s,%(sentences)s。") % {"phase": phase(report.period), "sentences": sentence_break().join(sentences)}
 
 
 def totals_paragraph(report: ProgressReport) -> str:
@@ -125,7 +159,7 @@ def department_sentence(breakdown: Breakdown) -> str:
             "n": len(behind), "names": joined([r.label for r in worst]),
             "points": joined([format_number(-r.figures.difference) for r in worst]),
         }
-    return text + "。"
+    return text + full_stop()
 
 
 def extremes_sentence(breakdown: Breakdown, opening: str) -> str:
@@ -168,7 +202,7 @@ def warnings_paragraph(report: ProgressReport) -> str:
             parts.append(_("%(n)s个落后序时进度超过%(red)s个百分点") % {"n": far_behind, "red": r["red_behind_points"]})
         if overdue:
             parts.append(_("%(n)s个有节点逾期超过%(months)s个月") % {"n": overdue, "months": r["red_overdue_months"]})
-        text += _("红灯项目中,%(parts)s,需重点督办。") % {"parts": ",".join(parts)}
+        text += _("红灯项目中,%(parts)s,需重点督办。") % {"parts": comma().join(parts)}
     return text
 
 
@@ -194,7 +228,7 @@ def milestones_paragraph(report: ProgressReport) -> str:
         }
     else:
         text += _(";无逾期未完成的节点")
-    return text + "。"
+    return text + full_stop()
 
 
 def issues_paragraph(report: ProgressReport) -> str:
@@ -211,16 +245,16 @@ def issues_paragraph(report: ProgressReport) -> str:
         text += _(",问题主要为:%(items)s") % {
             "items": joined([_("%(text)s(%(n)s个)") % {"text": t, "n": n} for t, n in common])
         }
-    return text + "。"
+    return text + full_stop()
 
 
 def indicator_clause(row: IndicatorRow) -> str:
     """地区生产总值1532.8亿元、同比增长5.3%,增速排名全市第一."""
     text = f"{row.name}{row.value_text}"
     if row.growth_text:
-        text += f"、{row.growth_text}"
+        text += enumeration_mark() + row.growth_text
     if row.rank_text:
-        text += f",{row.rank_text}"
+        text += comma() + row.rank_text
     return text
 
 
@@ -245,7 +279,7 @@ def indicators_paragraph(indicators: IndicatorReport | None) -> str:
     if not headline:
         return ""
     clauses = [indicator_clause(row) for row in headline]
-    text = _("%(phase)s,实现%(clauses)s。") % {"phase": phase(indicators.period), "clauses": ";".join(clauses)}
+    text = _("%(phase)s,实现%(clauses)s。") % {"phase": phase(indicators.period), "clauses": semicolon().join(clauses)}
     # Other figures the district ranks in the city's top three for.
     chosen = {row.code for row in headline}
     ranked = [
@@ -254,7 +288,7 @@ def indicators_paragraph(indicators: IndicatorReport | None) -> str:
         and row.value is not None
     ]
     if ranked:
-        text += _("此外,%(clauses)s。") % {"clauses": ";".join(indicator_clause(row) for row in ranked)}
+        text += _("此外,%(clauses)s。") % {"clauses": semicolon().join(indicator_clause(row) for row in ranked)}
     return text
 
 
