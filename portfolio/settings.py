@@ -194,6 +194,10 @@ SPECTACULAR_SETTINGS = {
 PORTFOLIO_EDITOR_SEES_ALL_PROJECTS = env_bool("PORTFOLIO_EDITOR_SEES_ALL_PROJECTS", True)
 PORTFOLIO_EDITOR_EDITS_CO_RESPONSIBLE = env_bool("PORTFOLIO_EDITOR_EDITS_CO_RESPONSIBLE", False)
 
+# Long PDF reports lay out their appendix in a worker process while the rest is laid out here
+# (projects.reports.renderers.pdf); off: everything in the request's process.
+PORTFOLIO_PDF_WORKER = env_bool("PORTFOLIO_PDF_WORKER", True)
+
 # Early-warning rules (预警), following common district practice; the version is printed with
 # every warning so a reader knows which rules produced it.
 PORTFOLIO_WARNING_RULES = {

@@ -175,3 +175,62 @@ def test_pdf_rendering_raises_the_collector_thresholds_only_while_it_runs():
     except RuntimeError:
         pass
     assert gc.get_threshold() == before
+
+
+def _page_lines(content: bytes) -> list[list[str]]:
+    """Each page's text lines, sorted: the stamp's head and foot are extracted after the content."""
+    return [sorted(line.strip() for line in page.extract_text().splitlines() if line.strip())
+            for page in PdfReader(io.BytesIO(content)).pages]
+
+
+def _orientations(content: bytes) -> list[bool]:
+    return [float(p.mediabox.width) > float(p.mediabox.height) for p in PdfReader(io.BytesIO(content)).pages]
+
+
+def test_the_pdf_in_parts_is_the_single_document(city_report, settings):
+    """Rendered in parts (worker or not), the PDF has the single document's pages, text, page numbers
+    counted over the whole document, running heads, and landscape appendix pages."""
+    from projects.reports.renderers import pdf
+    from projects.reports.renderers.html import render_progress_html
+
+    single = pdf.render_pdf(render_progress_html(city_report, for_pdf=True, show_appendix=True))
+    settings.PORTFOLIO_PDF_WORKER = True
+    with_worker = render_progress(city_report, "pdf").content
+    assert pdf._pool is not None  # the appendix was laid out in the worker process
+    settings.PORTFOLIO_PDF_WORKER = False
+    here = render_progress(city_report, "pdf").content
+    expected = _page_lines(single)
+    assert _page_lines(with_worker) == expected
+    assert _page_lines(here) == expected
+    assert _orientations(with_worker) == _orientations(single)
+    total = len(expected)
+    assert any(_orientations(single)) and not all(_orientations(single))
+    for number, lines in enumerate(expected, start=1):
+        assert f"第 {number} 页 / 共 {total} 页" in lines
+        if number > 1:
+            assert any(city_report.title in line for line in lines)  # the running head
+
+
+def test_a_failing_worker_leaves_the_part_to_this_process(city_report, settings, monkeypatch):
+    from concurrent.futures import Future
+
+    from projects.reports.renderers import pdf
+
+    settings.PORTFOLIO_PDF_WORKER = True
+    expected = _page_lines(render_progress(city_report, "pdf").content)
+
+    class BrokenPool:
+        def submit(self, *args):
+            raise RuntimeError("cannot start new processes")
+
+    monkeypatch.setattr(pdf, "_worker_pool", lambda: BrokenPool())
+    assert _page_lines(render_progress(city_report, "pdf").content) == expected
+
+    class DyingPool:
+        def submit(self, *args):
+            future = Future()
+            future.set_exception(OSError("worker died"))
+            return future
+
+    monkeypatch.setattr(pdf, "_worker_pool", lambda: DyingPool())
+    assert _page_lines(render_progress(city_report, "pdf").content) == expected

@@ -6,6 +6,7 @@ scheduled run of the same report are the same document.
 
 from dataclasses import dataclass
 
+from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 
 from projects.progress import format_number
@@ -42,6 +43,24 @@ def _pdf(html: str) -> bytes:
     return render_pdf(html)
 
 
+def _progress_pdf_in_parts(report: ProgressReport, request, context: dict) -> bytes:
+    """The report before the appendix and the appendix, laid out at the same time (see pdf.py)."""
+    from .pdf import render_pdf_in_parts
+
+    parts = [
+        render_progress_html(report, request=request, for_pdf=True, **{**context, "show_appendix": False,
+                                                                        "pdf_part": "main"}),
+        render_progress_html(report, request=request, for_pdf=True, **{**context, "show_appendix": True,
+                                                                        "pdf_part": "appendix"}),
+    ]
+
+    def stamp(orientations: list[bool]) -> str:
+        return render_to_string("reports/pdf_page_stamp.html", {"report": report, "orientations": orientations},
+                                request=request)
+
+    return render_pdf_in_parts(parts[0], parts[1:], stamp)
+
+
 def progress_meta(report: ProgressReport) -> list[str]:
     lines = [
         _("%(period)s · 序时进度%(elapsed)s%% · 生成时间%(at)s · 预警规则%(version)s版") % {
@@ -66,8 +85,11 @@ def indicators_meta(report: IndicatorReport) -> list[str]:
 
 def render_progress(report: ProgressReport, fmt: str, *, request=None, html_context: dict | None = None) -> Rendered:
     filename = f"progress-report-{report.period.year}-{report.period.month:02d}.{fmt}"
+    context = html_context or {}
+    if fmt == "pdf" and context.get("show_appendix", True) and report.projects:
+        return Rendered(_progress_pdf_in_parts(report, request, context), CONTENT_TYPES[fmt], filename)
     if fmt in ("html", "pdf"):
-        html = render_progress_html(report, request=request, for_pdf=fmt == "pdf", **(html_context or {}))
+        html = render_progress_html(report, request=request, for_pdf=fmt == "pdf", **context)
         if fmt == "html":
             return Rendered(html.encode(), CONTENT_TYPES[fmt], filename)
         return Rendered(_pdf(html), CONTENT_TYPES[fmt], filename)

