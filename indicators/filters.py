@@ -1,23 +1,21 @@
 """One FilterSet per model of the indicators app, shared by pages, API and reports."""
 
 import django_filters
-from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+
+from projects.filters import NameOrCodeSearch
 
 from .choices import IndicatorCategory, TargetPeriod
 from .models import Indicator, Observation, Target
 
 
-class IndicatorFilterSet(django_filters.FilterSet):
+class IndicatorFilterSet(NameOrCodeSearch, django_filters.FilterSet):
     q = django_filters.CharFilter(label=_("名称或编码"), method="filter_q")
     category = django_filters.ChoiceFilter(label=_("类别"), choices=IndicatorCategory.choices)
 
     class Meta:
         model = Indicator
         fields = ["q", "category", "higher_is_better"]
-
-    def filter_q(self, queryset, name, value):
-        return queryset.filter(Q(name__icontains=value) | Q(code__icontains=value)) if value else queryset
 
 
 class ObservationFilterSet(django_filters.FilterSet):

@@ -6,11 +6,14 @@ set up, so it imports nothing of the project's apps (projects.reports.renderers.
 
 import gc
 
+# The collector's thresholds while WeasyPrint renders (see projects.reports.renderers.pdf).
+RENDERING_THRESHOLDS = (50_000, 20, 100)
+
 
 def start() -> None:
     """Initializer: the worker only renders, so the collector keeps the rendering thresholds, and
     fontconfig is loaded once instead of on the first report."""
-    gc.set_threshold(50_000, 20, 100)
+    gc.set_threshold(*RENDERING_THRESHOLDS)
     from weasyprint import HTML
 
     HTML(string="<p>中文</p>").write_pdf()

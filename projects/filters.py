@@ -18,7 +18,14 @@ from .progress import COLOURS, GREEN, RED, YELLOW, Period
 WARNING_CHOICES = [(RED, _("红灯")), (YELLOW, _("黄灯")), (GREEN, _("绿灯"))]
 
 
-class ProjectFilterSet(django_filters.FilterSet):
+class NameOrCodeSearch:
+    """The `q` filter of the lists: a part of the name or of the code."""
+
+    def filter_q(self, queryset, name, value):
+        return queryset.filter(Q(name__icontains=value) | Q(code__icontains=value)) if value else queryset
+
+
+class ProjectFilterSet(NameOrCodeSearch, django_filters.FilterSet):
     q = django_filters.CharFilter(label=_("名称或编号"), method="filter_q")
     programme = django_filters.ModelChoiceFilter(label=_("重点项目计划"), queryset=Programme.objects.all())
     lead_department = django_filters.ModelChoiceFilter(
@@ -55,9 +62,6 @@ class ProjectFilterSet(django_filters.FilterSet):
         super().__init__(*args, **kwargs)
         self.period = period
 
-    def filter_q(self, queryset, name, value):
-        return queryset.filter(Q(name__icontains=value) | Q(code__icontains=value)) if value else queryset
-
     def filter_synthetic(self, queryset, name, value):
         return queryset.filter(is_synthetic=value == "true") if value in ("true", "false") else queryset
 
@@ -72,16 +76,13 @@ class ProjectFilterSet(django_filters.FilterSet):
         return queryset.filter(pk__in=warning_pks(queryset, period, value))
 
 
-class DepartmentFilterSet(django_filters.FilterSet):
+class DepartmentFilterSet(NameOrCodeSearch, django_filters.FilterSet):
     q = django_filters.CharFilter(label=_("名称或编码"), method="filter_q")
     kind = django_filters.ChoiceFilter(label=_("类型"), choices=DepartmentKind.choices)
 
     class Meta:
         model = Department
         fields = ["q", "kind", "active"]
-
-    def filter_q(self, queryset, name, value):
-        return queryset.filter(Q(name__icontains=value) | Q(code__icontains=value)) if value else queryset
 
 
 class ProgrammeFilterSet(django_filters.FilterSet):

@@ -15,6 +15,7 @@ from rest_framework.serializers import as_serializer_error
 from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler
 
+from projects.reports.requests import BadRequest
 from projects.services import ConflictError, WorkflowError
 
 
@@ -57,6 +58,8 @@ def api_exception_handler(exc, context):
         exc = Conflict(exc.message, code="workflow")
     elif isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(field_errors(exc))
+    elif isinstance(exc, BadRequest):  # report parameters, keyed by parameter like field errors
+        exc = exceptions.ValidationError(exc.errors)
     elif isinstance(exc, ProtectedError | RestrictedError):
         exc = Conflict(_("该记录仍被其他记录引用,不能删除。"), code="protected")
     elif isinstance(exc, IntegrityError):

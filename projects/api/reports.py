@@ -12,13 +12,12 @@ GET /api/v1/reports/indicators/…          the same for the indicators report
 
 from decimal import ROUND_HALF_UP
 
-from django.http import HttpResponse
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import exceptions, serializers
+from rest_framework import serializers
 from rest_framework.authentication import SessionAuthentication, TokenAuthentication
 from rest_framework.renderers import BaseRenderer, BrowsableAPIRenderer, JSONRenderer
 from rest_framework.response import Response
@@ -29,8 +28,8 @@ from projects.filters import ProjectFilterSet
 from projects.models import Project
 from projects.permissions import Action
 from projects.reports.renderers import CONTENT_TYPES, render_indicators, render_progress
-from projects.reports.requests import BadRequest, indicators_report_for, parse_appendix, progress_report_for
-from projects.reports.views import content_disposition
+from projects.reports.requests import indicators_report_for, parse_appendix, progress_report_for
+from projects.reports.views import respond
 
 from .base import PolicyPermission
 from .exceptions import api_exception_handler
@@ -380,7 +379,8 @@ APPENDIX_PARAMETER = OpenApiParameter(
 
 
 class ReportView(APIView):
-    """GET only; the user needs the policy's VIEW on the report's model (403), bad parameters 400."""
+    """GET only; the user needs the policy's VIEW on the report's model (403), bad parameters 400
+    (projects.reports.requests.BadRequest, mapped by the API's exception handler)."""
 
     authentication_classes = [TokenAuthentication, SessionAuthentication]
     permission_classes = [PolicyPermission]
@@ -395,32 +395,34 @@ class ReportView(APIView):
     def get_exception_handler(self):
         return api_exception_handler
 
-    def build(self, request):
-        raise NotImplementedError
-
-    def report(self, request):
-        try:
-            return self.build(request)
-        except BadRequest as exc:
-            raise exceptions.ValidationError(exc.errors) from exc
-
 
 class ProgressReportMixin:
     model = Project
     queryset = Project.objects.none()  # for the schema: the filters are the project list's
     filter_backends = [DjangoFilterBackend]
     filterset_class = ProjectFilterSet
+    file_summary = _("进度报告文件")
+    file_parameters = [*PERIOD_PARAMETERS, APPENDIX_PARAMETER]
 
-    def build(self, request):
+    def report(self, request):
         report, _filterset = progress_report_for(request.user, request.query_params)
         return report
+
+    def render_file(self, report, fmt, request):
+        return render_progress(report, fmt, request=request,
+                               html_context={"show_appendix": parse_appendix(request.query_params)})
 
 
 class IndicatorReportMixin:
     model = Indicator
+    file_summary = _("指标报告文件")
+    file_parameters = PERIOD_PARAMETERS
 
-    def build(self, request):
+    def report(self, request):
         return indicators_report_for(request.user, request.query_params)
+
+    def render_file(self, report, fmt, request):
+        return render_indicators(report, fmt, request=request)
 
 
 class ProgressReportView(ProgressReportMixin, ReportView):
@@ -444,26 +446,10 @@ class IndicatorReportView(IndicatorReportMixin, ReportView):
         return Response(IndicatorReportSerializer(self.report(request)).data)
 
 
-def file_response(rendered) -> HttpResponse:
-    response = HttpResponse(rendered.content, content_type=rendered.content_type)
-    response["Content-Disposition"] = content_disposition(rendered.filename)
-    return response
-
-
-FILE_DESCRIPTION = _("报告文件:与报告页面的下载相同。")
-
-
-def file_schema(summary, *, appendix=False):
-    return extend_schema(
-        parameters=[*PERIOD_PARAMETERS, *([APPENDIX_PARAMETER] if appendix else [])],
-        responses={200: OpenApiResponse(OpenApiTypes.BINARY, description=FILE_DESCRIPTION)},
-        summary=summary,
-    )
-
-
 class ReportFileView(ReportView):
-    """The report as a file; the format is in the path (pdf, xlsx, docx)."""
+    """The report as a file, the same as the page's download; the format is in the path (pdf, xlsx, docx)."""
 
+    schema_description = _("报告文件:与报告页面的下载相同。")
     fmt: str
 
     def get_renderers(self):
@@ -481,36 +467,23 @@ class ReportFileView(ReportView):
             request.accepted_media_type = JSONRenderer.media_type
         return super().finalize_response(request, response, *args, **kwargs)
 
-
-def _progress_file_view(fmt):
-    class View(ProgressReportMixin, ReportFileView):
-        schema_description = FILE_DESCRIPTION
-
-        @file_schema(format_lazy("{}({})", _("进度报告文件"), fmt.upper()), appendix=fmt == "pdf")
-        def get(self, request):
-            rendered = render_progress(
-                self.report(request), self.fmt, request=request,
-                html_context={"show_appendix": parse_appendix(request.query_params)},
-            )
-            return file_response(rendered)
-
-    View.fmt = fmt
-    View.__name__ = View.__qualname__ = f"Progress{fmt.title()}ReportView"
-    return View
+    def get(self, request):
+        return respond(self.render_file(self.report(request), self.fmt, request), self.fmt)
 
 
-def _indicator_file_view(fmt):
-    class View(IndicatorReportMixin, ReportFileView):
-        schema_description = FILE_DESCRIPTION
+def file_view(mixin, fmt: str) -> type[ReportFileView]:
+    """The file view of a report (its mixin) in one format, with its own schema operation."""
+    @extend_schema(
+        parameters=mixin.file_parameters if fmt == "pdf" else PERIOD_PARAMETERS,
+        responses={200: OpenApiResponse(OpenApiTypes.BINARY, description=ReportFileView.schema_description)},
+        summary=format_lazy("{}({})", mixin.file_summary, fmt.upper()),
+    )
+    def get(self, request):  # a function of its own: the schema is attached to it
+        return ReportFileView.get(self, request)
 
-        @file_schema(format_lazy("{}({})", _("指标报告文件"), fmt.upper()))
-        def get(self, request):
-            return file_response(render_indicators(self.report(request), self.fmt, request=request))
-
-    View.fmt = fmt
-    View.__name__ = View.__qualname__ = f"Indicator{fmt.title()}ReportView"
-    return View
+    name = f"{mixin.__name__.removesuffix('Mixin')}{fmt.title()}View"
+    return type(name, (mixin, ReportFileView), {"fmt": fmt, "get": get})
 
 
-PROGRESS_FILE_VIEWS = {fmt: _progress_file_view(fmt) for fmt in FILE_FORMATS}
-INDICATOR_FILE_VIEWS = {fmt: _indicator_file_view(fmt) for fmt in FILE_FORMATS}
+PROGRESS_FILE_VIEWS = {fmt: file_view(ProgressReportMixin, fmt) for fmt in FILE_FORMATS}
+INDICATOR_FILE_VIEWS = {fmt: file_view(IndicatorReportMixin, fmt) for fmt in FILE_FORMATS}

@@ -25,11 +25,13 @@ from .renderers import FORMATS
 
 
 class BadRequest(Exception):
-    """Report parameters that cannot be used: {parameter: [messages in words]}."""
+    """Report parameters that cannot be used: {parameter: [messages in words]}, with the FilterSet
+    whose labels name the filters on a page when the errors are the filters'."""
 
-    def __init__(self, errors: dict[str, list[str]]):
+    def __init__(self, errors: dict[str, list[str]], filterset=None):
         super().__init__("; ".join(m for messages in errors.values() for m in messages))
         self.errors = errors
+        self.filterset = filterset
 
 
 def parse_format(params, formats=FORMATS) -> str:
@@ -92,7 +94,7 @@ def progress_report_for(user, params) -> tuple[ProgressReport, ProjectFilterSet]
     period = parse_period(params, latest_period(visible))
     filterset = ProjectFilterSet(params, queryset=visible, period=period)
     if not filterset.is_valid():
-        raise ProgressBadRequest(filter_errors(filterset), filterset)
+        raise BadRequest(filter_errors(filterset), filterset)
     programme = filterset.form.cleaned_data.get("programme")
     if programme is not None and programme.year != period.year:
         raise BadRequest({"programme": [
@@ -106,14 +108,6 @@ def progress_report_for(user, params) -> tuple[ProgressReport, ProjectFilterSet]
         filterset.qs, period, scope=scope, indicators=restrict(Indicator.objects.all(), user, Action.VIEW)
     )
     return report, filterset
-
-
-class ProgressBadRequest(BadRequest):
-    """Filter errors, with the FilterSet whose labels name them on a page."""
-
-    def __init__(self, errors, filterset):
-        super().__init__(errors)
-        self.filterset = filterset
 
 
 def indicators_report_for(user, params) -> IndicatorReport:

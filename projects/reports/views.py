@@ -26,7 +26,7 @@ FORMAT_LABELS = {"pdf": "PDF", "xlsx": "Excel", "docx": "Word"}
 
 
 def bad_request(request, exc: BadRequest) -> HttpResponse:
-    errors = error_lines(exc.errors, getattr(exc, "filterset", None))
+    errors = error_lines(exc.errors, exc.filterset)
     html = render_to_string("reports/error.html", {"errors": errors}, request=request)
     return HttpResponse(html, status=400)
 

@@ -37,7 +37,7 @@ logger = logging.getLogger(__name__)
 # everything Django has loaded, which costs about a quarter of the rendering time (measured: 434
 # projects, 21 pages, 5.2-6.8 s with the defaults, 3.6-3.8 s with these). The objects are freed
 # when the rendering ends; the collector's thresholds are restored when the last rendering ends.
-RENDERING_THRESHOLDS = (50_000, 20, 100)
+RENDERING_THRESHOLDS = pdfworker.RENDERING_THRESHOLDS
 _renderings = 0
 _saved_thresholds: tuple[int, int, int] | None = None
 _lock = threading.Lock()
@@ -127,9 +127,10 @@ def render_pdf_in_parts(main_html: str, other_parts: list[str], stamp: Callable[
 
 
 def stamp_and_merge(documents: list[bytes], stamp: Callable[[list[bool]], str]) -> bytes:
+    readers = [PdfReader(io.BytesIO(document)) for document in documents]
     writer = PdfWriter()
-    for document in documents:
-        writer.append(PdfReader(io.BytesIO(document)))
+    for reader in readers:
+        writer.append(reader)
     orientations = [float(page.mediabox.width) > float(page.mediabox.height) for page in writer.pages]
     stamps = PdfReader(io.BytesIO(render_pdf(stamp(orientations)))).pages
     if len(stamps) != len(writer.pages):
@@ -137,7 +138,7 @@ def stamp_and_merge(documents: list[bytes], stamp: Callable[[list[bool]], str]) 
     for page, stamp_page in zip(writer.pages, stamps, strict=True):
         page.merge_page(stamp_page)
         page.compress_content_streams()
-    writer.add_metadata({"/Title": PdfReader(io.BytesIO(documents[0])).metadata.get("/Title", "")})
+    writer.add_metadata({"/Title": readers[0].metadata.get("/Title", "")})
     output = io.BytesIO()
     writer.write(output)
     return output.getvalue()
