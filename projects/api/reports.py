@@ -10,7 +10,7 @@ GET /api/v1/reports/progress/{pdf|xlsx|docx}/   the file
 GET /api/v1/reports/indicators/…          the same for the indicators report
 """
 
-from decimal import ROUND_HALF_UP
+from decimal import Decimal
 
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
@@ -24,6 +24,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from indicators.models import Indicator
+from portfolio.money import round_half_up
 from projects.filters import ProjectFilterSet
 from projects.models import Project
 from projects.permissions import Action
@@ -38,20 +39,25 @@ from .schema import PortfolioAutoSchema
 FILE_FORMATS = ("pdf", "xlsx", "docx")
 
 
+class FigureField(serializers.DecimalField):
+    """A report figure written with a fixed number of places, rounded (if at all) by portfolio.money:
+    the builders have already rounded 亿元 and rates, and 万元 are stored with four places."""
+
+    def __init__(self, places: int, **kwargs):
+        super().__init__(max_digits=None, decimal_places=places, read_only=True, **kwargs)
+
+    def quantize(self, value):
+        return round_half_up(value, Decimal(1).scaleb(-self.decimal_places))
+
+
 def wan(label, help_text=None, **kwargs):
     """An amount in 万元, as the database holds it (four places)."""
-    return serializers.DecimalField(
-        max_digits=None, decimal_places=4, rounding=ROUND_HALF_UP, read_only=True, label=label,
-        help_text=help_text or _("金额,单位万元。"), **kwargs,
-    )
+    return FigureField(4, label=label, help_text=help_text or _("金额,单位万元。"), **kwargs)
 
 
 def two_places(label, help_text, **kwargs):
-    """亿元 and percentages: already rounded half-up to two places by portfolio.money."""
-    return serializers.DecimalField(
-        max_digits=None, decimal_places=2, rounding=ROUND_HALF_UP, read_only=True, label=label,
-        help_text=help_text, **kwargs,
-    )
+    """亿元 and percentages, two places."""
+    return FigureField(2, label=label, help_text=help_text, **kwargs)
 
 
 class ReportSerializer(serializers.Serializer):
@@ -310,17 +316,12 @@ class IndicatorRowSerializer(ReportSerializer):
     name = serializers.CharField(read_only=True, label=_("指标名称"), help_text=_("指标名称。"))
     category = serializers.CharField(read_only=True, label=_("类别"), help_text=_("指标类别代码。"))
     unit = serializers.CharField(read_only=True, label=_("单位"), help_text=_("计量单位。"))
-    value = serializers.DecimalField(
-        max_digits=None, decimal_places=4, read_only=True, allow_null=True, label=_("数值"), help_text=_("最新数值。")
-    )
+    value = FigureField(4, allow_null=True, label=_("数值"), help_text=_("最新数值。"))
     qualifier = serializers.CharField(read_only=True, label=_("数值限定"), help_text=_("例如 over(超)。"))
     value_text = serializers.CharField(read_only=True, label=_("数值(文字)"), help_text=_("例如“超640亿元”。"))
     observed_from = serializers.DateField(read_only=True, allow_null=True, label=_("统计起"), help_text=_("统计期起。"))
     observed_to = serializers.DateField(read_only=True, allow_null=True, label=_("统计止"), help_text=_("统计期止。"))
-    growth = serializers.DecimalField(
-        max_digits=None, decimal_places=4, read_only=True, allow_null=True, label=_("同比增长(%)"),
-        help_text=_("同比增长,百分数。"),
-    )
+    growth = FigureField(4, allow_null=True, label=_("同比增长(%)"), help_text=_("同比增长,百分数。"))
     rank = serializers.IntegerField(read_only=True, allow_null=True, label=_("排名"), help_text=_("全市排名。"))
     rank_text = serializers.CharField(read_only=True, label=_("排名(文字)"), help_text=_("例如“全市第一”。"))
     target_text = serializers.CharField(read_only=True, label=_("全年目标"), help_text=_("例如“1350亿元以上”。"))

@@ -6,6 +6,7 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
+from portfolio.money import time_elapsed_percent
 from projects.progress import format_number
 
 from .builders import MonthPoint
@@ -49,7 +50,7 @@ def completion_chart(points: list[MonthPoint], *, title: str = "") -> SafeString
             f"{escape(_('%(month)s月') % {'month': month})}</text>"
         )
     # 序时进度: the share of the year elapsed at each month's end.
-    elapsed = " ".join(f"{x(m):.1f},{y(Decimal(m) * 100 / 12):.1f}" for m in range(1, 13))
+    elapsed = " ".join(f"{x(m):.1f},{y(time_elapsed_percent(m)):.1f}" for m in range(1, 13))
     parts.append(
         f'<polyline points="{elapsed}" fill="none" stroke="{ELAPSED}" stroke-width="2" stroke-dasharray="6 4"/>'
     )
