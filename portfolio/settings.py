@@ -209,3 +209,15 @@ PORTFOLIO_WARNING_RULES = {
 
 # Where the report the fixtures are drawn from is kept (provenance tests read it).
 REPORT_SOURCE_PATH = BASE_DIR / "fixtures" / "source" / "baiyun-2025-h1-plan-report.txt"
+
+# The monthly cycle (projects.closing, projects.reminders): a month's reports are due on this day of
+# the following month; reminders go out this many days before the deadline and every day after it
+# until the report is submitted.
+PORTFOLIO_REPORT_DUE_DAY = int(os.environ.get("PORTFOLIO_REPORT_DUE_DAY", "5"))
+PORTFOLIO_REMINDER_DAYS_BEFORE = int(os.environ.get("PORTFOLIO_REMINDER_DAYS_BEFORE", "3"))
+
+# Figures that ask the person entering them for a confirmation with a reason: a month above this
+# share (percent) of the project's annual plan, or a year to date above its total investment.
+PORTFOLIO_PLAUSIBILITY = {
+    "month_share_of_plan": 50,
+}

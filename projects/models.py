@@ -31,16 +31,29 @@ from .querysets import (
 )
 
 ZERO = Decimal("0")
-NON_NEGATIVE = [MinValueValidator(ZERO, message=_("金额不能为负数。"))]
+# The largest amount any money field holds, in 万元 (just under 1 万亿元): twelve significant digits,
+# which every backend stores exactly (SQLite keeps decimals as 8-byte floats, exact to 15 digits), so
+# that sums over a whole programme still fit the columns' sixteen digits.
+MAX_AMOUNT = Decimal("99999999.9999")
+AMOUNT_VALIDATORS = [
+    MinValueValidator(ZERO, message=_("金额不能为负数。")),
+    MaxValueValidator(MAX_AMOUNT, message=_("金额不能超过99,999,999.9999万元。")),
+]
 
 
 def money_field(verbose_name, **kwargs):
-    """An amount in 万元: Decimal with four places (1 yuan), never negative."""
+    """An amount in 万元: Decimal with four places (1 yuan), never negative, never above MAX_AMOUNT."""
     kwargs.setdefault("null", True)
     kwargs.setdefault("blank", True)
     return models.DecimalField(
-        verbose_name, max_digits=16, decimal_places=4, validators=NON_NEGATIVE, **kwargs
+        verbose_name, max_digits=16, decimal_places=4, validators=AMOUNT_VALIDATORS, **kwargs
     )
+
+
+def amount_in_range(field: str, *, nullable: bool = True) -> Q:
+    """The database's own copy of the amount bounds (a row written around the model is refused too)."""
+    bounded = Q(**{f"{field}__gte": 0}) & Q(**{f"{field}__lte": MAX_AMOUNT})
+    return (Q(**{f"{field}__isnull": True}) | bounded) if nullable else bounded
 
 
 class Department(SourcedModel, TimeStampedModel):
@@ -248,13 +261,9 @@ class Project(SourcedModel, TimeStampedModel):
         ordering = ["code"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(total_investment__isnull=True) | Q(total_investment__gte=0),
-                name="project_total_investment_non_negative",
+                condition=amount_in_range("total_investment"), name="project_total_investment_in_range",
             ),
-            models.CheckConstraint(
-                condition=Q(annual_plan__isnull=True) | Q(annual_plan__gte=0),
-                name="project_annual_plan_non_negative",
-            ),
+            models.CheckConstraint(condition=amount_in_range("annual_plan"), name="project_annual_plan_in_range"),
             models.CheckConstraint(
                 condition=Q(actual_completion__isnull=True)
                 | Q(actual_start__isnull=True)
@@ -327,6 +336,7 @@ class Milestone(SourcedModel, TimeStampedModel):
         _("实际日期精度"), max_length=10, choices=DatePrecision.choices, default=DatePrecision.DAY
     )
     note = models.TextField(_("说明"), blank=True)
+    version = models.PositiveIntegerField(_("版本"), default=1, editable=False)
 
     objects = MilestoneQuerySet.as_manager()
     history = HistoricalRecords(excluded_fields=["updated_at"])
@@ -399,6 +409,14 @@ class MonthlyReport(SourcedModel, TimeStampedModel):
     )
     reviewed_at = models.DateTimeField(_("审核时间"), null=True, blank=True)
     review_comment = models.TextField(_("审核意见"), blank=True)
+    plausibility_note = models.TextField(
+        _("异常说明"), blank=True,
+        help_text=_("数据超出合理范围(如本月完成超过年度计划的一定比例)时,填报人确认数据无误的说明,审核时可见。"),
+    )
+    contributors = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, verbose_name=_("录入或修改数据的人员"), blank=True, related_name="+",
+        help_text=_("录入或修改过本月报数据的人员(含统筹人员的更正);他们不能审核该月报。"),
+    )
     version = models.PositiveIntegerField(_("版本"), default=1, editable=False)
 
     objects = MonthlyReportQuerySet.as_manager()
@@ -416,10 +434,12 @@ class MonthlyReport(SourcedModel, TimeStampedModel):
                 condition=Q(month__gte=1) & Q(month__lte=12), name="monthly_report_month_range"
             ),
             models.CheckConstraint(
-                condition=Q(completed_month__gte=0), name="monthly_report_completed_month_non_negative"
+                condition=amount_in_range("completed_month", nullable=False),
+                name="monthly_report_completed_month_in_range",
             ),
             models.CheckConstraint(
-                condition=Q(completed_ytd__gte=0), name="monthly_report_completed_ytd_non_negative"
+                condition=amount_in_range("completed_ytd", nullable=False),
+                name="monthly_report_completed_ytd_in_range",
             ),
         ]
         indexes = [
@@ -451,6 +471,8 @@ class MonthlyReport(SourcedModel, TimeStampedModel):
                 "year": self.year,
                 "programme_year": project.programme.year,
             }
+        if self.completed_ytd is not None and self.completed_ytd > MAX_AMOUNT:
+            errors["completed_month"] = _("累计完成投资将超过99,999,999.9999万元的上限,请核对本月完成投资。")
         if project is not None and self.year and self.month and self.completed_ytd is not None:
             siblings = MonthlyReport.objects.filter(project=project, year=self.year).exclude(pk=self.pk)
             previous = siblings.filter(month__lt=self.month).order_by("-month").first()
@@ -468,7 +490,12 @@ class MonthlyReport(SourcedModel, TimeStampedModel):
 
 
 class PeriodLock(TimeStampedModel):
-    """A locked month: department editors can no longer change that month's reports."""
+    """A closed month (关账): nobody changes its reports until a coordinator reopens it.
+
+    A month closes only when every report of it is approved or waived (projects.closing), and
+    closing freezes its figures in a MonthSnapshot. Reopening deletes this row (with the reason
+    in the history and on the snapshot); closing again makes the next snapshot version.
+    """
 
     year = models.PositiveSmallIntegerField(_("年度"))
     month = models.PositiveSmallIntegerField(
@@ -495,3 +522,121 @@ class PeriodLock(TimeStampedModel):
 
     def __str__(self):
         return f"{self.year}-{self.month:02d}"
+
+
+class ReportWaiver(TimeStampedModel):
+    """A project excused from one month's report, with the reason (a month closes without it)."""
+
+    project = models.ForeignKey(
+        Project, verbose_name=_("项目"), on_delete=models.CASCADE, related_name="report_waivers"
+    )
+    year = models.PositiveSmallIntegerField(_("年度"))
+    month = models.PositiveSmallIntegerField(
+        _("月份"), validators=[MinValueValidator(1), MaxValueValidator(12)]
+    )
+    reason = models.TextField(_("免报原因"))
+    waived_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("确认人"), on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+
+    class Meta:
+        verbose_name = _("免报记录")
+        verbose_name_plural = pgettext_lazy("plural", "免报记录")
+        ordering = ["-year", "-month", "project"]
+        constraints = [
+            models.UniqueConstraint(fields=["project", "year", "month"], name="report_waiver_unique_project_month"),
+            models.CheckConstraint(condition=Q(month__gte=1) & Q(month__lte=12), name="report_waiver_month_range"),
+        ]
+
+    def __str__(self):
+        return f"{self.project.name} {self.year}-{self.month:02d}"
+
+
+class MonthSnapshot(models.Model):
+    """One version of a closed month's frozen figures; reports of a closed month are printed from it.
+
+    Version 1 is made when the month first closes; each close after a reopening makes the next.
+    """
+
+    year = models.PositiveSmallIntegerField(_("年度"))
+    month = models.PositiveSmallIntegerField(_("月份"), validators=[MinValueValidator(1), MaxValueValidator(12)])
+    version = models.PositiveIntegerField(_("版本"))
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("关账人"), on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    closed_at = models.DateTimeField(_("关账时间"))
+    reason = models.TextField(_("说明"), blank=True, help_text=_("重新关账时:此前重新打开的原因。"))
+    reopened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("重新打开人"), on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="+",
+    )
+    reopened_at = models.DateTimeField(_("重新打开时间"), null=True, blank=True)
+    reopen_reason = models.TextField(_("重新打开原因"), blank=True)
+
+    class Meta:
+        verbose_name = _("关账数据版本")
+        verbose_name_plural = pgettext_lazy("plural", "关账数据版本")
+        ordering = ["-year", "-month", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["year", "month", "version"], name="month_snapshot_unique_version"),
+            models.CheckConstraint(condition=Q(month__gte=1) & Q(month__lte=12), name="month_snapshot_month_range"),
+        ]
+
+    def __str__(self):
+        return f"{self.year}-{self.month:02d} v{self.version}"
+
+
+class SnapshotProject(models.Model):
+    """A project as it stood when its month closed: the plan the rates were computed against."""
+
+    snapshot = models.ForeignKey(MonthSnapshot, on_delete=models.CASCADE, related_name="projects")
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="+")
+    annual_plan = models.DecimalField(max_digits=16, decimal_places=4, null=True)
+    waived = models.BooleanField(default=False)
+    waiver_reason = models.TextField(blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["snapshot", "project"], name="snapshot_project_unique"),
+        ]
+
+
+class SnapshotReport(models.Model):
+    """A copy of an approved monthly report (this month's and the earlier months') as it was at the close.
+
+    Its fields have the monthly report's names, so the report builder reads either table the same way.
+    """
+
+    snapshot = models.ForeignKey(MonthSnapshot, on_delete=models.CASCADE, related_name="reports")
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="+")
+    year = models.PositiveSmallIntegerField()
+    month = models.PositiveSmallIntegerField()
+    completed_month = models.DecimalField(max_digits=16, decimal_places=4)
+    completed_ytd = models.DecimalField(max_digits=16, decimal_places=4)
+    status = models.CharField(max_length=20, choices=ReportStatus.choices)
+    progress_text = models.TextField(blank=True)
+    problems = models.TextField(blank=True)
+    coordination_requests = models.TextField(blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["snapshot", "project", "month"], name="snapshot_report_unique"),
+        ]
+
+
+class SnapshotProgramme(models.Model):
+    """A programme's frozen totals for the closed month (per programme, as the report gives them)."""
+
+    snapshot = models.ForeignKey(MonthSnapshot, on_delete=models.CASCADE, related_name="programmes")
+    programme = models.ForeignKey(Programme, on_delete=models.CASCADE, related_name="+")
+    project_count = models.PositiveIntegerField()
+    annual_plan = models.DecimalField(max_digits=16, decimal_places=4)
+    completed_ytd = models.DecimalField(max_digits=16, decimal_places=4)
+    completed_month = models.DecimalField(max_digits=16, decimal_places=4)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["snapshot", "programme"], name="snapshot_programme_unique"),
+        ]

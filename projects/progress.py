@@ -45,6 +45,16 @@ class Period:
         """序时进度 in percent (June = 50.00)."""
         return time_elapsed_percent(self.month)
 
+    @property
+    def due_date(self) -> dt.date:
+        """The month's reports are due on PORTFOLIO_REPORT_DUE_DAY of the following month (default the 5th)."""
+        year, month = (self.year + 1, 1) if self.month == 12 else (self.year, self.month + 1)
+        day = min(settings.PORTFOLIO_REPORT_DUE_DAY, calendar.monthrange(year, month)[1])
+        return dt.date(year, month, day)
+
+    def previous(self) -> "Period | None":
+        return Period(self.year, self.month - 1) if self.month > 1 else None
+
     def __str__(self):
         return f"{self.year}-{self.month:02d}"
 
