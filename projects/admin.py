@@ -8,12 +8,13 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
+from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 
 from portfolio.admin_base import HistoryPolicyAdmin, PolicyAdmin, PolicyInline, PolicyModelForm
 
-from . import services
+from . import closing, services
 from .models import (
     Department,
     DepartmentMembership,
@@ -182,7 +183,7 @@ class MonthlyReportAdmin(HistoryPolicyAdmin):
     autocomplete_fields = ["project"]
     fields = [
         "project", "year", "month", "completed_month", "completed_ytd", "progress_text", "problems",
-        "coordination_requests", "status", "review_comment", "created_by", "submitted_by", "submitted_at",
+        "coordination_requests", "plausibility_note", "status", "review_comment", "created_by", "submitted_by", "submitted_at",
         "reviewed_by", "reviewed_at", "is_synthetic", "version",
     ]
     readonly_fields = [
@@ -277,15 +278,16 @@ class PeriodLockAdmin(HistoryPolicyAdmin):
         return False
 
     def has_delete_permission(self, request, obj=None):
-        return can(request.user, Action.LOCK, model=PeriodLock)
+        # Reopening needs a reason: it is done on the month's page (月报与关账), which asks for one.
+        return False
 
     def save_model(self, request, obj, form, change):
-        lock = services.period_lock(year=obj.year, month=obj.month, acting_user=request.user)
-        obj.pk = lock.pk
+        closing.month_close(year=obj.year, month=obj.month, acting_user=request.user)
+        obj.pk = PeriodLock.objects.get(year=obj.year, month=obj.month).pk
 
-    def delete_model(self, request, obj):
-        services.period_unlock(year=obj.year, month=obj.month, acting_user=request.user)
-
-    def delete_queryset(self, request, queryset):
-        for obj in queryset:
-            self.delete_model(request, obj)
+    def add_view(self, request, form_url="", extra_context=None):
+        try:
+            return super().add_view(request, form_url, extra_context)
+        except (closing.CloseBlocked, services.WorkflowError) as exc:
+            self.message_user(request, exc.message, messages.ERROR)
+            return HttpResponseRedirect(request.path)

@@ -17,7 +17,7 @@ def safe_text(value) -> str:
     return "'" + text if text.startswith(FORMULA_PREFIXES) else text
 
 
-def project_list_workbook(rows, period) -> bytes:
+def project_list_workbook(rows, period, *, basis: str = "") -> bytes:
     wb = Workbook()
     ws = wb.active
     ws.title = _("项目清单")
@@ -34,7 +34,7 @@ def project_list_workbook(rows, period) -> bytes:
         ws.append([
             safe_text(p.code), safe_text(p.name), safe_text(p.programme or ""), safe_text(p.lead_department or ""),
             safe_text(p.town or ""), safe_text(p.get_category_display()), safe_text(p.get_status_display()),
-            float(round_half_up(p.annual_plan)) if p.annual_plan is not None else None,
+            float(round_half_up(p.period_plan)) if getattr(p, "period_plan", None) is not None else None,
             float(round_half_up(row.completed_ytd)),
             float(row.rate) if row.rate is not None else None,
             labels[row.warning.colour], safe_text(row.warning.reason_text),
@@ -51,6 +51,10 @@ def project_list_workbook(rows, period) -> bytes:
     ws.auto_filter.ref = ws.dimensions
     ws.sheet_properties.tabColor = "1F4E79"
     wb.properties.title = _("重点项目清单 %(period)s") % {"period": period}
+    notes = wb.create_sheet(_("说明"))
+    notes.append([_("统计期"), str(period)])
+    notes.append([_("统计口径"), safe_text(basis)])
+    notes.column_dimensions["B"].width = 80
     out = BytesIO()
     wb.save(out)
     return out.getvalue()

@@ -58,9 +58,10 @@ class ProjectFilterSet(NameOrCodeSearch, django_filters.FilterSet):
         model = Project
         fields = ["q", "programme", "lead_department", "category", "status", "town", "warning", "is_synthetic"]
 
-    def __init__(self, *args, period: Period | None = None, **kwargs):
+    def __init__(self, *args, period: Period | None = None, source=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.period = period
+        self.source = source  # projects.selectors.FigureSource: which reports the warning counts
 
     def filter_synthetic(self, queryset, name, value):
         return queryset.filter(is_synthetic=value == "true") if value in ("true", "false") else queryset
@@ -73,7 +74,8 @@ class ProjectFilterSet(NameOrCodeSearch, django_filters.FilterSet):
         period = self.period or latest_period(queryset)
         if period is None:
             return queryset if value == GREEN else queryset.none()
-        return queryset.filter(pk__in=warning_pks(queryset, period, value))
+        source = self.source if self.source is not None and self.source.period == period else None
+        return queryset.filter(pk__in=warning_pks(queryset, period, value, source))
 
 
 class DepartmentFilterSet(NameOrCodeSearch, django_filters.FilterSet):

@@ -1,14 +1,15 @@
 """Forms of the staff pages. Validation messages name the field; nothing typed is lost on error."""
 
 import datetime as dt
-from decimal import Decimal
+import re
+import unicodedata
 
 from django import forms
-from django.core.validators import MinValueValidator
 from django.utils.translation import gettext_lazy as _
 
-from .models import Milestone, MonthlyReport, Programme, Project
+from .models import AMOUNT_VALIDATORS, Milestone, MonthlyReport, Programme, Project
 from .progress import Period
+from .selectors import Basis
 
 YEAR_CHOICES = [(y, str(y)) for y in range(2020, dt.date.today().year + 2)]
 
@@ -34,34 +35,57 @@ class PeriodForm(forms.Form):
         return Period(year, month)
 
 
-MONEY = {
-    "max_digits": 16,
-    "decimal_places": 4,
-    "validators": [MinValueValidator(Decimal(0), message=_("金额不能为负数。"))],
-}
+# Thousands separators (half- and full-width commas, spaces) that people type or paste with amounts.
+SEPARATORS = re.compile(r"[,\s\u3000\uff0c\u00a0']")
+
+
+class AmountField(forms.DecimalField):
+    """An amount in 万元 as people type it: "3,210.5", full-width "３２１０．５" and spaces are accepted."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_digits", 16)
+        kwargs.setdefault("decimal_places", 4)
+        kwargs.setdefault("validators", AMOUNT_VALIDATORS)
+        kwargs.setdefault("error_messages", {})
+        kwargs["error_messages"].setdefault("invalid", _("请输入数字(万元),例如 1200.5 或 3,210.5。"))
+        kwargs["error_messages"].setdefault("max_decimal_places", _("最多保留4位小数(万元的4位小数即1元)。"))
+        kwargs["error_messages"].setdefault("max_digits", _("金额不能超过99,999,999.9999万元。"))
+        kwargs["error_messages"].setdefault("max_whole_digits", _("金额不能超过99,999,999.9999万元。"))
+        super().__init__(**kwargs)
+
+    def to_python(self, value):
+        if isinstance(value, str):
+            value = SEPARATORS.sub("", unicodedata.normalize("NFKC", value)).replace("。", ".")
+        return super().to_python(value)
 
 
 class MonthlyReportEntryForm(forms.ModelForm):
-    """What a department types each month; the year to date is computed from it."""
+    """What a department types each month; the year to date is computed from it.
 
-    completed_month = forms.DecimalField(
-        label=_("本月完成投资(万元)"),
-        error_messages={"invalid": _("请输入数字,例如 1200.5。"), "required": _("请填写本月完成投资。")},
-        **MONEY,
+    ``version`` is the report's version when the page was read, 0 when there was no report yet.
+    """
+
+    completed_month = AmountField(
+        label=_("本月完成投资(万元)"), error_messages={"required": _("请填写本月完成投资。")},
     )
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0)
 
     class Meta:
         model = MonthlyReport
-        fields = ["completed_month", "progress_text", "problems", "coordination_requests"]
+        fields = ["completed_month", "progress_text", "problems", "coordination_requests", "plausibility_note"]
         widgets = {
             "progress_text": forms.Textarea(attrs={"rows": 2}),
             "problems": forms.Textarea(attrs={"rows": 2}),
             "coordination_requests": forms.Textarea(attrs={"rows": 2}),
+            "plausibility_note": forms.Textarea(attrs={"rows": 2}),
         }
 
 
 class MilestoneActualForm(forms.ModelForm):
+    """A milestone's actual date and note, with the milestone's version when the page was read."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0)
+
     class Meta:
         model = Milestone
         fields = ["actual_date", "note"]
@@ -70,9 +94,21 @@ class MilestoneActualForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["actual_date"].error_messages["invalid"] = _("请输入有效日期,例如 2025-06-30。")
+        if self.instance.pk:
+            self.fields["version"].initial = self.instance.version
+
+    def has_changed(self):
+        # The version is what the page read, not an input: it alone never makes a change.
+        return any(name in self.changed_data for name in ("actual_date", "note"))
 
 
 MilestoneActualFormSet = forms.modelformset_factory(Milestone, form=MilestoneActualForm, extra=0)
+
+
+class BasisForm(forms.Form):
+    """Which reports the figures count; only coordinators may include unapproved ones (the policy says who)."""
+
+    basis = forms.ChoiceField(label=_("统计口径"), choices=Basis.choices, required=False)
 
 
 class ReturnForm(forms.Form):
@@ -86,13 +122,12 @@ class BulkRowForm(forms.Form):
     """One row of the department's monthly sheet."""
 
     project = forms.IntegerField(widget=forms.HiddenInput)
-    completed_month = forms.DecimalField(
-        label=_("本月完成投资(万元)"), required=False,
-        error_messages={"invalid": _("请输入数字,例如 1200.5。")}, **MONEY,
-    )
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0)
+    completed_month = AmountField(label=_("本月完成投资(万元)"), required=False)
     progress_text = forms.CharField(label=_("形象进度"), required=False, widget=forms.TextInput)
     problems = forms.CharField(label=_("存在问题"), required=False, widget=forms.TextInput)
     coordination_requests = forms.CharField(label=_("需协调事项"), required=False, widget=forms.TextInput)
+    plausibility_note = forms.CharField(label=_("异常说明"), required=False, widget=forms.TextInput)
 
     def has_input(self) -> bool:
         data = self.cleaned_data

@@ -602,6 +602,9 @@ class SnapshotProject(models.Model):
             models.UniqueConstraint(fields=["snapshot", "project"], name="snapshot_project_unique"),
         ]
 
+    def __str__(self):
+        return f"{self.snapshot} · {self.project_id}"
+
 
 class SnapshotReport(models.Model):
     """A copy of an approved monthly report (this month's and the earlier months') as it was at the close.
@@ -625,6 +628,9 @@ class SnapshotReport(models.Model):
             models.UniqueConstraint(fields=["snapshot", "project", "month"], name="snapshot_report_unique"),
         ]
 
+    def __str__(self):
+        return f"{self.snapshot} · {self.project_id} · {self.month}"
+
 
 class SnapshotProgramme(models.Model):
     """A programme's frozen totals for the closed month (per programme, as the report gives them)."""
@@ -640,3 +646,6 @@ class SnapshotProgramme(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["snapshot", "programme"], name="snapshot_programme_unique"),
         ]
+
+    def __str__(self):
+        return f"{self.snapshot} · {self.programme_id}"

@@ -33,6 +33,7 @@ from .models import (
     Project,
 )
 from .roles import Role
+from .workflow import EDITABLE_STATES, TRANSITIONS
 
 
 class Action(StrEnum):
@@ -44,7 +45,12 @@ class Action(StrEnum):
     APPROVE = "approve"
     RETURN = "return"
     REOPEN = "reopen"
+    WITHDRAW = "withdraw"
     LOCK = "lock"
+
+
+# The monthly report's workflow actions, named as in projects.workflow.TRANSITIONS.
+WORKFLOW_ACTIONS = (Action.SUBMIT, Action.WITHDRAW, Action.APPROVE, Action.RETURN, Action.REOPEN)
 
 
 PORTFOLIO_MODELS = (
@@ -55,14 +61,16 @@ PORTFOLIO_MODELS = (
 EDITOR_FIELDS: dict[type[Model], frozenset[str]] = {
     Project: frozenset({"progress_summary"}),
     Milestone: frozenset({"actual_date", "actual_date_precision", "note"}),
-    MonthlyReport: frozenset({"completed_month", "progress_text", "problems", "coordination_requests"}),
+    MonthlyReport: frozenset({
+        "completed_month", "progress_text", "problems", "coordination_requests", "plausibility_note",
+    }),
 }
 # Fields nobody writes directly: the workflow and the version are set by the services.
 SYSTEM_FIELDS = frozenset({
-    "version", "status_changed", "created_by", "submitted_by", "submitted_at", "reviewed_by", "reviewed_at",
+    "version", "status_changed", "created_by", "contributors", "submitted_by", "submitted_at", "reviewed_by", "reviewed_at",
     "created_at", "updated_at",
 })
-EDITABLE_REPORT_STATES = (ReportStatus.DRAFT, ReportStatus.RETURNED)
+EDITABLE_REPORT_STATES = tuple(EDITABLE_STATES)
 
 _ROLE_ORDER = [Role.ADMINISTRATOR, Role.COORDINATOR, Role.EDITOR, Role.VIEWER]
 
@@ -98,6 +106,11 @@ def is_reviewer(user) -> bool:
     return role_of(user) in (Role.ADMINISTRATOR, Role.COORDINATOR)
 
 
+def can_see_unapproved(user) -> bool:
+    """Leaders' figures count approved reports only; coordinators may include the unapproved ones."""
+    return is_reviewer(user)
+
+
 def editor_sees_all() -> bool:
     return getattr(settings, "PORTFOLIO_EDITOR_SEES_ALL_PROJECTS", True)
 
@@ -124,7 +137,36 @@ def _project_prefix(model) -> str | None:
 
 
 def _unlocked() -> Exists:
+    """The report's month is open (not closed): a closed month changes for nobody until it is reopened."""
     return ~Exists(PeriodLock.objects.filter(year=OuterRef("year"), month=OuterRef("month")))
+
+
+def own_entry(user) -> Q:
+    """Reports whose figures the user entered, changed or submitted: four eyes keep them from approving."""
+    through = MonthlyReport.contributors.through
+    return (
+        Q(created_by=user.pk)
+        | Q(submitted_by=user.pk)
+        | Exists(through.objects.filter(monthlyreport_id=OuterRef("pk"), user_id=user.pk))
+    )
+
+
+def _workflow_rows(queryset: QuerySet, user, role: Role, action: Action) -> QuerySet:
+    """Monthly reports on which the user may take a workflow action: a queue is exactly this queryset."""
+    transition = TRANSITIONS[str(action)]
+    rows = queryset.filter(_unlocked(), status__in=transition.sources)
+    reviewer = role in (Role.ADMINISTRATOR, Role.COORDINATOR)
+    if transition.reviewer_only:
+        if not reviewer:
+            return queryset.none()
+        return rows.exclude(own_entry(user)) if action in (Action.APPROVE, Action.RETURN) else rows
+    if reviewer:
+        return rows
+    if role == Role.EDITOR:
+        return _distinct(rows.filter(
+            _own_projects(department_of(user), include_co=editor_edits_co_responsible(), prefix="project__")
+        ))
+    return queryset.none()
 
 
 def restrict(queryset: QuerySet, user, action: Action | str = Action.VIEW) -> QuerySet:
@@ -134,9 +176,12 @@ def restrict(queryset: QuerySet, user, action: Action | str = Action.VIEW) -> Qu
     role = role_of(user)
     if role is None:
         return queryset.none()
+    if model is MonthlyReport and action in WORKFLOW_ACTIONS:
+        return _workflow_rows(queryset, user, role, action)
     if model is MonthlyReport and action in (Action.CHANGE, Action.DELETE):
-        # An approved report changes only after a coordinator reopens it, whoever asks.
-        queryset = queryset.exclude(status=ReportStatus.APPROVED)
+        # An approved report changes only after a coordinator reopens it, and a report of a closed
+        # month only after the month is reopened, whoever asks.
+        queryset = queryset.exclude(status=ReportStatus.APPROVED).filter(_unlocked())
     if role == Role.ADMINISTRATOR:
         return queryset
     if model not in PORTFOLIO_MODELS:
@@ -150,13 +195,13 @@ def restrict(queryset: QuerySet, user, action: Action | str = Action.VIEW) -> Qu
         if model is DepartmentMembership:
             return queryset if action == Action.VIEW else queryset.none()
         return queryset
-    editor_writes = action in (Action.CHANGE, Action.SUBMIT) or (action == Action.ADD and model is MonthlyReport)
+    editor_writes = action == Action.CHANGE or (action == Action.ADD and model is MonthlyReport)
     if role == Role.EDITOR and prefix is not None and editor_writes:
         own = queryset.filter(
             _own_projects(department_of(user), include_co=editor_edits_co_responsible(), prefix=prefix)
         )
         if model is MonthlyReport:
-            own = own.filter(_unlocked(), status__in=EDITABLE_REPORT_STATES)
+            own = own.filter(status__in=EDITABLE_REPORT_STATES)
         return _distinct(own)
     return queryset.none()
 
@@ -173,16 +218,16 @@ def can(user, action: Action | str, obj: Model | None = None, *, model: type[Mod
     role = role_of(user)
     if role is None:
         return False
-    if action in (Action.APPROVE, Action.RETURN, Action.REOPEN, Action.SUBMIT, Action.LOCK):
+    if action == Action.LOCK:
+        return role in (Role.ADMINISTRATOR, Role.COORDINATOR)
+    if action in WORKFLOW_ACTIONS:
         return _can_transition(user, role, action, obj, model)
     if obj is None:
         return _can_on_model(role, action, model)
     if not _can_on_model(role, action, model):
         return False
     if action == Action.ADD and model is MonthlyReport and obj.pk is None:
-        if role == Role.EDITOR:
-            return _editor_may_fill(user, obj)
-        return True
+        return _may_fill(user, role, obj)
     if obj.pk is None:
         return True
     return restrict(model._default_manager.filter(pk=obj.pk), user, action).exists()
@@ -205,36 +250,49 @@ def _can_on_model(role: Role, action: Action, model) -> bool:
     return False
 
 
-def _editor_may_fill(user, report: MonthlyReport) -> bool:
-    """An editor may create a report for one of their projects in an unlocked month."""
-    project_ok = restrict(Project.objects.filter(pk=report.project_id), user, Action.CHANGE).exists()
-    locked = PeriodLock.objects.filter(year=report.year, month=report.month).exists()
-    return project_ok and not locked
+def month_closed(year: int, month: int) -> bool:
+    return PeriodLock.objects.filter(year=year, month=month).exists()
+
+
+def _may_fill(user, role: Role, report: MonthlyReport) -> bool:
+    """A new report: an editor for one of their projects, a coordinator for any, and never in a closed month."""
+    if month_closed(report.year, report.month):
+        return False
+    if role == Role.EDITOR:
+        return restrict(Project.objects.filter(pk=report.project_id), user, Action.CHANGE).exists()
+    return True
 
 
 def _can_transition(user, role: Role, action: Action, obj, model) -> bool:
-    if action == Action.LOCK:
-        return role in (Role.ADMINISTRATOR, Role.COORDINATOR)
     if model is not MonthlyReport:
         return False
     if obj is None:
-        if action == Action.SUBMIT:
-            return role in (Role.ADMINISTRATOR, Role.COORDINATOR, Role.EDITOR)
-        return role in (Role.ADMINISTRATOR, Role.COORDINATOR)
-    if action == Action.SUBMIT:
-        if obj.status not in EDITABLE_REPORT_STATES:
-            return False
-        if role in (Role.ADMINISTRATOR, Role.COORDINATOR):
-            return True
-        return restrict(MonthlyReport.objects.filter(pk=obj.pk), user, Action.SUBMIT).exists()
-    if role not in (Role.ADMINISTRATOR, Role.COORDINATOR):
-        return False
-    if action in (Action.APPROVE, Action.RETURN):
-        own_entry = user.pk in (obj.created_by_id, obj.submitted_by_id)
-        return obj.status == ReportStatus.SUBMITTED and not own_entry
-    if action == Action.REOPEN:
-        return obj.status == ReportStatus.APPROVED
-    return False
+        if TRANSITIONS[str(action)].reviewer_only:
+            return role in (Role.ADMINISTRATOR, Role.COORDINATOR)
+        return role in (Role.ADMINISTRATOR, Role.COORDINATOR, Role.EDITOR)
+    return restrict(MonthlyReport.objects.filter(pk=obj.pk), user, action).exists()
+
+
+def refusal(user, action: Action | str, report: MonthlyReport) -> str:
+    """Why the user may not take this action on this monthly report, in words (for messages)."""
+    action = Action(action)
+    lock = PeriodLock.objects.filter(year=report.year, month=report.month).select_related("locked_by").first()
+    if lock is not None:
+        return _("%(year)s年%(month)s月已于%(when)s由%(who)s关闭,月报不能再修改或审核;如需更正,请发改局统筹人员先重新打开该月份。") % {
+            "year": report.year, "month": report.month, "who": lock.locked_by or _("系统"),
+            "when": lock.created_at.astimezone().strftime("%Y-%m-%d %H:%M"),
+        }
+    if action in WORKFLOW_ACTIONS and report.status not in TRANSITIONS[str(action)].sources:
+        return _("当前状态为“%(status)s”的月报不能执行该操作。") % {"status": report.get_status_display()}
+    if action in (Action.APPROVE, Action.RETURN) and is_reviewer(user) and (
+        MonthlyReport.objects.filter(pk=report.pk).filter(own_entry(user)).exists()
+    ):
+        return _("不能审核自己填报、修改或提交过数据的月报(四眼原则),请由其他统筹人员审核。")
+    if action == Action.CHANGE and report.status == ReportStatus.APPROVED:
+        return _("该月报已审核通过,如需修改请发改局统筹人员重新打开。")
+    if action == Action.CHANGE and report.status == ReportStatus.SUBMITTED and not is_reviewer(user):
+        return _("该月报已提交,等待审核;如需修改,请先撤回。")
+    return _("您没有权限执行此操作(该项目不属于本单位,或您的角色不能执行此操作)。")
 
 
 def changeable_fields(user, model: type[Model]) -> frozenset[str] | None:

@@ -4,14 +4,27 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, Sum, TextChoices
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from indicators.choices import TargetPeriod
 from indicators.models import Indicator, Observation, Target
 from portfolio.money import rate_percent, round_half_up, wan_to_yi
 
-from .choices import MilestoneKind, ReportStatus
-from .models import Milestone, MonthlyReport, ProgrammeSnapshot, Project
+from .choices import MilestoneKind, ProjectStatus, ReportStatus
+from .models import (
+    Milestone,
+    MonthlyReport,
+    MonthSnapshot,
+    PeriodLock,
+    ProgrammeSnapshot,
+    Project,
+    ReportWaiver,
+    SnapshotProject,
+    SnapshotReport,
+)
 from .progress import (
     COLOURS,
     OverdueMilestone,
@@ -148,27 +161,112 @@ class ProjectProgress:
     overdue: list[OverdueMilestone]
 
 
+class Basis(TextChoices):
+    """Which monthly reports a figure counts. Leaders' figures count approved reports only."""
+
+    APPROVED = "approved", gettext_lazy("仅计已审核月报")
+    ALL = "all", gettext_lazy("含已提交、已退回和草稿(未审核)月报")
+
+
+@dataclass(frozen=True)
+class FigureSource:
+    """Where a period's figures come from: the live monthly reports (approved only, or all of them),
+    or, for a closed month on the approved basis, the frozen snapshot of the close.
+
+    The snapshot's tables carry the monthly report's field names, so every reader below asks
+    ``reports()`` and ``plan()`` and never which of the two it reads.
+    """
+
+    period: Period
+    basis: str = Basis.APPROVED
+    snapshot: MonthSnapshot | None = None
+    closed: PeriodLock | None = None
+
+    def reports(self) -> QuerySet:
+        if self.snapshot is not None:
+            return SnapshotReport.objects.filter(snapshot=self.snapshot)
+        if self.basis == Basis.APPROVED:
+            return MonthlyReport.objects.filter(status=ReportStatus.APPROVED)
+        return MonthlyReport.objects.all()
+
+    def scope(self, projects: QuerySet) -> QuerySet:
+        """A frozen month counts the projects it froze, not those added since."""
+        if self.snapshot is None:
+            return projects
+        return projects.filter(pk__in=SnapshotProject.objects.filter(snapshot=self.snapshot).values("project"))
+
+    def plan(self):
+        """The annual plan the rates are computed against (the frozen one for a closed month)."""
+        if self.snapshot is None:
+            return F("annual_plan")
+        return Subquery(
+            SnapshotProject.objects.filter(snapshot=self.snapshot, project=OuterRef("pk")).values("annual_plan")[:1]
+        )
+
+    @property
+    def frozen(self) -> bool:
+        return self.snapshot is not None
+
+    @property
+    def statement(self) -> str:
+        """The basis in words, printed with every figure built from this source."""
+        if self.snapshot is not None:
+            text = _("%(year)s年%(month)s月关账数据第%(version)s版(%(when)s关闭,仅计已审核月报)") % {
+                "year": self.period.year, "month": self.period.month, "version": self.snapshot.version,
+                "when": timezone.localtime(self.snapshot.closed_at).strftime("%Y-%m-%d %H:%M"),
+            }
+            if self.closed is None:
+                text += _(";该月份已重新打开更正,更正后重新关账将生成新版本")
+            return text
+        if self.basis == Basis.APPROVED:
+            return _("仅计已审核月报(未审核的月报不计入)")
+        return _("含已提交、已退回和草稿月报(未经审核,仅供内部参考)")
+
+
+def figure_source(period: Period, basis: str = Basis.APPROVED, version: int | None = None) -> FigureSource:
+    """The source of a period's figures: a closed month on the approved basis reads its snapshot (two queries)."""
+    closed = PeriodLock.objects.filter(year=period.year, month=period.month).select_related("locked_by").first()
+    snapshot = None
+    if basis == Basis.APPROVED:
+        snapshots = MonthSnapshot.objects.filter(year=period.year, month=period.month)
+        if version is not None:
+            snapshots = snapshots.filter(version=version)
+        snapshot = snapshots.order_by("-version").first()
+    return FigureSource(period=period, basis=basis, snapshot=snapshot, closed=closed)
+
+
 def latest_period(projects: QuerySet | None = None) -> Period | None:
-    """The latest month with monthly reports (for these projects), e.g. 2025-06."""
-    reports = MonthlyReport.objects.all()
+    """The default period for leaders: the latest closed month, or before any month closes, the latest
+    month with approved reports (for these projects). Drafts in a later month never move it."""
+    closed = PeriodLock.objects.order_by("-year", "-month").values_list("year", "month").first()
+    if closed:
+        return Period(*closed)
+    reports = MonthlyReport.objects.filter(status=ReportStatus.APPROVED)
     if projects is not None:
         reports = reports.filter(project__in=projects.values("pk"))
     latest = reports.order_by("-year", "-month").values_list("year", "month").first()
     return Period(*latest) if latest else None
 
 
-def _report_subquery(period: Period, field: str, *, exact_month: bool):
-    reports = MonthlyReport.objects.filter(project=OuterRef("pk"), year=period.year)
+def _report_subquery(source: FigureSource, field: str, *, exact_month: bool):
+    period = source.period
+    reports = source.reports().filter(project=OuterRef("pk"), year=period.year)
     reports = reports.filter(month=period.month) if exact_month else reports.filter(month__lte=period.month)
     return Subquery(reports.order_by("-month").values(field)[:1])
 
 
-def with_period_figures(projects: QuerySet, period: Period) -> QuerySet:
-    """Annotate year-to-date (latest report up to the month), this month's figure and report status."""
-    return projects.annotate(
-        period_ytd=_report_subquery(period, "completed_ytd", exact_month=False),
-        period_month=_report_subquery(period, "completed_month", exact_month=True),
-        period_status=_report_subquery(period, "status", exact_month=True),
+def with_period_figures(projects: QuerySet, period: Period, source: FigureSource | None = None) -> QuerySet:
+    """Annotate year-to-date (latest counted report up to the month), this month's figure, the month's
+    report status and the annual plan, from ``source`` (approved live reports by default)."""
+    source = source or FigureSource(period)
+    return source.scope(projects).annotate(
+        period_ytd=_report_subquery(source, "completed_ytd", exact_month=False),
+        period_month=_report_subquery(source, "completed_month", exact_month=True),
+        period_status=Subquery(
+            MonthlyReport.objects.filter(project=OuterRef("pk"), year=period.year, month=period.month)
+            .values("status")[:1]
+        ) if not source.frozen else _report_subquery(source, "status", exact_month=True),
+        period_plan=source.plan(),
     )
 
 
@@ -191,13 +289,16 @@ def overdue_milestones(projects: QuerySet, period: Period) -> dict[int, list[Ove
     return overdue
 
 
-def project_progress(projects: QuerySet, period: Period) -> list[ProjectProgress]:
+def project_progress(
+    projects: QuerySet, period: Period, source: FigureSource | None = None
+) -> list[ProjectProgress]:
     """Every project's progress for the period: two queries whatever the number of projects."""
     overdue = overdue_milestones(projects, period)
     rows = []
-    for project in with_period_figures(projects.select_related("programme", "lead_department", "town"), period):
+    figured = with_period_figures(projects.select_related("programme", "lead_department", "town"), period, source)
+    for project in figured:
         ytd = project.period_ytd or Decimal(0)
-        rate = completion_rate(ytd, project.annual_plan)
+        rate = completion_rate(ytd, project.period_plan)
         project_overdue = overdue.get(project.pk, [])
         rows.append(
             ProjectProgress(
@@ -213,8 +314,8 @@ def project_progress(projects: QuerySet, period: Period) -> list[ProjectProgress
     return rows
 
 
-def warning_pks(projects: QuerySet, period: Period, colour: str) -> list[int]:
-    return [row.project.pk for row in project_progress(projects, period) if row.warning.colour == colour]
+def warning_pks(projects: QuerySet, period: Period, colour: str, source: FigureSource | None = None) -> list[int]:
+    return [row.project.pk for row in project_progress(projects, period, source) if row.warning.colour == colour]
 
 
 # Dashboard ------------------------------------------------------------------------------------
@@ -231,10 +332,10 @@ class Totals:
     verdict_points: Decimal | None
 
 
-def programme_totals(projects: QuerySet, period: Period) -> Totals:
+def programme_totals(projects: QuerySet, period: Period, source: FigureSource | None = None) -> Totals:
     """Count, plan, year to date and rate of a set of projects, by database aggregation (one query)."""
-    totals = with_period_figures(projects, period).aggregate(
-        count=Count("pk"), annual_plan=Sum("annual_plan"), completed_ytd=Sum("period_ytd")
+    totals = with_period_figures(projects, period, source).aggregate(
+        count=Count("pk"), annual_plan=Sum("period_plan"), completed_ytd=Sum("period_ytd")
     )
     plan = totals["annual_plan"] or Decimal(0)
     ytd = totals["completed_ytd"] or Decimal(0)
@@ -273,21 +374,104 @@ def milestones_overdue(projects: QuerySet, period: Period) -> QuerySet:
 
 
 def reports_waiting_for(user) -> QuerySet:
-    """Editor: their drafts and returned reports; coordinator: submitted reports they may review."""
+    """Coordinator: the submitted reports this user may approve (asked of the policy, four eyes included);
+    editor: their drafts and returned reports still to submit."""
     from .permissions import Action, is_reviewer, restrict
 
     if is_reviewer(user):
-        return (
-            MonthlyReport.objects.filter(status=ReportStatus.SUBMITTED)
-            .exclude(submitted_by=user)
-            .for_list()
-            .order_by("submitted_at", "pk")
-        )
-    return (
-        restrict(MonthlyReport.objects.all(), user, Action.CHANGE)
-        .filter(status__in=[ReportStatus.DRAFT, ReportStatus.RETURNED])
-        .for_list()
-        .order_by("year", "month", "pk")
+        return restrict(MonthlyReport.objects.all(), user, Action.APPROVE).for_list().order_by("submitted_at", "pk")
+    return restrict(MonthlyReport.objects.all(), user, Action.SUBMIT).for_list().order_by("year", "month", "pk")
+
+
+# Reporting completeness ---------------------------------------------------------------------------
+
+
+def expected_projects(projects: QuerySet, year: int) -> QuerySet:
+    """The projects that report for a month of ``year``: those of the year's programmes, not cancelled."""
+    return projects.filter(programme__year=year).exclude(status=ProjectStatus.CANCELLED)
+
+
+@dataclass(frozen=True)
+class Completeness:
+    """How far a month's reporting has come, for all the given projects or one department."""
+
+    key: str
+    label: str
+    expected: int
+    missing: int
+    draft: int
+    returned: int
+    submitted: int
+    approved: int
+    waived: int
+
+    @property
+    def reported(self) -> int:
+        """Projects with a report of any status."""
+        return self.draft + self.returned + self.submitted + self.approved
+
+    @property
+    def outstanding(self) -> int:
+        """Still to fill, correct or submit."""
+        return self.missing + self.draft + self.returned
+
+    @property
+    def done(self) -> bool:
+        return self.approved + self.waived == self.expected
+
+
+@dataclass(frozen=True)
+class ReportingStatus:
+    period: Period
+    due_date: dt.date
+    overdue: bool  # the deadline has passed
+    total: Completeness
+    departments: list[Completeness]
+
+    @property
+    def late_departments(self) -> list[Completeness]:
+        return [d for d in self.departments if self.overdue and d.outstanding]
+
+
+def reporting_status(projects: QuerySet, period: Period, *, today: dt.date | None = None) -> ReportingStatus:
+    """Who has reported, submitted and been approved for the month, by lead department (three queries)."""
+    today = today or timezone.localdate()
+    expected = expected_projects(projects, period.year)
+    labels, tallies = {}, {}
+    names = ("expected", "waived", "missing", *ReportStatus.values)
+
+    def tally(department) -> dict:
+        return tallies.setdefault(department, dict.fromkeys(names, 0))
+
+    for department, label, n in (
+        expected.values_list("lead_department", "lead_department__name").annotate(n=Count("pk")).order_by()
+    ):
+        labels[department] = label
+        tally(department)["expected"] = n
+    in_month = {"project__in": expected.values("pk"), "year": period.year, "month": period.month}
+    for department, state, n in (
+        MonthlyReport.objects.filter(**in_month).values_list("project__lead_department", "status")
+        .annotate(n=Count("pk")).order_by()
+    ):
+        tally(department)[state] = n
+    for department, n in (
+        ReportWaiver.objects.filter(**in_month).exclude(
+            project__in=MonthlyReport.objects.filter(**in_month).values("project"))
+        .values_list("project__lead_department").annotate(n=Count("pk")).order_by()
+    ):
+        tally(department)["waived"] = n
+    departments = []
+    for department, counts in tallies.items():
+        reported = sum(counts[state] for state in ReportStatus.values)
+        counts["missing"] = counts["expected"] - reported - counts["waived"]
+        departments.append(Completeness(
+            key=str(department or ""), label=labels.get(department) or _("未明确牵头单位"), **counts,
+        ))
+    departments.sort(key=lambda d: (not d.key, d.label))
+    total = Completeness(key="", label=_("合计"), **{name: sum(getattr(d, name) for d in departments) for name in names})
+    return ReportingStatus(
+        period=period, due_date=period.due_date, overdue=today > period.due_date, total=total,
+        departments=departments,
     )
 
 

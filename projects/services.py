@@ -1,30 +1,55 @@
-"""Every write to the portfolio: create, update, delete, the monthly-report workflow and month locks.
+"""Every write to the portfolio: create, update, delete, and the monthly report's use cases.
 
-Each service asks projects.permissions, validates the model, checks the version in the same
-UPDATE that bumps it (optimistic locking: a stale edit is refused, never silently overwrites),
-records the acting user in the history, and runs in one transaction: a refused action changes
-nothing.
+Each service asks projects.permissions, validates the model, checks the version the caller read in
+the same UPDATE that bumps it (optimistic locking: a stale or missing version is refused, never
+silently overwrites), records the acting user in the history, and runs in one transaction: a
+refused action changes nothing. Month closing and waivers are in projects.closing.
 """
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F, Model
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from portfolio.money import rate_percent
+
 from .choices import ReportStatus
-from .models import MonthlyReport, PeriodLock
-from .permissions import Action, can, can_change_field, require, restrict
+from .models import Milestone, MonthlyReport, Project
+from .permissions import Action, can, can_change_field, refusal, require, restrict
+from .workflow import TRANSITIONS
 
 
 class ConflictError(Exception):
-    """Someone else saved the record since it was read (stale version)."""
+    """Someone else saved the record since it was read (stale or missing version)."""
 
     def __init__(self, message=None):
         super().__init__(message or _("该记录已被他人修改,您的保存未生效。请刷新页面查看最新内容后再修改。"))
         self.message = str(self.args[0])
+
+
+class AlreadyExists(ConflictError):
+    """A record created since the user's page was read (two first saves of the same month)."""
+
+    def __init__(self, message=None):
+        super().__init__(message or _(
+            "该月报已由他人先行填报,您的保存未生效。您填写的内容仍保留在页面上,请刷新查看对方填报的数据后再修改。"
+        ))
+
+
+def expected(version) -> int:
+    """The version a write says it read; a missing or malformed version is refused, never skipped."""
+    if version is None or version == "":
+        raise ConflictError(_("保存请求没有带上您读取时的版本号,无法确认没有覆盖他人的修改,保存未生效。请刷新页面后再保存。"))
+    try:
+        return int(version)
+    except (TypeError, ValueError):
+        raise ConflictError(_("版本号“%(version)s”无效,保存未生效。请刷新页面后再保存。") % {"version": version}) from None
 
 
 class WorkflowError(Exception):
@@ -49,17 +74,17 @@ def _check_fields(user, model: type[Model], fields: Iterable[str]) -> None:
         raise PermissionDenied(_("您无权修改以下字段:%(fields)s。") % {"fields": labels})
 
 
-def _bump_version(instance: Model, expected_version: int | None) -> None:
+def _bump_version(instance: Model, expected_version) -> None:
     """Check and increase the version in one UPDATE; the row stays locked until the transaction ends."""
     if not hasattr(instance, "version"):
         return
-    expected = instance.version if expected_version is None else int(expected_version)
-    updated = type(instance)._default_manager.filter(pk=instance.pk, version=expected).update(
+    read = expected(expected_version)
+    updated = type(instance)._default_manager.filter(pk=instance.pk, version=read).update(
         version=F("version") + 1
     )
     if not updated:
         raise ConflictError()
-    instance.version = expected + 1
+    instance.version = read + 1
 
 
 def _ensure_still_allowed(user, instance: Model) -> None:
@@ -149,11 +174,39 @@ def record_delete(*, instance: Model, acting_user) -> None:
 # Monthly reports -----------------------------------------------------------------------------
 
 # What a monthly report's author types; the year-to-date figure is computed, the rest is workflow.
-REPORT_INPUT_FIELDS = ("completed_month", "progress_text", "problems", "coordination_requests")
+REPORT_INPUT_FIELDS = (
+    "completed_month", "progress_text", "problems", "coordination_requests", "plausibility_note",
+)
+FIGURE_FIELDS = ("completed_month",)
+
+
+def implausible(report: MonthlyReport, project: Project) -> list[str]:
+    """Figures that need the author's confirmation with a reason (PORTFOLIO_PLAUSIBILITY)."""
+    share = Decimal(settings.PORTFOLIO_PLAUSIBILITY["month_share_of_plan"])
+    reasons = []
+    if project.annual_plan and report.completed_month:
+        percent = rate_percent(report.completed_month, project.annual_plan)
+        if percent > share:
+            reasons.append(_(
+                "本月完成投资%(month)s万元,占年度计划%(plan)s万元的%(percent)s%%,超过%(share)s%%。"
+            ) % {"month": f"{report.completed_month:,.2f}", "plan": f"{project.annual_plan:,.2f}",
+                 "percent": percent, "share": share})
+    if project.total_investment is not None and report.completed_ytd > project.total_investment:
+        reasons.append(_("累计完成投资%(ytd)s万元超过项目总投资%(total)s万元。") % {
+            "ytd": f"{report.completed_ytd:,.2f}", "total": f"{project.total_investment:,.2f}"})
+    return reasons
+
+
+def _check_plausible(report: MonthlyReport) -> None:
+    reasons = implausible(report, report.project)
+    if reasons and not (report.plausibility_note or "").strip():
+        raise ValidationError({"plausibility_note": [
+            *reasons, _("如数据无误,请在“异常说明”中写明原因后再保存;审核人员会看到该说明。")
+        ]})
 
 
 def _carry_forward(report: MonthlyReport, acting_user) -> None:
-    """Later months' year-to-date follow this month's; an approved later month blocks the change."""
+    """Later months' year-to-date follow this month's; a later month that is no longer open blocks the change."""
     running = report.completed_ytd
     later = MonthlyReport.objects.select_for_update().filter(
         project_id=report.project_id, year=report.year, month__gt=report.month
@@ -163,7 +216,7 @@ def _carry_forward(report: MonthlyReport, acting_user) -> None:
         if following.completed_ytd != new_ytd:
             if not restrict(MonthlyReport.objects.filter(pk=following.pk), acting_user, Action.CHANGE).exists():
                 raise ValidationError(
-                    {"completed_month": _("%(month)s月的月报已提交或审核,不能再改变此前月份的累计数。") % {
+                    {"completed_month": _("%(month)s月的月报已提交、审核或所在月份已关闭,不能再改变此前月份的累计数。") % {
                         "month": following.month}}
                 )
             following.completed_ytd = new_ytd
@@ -173,50 +226,70 @@ def _carry_forward(report: MonthlyReport, acting_user) -> None:
         running = new_ytd
 
 
+def _require_report(user, action: Action, report: MonthlyReport) -> None:
+    """404 for a report the user may not see; else a refusal that says why (closed month, four eyes …)."""
+    require(user, Action.VIEW, report)
+    if not can(user, action, report):
+        raise PermissionDenied(refusal(user, action, report))
+
+
 @transaction.atomic
 def monthly_report_create(*, project, year: int, month: int, data: dict, acting_user) -> MonthlyReport:
+    """The month's first report of a project. Of two concurrent first saves one wins, the other is refused."""
     report = MonthlyReport(project=project, year=year, month=month, created_by=acting_user)
+    if not can(acting_user, Action.ADD, report):
+        raise PermissionDenied(refusal(acting_user, Action.ADD, report))
     _check_fields(acting_user, MonthlyReport, [k for k in data if k not in ("project", "year", "month")] or [])
+    if MonthlyReport.objects.filter(project=project, year=year, month=month).exists():
+        raise AlreadyExists()
     for name, value in data.items():
         setattr(report, name, value)
     report.compute_ytd()
-    record_create(instance=report, acting_user=acting_user)
+    _check_plausible(report)
+    try:
+        with transaction.atomic():  # a savepoint: the losing insert of a race is undone alone
+            record_create(instance=report, acting_user=acting_user)
+    except IntegrityError:
+        if MonthlyReport.objects.filter(project=project, year=year, month=month).exists():
+            raise AlreadyExists() from None
+        raise
+    report.contributors.add(acting_user)
     _carry_forward(report, acting_user)
     return report
 
 
 @transaction.atomic
-def monthly_report_update(
-    *, report: MonthlyReport, data: dict, acting_user, expected_version: int | None = None
-) -> MonthlyReport:
-    require(acting_user, Action.CHANGE, report)
+def monthly_report_update(*, report: MonthlyReport, data: dict, acting_user, expected_version) -> MonthlyReport:
+    """Change a report's figures and texts; whoever changes a figure joins those who may not approve it."""
+    _require_report(acting_user, Action.CHANGE, report)
     changed = changed_fields(report, data)
     _check_fields(acting_user, MonthlyReport, changed)
     for name in changed:
         setattr(report, name, data[name])
     report.compute_ytd()
+    if changed:
+        _check_plausible(report)
     record_save(
         instance=report, acting_user=acting_user, expected_version=expected_version, computed=("completed_ytd",)
     )
+    if changed:
+        report.contributors.add(acting_user)
     _carry_forward(report, acting_user)
     return report
 
 
 def _transition(report: MonthlyReport, action: Action, acting_user, expected_version, **changes) -> MonthlyReport:
+    """Move a report along projects.workflow.TRANSITIONS; the version is checked when the caller read one."""
     require(acting_user, Action.VIEW, report)
     if not can(acting_user, action, report):
         if not can(acting_user, action, None, model=MonthlyReport):
             raise PermissionDenied(_("您没有权限执行此操作。"))
-        if action in (Action.APPROVE, Action.RETURN) and acting_user.pk in (
-            report.created_by_id, report.submitted_by_id
-        ) and report.status == ReportStatus.SUBMITTED:
-            raise PermissionDenied(_("不能审核自己填报或提交的月报。"))
-        if action == Action.SUBMIT and report.status in (ReportStatus.DRAFT, ReportStatus.RETURNED):
-            raise PermissionDenied(_("您没有权限提交该月报(不属于本单位,或该月份已锁定)。"))
-        raise WorkflowError(
-            _("当前状态为“%(status)s”的月报不能执行该操作。") % {"status": report.get_status_display()}
-        )
-    _bump_version(report, expected_version)
+        message = refusal(acting_user, action, report)
+        if report.status not in TRANSITIONS[str(action)].sources:
+            raise WorkflowError(message)
+        raise PermissionDenied(message)
+    _bump_version(report, report.version if expected_version is None else expected_version)
+    changes["status"] = TRANSITIONS[str(action)].target
     for name, value in changes.items():
         setattr(report, name, value)
     report._history_user = acting_user
@@ -226,17 +299,24 @@ def _transition(report: MonthlyReport, action: Action, acting_user, expected_ver
 
 @transaction.atomic
 def monthly_report_submit(*, report: MonthlyReport, acting_user, expected_version=None) -> MonthlyReport:
+    # The previous reviewer's comment answered an earlier version; the history keeps it.
     return _transition(
         report, Action.SUBMIT, acting_user, expected_version,
-        status=ReportStatus.SUBMITTED, submitted_by=acting_user, submitted_at=timezone.now(),
+        submitted_by=acting_user, submitted_at=timezone.now(), review_comment="",
     )
+
+
+@transaction.atomic
+def monthly_report_withdraw(*, report: MonthlyReport, acting_user, expected_version=None) -> MonthlyReport:
+    """撤回: a submitted report not yet reviewed goes back to draft."""
+    return _transition(report, Action.WITHDRAW, acting_user, expected_version)
 
 
 @transaction.atomic
 def monthly_report_approve(*, report: MonthlyReport, acting_user, comment: str = "", expected_version=None):
     return _transition(
         report, Action.APPROVE, acting_user, expected_version,
-        status=ReportStatus.APPROVED, reviewed_by=acting_user, reviewed_at=timezone.now(), review_comment=comment,
+        reviewed_by=acting_user, reviewed_at=timezone.now(), review_comment=comment,
     )
 
 
@@ -246,7 +326,7 @@ def monthly_report_return(*, report: MonthlyReport, acting_user, comment: str, e
         raise ValidationError({"review_comment": _("退回时须填写审核意见。")})
     return _transition(
         report, Action.RETURN, acting_user, expected_version,
-        status=ReportStatus.RETURNED, reviewed_by=acting_user, reviewed_at=timezone.now(), review_comment=comment,
+        reviewed_by=acting_user, reviewed_at=timezone.now(), review_comment=comment,
     )
 
 
@@ -254,29 +334,108 @@ def monthly_report_return(*, report: MonthlyReport, acting_user, comment: str, e
 def monthly_report_reopen(*, report: MonthlyReport, acting_user, comment: str = "", expected_version=None):
     return _transition(
         report, Action.REOPEN, acting_user, expected_version,
-        status=ReportStatus.RETURNED, reviewed_by=acting_user, reviewed_at=timezone.now(),
+        reviewed_by=acting_user, reviewed_at=timezone.now(),
         review_comment=comment or _("已重新打开,可修改后再次提交。"),
     )
 
 
-# Month locks ---------------------------------------------------------------------------------
+# The monthly report's use cases: the entry page, the bulk sheet, the API and the admin call these.
+
+
+@dataclass(frozen=True)
+class MilestoneInput:
+    """A milestone's actual date and note as typed, with the version the page read."""
+
+    milestone: Milestone
+    data: dict
+    expected_version: int | str | None
 
 
 @transaction.atomic
-def period_lock(*, year: int, month: int, acting_user) -> PeriodLock:
-    if not can(acting_user, Action.LOCK, model=PeriodLock):
-        raise PermissionDenied(_("只有发改局统筹人员可以锁定月份。"))
-    lock = PeriodLock(year=year, month=month, locked_by=acting_user)
-    lock.full_clean()
-    lock._history_user = acting_user
-    lock.save()
-    return lock
+def monthly_report_entry_save(
+    *,
+    project: Project,
+    year: int,
+    month: int,
+    data: dict,
+    acting_user,
+    expected_version,
+    milestones: Sequence[MilestoneInput] = (),
+    submit: bool = False,
+) -> MonthlyReport:
+    """Save a project's month (the report, its milestones' actual dates) and optionally submit it.
+
+    ``expected_version`` is the report's version the user read, 0 when there was no report yet: a
+    report created or changed by someone else since then is refused, never overwritten.
+    """
+    read = expected(expected_version)
+    report = MonthlyReport.objects.select_for_update().filter(project=project, year=year, month=month).first()
+    if report is None and read != 0:
+        raise ConflictError(_("该月报已被他人删除或不存在,保存未生效。请刷新页面后再填报。"))
+    if report is not None and read == 0:
+        raise AlreadyExists()
+    if report is None:
+        report = monthly_report_create(project=project, year=year, month=month, data=data, acting_user=acting_user)
+    else:
+        report = monthly_report_update(report=report, data=data, acting_user=acting_user, expected_version=read)
+    for item in milestones:
+        if item.milestone.project_id != project.pk:
+            raise PermissionDenied(_("提交的节点不属于该项目。"))
+        record_update(
+            instance=item.milestone, data=item.data, acting_user=acting_user, expected_version=item.expected_version
+        )
+    if submit:
+        monthly_report_submit(report=report, acting_user=acting_user, expected_version=report.version)
+    return report
 
 
-@transaction.atomic
-def period_unlock(*, year: int, month: int, acting_user) -> None:
-    if not can(acting_user, Action.LOCK, model=PeriodLock):
-        raise PermissionDenied(_("只有发改局统筹人员可以重新打开月份。"))
-    for lock in PeriodLock.objects.filter(year=year, month=month):
-        lock._history_user = acting_user
-        lock.delete()
+@dataclass(frozen=True)
+class BulkRow:
+    """One row of a department's monthly sheet (the bulk page, the Excel upload)."""
+
+    project: Project
+    data: dict
+    expected_version: int | str | None
+    has_input: bool = True
+
+
+@dataclass
+class BulkRefused(Exception):
+    """The sheet was refused as a whole; ``errors`` holds each refused row's messages by project pk."""
+
+    errors: dict[int, list[str]] = field(default_factory=dict)
+
+    def __str__(self):
+        return "; ".join(m for messages in self.errors.values() for m in messages)
+
+
+def _messages(exc: Exception) -> list[str]:
+    if isinstance(exc, ValidationError):
+        return list(exc.messages)
+    return [getattr(exc, "message", None) or str(exc)]
+
+
+def monthly_report_bulk_save(*, year: int, month: int, rows: Sequence[BulkRow], submit: bool, acting_user) -> int:
+    """Save (and with ``submit`` also submit) every row of a sheet, or none: a refused row refuses the sheet.
+
+    Rows without input are skipped (a stored draft shows its values, so it has input and is
+    submitted with ``submit``). Returns how many reports were saved.
+    """
+    errors: dict[int, list[str]] = {}
+    saved = 0
+    with transaction.atomic():
+        for row in rows:
+            if not row.has_input:
+                continue
+            try:
+                with transaction.atomic():
+                    monthly_report_entry_save(
+                        project=row.project, year=year, month=month, data=row.data, acting_user=acting_user,
+                        expected_version=row.expected_version, submit=submit,
+                    )
+                saved += 1
+            except (ValidationError, PermissionDenied, ConflictError, WorkflowError) as exc:
+                errors[row.project.pk] = _messages(exc)
+        if errors:
+            raise BulkRefused(errors)
+    return saved

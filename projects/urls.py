@@ -14,4 +14,5 @@ urlpatterns = [
     path("review/", views.ReviewQueueView.as_view(), name="review_queue"),
     path("review/<int:pk>/<str:action>/", views.ReviewActionView.as_view(), name="review_action"),
     path("bulk/", views.BulkEntryView.as_view(), name="bulk_entry"),
+    path("months/<int:year>/<int:month>/", views.MonthView.as_view(), name="month"),
 ]

@@ -6,6 +6,7 @@ projects.services; refusals answer 403/404, bad input re-renders the form with w
 
 import datetime as dt
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -14,10 +15,12 @@ from django.db import transaction
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views import View
 
-from . import services
+from . import closing, services
 from .exports import project_list_workbook
 from .filters import ProjectFilterSet
 from .forms import (
@@ -30,25 +33,41 @@ from .forms import (
     project_edit_form,
     style_form,
 )
-from .models import Department, Milestone, MonthlyReport, PeriodLock, Programme, Project
+from .models import (
+    Department,
+    Milestone,
+    MonthlyReport,
+    MonthSnapshot,
+    PeriodLock,
+    Programme,
+    Project,
+    ReportWaiver,
+)
 from .permissions import (
     Action,
     can,
+    can_see_unapproved,
     changeable_fields,
     department_of,
     get_visible_or_404,
     is_reviewer,
+    refusal,
     require,
     restrict,
 )
 from .progress import Period
+from .reports.requests import BadRequest, source_for
 from .selectors import (
+    Basis,
+    FigureSource,
+    figure_source,
     indicator_progress,
     latest_period,
     milestones_due,
     milestones_overdue,
     programme_totals,
     project_progress,
+    reporting_status,
     reports_waiting_for,
     warning_counts,
 )
@@ -62,12 +81,24 @@ def _resolve_period(form: PeriodForm, projects) -> Period:
     return form.period(latest_period(projects) or Period(today.year, today.month))
 
 
+def _source(request, period: Period) -> FigureSource:
+    """Which reports the page's figures count (approved by default; a bad or forbidden basis says why)."""
+    try:
+        return source_for(request.GET, request.user, period)
+    except BadRequest as exc:
+        for lines in exc.errors.values():
+            for line in lines:
+                messages.error(request, line)
+        return figure_source(period)
+
+
 def _filtered_projects(request):
-    """The list's restricted projects, period and FilterSet: shared by the page and its Excel export."""
+    """The list's restricted projects, period, figure source and FilterSet: shared by the page and its export."""
     projects = restrict(Project.objects.all(), request.user, Action.VIEW)
     period_form = PeriodForm(request.GET or None)
     period = _resolve_period(period_form, projects)
-    return period_form, period, ProjectFilterSet(request.GET, queryset=projects, period=period)
+    source = _source(request, period)
+    return period_form, period, source, ProjectFilterSet(request.GET, queryset=projects, period=period, source=source)
 
 
 def _period_and_programme(request, projects):
@@ -87,7 +118,8 @@ class DashboardView(LoginRequiredMixin, View):
     def get(self, request):
         projects = restrict(Project.objects.all(), request.user, Action.VIEW)
         form, programme, scoped, period = _period_and_programme(request, projects)
-        rows = project_progress(scoped, period)
+        source = _source(request, period)
+        rows = project_progress(scoped, period, source)
         due = milestones_due(scoped, period)
         overdue = milestones_overdue(scoped, period)
         waiting = reports_waiting_for(request.user)
@@ -95,7 +127,11 @@ class DashboardView(LoginRequiredMixin, View):
             "form": form,
             "programme": programme,
             "period": period,
-            "totals": programme_totals(scoped, period),
+            "source": source,
+            "may_switch_basis": can_see_unapproved(request.user),
+            "basis_choices": Basis.choices,
+            "reporting": reporting_status(scoped, period),
+            "totals": programme_totals(scoped, period, source),
             "warnings": warning_counts(rows),
             "due": due[:15], "due_count": due.count(),
             "overdue": overdue[:15], "overdue_count": overdue.count(),
@@ -106,7 +142,7 @@ class DashboardView(LoginRequiredMixin, View):
 
 class ProjectListView(LoginRequiredMixin, View):
     def get(self, request):
-        period_form, period, filterset = _filtered_projects(request)
+        period_form, period, source, filterset = _filtered_projects(request)
         style_form(filterset.form)
         queryset = filterset.qs if filterset.is_valid() else filterset.queryset.none()
         if not request.GET.get("ordering"):
@@ -114,11 +150,15 @@ class ProjectListView(LoginRequiredMixin, View):
         page = Paginator(queryset.select_related("programme", "lead_department", "town"), PAGE_SIZE).get_page(
             request.GET.get("page")
         )
-        rows = {row.project.pk: row for row in project_progress(Project.objects.filter(pk__in=[p.pk for p in page]), period)}
+        rows = {
+            row.project.pk: row
+            for row in project_progress(Project.objects.filter(pk__in=[p.pk for p in page]), period, source)
+        }
         return render(request, "projects/project_list.html", {
             "filter": filterset,
             "period_form": period_form,
             "period": period,
+            "source": source,
             "page": page,
             "rows": [rows[p.pk] for p in page],
         })
@@ -128,10 +168,11 @@ class ProjectExportView(LoginRequiredMixin, View):
     """The filtered list as an Excel workbook (same filters and permissions as the page)."""
 
     def get(self, request):
-        _period_form, period, filterset = _filtered_projects(request)
+        _period_form, period, source, filterset = _filtered_projects(request)
         if not filterset.is_valid():
             return HttpResponse(_("筛选条件有误:%(errors)s") % {"errors": filterset.errors.as_text()}, status=400)
-        content = project_list_workbook(project_progress(filterset.qs.order_by("code"), period), period)
+        content = project_list_workbook(project_progress(filterset.qs.order_by("code"), period, source), period,
+                                        basis=source.statement)
         response = HttpResponse(
             content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
         )
@@ -245,82 +286,110 @@ def _add_errors(form, exc: ValidationError):
         form.add_error(None, exc.messages)
 
 
+def _closed_notice(year: int, month: int) -> PeriodLock | None:
+    return PeriodLock.objects.filter(year=year, month=month).select_related("locked_by").first()
+
+
 class ReportEntryView(LoginRequiredMixin, View):
-    """One project's monthly report: fill, save as draft, submit; read-only once submitted."""
+    """One project's monthly report: fill, save as draft, submit, withdraw; reviewers approve or return."""
 
     template = "projects/report_entry.html"
 
     def _setup(self, request, pk, year, month):
         project = get_visible_or_404(Project.objects.select_related("programme", "lead_department"), request.user, pk=pk)
-        if not 1 <= month <= 12:
+        if not 1 <= month <= 12 or not 2000 <= year <= 2100:
             raise Http404(_("月份须在1至12之间。"))
         report = MonthlyReport.objects.filter(project=project, year=year, month=month).first()
         if report is None:
-            candidate = MonthlyReport(project=project, year=year, month=month)
-            editable = can(request.user, Action.ADD, candidate)
+            editable = can(request.user, Action.ADD, MonthlyReport(project=project, year=year, month=month))
         else:
             editable = can(request.user, Action.CHANGE, report)
         return project, report, editable
 
+    def _milestones(self, project, data=None):
+        return MilestoneActualFormSet(data, queryset=project.milestones.order_by("planned_date", "pk"), prefix="ms")
+
     def _context(self, request, project, report, year, month, form, milestones, editable):
-        previous = MonthlyReport(project=project, year=year, month=month).previous_ytd()
+        probe = report or MonthlyReport(project=project, year=year, month=month)
+        previous = probe.previous_ytd()
+        user = request.user
+        closed = _closed_notice(year, month)
         return {
             "project": project, "report": report, "year": year, "month": month, "form": form,
             "milestones": milestones, "editable": editable, "previous_ytd": previous,
-            "can_submit": editable and (report is None or can(request.user, Action.SUBMIT, report)),
-            "can_review": report is not None and can(request.user, Action.APPROVE, report),
+            "can_submit": editable and (report is None or can(user, Action.SUBMIT, report)),
+            "can_withdraw": report is not None and can(user, Action.WITHDRAW, report),
+            "can_review": report is not None and can(user, Action.APPROVE, report),
+            "can_reopen": report is not None and can(user, Action.REOPEN, report),
+            # Why the form is read-only, in words (closed month, submitted, another department …).
+            "read_only_reason": None if editable else refusal(
+                user, Action.CHANGE if report else Action.ADD, probe),
+            "closed": closed,
+            "due_date": Period(year, month).due_date,
+            "implausible": services.implausible(report, project) if report is not None else [],
+            "contributors": list(report.contributors.all()) if report is not None else [],
+            "plausibility_share": settings.PORTFOLIO_PLAUSIBILITY["month_share_of_plan"],
             "return_form": ReturnForm(),
         }
 
     def get(self, request, pk, year, month):
         project, report, editable = self._setup(request, pk, year, month)
-        if not editable and report is None:
-            require(request.user, Action.ADD, MonthlyReport(project=project, year=year, month=month))
-        form = MonthlyReportEntryForm(instance=report, initial={"version": report.version if report else None})
-        milestones = MilestoneActualFormSet(queryset=project.milestones.order_by("planned_date", "pk"), prefix="ms")
-        return render(request, self.template, self._context(request, project, report, year, month, form,
-                                                            milestones, editable))
+        if report is None and not editable and not can(request.user, Action.VIEW, project):
+            raise Http404
+        initial = {"version": report.version if report else 0}
+        if report is None:
+            # Last month's 形象进度 and problems are the starting text: most months they change a little.
+            last = (MonthlyReport.objects.filter(project=project, year=year, month__lt=month)
+                    .order_by("-month").values("progress_text", "problems").first())
+            initial.update(last or {})
+        form = MonthlyReportEntryForm(instance=report, initial=initial)
+        return render(request, self.template, self._context(
+            request, project, report, year, month, form, self._milestones(project), editable))
 
     def post(self, request, pk, year, month):
         project, report, editable = self._setup(request, pk, year, month)
-        if not editable:
-            raise PermissionDenied(_("您没有权限填报或修改该月报。"))
         form = MonthlyReportEntryForm(request.POST, instance=report)
-        milestones = MilestoneActualFormSet(request.POST, queryset=project.milestones.order_by("planned_date", "pk"),
-                                            prefix="ms")
-        if form.is_valid() and milestones.is_valid():
-            data = {name: form.cleaned_data[name] for name in services.REPORT_INPUT_FIELDS}
+        milestones = self._milestones(project, request.POST)
+        if not editable:
+            form.full_clean()
+            form.add_error(None, refusal(request.user, Action.CHANGE if report else Action.ADD,
+                                         report or MonthlyReport(project=project, year=year, month=month)))
+            return render(request, self.template, self._context(
+                request, project, report, year, month, form, milestones, editable), status=403)
+        if not milestones.is_valid() and milestones.non_form_errors():
+            form.full_clean()
+            form.add_error(None, _("节点表单不完整,请刷新页面后重新填写。"))
+        elif form.is_valid() and milestones.is_valid():
+            submit = "submit" in request.POST
             try:
-                with transaction.atomic():
-                    if report is None:
-                        report = services.monthly_report_create(
-                            project=project, year=year, month=month, data=data, acting_user=request.user)
-                    else:
-                        report = services.monthly_report_update(
-                            report=MonthlyReport.objects.get(pk=report.pk), data=data, acting_user=request.user,
-                            expected_version=form.cleaned_data.get("version"))
-                    for ms_form in milestones.forms:
-                        if ms_form.has_changed():
-                            services.record_update(
-                                instance=Milestone.objects.get(pk=ms_form.instance.pk),
-                                data={k: ms_form.cleaned_data[k] for k in ("actual_date", "note")},
-                                acting_user=request.user)
-                    if "submit" in request.POST:
-                        services.monthly_report_submit(report=report, acting_user=request.user)
-                messages.success(request, _("月报已提交,等待审核。") if "submit" in request.POST else _("草稿已保存。"))
+                services.monthly_report_entry_save(
+                    project=project, year=year, month=month,
+                    data={name: form.cleaned_data[name] for name in services.REPORT_INPUT_FIELDS},
+                    acting_user=request.user, expected_version=request.POST.get("version"),
+                    milestones=[
+                        services.MilestoneInput(
+                            milestone=Milestone.objects.get(pk=ms.instance.pk),
+                            data={k: ms.cleaned_data[k] for k in ("actual_date", "note")},
+                            expected_version=ms.cleaned_data.get("version"),
+                        )
+                        for ms in milestones.forms if ms.has_changed()
+                    ],
+                    submit=submit,
+                )
+                messages.success(request, _("月报已提交,等待审核。") if submit else _("草稿已保存。"))
                 return HttpResponseRedirect(reverse("projects:report_entry", args=[pk, year, month]))
             except services.ConflictError as exc:
                 form.add_error(None, exc.message)
             except ValidationError as exc:
                 _add_errors(form, exc)
-            except services.WorkflowError as exc:
-                form.add_error(None, exc.message)
-        return render(request, self.template, self._context(request, project, report, year, month, form,
-                                                            milestones, editable), status=400)
+            except (services.WorkflowError, PermissionDenied) as exc:
+                form.add_error(None, getattr(exc, "message", None) or str(exc))
+        return render(request, self.template, self._context(
+            request, project, report, year, month, form, milestones, editable), status=400)
 
 
 class ReviewQueueView(LoginRequiredMixin, View):
-    """Coordinator: submitted reports to approve or return. Editor: their drafts and returned reports."""
+    """Coordinator: the submitted reports they may approve. Editor: their drafts and returned reports."""
 
     def get(self, request):
         if not (is_reviewer(request.user) or can(request.user, Action.SUBMIT, model=MonthlyReport)):
@@ -332,34 +401,50 @@ class ReviewQueueView(LoginRequiredMixin, View):
 
 
 class ReviewActionView(LoginRequiredMixin, View):
+    """Workflow buttons (approve, return, reopen, withdraw); each carries the version the page showed."""
+
+    SERVICES = {
+        "approve": services.monthly_report_approve,
+        "return": services.monthly_report_return,
+        "reopen": services.monthly_report_reopen,
+        "withdraw": services.monthly_report_withdraw,
+    }
+    DONE = {
+        "approve": gettext_lazy("已审核通过:%(report)s"), "return": gettext_lazy("已退回:%(report)s"),
+        "reopen": gettext_lazy("已重新打开:%(report)s"), "withdraw": gettext_lazy("已撤回,月报回到草稿:%(report)s"),
+    }
+
     def post(self, request, pk, action):
+        if action not in self.SERVICES:
+            raise Http404
         report = get_visible_or_404(MonthlyReport.objects.select_related("project"), request.user, pk=pk)
-        back = request.POST.get("next") or reverse("projects:review_queue")
+        if not can(request.user, action, model=MonthlyReport):
+            raise PermissionDenied(_("您没有权限执行此操作。"))
+        back = request.POST.get("next") or ""
+        if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()},
+                                               require_https=request.is_secure()):
+            back = reverse("projects:review_queue")
+        kwargs = {"report": report, "acting_user": request.user, "expected_version": request.POST.get("version")}
+        if action == "return":
+            form = ReturnForm(request.POST)
+            if not form.is_valid():
+                messages.error(request, _("退回时须填写审核意见。"))
+                return HttpResponseRedirect(back)
+            kwargs["comment"] = form.cleaned_data["comment"]
+        elif action == "approve":
+            kwargs["comment"] = request.POST.get("comment", "")
         try:
-            if action == "approve":
-                services.monthly_report_approve(report=report, acting_user=request.user,
-                                                comment=request.POST.get("comment", ""))
-                messages.success(request, _("已审核通过:%(report)s") % {"report": report})
-            elif action == "return":
-                form = ReturnForm(request.POST)
-                if not form.is_valid():
-                    messages.error(request, _("退回时须填写审核意见。"))
-                    return HttpResponseRedirect(back)
-                services.monthly_report_return(report=report, acting_user=request.user,
-                                               comment=form.cleaned_data["comment"])
-                messages.success(request, _("已退回:%(report)s") % {"report": report})
-            elif action == "reopen":
-                services.monthly_report_reopen(report=report, acting_user=request.user)
-                messages.success(request, _("已重新打开:%(report)s") % {"report": report})
-            else:
-                raise Http404
-        except (services.WorkflowError, services.ConflictError) as exc:
-            messages.error(request, exc.message)
+            if kwargs["expected_version"] not in (None, ""):
+                services.expected(kwargs["expected_version"])
+            self.SERVICES[action](**kwargs)
+            messages.success(request, str(self.DONE[action]) % {"report": report})
+        except (services.WorkflowError, services.ConflictError, PermissionDenied) as exc:
+            messages.error(request, getattr(exc, "message", None) or str(exc))
         return HttpResponseRedirect(back)
 
 
 class BulkEntryView(LoginRequiredMixin, View):
-    """All of a department's projects for one month on one sheet; all rows saved or none."""
+    """All of a department's projects for one month on one sheet; all rows saved (or submitted) or none."""
 
     template = "projects/bulk_entry.html"
 
@@ -382,30 +467,24 @@ class BulkEntryView(LoginRequiredMixin, View):
             r.project_id: r for r in MonthlyReport.objects.filter(project__in=projects, year=period.year,
                                                                   month=period.month)
         }
-        return department, period, projects, existing
+        previous = {}
+        if period.month > 1:
+            # Each project's latest earlier report of the year: last month's year to date and 形象进度.
+            for row in (MonthlyReport.objects.filter(project__in=projects, year=period.year, month__lt=period.month)
+                        .order_by("project_id", "-month").values("project_id", "completed_ytd", "progress_text")):
+                previous.setdefault(row["project_id"], row)
+        return department, period, projects, existing, previous
 
-    def _rows(self, formset, projects, existing, editable):
-        rows = []
-        for form, project in zip(formset.forms, projects, strict=True):
-            if not editable[project.pk]:
-                for field in form.fields.values():
-                    field.disabled = True
-            rows.append((form, project, existing.get(project.pk), editable[project.pk]))
-        return rows
-
-    def _editable(self, request, projects, existing):
-        """Which rows may be written: reports still open to the user, or new ones in an unlocked month.
-
-        Two queries for the whole sheet (the projects are already those the user may change).
-        """
+    def _editable(self, request, period, projects, existing):
+        """Which rows may be written (asked of the policy): two queries for the whole sheet."""
         open_reports = set(
             restrict(MonthlyReport.objects.filter(pk__in=[r.pk for r in existing.values()]), request.user,
                      Action.CHANGE).values_list("pk", flat=True)
         )
-        month_open = not PeriodLock.objects.filter(year=self.period.year, month=self.period.month).exists() or (
-            is_reviewer(request.user))
+        new_allowed = bool(projects) and can(
+            request.user, Action.ADD, MonthlyReport(project=projects[0], year=period.year, month=period.month))
         return {
-            p.pk: existing[p.pk].pk in open_reports if p.pk in existing else month_open
+            p.pk: existing[p.pk].pk in open_reports if p.pk in existing else new_allowed
             for p in projects
         }
 
@@ -415,66 +494,120 @@ class BulkEntryView(LoginRequiredMixin, View):
             report = existing.get(project.pk)
             initial.append({
                 "project": project.pk,
+                "version": report.version if report else 0,
                 "completed_month": report.completed_month if report else None,
                 "progress_text": report.progress_text if report else "",
                 "problems": report.problems if report else "",
                 "coordination_requests": report.coordination_requests if report else "",
+                "plausibility_note": report.plausibility_note if report else "",
             })
         return initial
 
-    def get(self, request):
-        department, period, projects, existing = self._setup(request)
-        self.period = period
-        editable = self._editable(request, projects, existing)
-        formset = BulkFormSet(initial=self._initial(projects, existing), prefix="rows")
+    def _render(self, request, department, period, formset, projects, existing, previous, editable, status=200):
+        rows = []
+        for form, project in zip(formset.forms, projects, strict=True):
+            if not editable[project.pk]:
+                for field in form.fields.values():
+                    field.disabled = True
+            rows.append({
+                "form": form, "project": project, "report": existing.get(project.pk),
+                "editable": editable[project.pk], "previous": previous.get(project.pk),
+            })
         return render(request, self.template, {
-            "department": department, "period": period, "formset": formset,
-            "rows": self._rows(formset, projects, existing, editable)})
+            "department": department, "period": period, "formset": formset, "rows": rows,
+            "closed": _closed_notice(period.year, period.month), "due_date": period.due_date,
+            "can_submit": any(editable.values()) and can(request.user, Action.SUBMIT, model=MonthlyReport),
+        }, status=status)
+
+    def get(self, request):
+        department, period, projects, existing, previous = self._setup(request)
+        editable = self._editable(request, period, projects, existing)
+        formset = BulkFormSet(initial=self._initial(projects, existing), prefix="rows")
+        return self._render(request, department, period, formset, projects, existing, previous, editable)
 
     def post(self, request):
-        department, period, projects, existing = self._setup(request)
-        self.period = period
-        editable = self._editable(request, projects, existing)
+        department, period, projects, existing, previous = self._setup(request)
+        editable = self._editable(request, period, projects, existing)
         formset = BulkFormSet(request.POST, initial=self._initial(projects, existing), prefix="rows")
-        rows = self._rows(formset, projects, existing, editable)
         by_pk = {p.pk: p for p in projects}
-        valid = formset.is_valid()
-        if valid and [f.cleaned_data.get("project") for f in formset.forms] != [p.pk for p in projects]:
-            raise PermissionDenied(_("提交的项目与本单位可填报的项目不一致。"))
-        if valid:
+        submit = "submit" in request.POST
+        if formset.is_valid():
+            if [f.cleaned_data.get("project") for f in formset.forms] != [p.pk for p in projects]:
+                raise PermissionDenied(_("提交的项目与本单位可填报的项目不一致。"))
+            rows = [
+                services.BulkRow(
+                    project=by_pk[form.cleaned_data["project"]],
+                    data={k: form.cleaned_data[k] if form.cleaned_data[k] is not None else 0
+                          for k in services.REPORT_INPUT_FIELDS},
+                    expected_version=form.cleaned_data.get("version"),
+                    has_input=form.has_input(),
+                )
+                for form in formset.forms if editable[form.cleaned_data["project"]]
+            ]
             try:
-                with transaction.atomic():
-                    saved = 0
-                    for form in formset.forms:
-                        project = by_pk[form.cleaned_data["project"]]
-                        if not editable[project.pk] or not form.has_input():
-                            continue
-                        data = {k: form.cleaned_data[k] or ("" if k != "completed_month" else 0)
-                                for k in services.REPORT_INPUT_FIELDS}
-                        try:
-                            if project.pk in existing:
-                                services.monthly_report_update(
-                                    report=MonthlyReport.objects.get(pk=existing[project.pk].pk),
-                                    data=data, acting_user=request.user)
-                            else:
-                                services.monthly_report_create(project=project, year=period.year, month=period.month,
-                                                               data=data, acting_user=request.user)
-                            saved += 1
-                        except (ValidationError, PermissionDenied, services.ConflictError) as exc:
-                            text = exc.message if isinstance(exc, services.ConflictError) else (
-                                "; ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc))
-                            form.add_error(None, text)
-                            valid = False
-                    if not valid:
-                        raise _RollBack
-                messages.success(request, _("已保存 %(n)s 个项目的月报草稿。") % {"n": saved})
+                saved = services.monthly_report_bulk_save(
+                    year=period.year, month=period.month, rows=rows, submit=submit, acting_user=request.user)
+                messages.success(request, (_("已提交 %(n)s 个项目的月报,等待审核。") if submit
+                                           else _("已保存 %(n)s 个项目的月报草稿。")) % {"n": saved})
                 return HttpResponseRedirect(request.get_full_path())
-            except _RollBack:
-                pass
+            except services.BulkRefused as refused:
+                for form in formset.forms:
+                    for message in refused.errors.get(form.cleaned_data["project"], []):
+                        form.add_error(None, message)
         messages.error(request, _("有数据未通过校验,所有行均未保存。请按提示修改后再保存。"))
+        return self._render(request, department, period, formset, projects, existing, previous, editable, 400)
+
+
+class MonthView(LoginRequiredMixin, View):
+    """A month's reporting: completeness by department, what blocks the close, waivers, close and reopen."""
+
+    template = "projects/month.html"
+
+    def _period(self, year, month) -> Period:
+        if not 1 <= month <= 12 or not 2000 <= year <= 2100:
+            raise Http404(_("月份须在1至12之间。"))
+        return Period(year, month)
+
+    def get(self, request, year, month, status=200, errors=None):
+        if not can(request.user, Action.LOCK, model=PeriodLock):
+            raise PermissionDenied(_("只有发改局统筹人员可以管理月份的关账。"))
+        period = self._period(year, month)
         return render(request, self.template, {
-            "department": department, "period": period, "formset": formset, "rows": rows}, status=400)
+            "period": period,
+            "reporting": reporting_status(Project.objects.all(), period),
+            "blockers": closing.close_blockers(year, month),
+            "closed": _closed_notice(year, month),
+            "snapshots": list(MonthSnapshot.objects.filter(year=year, month=month)
+                              .select_related("closed_by", "reopened_by").order_by("-version")),
+            "waivers": list(ReportWaiver.objects.filter(year=year, month=month)
+                            .select_related("project", "waived_by").order_by("project__code")),
+            "errors": errors or [],
+        }, status=status)
 
-
-class _RollBack(Exception):
-    """Undo every row of a bulk save when one row fails."""
+    def post(self, request, year, month):
+        if not can(request.user, Action.LOCK, model=PeriodLock):
+            raise PermissionDenied(_("只有发改局统筹人员可以管理月份的关账。"))
+        self._period(year, month)
+        action, reason = request.POST.get("action"), (request.POST.get("reason") or "").strip()
+        try:
+            if action == "close":
+                snapshot = closing.month_close(year=year, month=month, acting_user=request.user,
+                                               waive_missing=reason if request.POST.get("waive_missing") else None)
+                messages.success(request, _("%(y)s年%(m)s月已关闭,生成第%(v)s版关账数据。") % {
+                    "y": year, "m": month, "v": snapshot.version})
+            elif action == "reopen":
+                closing.month_reopen(year=year, month=month, reason=reason, acting_user=request.user)
+                messages.success(request, _("%(y)s年%(m)s月已重新打开。") % {"y": year, "m": month})
+            elif action == "waive":
+                project = get_visible_or_404(Project.objects.all(), request.user, pk=request.POST.get("project") or 0)
+                closing.report_waive(project=project, year=year, month=month, reason=reason, acting_user=request.user)
+                messages.success(request, _("已确认免报:%(p)s") % {"p": project.name})
+            else:
+                raise Http404
+        except closing.CloseBlocked as exc:
+            return self.get(request, year, month, status=400, errors=[exc.message])
+        except ValidationError as exc:
+            return self.get(request, year, month, status=400, errors=exc.messages)
+        except services.WorkflowError as exc:
+            return self.get(request, year, month, status=400, errors=[exc.message])
+        return HttpResponseRedirect(reverse("projects:month", args=[year, month]))

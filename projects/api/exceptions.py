@@ -15,8 +15,9 @@ from rest_framework.serializers import as_serializer_error
 from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler
 
+from projects.closing import CloseBlocked
 from projects.reports.requests import BadRequest
-from projects.services import ConflictError, WorkflowError
+from projects.services import AlreadyExists, ConflictError, WorkflowError
 
 
 class PreconditionFailed(exceptions.APIException):
@@ -52,7 +53,15 @@ def field_errors(exc: DjangoValidationError) -> dict:
 
 
 def api_exception_handler(exc, context):
-    if isinstance(exc, ConflictError):
+    if isinstance(exc, AlreadyExists):
+        exc = Conflict(exc.message, code="exists")
+    elif isinstance(exc, CloseBlocked):
+        exc = Conflict({
+            "detail": exc.message,
+            "blockers": [{"project": b.code, "name": b.name, "department": b.department, "state": b.state}
+                         for b in exc.blockers],
+        }, code="close_blocked")
+    elif isinstance(exc, ConflictError):
         exc = PreconditionFailed(exc.message)
     elif isinstance(exc, WorkflowError):
         exc = Conflict(exc.message, code="workflow")

@@ -271,8 +271,42 @@ class WarningRulesSerializer(ReportSerializer):
         }
 
 
+class CompletenessSerializer(ReportSerializer):
+    schema_description = _("报告月的月报填报情况(全部项目或一个牵头单位)。")
+
+    label = serializers.CharField(read_only=True, label=_("单位"), help_text=_("牵头单位名称,合计行为“合计”。"))
+    expected = serializers.IntegerField(read_only=True, label=_("应报"), help_text=_("应报月报的项目数。"))
+    missing = serializers.IntegerField(read_only=True, label=_("未填报"), help_text=_("未填报且未免报的项目数。"))
+    draft = serializers.IntegerField(read_only=True, label=_("草稿"), help_text=_("月报为草稿的项目数。"))
+    returned = serializers.IntegerField(read_only=True, label=_("已退回"), help_text=_("月报被退回的项目数。"))
+    submitted = serializers.IntegerField(read_only=True, label=_("已提交"), help_text=_("月报已提交待审核的项目数。"))
+    approved = serializers.IntegerField(read_only=True, label=_("已审核"), help_text=_("月报已审核通过的项目数。"))
+    waived = serializers.IntegerField(read_only=True, label=_("免报"), help_text=_("确认免报的项目数。"))
+
+
+class ReportingStatusSerializer(ReportSerializer):
+    schema_description = _("报告月的填报完成情况与截止日期。")
+
+    due_date = serializers.DateField(read_only=True, label=_("截止日期"), help_text=_("报告月月报的截止日期。"))
+    overdue = serializers.BooleanField(read_only=True, label=_("已过截止日期"), help_text=_("是否已过截止日期。"))
+    total = CompletenessSerializer(read_only=True, label=_("合计"), help_text=_("全部项目的填报情况。"))
+    departments = CompletenessSerializer(many=True, read_only=True, label=_("各单位"),
+                                         help_text=_("各牵头单位的填报情况。"))
+
+
 class ProgressReportSerializer(ReportSerializer):
     schema_description = _("进度报告:与报告页面和 PDF、Excel、Word 文件同一数据结构。")
+
+    basis = serializers.CharField(
+        read_only=True, label=_("统计口径"),
+        help_text=_("approved:仅计已审核月报(默认;已关账月份读冻结数据);all:含未审核月报(仅发改局统筹)。"),
+    )
+    basis_statement = serializers.CharField(read_only=True, label=_("统计口径说明"), help_text=_("统计口径的文字说明。"))
+    snapshot_version = serializers.IntegerField(
+        read_only=True, allow_null=True, label=_("关账数据版本"),
+        help_text=_("已关账月份所用的冻结数据版本;未关账时为空。"),
+    )
+    completeness = ReportingStatusSerializer(read_only=True, label=_("填报情况"), help_text=_("报告月的月报填报情况。"))
 
     title = serializers.CharField(read_only=True, label=_("标题"), help_text=_("报告标题。"))
     period = PeriodSerializer(read_only=True, label=_("报告期"), help_text=_("报告期。"))

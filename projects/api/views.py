@@ -16,7 +16,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.views import APIView
 
-from projects import services
+from projects import closing, services
 from projects.filters import (
     DepartmentFilterSet,
     MilestoneFilterSet,
@@ -116,6 +116,7 @@ class MonthlyReportViewSet(PortfolioViewSet):
     search_fields = ["project__code", "project__name"]
     extra_policy_actions = {
         "submit": Action.SUBMIT, "approve": Action.APPROVE, "return_report": Action.RETURN, "reopen": Action.REOPEN,
+        "withdraw": Action.WITHDRAW,
     }
 
     def perform_create(self, serializer):
@@ -149,7 +150,12 @@ class MonthlyReportViewSet(PortfolioViewSet):
     def submit(self, request, pk=None):
         return self._transition(request, services.monthly_report_submit, SubmitSerializer)
 
-    @extend_schema(request=ReviewSerializer, summary=_("审核通过(已提交 → 已审核);不能审核自己填报或提交的月报"))
+    @extend_schema(request=SubmitSerializer, summary=_("撤回已提交、尚未审核的月报(已提交 → 草稿)"))
+    @action(detail=True, methods=["post"])
+    def withdraw(self, request, pk=None):
+        return self._transition(request, services.monthly_report_withdraw, SubmitSerializer)
+
+    @extend_schema(request=ReviewSerializer, summary=_("审核通过(已提交 → 已审核);不能审核自己填报、修改或提交过数据的月报"))
     @action(detail=True, methods=["post"])
     def approve(self, request, pk=None):
         return self._transition(request, services.monthly_report_approve, ReviewSerializer)
@@ -168,7 +174,10 @@ class MonthlyReportViewSet(PortfolioViewSet):
 class PeriodLockViewSet(PortfolioViewSet):
     """Locked months: department editors can no longer change those months' reports."""
 
-    schema_description = _("锁定月份:锁定后部门填报员不能再修改该月的月报;只有发改局统筹和系统管理员可以锁定、解锁。")
+    schema_description = _(
+        "关闭的月份(关账):只有该月月报全部审核通过或免报时才能关闭(否则409并列出未完成的月报);关闭后任何人不能再修改"
+        "该月月报,报告按冻结数据出具。删除即重新打开,须带参数 reason 说明原因。只有发改局统筹和系统管理员可以操作。"
+    )
 
     model = PeriodLock
     queryset = PeriodLock.objects.select_related("locked_by")
@@ -178,15 +187,17 @@ class PeriodLockViewSet(PortfolioViewSet):
     extra_policy_actions = {"create": Action.LOCK, "destroy": Action.LOCK}
 
     def perform_create(self, serializer):
-        lock = services.period_lock(
-            year=serializer.validated_data["year"], month=serializer.validated_data["month"],
-            acting_user=self.request.user,
-        )
+        """Closing a month: refused (409, with the blocking reports) until every report is approved or waived."""
+        data = serializer.validated_data
+        closing.month_close(year=data["year"], month=data["month"], acting_user=self.request.user)
+        lock = PeriodLock.objects.get(year=data["year"], month=data["month"])
         serializer.instance = lock
         return lock
 
     def perform_destroy(self, instance):
-        services.period_unlock(year=instance.year, month=instance.month, acting_user=self.request.user)
+        """Reopening a month needs a reason: DELETE …/period-locks/<id>/?reason=…"""
+        closing.month_reopen(year=instance.year, month=instance.month, acting_user=self.request.user,
+                             reason=self.request.query_params.get("reason", ""))
 
 
 # Tokens -------------------------------------------------------------------------------------------

@@ -32,7 +32,13 @@ from projects.progress import (
     rules,
     verdict,
 )
-from projects.selectors import overdue_milestones, with_period_figures
+from projects.selectors import (
+    FigureSource,
+    ReportingStatus,
+    overdue_milestones,
+    reporting_status,
+    with_period_figures,
+)
 
 ZERO = Decimal(0)
 COLOUR_LABELS = {RED: gettext_lazy("红灯"), YELLOW: gettext_lazy("黄灯"), GREEN: gettext_lazy("绿灯")}
@@ -328,6 +334,10 @@ class ProgressReport:
     projects: list[ProjectRow]
     unapproved_reports: int  # projects whose report for the month is missing or not yet approved
     has_sample_data: bool
+    basis: str  # which reports the figures count (projects.selectors.Basis)
+    basis_statement: str  # the same in words, printed with the figures
+    snapshot_version: int | None  # the frozen version of a closed month the figures come from
+    completeness: ReportingStatus
     narrative: list[str] = field(default_factory=list)
 
     @property
@@ -363,7 +373,7 @@ def _figures(row: dict, period: Period) -> Figures:
 
 TOTALS = {
     "count": Count("pk"),
-    "annual_plan": Sum("annual_plan"),
+    "annual_plan": Sum("period_plan"),
     "completed_ytd": Sum("period_ytd"),
     "completed_month": Sum("period_month"),
 }
@@ -460,14 +470,15 @@ def _programme_figures(figured: QuerySet, period: Period) -> list[ProgrammeFigur
     return result
 
 
-def _months(base: QuerySet, period: Period, annual_plan: Decimal) -> list[MonthPoint]:
-    """Cumulative completion month by month (one query).
+def _months(base: QuerySet, source: FigureSource, annual_plan: Decimal) -> list[MonthPoint]:
+    """Cumulative completion month by month (one query), over the reports the source counts.
 
     Year to date is the running sum of each month's completed investment, which equals the
     latest reported year-to-date figure (MonthlyReport.compute_ytd keeps them equal).
     """
+    period = source.period
     by_month = dict(
-        MonthlyReport.objects.filter(project__in=base, year=period.year, month__lte=period.month)
+        source.reports().filter(project__in=base, year=period.year, month__lte=period.month)
         .values_list("month")
         .annotate(s=Sum("completed_month"))
         .order_by()
@@ -518,8 +529,9 @@ def _milestone_rows(queryset: QuerySet, period: Period | None) -> list[Milestone
     return rows
 
 
-def _latest(field_name: str, period: Period) -> Subquery:
-    reports = MonthlyReport.objects.filter(project=OuterRef("pk"), year=period.year, month__lte=period.month)
+def _latest(field_name: str, source: FigureSource) -> Subquery:
+    period = source.period
+    reports = source.reports().filter(project=OuterRef("pk"), year=period.year, month__lte=period.month)
     return Subquery(reports.order_by("-month").values(field_name)[:1])
 
 
@@ -531,17 +543,21 @@ def build_progress_report(
     scope: list[tuple[str, str]] | None = None,
     indicators: QuerySet | None = None,
     narrative: bool = True,
+    source: FigureSource | None = None,
 ) -> ProgressReport:
     """The whole report for ``projects`` (already restricted and filtered) and ``period``.
 
     Only projects of the period's year programmes are counted: the annual plan is a plan for
     that year. ``indicators`` are the indicators the reader may see (all by default) for the
-    narrative's economic paragraph. About twenty queries, independent of the number of projects.
+    narrative's economic paragraph. ``source`` says which reports are counted: approved ones by
+    default, and for a closed month its frozen snapshot. About twenty queries, independent of the
+    number of projects.
     """
+    source = source or FigureSource(period)
     # Re-selecting by primary key makes the aggregates safe whatever joins the caller's filters
     # used (a permission filter through co-responsible departments can repeat rows).
-    base = Project.objects.filter(pk__in=projects.values("pk"), programme__year=period.year)
-    figured = with_period_figures(base, period)
+    base = source.scope(Project.objects.filter(pk__in=projects.values("pk"), programme__year=period.year))
+    figured = with_period_figures(base, period, source)
     time_elapsed = period.time_elapsed
     current_rules = rules()
 
@@ -555,8 +571,8 @@ def build_progress_report(
     status_labels = dict(ProjectStatus.choices)
     report_status_labels = dict(MonthlyReport._meta.get_field("status").choices)
     project_rows, warnings = [], []
-    values = figured.annotate(period_progress=_latest("progress_text", period)).values(
-        "pk", "code", "name", "category", "status", "total_investment", "annual_plan", "is_synthetic",
+    values = figured.annotate(period_progress=_latest("progress_text", source)).values(
+        "pk", "code", "name", "category", "status", "total_investment", "period_plan", "is_synthetic",
         "period_ytd", "period_month", "period_status", "period_progress",
         programme_name=F("programme__name"), department=F("lead_department__name"), town_name=F("town__name"),
     ).order_by("code")
@@ -564,7 +580,7 @@ def build_progress_report(
     has_sample = False
     for row in values:
         ytd = row["period_ytd"] or ZERO
-        rate = completion_rate(ytd, row["annual_plan"])
+        rate = completion_rate(ytd, row["period_plan"])
         project_overdue = overdue.get(row["pk"], [])
         warning = classify(rate=rate, time_elapsed=time_elapsed, overdue=project_overdue)
         department = row["department"] or str(NOT_GIVEN)
@@ -581,7 +597,7 @@ def build_progress_report(
                 category=str(category_labels.get(row["category"], row["category"])),
                 status=str(status_labels.get(row["status"], row["status"])) if row["status"] else str(NOT_GIVEN),
                 total_investment=wan(row["total_investment"]),
-                annual_plan=wan(row["annual_plan"]),
+                annual_plan=wan(row["period_plan"]),
                 completed_month=wan(row["period_month"]),
                 completed_ytd=wan(ytd),
                 rate=rate,
@@ -636,7 +652,7 @@ def build_progress_report(
             problems=r["problems"],
             coordination_requests=r["coordination_requests"],
         )
-        for r in MonthlyReport.objects.filter(in_base, year=period.year, month=period.month)
+        for r in source.reports().filter(in_base, year=period.year, month=period.month)
         .filter(~Q(problems="") | ~Q(coordination_requests=""))
         .values("project__code", "project__name", "project__lead_department__name", "problems",
                 "coordination_requests")
@@ -653,7 +669,8 @@ def build_progress_report(
         period=period,
         period_label=period_label(period),
         generated_at=timezone.localtime(),
-        scope=list(scope or []),
+        # The basis is part of what the figures mean: every format prints it with the scope.
+        scope=[*(scope or []), (str(_("统计口径")), source.statement)],
         rule_version=current_rules["version"],
         rules=dict(current_rules),
         totals=totals,
@@ -665,10 +682,14 @@ def build_progress_report(
         milestones_overdue=overdue_rows,
         issues=issues,
         reconciliation=[p.snapshot for p in programmes if p.snapshot is not None],
-        months=_months(base, period, totals.annual_plan),
+        months=_months(base, source, totals.annual_plan),
         projects=project_rows,
         unapproved_reports=unapproved,
         has_sample_data=has_sample,
+        basis=source.basis,
+        basis_statement=source.statement,
+        snapshot_version=source.snapshot.version if source.snapshot else None,
+        completeness=reporting_status(base, period),
     )
     if narrative:
         # Imported here: the narrative and indicator modules build on this one's dataclasses.

@@ -14,10 +14,10 @@ from django.utils.translation import gettext as _
 from indicators.models import Indicator, Observation
 from projects.filters import ProjectFilterSet
 from projects.models import Project
-from projects.permissions import Action, can, editor_sees_all, restrict, role_of
+from projects.permissions import Action, can, can_see_unapproved, editor_sees_all, restrict, role_of
 from projects.progress import Period
 from projects.roles import Role
-from projects.selectors import latest_period
+from projects.selectors import Basis, FigureSource, figure_source, latest_period
 
 from .builders import ProgressReport, build_progress_report, scope_from_filterset
 from .indicators import IndicatorReport, build_indicator_report
@@ -63,6 +63,45 @@ def parse_period(params, default: Period | None) -> Period:
     return Period(year, month)
 
 
+def parse_basis(params, user) -> str:
+    """basis=approved (the default: approved reports only) or basis=all (coordinators only)."""
+    basis = params.get("basis") or Basis.APPROVED
+    if basis not in Basis.values:
+        raise BadRequest({"basis": [
+            _("统计口径“%(basis)s”无效,可选:%(choices)s。") % {"basis": basis, "choices": "、".join(Basis.values)}
+        ]})
+    if basis != Basis.APPROVED and not can_see_unapproved(user):
+        raise BadRequest({"basis": [_("只有发改局统筹人员可以查看含未审核月报的数据。")]})
+    return basis
+
+
+def parse_version(params) -> int | None:
+    """snapshot=N: which frozen version of a closed month (the latest by default)."""
+    raw = params.get("snapshot")
+    if not raw:
+        return None
+    try:
+        version = int(raw)
+    except ValueError:
+        raise BadRequest({"snapshot": [_("关账数据版本须为正整数。")]}) from None
+    if version < 1:
+        raise BadRequest({"snapshot": [_("关账数据版本须为正整数。")]})
+    return version
+
+
+def source_for(params, user, period: Period) -> FigureSource:
+    """The figures' source for a request: its basis, and for a closed month the frozen version asked for."""
+    basis = parse_basis(params, user)
+    version = parse_version(params)
+    source = figure_source(period, basis, version)
+    if version is not None and (source.snapshot is None or source.snapshot.version != version):
+        raise BadRequest({"snapshot": [
+            _("%(year)s年%(month)s月没有第%(version)s版关账数据。") % {
+                "year": period.year, "month": period.month, "version": version}
+        ]})
+    return source
+
+
 def parse_appendix(params) -> bool:
     """appendix=0 leaves the project appendix out of the page and the PDF (Excel always has it)."""
     return (params.get("appendix") or "1").lower() not in ("0", "false", "no", "off")
@@ -92,7 +131,8 @@ def progress_report_for(user, params) -> tuple[ProgressReport, ProjectFilterSet]
     require_reader(user, Project)
     visible = restrict(Project.objects.all(), user, Action.VIEW)
     period = parse_period(params, latest_period(visible))
-    filterset = ProjectFilterSet(params, queryset=visible, period=period)
+    source = source_for(params, user, period)
+    filterset = ProjectFilterSet(params, queryset=visible, period=period, source=source)
     if not filterset.is_valid():
         raise BadRequest(filter_errors(filterset), filterset)
     programme = filterset.form.cleaned_data.get("programme")
@@ -105,7 +145,8 @@ def progress_report_for(user, params) -> tuple[ProgressReport, ProjectFilterSet]
     if role_of(user) == Role.EDITOR and not editor_sees_all():
         scope.append((_("可见范围"), _("本单位牵头或配合的项目")))
     report = build_progress_report(
-        filterset.qs, period, scope=scope, indicators=restrict(Indicator.objects.all(), user, Action.VIEW)
+        filterset.qs, period, scope=scope, indicators=restrict(Indicator.objects.all(), user, Action.VIEW),
+        source=source,
     )
     return report, filterset
 

@@ -71,3 +71,15 @@ def sort_link(context, field, label):
     params.pop("page", None)
     arrow = " ▲" if current == field else (" ▼" if current == f"-{field}" else "")
     return format_html('<a href="?{}">{}{}</a>', params.urlencode(), label, arrow)
+
+
+@register.filter
+def split(text):
+    """"a b c"|split -> ["a", "b", "c"] (a list of names in a template loop)."""
+    return str(text).split()
+
+
+@register.filter
+def field(form, name):
+    """A bound field of a form by name (form|field:name)."""
+    return form[name]

@@ -3,7 +3,8 @@
 import pytest
 from django.urls import reverse
 
-from projects.models import MonthlyReport
+from projects import services
+from projects.models import MonthlyReport, PeriodLock
 from tests.api.conftest import etag_of, token_client
 from tests.projects.test_permissions import database_state
 
@@ -186,17 +187,29 @@ def test_the_workflow_through_the_api(world, coordinator):
 
 
 def test_period_locks_through_the_api(world, coordinator):
+    """Closing a month through the API: refused with the blocking reports until all are approved or waived."""
     editor = token_client(world.users["editor"])
+    blocked = coordinator.post(list_url("period-lock"), {"year": 2025, "month": 3}, format="json")
+    assert blocked.status_code == 409
+    assert {b["state"] for b in blocked.json()["blockers"]} == {"draft"}
+    assert not PeriodLock.objects.exists()
+    # Month 3's drafts: approve them (the editors entered them, the coordinator approves).
+    for report in MonthlyReport.objects.filter(month=3):
+        services.monthly_report_submit(report=report, acting_user=world.users["administrator"])
+        services.monthly_report_approve(report=MonthlyReport.objects.get(pk=report.pk), acting_user=world.users["coordinator"])
     lock = coordinator.post(list_url("period-lock"), {"year": 2025, "month": 3}, format="json")
     assert lock.status_code == 201 and lock.json()["locked_by"] == "coordinator"
     assert coordinator.post(list_url("period-lock"), {"year": 2025, "month": 3}, format="json").status_code == 400
     assert coordinator.post(list_url("period-lock"), {"year": 2025, "month": 13}, format="json").status_code == 400
     target = detail("monthly-report", world.drafts["own"])
-    response = editor.patch(target, {"problems": "锁定后"}, format="json", HTTP_IF_MATCH=etag_of(editor, target))
-    assert response.status_code == 403
+    reopen = reverse("api:monthly-report-reopen", args=[world.drafts["own"].pk])
+    assert coordinator.post(reopen, {}, format="json").status_code in (403, 409)  # closed: nobody reopens a report
     assert editor.delete(reverse("api:period-lock-detail", args=[lock.json()["id"]])).status_code == 403
-    assert coordinator.delete(reverse("api:period-lock-detail", args=[lock.json()["id"]])).status_code == 204
-    response = editor.patch(target, {"problems": "解锁后"}, format="json", HTTP_IF_MATCH=etag_of(editor, target))
+    url = reverse("api:period-lock-detail", args=[lock.json()["id"]])
+    assert coordinator.delete(url).status_code == 400  # a reopening needs a reason
+    assert coordinator.delete(url + "?reason=更正3月数据").status_code == 204
+    assert coordinator.post(reopen, {}, format="json").status_code == 200
+    response = editor.patch(target, {"problems": "重新打开后"}, format="json", HTTP_IF_MATCH=etag_of(editor, target))
     assert response.status_code == 200
     assert coordinator.put(reverse("api:period-lock-detail", args=[1]), {}, format="json").status_code == 405
 

@@ -13,7 +13,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 
 from indicators.models import Indicator, Observation, Target
-from projects import services
+from projects import closing, services
 from projects.models import Milestone, MonthlyReport, PeriodLock, Programme, Project
 from projects.permissions import Action, restrict
 from projects.roles import Role
@@ -23,6 +23,19 @@ pytestmark = pytest.mark.django_db
 
 ROLES = ["viewer", "editor", "coordinator", "administrator"]
 REFUSALS = (PermissionDenied, Http404, services.WorkflowError, services.ConflictError)
+
+
+def record_update(*, instance, data, acting_user):
+    """The service as a page calls it: with the version the page read."""
+    return services.record_update(
+        instance=instance, data=data, acting_user=acting_user, expected_version=getattr(instance, "version", None)
+    )
+
+
+def report_update(*, report, data, acting_user):
+    return services.monthly_report_update(
+        report=report, data=data, acting_user=acting_user, expected_version=report.version
+    )
 
 
 @dataclass
@@ -108,16 +121,16 @@ def project_add(w, u, side):
 
 
 def project_change_progress(w, u, side):
-    services.record_update(instance=fresh(w.projects[side]), data={"progress_summary": "主体封顶"}, acting_user=u)
+    record_update(instance=fresh(w.projects[side]), data={"progress_summary": "主体封顶"}, acting_user=u)
 
 
 def project_change_plan(w, u, side):
-    services.record_update(instance=fresh(w.projects[side]), data={"annual_plan": Decimal("1200")}, acting_user=u)
+    record_update(instance=fresh(w.projects[side]), data={"annual_plan": Decimal("1200")}, acting_user=u)
 
 
 def project_change_department(w, u, side):
     other = w.projects["other" if side == "own" else "own"].lead_department
-    services.record_update(instance=fresh(w.projects[side]), data={"lead_department": other}, acting_user=u)
+    record_update(instance=fresh(w.projects[side]), data={"lead_department": other}, acting_user=u)
 
 
 def project_delete(w, u, side):
@@ -125,11 +138,11 @@ def project_delete(w, u, side):
 
 
 def milestone_change_actual(w, u, side):
-    services.record_update(instance=fresh(w.milestones[side]), data={"actual_date": dt.date(2025, 3, 5)}, acting_user=u)
+    record_update(instance=fresh(w.milestones[side]), data={"actual_date": dt.date(2025, 3, 5)}, acting_user=u)
 
 
 def milestone_change_planned(w, u, side):
-    services.record_update(instance=fresh(w.milestones[side]), data={"planned_date": dt.date(2025, 9, 1)}, acting_user=u)
+    record_update(instance=fresh(w.milestones[side]), data={"planned_date": dt.date(2025, 9, 1)}, acting_user=u)
 
 
 def milestone_add(w, u, side):
@@ -149,11 +162,11 @@ def report_add(w, u, side):
 
 
 def report_change(w, u, side):
-    services.monthly_report_update(report=fresh(w.drafts[side]), data={"completed_month": Decimal(6)}, acting_user=u)
+    report_update(report=fresh(w.drafts[side]), data={"completed_month": Decimal(6)}, acting_user=u)
 
 
 def report_change_approved(w, u, side):
-    services.monthly_report_update(report=fresh(w.approved[side]), data={"progress_text": "改"}, acting_user=u)
+    report_update(report=fresh(w.approved[side]), data={"progress_text": "改"}, acting_user=u)
 
 
 def report_delete(w, u, side):
@@ -177,11 +190,11 @@ def report_reopen(w, u, side):
 
 
 def month_lock(w, u, side):
-    services.period_lock(year=2025, month=5 if side == "own" else 6, acting_user=u)
+    closing.month_close(year=2025, month=5 if side == "own" else 6, acting_user=u, waive_missing="尚无投资")
 
 
 def observation_change(w, u, side):
-    services.record_update(instance=Observation.objects.get(), data={"value": Decimal("1533")}, acting_user=u)
+    record_update(instance=Observation.objects.get(), data={"value": Decimal("1533")}, acting_user=u)
 
 
 def target_delete(w, u, side):
@@ -189,7 +202,7 @@ def target_delete(w, u, side):
 
 
 def programme_change(w, u, side):
-    services.record_update(instance=fresh(w.programme), data={"declared_project_count": 400}, acting_user=u)
+    record_update(instance=fresh(w.programme), data={"declared_project_count": 400}, acting_user=u)
 
 
 ALL, NOBODY = set(ROLES), set()
@@ -264,21 +277,22 @@ def test_a_reviewer_cannot_approve_their_own_entry(world):
     assert fresh(report).status == "approved"
 
 
-def test_a_locked_month_refuses_editors_but_not_coordinators(world):
+def test_a_closed_month_refuses_everyone_until_it_is_reopened(world):
     editor, coordinator = world.users["editor"], world.users["coordinator"]
-    services.period_lock(year=2025, month=3, acting_user=coordinator)
+    admin = world.users["administrator"]
+    # Month 1 is approved for both projects: it can close.
+    closing.month_close(year=2025, month=1, acting_user=coordinator)
     before = database_state()
-    with pytest.raises(PermissionDenied):
-        services.monthly_report_update(report=fresh(world.drafts["own"]), data={"problems": "x"}, acting_user=editor)
-    with pytest.raises(PermissionDenied):
-        services.monthly_report_submit(report=fresh(world.drafts["own"]), acting_user=editor)
-    with pytest.raises(PermissionDenied):
-        services.monthly_report_create(project=world.projects["own"], year=2025, month=3, data={}, acting_user=editor)
+    for user in (editor, coordinator, admin):
+        with pytest.raises(PermissionDenied, match="关闭"):
+            report_update(report=fresh(world.approved["own"]), data={"problems": "x"}, acting_user=user)
+        with pytest.raises((PermissionDenied, services.WorkflowError), match="关闭" if user != editor else "权限"):
+            services.monthly_report_reopen(report=fresh(world.approved["own"]), acting_user=user)
     assert database_state() == before
-    services.monthly_report_update(report=fresh(world.drafts["own"]), data={"problems": "统筹修改"}, acting_user=coordinator)
-    services.period_unlock(year=2025, month=3, acting_user=coordinator)
-    services.monthly_report_update(report=fresh(world.drafts["own"]), data={"problems": "部门修改"}, acting_user=editor)
-    assert fresh(world.drafts["own"]).problems == "部门修改"
+    closing.month_reopen(year=2025, month=1, reason="更正1月数据", acting_user=coordinator)
+    services.monthly_report_reopen(report=fresh(world.approved["own"]), acting_user=coordinator)
+    report_update(report=fresh(world.approved["own"]), data={"problems": "部门更正"}, acting_user=editor)
+    assert fresh(world.approved["own"]).problems == "部门更正"
 
 
 def test_workflow_draft_submitted_returned_submitted_approved_reopened(world):
@@ -286,13 +300,13 @@ def test_workflow_draft_submitted_returned_submitted_approved_reopened(world):
     report = fresh(world.drafts["own"])
     services.monthly_report_submit(report=report, acting_user=editor)
     with pytest.raises(PermissionDenied):  # submitted: the editor can no longer change it
-        services.monthly_report_update(report=fresh(report), data={"problems": "x"}, acting_user=editor)
+        report_update(report=fresh(report), data={"problems": "x"}, acting_user=editor)
     with pytest.raises(ValidationError):
         services.monthly_report_return(report=fresh(report), acting_user=coordinator, comment="  ")
     services.monthly_report_return(report=fresh(report), acting_user=coordinator, comment="请补充")
     returned = fresh(report)
     assert (returned.status, returned.review_comment, returned.reviewed_by) == ("returned", "请补充", coordinator)
-    services.monthly_report_update(report=returned, data={"problems": "已补充"}, acting_user=editor)
+    report_update(report=returned, data={"problems": "已补充"}, acting_user=editor)
     services.monthly_report_submit(report=fresh(report), acting_user=editor)
     with pytest.raises(services.WorkflowError):
         services.monthly_report_submit(report=fresh(report), acting_user=editor)
@@ -313,13 +327,13 @@ def test_year_to_date_is_computed_and_carried_forward(world):
     editor, coordinator = world.users["editor"], world.users["coordinator"]
     month2, month3 = fresh(world.submitted["own"]), fresh(world.drafts["own"])  # ytd 10 -> 15 -> 20
     services.monthly_report_return(report=month2, acting_user=coordinator, comment="改")
-    services.monthly_report_update(report=fresh(month2), data={"completed_month": Decimal(8)}, acting_user=editor)
+    report_update(report=fresh(month2), data={"completed_month": Decimal(8)}, acting_user=editor)
     assert fresh(month2).completed_ytd == Decimal(18)
     assert fresh(month3).completed_ytd == Decimal(23)  # the draft that follows is carried forward
     services.monthly_report_submit(report=fresh(month3), acting_user=editor)
     before = database_state()
-    with pytest.raises(ValidationError, match="3月的月报已提交或审核"):
-        services.monthly_report_update(report=fresh(month2), data={"completed_month": Decimal(9)}, acting_user=editor)
+    with pytest.raises(ValidationError, match="3月的月报已提交、审核"):
+        report_update(report=fresh(month2), data={"completed_month": Decimal(9)}, acting_user=editor)
     assert database_state() == before
 
 
@@ -360,9 +374,9 @@ def test_stale_edit_is_refused_and_the_first_kept(world):
     first = fresh(world.projects["own"])
     second = fresh(world.projects["own"])
     history_before = Project.history.filter(id=first.pk).count()
-    services.record_update(instance=first, data={"progress_summary": "第一人"}, acting_user=world.users["editor"])
+    record_update(instance=first, data={"progress_summary": "第一人"}, acting_user=world.users["editor"])
     with pytest.raises(services.ConflictError):
-        services.record_update(instance=second, data={"progress_summary": "第二人"}, acting_user=world.users["coordinator"])
+        record_update(instance=second, data={"progress_summary": "第二人"}, acting_user=world.users["coordinator"])
     current = fresh(world.projects["own"])
     assert current.progress_summary == "第一人"
     assert current.version == first.version == 2
@@ -372,8 +386,8 @@ def test_stale_edit_is_refused_and_the_first_kept(world):
 def test_history_records_each_change_with_its_user(world):
     editor, coordinator = world.users["editor"], world.users["coordinator"]
     project = world.projects["own"]
-    services.record_update(instance=fresh(project), data={"progress_summary": "桩基完成"}, acting_user=editor)
-    services.record_update(instance=fresh(project), data={"annual_plan": Decimal("900")}, acting_user=coordinator)
+    record_update(instance=fresh(project), data={"progress_summary": "桩基完成"}, acting_user=editor)
+    record_update(instance=fresh(project), data={"annual_plan": Decimal("900")}, acting_user=coordinator)
     latest = list(Project.history.filter(id=project.pk).order_by("-history_date")[:2])
     assert [(h.history_user, h.history_type) for h in latest] == [(coordinator, "~"), (editor, "~")]
     assert latest[0].annual_plan == Decimal("900") and latest[1].annual_plan == Decimal("1000")

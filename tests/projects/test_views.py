@@ -54,7 +54,7 @@ def page_requests(projects, side):
         "entry.get": ("get", reverse("projects:report_entry", args=[p.pk, 2025, 3]), {}),
         "entry.post": ("post", reverse("projects:report_entry", args=[p.pk, 2025, 3]),
                        {"completed_month": "80", "progress_text": "桩基", "problems": "", "coordination_requests": "",
-                        "ms-TOTAL_FORMS": "0", "ms-INITIAL_FORMS": "0", "save": "1"}),
+                        "ms-TOTAL_FORMS": "0", "ms-INITIAL_FORMS": "0", "save": "1", "version": "0"}),
         "queue": ("get", reverse("projects:review_queue"), {}),
         "approve": ("post", reverse("projects:review_action", args=[report.pk, "approve"]), {}),
         "bulk.get": ("get", reverse("projects:bulk_entry") + "?year=2025&month=3", {}),
@@ -69,7 +69,8 @@ EXPECTED = {
     "detail": (set(ROLES), set(ROLES)),
     "edit.get": ({"editor", "coordinator", "administrator"}, {"coordinator", "administrator"}),
     "edit.post": ({"editor", "coordinator", "administrator"}, {"coordinator", "administrator"}),
-    "entry.get": ({"editor", "coordinator", "administrator"}, {"coordinator", "administrator"}),
+    # Everyone who may see the project reads its month; the form is read-only, saying why, unless they may fill it.
+    "entry.get": (set(ROLES), set(ROLES)),
     "entry.post": ({"editor", "coordinator", "administrator"}, {"coordinator", "administrator"}),
     "queue": ({"editor", "coordinator", "administrator"}, {"editor", "coordinator", "administrator"}),
     "approve": ({"coordinator", "administrator"}, {"coordinator", "administrator"}),
@@ -125,7 +126,7 @@ def test_entry_computes_year_to_date_and_submits(client, pages_world):
     client.force_login(users["editor"])
     url = reverse("projects:report_entry", args=[projects["own"].pk, 2025, 3])
     data = {"completed_month": "80.5", "progress_text": "主体施工", "problems": "", "coordination_requests": "",
-            "ms-TOTAL_FORMS": "0", "ms-INITIAL_FORMS": "0", "submit": "1"}
+            "ms-TOTAL_FORMS": "0", "ms-INITIAL_FORMS": "0", "submit": "1", "version": "0"}
     assert client.post(url, data).status_code == 302
     report = MonthlyReport.objects.get(project=projects["own"], month=3)
     assert (report.completed_ytd, report.status, report.submitted_by) == (Decimal("230.5"), "submitted", users["editor"])
@@ -161,6 +162,7 @@ def test_bulk_entry_refuses_a_bad_row_and_keeps_every_typed_value(client, pages_
         "rows-TOTAL_FORMS": "2", "rows-INITIAL_FORMS": "2", "rows-MIN_NUM_FORMS": "0", "rows-MAX_NUM_FORMS": "1000",
         "rows-0-project": str(projects["own"].pk), "rows-0-completed_month": "60", "rows-0-progress_text": "第一行进度",
         "rows-1-project": str(second.pk), "rows-1-completed_month": "abc", "rows-1-progress_text": "第二行进度",
+        "rows-0-version": "0", "rows-1-version": "0",
     }
     before = database_state()
     response = client.post(url, data)
@@ -248,18 +250,30 @@ def test_export_is_the_filtered_list(client, pages_world):
     ws = load_workbook(BytesIO(response.content)).active
     rows = list(ws.iter_rows(values_only=True))
     assert [r[0] for r in rows[1:]] == ["P-own"]
-    assert rows[1][7] == 1200 and rows[1][8] == 150 and rows[1][9] == 12.5
+    # Approved reports only: February is submitted, so the year to date is January's 100.
+    assert rows[1][7] == 1200 and rows[1][8] == 100 and rows[1][9] == 8.33
+    notes = load_workbook(BytesIO(response.content))["说明"]
+    assert "仅计已审核月报" in notes["B2"].value
 
 
 def test_dashboard_figures(client, pages_world):
     users, _projects = pages_world
     client.force_login(users["viewer"])
     page = client.get(reverse("dashboard"), {"month": "2"}).content.decode()
-    # 2 projects, plan 2400 万元 = 0.24 亿元, 300 万元 = 0.03 亿元, 12.50% vs 16.67%.
+    # Leaders see approved figures: February's reports are only submitted, so the year to date is
+    # January's 2 × 100 万元 = 0.02 亿元 of 0.24 亿元, 8.33% vs 16.67%.
     assert 'data-figure="count">2<' in page
-    assert 'data-figure="plan">0.24<' in page and 'data-figure="ytd">0.03<' in page
-    assert 'data-figure="rate">12.50%<' in page
-    assert "落后序时进度4.17个百分点" in page
+    assert 'data-figure="plan">0.24<' in page and 'data-figure="ytd">0.02<' in page
+    assert 'data-figure="rate">8.33%<' in page
+    assert "落后序时进度8.34个百分点" in page and "仅计已审核月报" in page
+    # A viewer cannot include unapproved reports; the page says so and keeps the approved basis.
+    page = client.get(reverse("dashboard"), {"month": "2", "basis": "all"}).content.decode()
+    assert 'data-figure="ytd">0.02<' in page and "只有发改局统筹人员" in page
+    # A coordinator can, and the page then says that its figures include unapproved reports.
+    client.force_login(users["coordinator"])
+    page = client.get(reverse("dashboard"), {"month": "2", "basis": "all"}).content.decode()
+    assert 'data-figure="ytd">0.03<' in page and 'data-figure="rate">12.50%<' in page
+    assert "落后序时进度4.17个百分点" in page and "含已提交、已退回和草稿月报" in page
 
 
 def test_dashboard_and_list_link_to_the_report_with_their_filters(client, pages_world):
@@ -273,7 +287,7 @@ def test_dashboard_and_list_link_to_the_report_with_their_filters(client, pages_
     href = unescape(re.search(r'id="progress-report-link" href="([^"]+)"', page).group(1))
     assert href == f"{reverse('reports:progress')}?programme={programme.pk}&year=2025&month=2"
     report = client.get(href).content.decode()
-    assert "2025年1—2月" in report and "落后序时进度4.17个百分点" in report
+    assert "2025年1—2月" in report and "落后序时进度8.34个百分点" in report
     listed = client.get(reverse("projects:project_list"), {"q": "own", "month": "2"}).content.decode()
     href = unescape(re.search(r'href="(/reports/progress/\?[^"]+)"', listed).group(1))
     assert "q=own" in href and "month=2" in href

@@ -9,6 +9,7 @@ from portfolio.money import rate_percent, round_half_up, wan_to_yi
 from projects.models import MonthlyReport, Programme, Project
 from projects.progress import Period
 from projects.reports.builders import build_progress_report, ranked
+from projects.selectors import Basis, figure_source
 
 from .conftest import date
 
@@ -184,9 +185,14 @@ def test_milestones_problems_and_the_unapproved_count(build):
     report = build_progress_report(Project.objects.all(), H1)
     assert [(m.code, m.kind_label, m.actual_text) for m in report.milestones_reached] == [("P1", "开工", "2025-03-15")]
     assert report.milestones_overdue == []
-    assert [(i.code, i.problems, i.coordination_requests) for i in report.issues] == [
-        ("P2", "征地拆迁进度滞后", "请协调")]
+    # Leaders' figures count approved reports: the submitted report's problems are not printed yet …
+    assert report.issues == []
     assert report.unapproved_reports == 1
+    # … and a coordinator who includes unapproved reports sees them, with the basis stated.
+    everything = build_progress_report(Project.objects.all(), H1, source=figure_source(H1, Basis.ALL))
+    assert [(i.code, i.problems, i.coordination_requests) for i in everything.issues] == [
+        ("P2", "征地拆迁进度滞后", "请协调")]
+    assert ("统计口径", "含已提交、已退回和草稿月报(未经审核,仅供内部参考)") in everything.scope
 
 
 def test_only_the_periods_programme_year_counts(build):

@@ -1,0 +1,229 @@
+"""Closing a month (关账): what blocks it, waivers, the frozen snapshot, and reopening with a reason.
+
+A month closes only when every expected report of it is approved or waived with a reason. Closing
+locks the month for everyone (projects.permissions reads the PeriodLock row) and copies the
+month's counted figures into a new MonthSnapshot version; every report, export and API answer for
+the month then reads that snapshot (projects.selectors.figure_source). A correction after the
+close reopens the month with a reason; closing it again makes the next version, and the earlier
+versions stay as they were printed.
+"""
+
+from dataclasses import dataclass
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection, transaction
+from django.db.models import (
+    Count,
+    Exists,
+    IntegerField,
+    Max,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    TextField,
+    Value,
+)
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from .choices import ReportStatus
+from .models import (
+    MonthlyReport,
+    MonthSnapshot,
+    PeriodLock,
+    Project,
+    ReportWaiver,
+    SnapshotProgramme,
+    SnapshotProject,
+    SnapshotReport,
+)
+from .permissions import Action, can
+from .progress import Period
+from .selectors import FigureSource, expected_projects, with_period_figures
+from .services import WorkflowError
+
+MISSING = "missing"
+
+
+@dataclass(frozen=True)
+class Blocker:
+    """A project whose report keeps the month from closing, and in which state it is."""
+
+    project_id: int
+    code: str
+    name: str
+    department: str
+    state: str  # "missing" or a ReportStatus value
+
+    @property
+    def state_label(self) -> str:
+        if self.state == MISSING:
+            return _("未填报")
+        return str(ReportStatus(self.state).label)
+
+
+class CloseBlocked(Exception):
+    """The month cannot close yet: ``blockers`` lists every report not approved and not waived."""
+
+    def __init__(self, blockers: list[Blocker]):
+        super().__init__(_("还有%(n)s个项目的月报未审核通过或未免报,不能关闭该月份。") % {"n": len(blockers)})
+        self.blockers = blockers
+        self.message = str(self.args[0])
+
+
+def _require_coordinator(user) -> None:
+    if not can(user, Action.LOCK, model=PeriodLock):
+        raise PermissionDenied(_("只有发改局统筹人员可以关闭、重新打开月份或确认免报。"))
+
+
+def close_blockers(year: int, month: int) -> list[Blocker]:
+    """Every expected project of the month whose report is not approved and that is not waived (one query)."""
+    status = Subquery(
+        MonthlyReport.objects.filter(project=OuterRef("pk"), year=year, month=month).values("status")[:1]
+    )
+    waived = Exists(ReportWaiver.objects.filter(project=OuterRef("pk"), year=year, month=month))
+    rows = (
+        expected_projects(Project.objects.all(), year)
+        .annotate(report_status=status, waived=waived)
+        .filter(waived=False)
+        .filter(Q(report_status__isnull=True) | ~Q(report_status=ReportStatus.APPROVED))
+        .values("pk", "code", "name", "lead_department__name", "report_status")
+        .order_by("lead_department__name", "code")
+    )
+    return [
+        Blocker(r["pk"], r["code"], r["name"], r["lead_department__name"] or _("未明确牵头单位"),
+                r["report_status"] or MISSING)
+        for r in rows
+    ]
+
+
+@transaction.atomic
+def report_waive(*, project: Project, year: int, month: int, reason: str, acting_user) -> ReportWaiver:
+    """Excuse a project from one month's report (for example a project not started or stopped)."""
+    _require_coordinator(acting_user)
+    if not (reason or "").strip():
+        raise ValidationError({"reason": _("免报须填写原因。")})
+    if PeriodLock.objects.filter(year=year, month=month).exists():
+        raise WorkflowError(_("该月份已关闭,不能再确认免报。"))
+    if MonthlyReport.objects.filter(project=project, year=year, month=month, status=ReportStatus.APPROVED).exists():
+        raise WorkflowError(_("该项目本月月报已审核通过,无需免报。"))
+    waiver, _created = ReportWaiver.objects.update_or_create(
+        project=project, year=year, month=month, defaults={"reason": reason.strip(), "waived_by": acting_user}
+    )
+    return waiver
+
+
+def _waive_missing(year: int, month: int, reason: str, acting_user) -> int:
+    missing = [b for b in close_blockers(year, month) if b.state == MISSING]
+    ReportWaiver.objects.bulk_create([
+        ReportWaiver(project_id=b.project_id, year=year, month=month, reason=reason, waived_by=acting_user)
+        for b in missing
+    ])
+    return len(missing)
+
+
+@transaction.atomic
+def month_close(*, year: int, month: int, acting_user, waive_missing: str | None = None) -> MonthSnapshot:
+    """Close the month and freeze its figures; refused with the list of blockers while any remain.
+
+    ``waive_missing``: a reason with which every project that has no report at all is waived first
+    (drafts, submitted and returned reports still block: they need a review).
+    """
+    _require_coordinator(acting_user)
+    Period(year, month)  # refuses a month outside 1-12
+    # Serialize closes of the same month: the lock row is the one that decides.
+    if PeriodLock.objects.select_for_update().filter(year=year, month=month).exists():
+        raise WorkflowError(_("%(year)s年%(month)s月已经关闭。") % {"year": year, "month": month})
+    if waive_missing is not None:
+        if not waive_missing.strip():
+            raise ValidationError({"reason": _("免报须填写原因。")})
+        _waive_missing(year, month, waive_missing.strip(), acting_user)
+    blockers = close_blockers(year, month)
+    if blockers:
+        raise CloseBlocked(blockers)
+    lock = PeriodLock(year=year, month=month, locked_by=acting_user)
+    lock._history_user = acting_user
+    lock.save()
+    previous = MonthSnapshot.objects.filter(year=year, month=month).aggregate(v=Max("version"))["v"] or 0
+    reopened = MonthSnapshot.objects.filter(year=year, month=month, version=previous).first()
+    snapshot = MonthSnapshot.objects.create(
+        year=year, month=month, version=previous + 1, closed_by=acting_user, closed_at=timezone.now(),
+        reason=reopened.reopen_reason if reopened else "",
+    )
+    _freeze(snapshot)
+    return snapshot
+
+
+def _freeze(snapshot: MonthSnapshot) -> None:
+    """Copy the month's counted figures into the snapshot: INSERT … SELECT, a fixed number of statements."""
+    year, month = snapshot.year, snapshot.month
+    projects = expected_projects(Project.objects.all(), year)
+    waivers = ReportWaiver.objects.filter(project=OuterRef("pk"), year=year, month=month)
+    _insert_select(
+        SnapshotProject,
+        projects.annotate(
+            snapshot_id=_value(snapshot.pk), waived=Exists(waivers),
+            waiver_reason=Coalesce(Subquery(waivers.values("reason")[:1]), Value(""), output_field=TextField()),
+        ).values("snapshot_id", "pk", "annual_plan", "waived", "waiver_reason"),
+        ["snapshot_id", "project_id", "annual_plan", "waived", "waiver_reason"],
+    )
+    fields = ["year", "month", "completed_month", "completed_ytd", "status", "progress_text", "problems",
+              "coordination_requests"]
+    _insert_select(
+        SnapshotReport,
+        MonthlyReport.objects.filter(
+            project__in=projects.values("pk"), year=year, month__lte=month, status=ReportStatus.APPROVED
+        ).annotate(snapshot_id=_value(snapshot.pk)).values("snapshot_id", "project_id", *fields),
+        ["snapshot_id", "project_id", *fields],
+    )
+    source = FigureSource(Period(year, month), snapshot=snapshot)
+    totals = (
+        with_period_figures(projects, source.period, source)
+        .values("programme")
+        .annotate(n=Count("pk"), plan=Sum("period_plan"), ytd=Sum("period_ytd"), month_sum=Sum("period_month"))
+        .order_by()
+    )
+    SnapshotProgramme.objects.bulk_create([
+        SnapshotProgramme(
+            snapshot=snapshot, programme_id=row["programme"], project_count=row["n"],
+            annual_plan=row["plan"] or 0, completed_ytd=row["ytd"] or 0, completed_month=row["month_sum"] or 0,
+        )
+        for row in totals
+    ])
+
+
+def _value(value: int) -> Value:
+    return Value(value, output_field=IntegerField())
+
+
+def _insert_select(model, queryset: QuerySet, columns: list[str]) -> None:
+    """INSERT INTO model (columns) <queryset's SELECT>: the copy stays in the database."""
+    sql, params = queryset.order_by().query.sql_with_params()
+    table = connection.ops.quote_name(model._meta.db_table)
+    names = ", ".join(connection.ops.quote_name(model._meta.get_field(c.removesuffix("_id")).column
+                                                 if c.endswith("_id") else model._meta.get_field(c).column)
+                      for c in columns)
+    with connection.cursor() as cursor:
+        cursor.execute(f"INSERT INTO {table} ({names}) {sql}", params)
+
+
+@transaction.atomic
+def month_reopen(*, year: int, month: int, reason: str, acting_user) -> MonthSnapshot:
+    """Reopen a closed month for a correction; the frozen versions stay, the next close makes a new one."""
+    _require_coordinator(acting_user)
+    if not (reason or "").strip():
+        raise ValidationError({"reason": _("重新打开月份须填写原因。")})
+    lock = PeriodLock.objects.select_for_update().filter(year=year, month=month).first()
+    if lock is None:
+        raise WorkflowError(_("%(year)s年%(month)s月没有关闭,无需重新打开。") % {"year": year, "month": month})
+    snapshot = MonthSnapshot.objects.filter(year=year, month=month).order_by("-version").first()
+    if snapshot is not None:
+        snapshot.reopened_by, snapshot.reopened_at, snapshot.reopen_reason = acting_user, timezone.now(), reason.strip()
+        snapshot.save(update_fields=["reopened_by", "reopened_at", "reopen_reason"])
+    lock._history_user = acting_user
+    lock._change_reason = reason.strip()
+    lock.delete()
+    return snapshot
