@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views
+from . import todo_views, views
 
 app_name = "projects"
 urlpatterns = [
@@ -14,4 +14,5 @@ urlpatterns = [
     path("review/", views.ReviewQueueView.as_view(), name="review_queue"),
     path("review/<int:pk>/<str:action>/", views.ReviewActionView.as_view(), name="review_action"),
     path("bulk/", views.BulkEntryView.as_view(), name="bulk_entry"),
+    path("todo/", todo_views.TodoView.as_view(), name="todo"),
 ]
