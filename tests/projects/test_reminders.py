@@ -1,15 +1,26 @@
 """Reminders of the monthly cycle: what is still to do, who is late, who is reminded and how often."""
 
 import datetime as dt
+import io
 from decimal import Decimal
 
 import pytest
+from django.core import mail
+from django.core.management import CommandError, call_command
 from django.urls import reverse
 
+from notifications.models import Notification
 from projects import todo_views
-from projects.models import MonthlyReport, PeriodLock, Programme, Project, ReportWaiver
+from projects.models import Department, MonthlyReport, PeriodLock, Programme, Project, ReportWaiver
 from projects.progress import Period
-from projects.reminders import late_departments, open_periods, outstanding_reports
+from projects.reminders import (
+    DUE_SOON,
+    OVERDUE,
+    late_departments,
+    open_periods,
+    outstanding_reports,
+    send_reminders,
+)
 from projects.roles import Role
 from tests.conftest import make_user
 
@@ -115,6 +126,120 @@ def test_outstanding_reports_query_count_does_not_grow(world, department, count_
         assert len({r.department.name for r in rows}) == 1
     assert len(rows) == 3 + n  # every new project is missing or returned
     assert q.count == 1, q.describe()
+
+
+# The reminder run -----------------------------------------------------------------------------
+
+
+def notes(user):
+    return list(Notification.objects.filter(user=user).order_by("pk"))
+
+
+def test_nothing_before_the_window(world):
+    users = world[1]
+    run = send_reminders(today=dt.date(2025, 7, 1))
+    assert (run.notifications, run.emails) == (0, 0)
+    assert Notification.objects.count() == 0 and mail.outbox == []
+    assert notes(users["editor"]) == []
+
+
+def test_due_soon_reminder_goes_to_each_department_once_a_day(world):
+    _p, users = world
+    run = send_reminders(today=dt.date(2025, 7, 2))
+    assert (run.notifications, run.emails, run.already_sent) == (2, 1, 0)
+    [note] = notes(users["editor"])
+    assert note.kind == DUE_SOON and "即将到期" in note.title and "3个项目" in note.title
+    assert note.url == reverse("projects:todo")
+    for code in "ABC":
+        assert f"项目{code}" in note.body
+    for code in "DEFGHX":
+        assert f"项目{code}" not in note.body
+    assert "2025-07-05" in note.body
+    [other] = notes(users["other_editor"])
+    assert "项目X" in other.body and "项目A" not in other.body
+    # E-mail only to the editor with an address.
+    assert [m.to for m in mail.outbox] == [["editor@example.org"]]
+    assert mail.outbox[0].subject == note.title and "/projects/todo/" in mail.outbox[0].body
+    # No one but editors is reminded.
+    assert notes(users["coordinator"]) == [] and notes(users["viewer"]) == []
+
+    again = send_reminders(today=dt.date(2025, 7, 2))
+    assert (again.notifications, again.emails, again.already_sent) == (0, 0, 2)
+    assert Notification.objects.count() == 2 and len(mail.outbox) == 1
+
+    # The due date itself is the window's last day: a new reminder, still "due soon".
+    assert send_reminders(today=dt.date(2025, 7, 5)).notifications == 2
+    assert [n.kind for n in notes(users["editor"])] == [DUE_SOON, DUE_SOON]
+
+
+def test_overdue_reminder_every_day_after_the_deadline(world):
+    users = world[1]
+    first = send_reminders(today=dt.date(2025, 7, 6))
+    assert first.notifications == 2
+    assert send_reminders(today=dt.date(2025, 7, 6)).notifications == 0
+    assert send_reminders(today=dt.date(2025, 7, 7)).notifications == 2
+    titles = [n.title for n in notes(users["editor"])]
+    assert len(titles) == 2 and all("已逾期" in t for t in titles)
+    assert "已逾期1天" in titles[0] and "已逾期2天" in titles[1]
+    assert {n.kind for n in notes(users["editor"])} == {OVERDUE}
+
+
+def test_submitted_or_waived_reports_stop_the_reminders(world):
+    p, users = world
+    MonthlyReport.objects.filter(project__in=[p["B"], p["C"]]).update(status="submitted")
+    ReportWaiver.objects.create(project=p["A"], year=2025, month=6, reason="已合并至其他项目")
+    run = send_reminders(today=dt.date(2025, 7, 6))
+    assert notes(users["editor"]) == []
+    assert [s.username for s in run.sent] == ["other_editor"]
+
+
+def test_a_closed_month_sends_nothing(world):
+    PeriodLock.objects.create(year=2025, month=6)
+    assert send_reminders(today=dt.date(2025, 7, 6)).notifications == 0
+    assert Notification.objects.count() == 0
+
+
+def test_editors_of_other_departments_and_inactive_editors_get_nothing(world):
+    quiet = Department.objects.create(code="quiet", name="无项目单位", kind="bureau")
+    bystander = make_user("bystander", Role.EDITOR, quiet, email="b@example.org")
+    retired = make_user("retired", Role.EDITOR, Department.objects.get(code="test-dept"), email="r@example.org",
+                        is_active=False)
+    send_reminders(today=dt.date(2025, 7, 6))
+    assert notes(bystander) == [] and notes(retired) == []
+    assert sorted(to for m in mail.outbox for to in m.to) == ["editor@example.org"]
+
+
+def test_earlier_open_months_are_reminded_as_overdue(world):
+    users = world[1]
+    PeriodLock.objects.filter(month=5).delete()
+    send_reminders(today=dt.date(2025, 7, 2))
+    kinds = sorted((n.kind, n.key.split(":")[1]) for n in notes(users["editor"]))
+    assert kinds == [(DUE_SOON, "2025-06"), (OVERDUE, "2025-05")]
+
+
+def test_the_window_follows_the_setting(world, settings):
+    settings.PORTFOLIO_REMINDER_DAYS_BEFORE = 1
+    assert send_reminders(today=dt.date(2025, 7, 3)).notifications == 0
+    assert send_reminders(today=dt.date(2025, 7, 4)).notifications == 2
+
+
+def test_command_with_a_date_prints_what_it_sent(world):
+    out = io.StringIO()
+    call_command("send_reminders", "--date", "2025-07-06", stdout=out)
+    text = out.getvalue()
+    assert "editor：2025-06 已逾期，3个项目（已发邮件）" in text
+    assert "other_editor：2025-06 已逾期，1个项目" in text
+    assert "新发通知2条，邮件1封" in text
+    out = io.StringIO()
+    call_command("send_reminders", "--date", "2025-07-06", stdout=out)
+    assert "新发通知0条，邮件0封；今天已发过、未重复发送2条" in out.getvalue()
+
+
+@pytest.mark.parametrize("value", ["2025-13-01", "07/06/2025", "明天"])
+def test_command_refuses_a_bad_date(world, value):
+    with pytest.raises(CommandError, match="YYYY-MM-DD"):
+        call_command("send_reminders", "--date", value, stdout=io.StringIO())
+    assert Notification.objects.count() == 0
 
 
 # The to-do page -------------------------------------------------------------------------------
