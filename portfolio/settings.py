@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "portfolio",
     "projects",
     "indicators",
+    "notifications",
 ]
 
 MIDDLEWARE = [
@@ -108,6 +109,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "portfolio.context_processors.navigation",
+                "notifications.context_processors.unread_notifications",
             ],
         },
     },
@@ -215,6 +217,20 @@ REPORT_SOURCE_PATH = BASE_DIR / "fixtures" / "source" / "baiyun-2025-h1-plan-rep
 # until the report is submitted.
 PORTFOLIO_REPORT_DUE_DAY = int(os.environ.get("PORTFOLIO_REPORT_DUE_DAY", "5"))
 PORTFOLIO_REMINDER_DAYS_BEFORE = int(os.environ.get("PORTFOLIO_REMINDER_DAYS_BEFORE", "3"))
+
+# E-mail for notifications (reminders): printed to the console in development; production sets
+# EMAIL_HOST and friends. Links in e-mails are made absolute with PORTFOLIO_SITE_URL.
+EMAIL_BACKEND = os.environ.get(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.console.EmailBackend" if DEBUG else "django.core.mail.backends.smtp.EmailBackend",
+)
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "noreply@localhost")
+PORTFOLIO_SITE_URL = os.environ.get("PORTFOLIO_SITE_URL", "http://127.0.0.1:8000" if DEBUG else "")
 
 # Figures that ask the person entering them for a confirmation with a reason: a month above this
 # share (percent) of the project's annual plan, or a year to date above its total investment.

@@ -19,5 +19,6 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("projects/", include("projects.urls")),
     path("reports/", include("projects.reports.urls")),
+    path("notifications/", include("notifications.urls")),
     path("api/", include("portfolio.api_urls")),
 ]

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views
+from . import todo_views, views
 
 app_name = "projects"
 urlpatterns = [
@@ -15,4 +15,5 @@ urlpatterns = [
     path("review/<int:pk>/<str:action>/", views.ReviewActionView.as_view(), name="review_action"),
     path("bulk/", views.BulkEntryView.as_view(), name="bulk_entry"),
     path("months/<int:year>/<int:month>/", views.MonthView.as_view(), name="month"),
+    path("todo/", todo_views.TodoView.as_view(), name="todo"),
 ]

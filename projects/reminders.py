@@ -1,0 +1,252 @@
+"""The monthly cycle's reminders: reports still to do, departments that are late, and the daily reminder run.
+
+A project owes a report for a month when its programme is of that year and it is not cancelled.
+A report is still to do while it is missing, a draft or returned, the project is not waived for
+the month and the month is not closed. The selectors run a fixed number of queries whatever the
+number of projects; ``send_reminders`` adds a few queries per editor to ask the policy which
+projects each one reports.
+"""
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
+from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from notifications.services import notification_send
+
+from .choices import ProjectStatus, ReportStatus
+from .models import Department, MonthlyReport, PeriodLock, Project, ReportWaiver
+from .permissions import Action, restrict, role_of
+from .progress import Period
+from .roles import Role
+
+MISSING, DRAFT, RETURNED = "missing", ReportStatus.DRAFT.value, ReportStatus.RETURNED.value
+STATE_LABELS = {
+    MISSING: gettext_lazy("未填报"),
+    DRAFT: gettext_lazy("草稿未提交"),
+    RETURNED: gettext_lazy("已退回待修改"),
+}
+# Notification kinds: before the deadline and after it.
+DUE_SOON, OVERDUE = "report_due_soon", "report_overdue"
+
+
+@dataclass(frozen=True)
+class OutstandingReport:
+    """A month's report a project still owes: missing, a draft, or returned for correction."""
+
+    project: Project
+    department: Department | None
+    period: Period
+    state: str
+    return_comment: str
+    due_date: dt.date
+
+    @property
+    def state_label(self) -> str:
+        return str(STATE_LABELS[self.state])
+
+    def days_overdue(self, today: dt.date) -> int:
+        return max(0, (today - self.due_date).days)
+
+
+@dataclass(frozen=True)
+class LateDepartment:
+    """A department with reports of a month still not submitted after the deadline."""
+
+    department: Department | None
+    period: Period
+    missing: int
+    draft: int
+    returned: int
+    due_date: dt.date
+    days_overdue: int
+
+    @property
+    def outstanding(self) -> int:
+        return self.missing + self.draft + self.returned
+
+
+def expected_projects(projects: QuerySet, period: Period) -> QuerySet:
+    """The projects that owe a report for the month: of that year's programmes, not cancelled."""
+    return projects.filter(programme__year=period.year).exclude(status=ProjectStatus.CANCELLED)
+
+
+def _outstanding_projects(projects: QuerySet, period: Period) -> QuerySet:
+    """Expected projects annotated with their report's status and comment, only those still to do."""
+    # One report per project and month (a unique constraint), so no ordering is needed.
+    report = MonthlyReport.objects.filter(project=OuterRef("pk"), year=period.year, month=period.month).order_by()
+    waived = ReportWaiver.objects.filter(project=OuterRef("pk"), year=period.year, month=period.month)
+    closed = PeriodLock.objects.filter(year=period.year, month=period.month)
+    return (
+        expected_projects(projects, period)
+        .annotate(
+            report_status=Subquery(report.values("status")[:1]),
+            report_comment=Subquery(report.values("review_comment")[:1]),
+        )
+        .filter(Q(report_status__isnull=True) | Q(report_status__in=[DRAFT, RETURNED]))
+        .filter(~Exists(waived), ~Exists(closed))
+    )
+
+
+def outstanding_reports(projects: QuerySet, period: Period) -> list[OutstandingReport]:
+    """The month's reports still to fill, correct or submit among ``projects`` (already restricted).
+
+    One query whatever the number of projects; an empty list once the month is closed.
+    """
+    due = period.due_date
+    rows = _outstanding_projects(projects, period).select_related("lead_department").order_by("code", "pk")
+    return [
+        OutstandingReport(
+            project=project,
+            department=project.lead_department,
+            period=period,
+            state=project.report_status or MISSING,
+            return_comment=(project.report_comment or "") if project.report_status == RETURNED else "",
+            due_date=due,
+        )
+        for project in rows
+    ]
+
+
+def late_departments(period: Period, today: dt.date) -> list[LateDepartment]:
+    """After the month's deadline, the departments whose reports are still not submitted, worst first.
+
+    Two queries whatever the number of projects; before or on the due date an empty list.
+    Projects without a lead department are counted under ``department=None``.
+    """
+    due = period.due_date
+    if today <= due:
+        return []
+    counts = list(
+        _outstanding_projects(Project.objects.all(), period)
+        .order_by()
+        .values("lead_department")
+        .annotate(
+            missing=Count("pk", filter=Q(report_status__isnull=True)),
+            draft=Count("pk", filter=Q(report_status=DRAFT)),
+            returned=Count("pk", filter=Q(report_status=RETURNED)),
+        )
+    )
+    departments = Department.objects.in_bulk([row["lead_department"] for row in counts if row["lead_department"]])
+    rows = [
+        LateDepartment(
+            department=departments.get(row["lead_department"]),
+            period=period,
+            missing=row["missing"],
+            draft=row["draft"],
+            returned=row["returned"],
+            due_date=due,
+            days_overdue=(today - due).days,
+        )
+        for row in counts
+    ]
+    return sorted(rows, key=lambda r: (-r.outstanding, r.department is None, r.department.code if r.department else ""))
+
+
+def open_periods(today: dt.date) -> list[Period]:
+    """The months whose reports are due by now or next: the month just ended and the earlier open months
+    of its year (a closed month is left out). One query.
+    """
+    last = Period(today.year, today.month - 1) if today.month > 1 else Period(today.year - 1, 12)
+    closed = set(PeriodLock.objects.filter(year=last.year, month__lte=last.month).values_list("month", flat=True))
+    return [Period(last.year, month) for month in range(1, last.month + 1) if month not in closed]
+
+
+def reminder_kind(period: Period, today: dt.date) -> str | None:
+    """DUE_SOON within PORTFOLIO_REMINDER_DAYS_BEFORE days before the deadline (both ends included),
+    OVERDUE every day after it, None otherwise."""
+    due = period.due_date
+    if today > due:
+        return OVERDUE
+    if due - dt.timedelta(days=settings.PORTFOLIO_REMINDER_DAYS_BEFORE) <= today:
+        return DUE_SOON
+    return None
+
+
+@dataclass(frozen=True)
+class SentReminder:
+    username: str
+    period: Period
+    kind: str
+    count: int
+    emailed: bool
+
+
+@dataclass
+class ReminderRun:
+    """What one ``send_reminders`` run did; ``already_sent`` counts reminders an earlier run made today."""
+
+    notifications: int = 0
+    emails: int = 0
+    already_sent: int = 0
+    sent: list[SentReminder] = field(default_factory=list)
+
+
+def _active_editors():
+    User = get_user_model()
+    editors = (
+        User.objects.filter(is_active=True, groups__name=str(Role.EDITOR), membership__isnull=False)
+        .distinct()
+        .order_by("username")
+    )
+    # A user in a stronger group too (e.g. a coordinator) is not reminded as an editor.
+    return [user for user in editors if role_of(user) == Role.EDITOR]
+
+
+def _message(kind: str, period: Period, rows: list[OutstandingReport], today: dt.date) -> tuple[str, str]:
+    due = rows[0].due_date
+    values = {
+        "year": period.year, "month": period.month, "count": len(rows), "due": due.isoformat(),
+        "days": (today - due).days,
+    }
+    if kind == OVERDUE:
+        title = _("已逾期：%(year)s年%(month)s月月报还有%(count)s个项目未提交，已逾期%(days)s天") % values
+    else:
+        title = _("即将到期：%(year)s年%(month)s月月报还有%(count)s个项目未提交，%(due)s截止") % values
+    lines = [_("以下项目的%(year)s年%(month)s月月报尚未提交（截止日期：%(due)s）：") % values]
+    lines += [_("· %(name)s（%(state)s）") % {"name": row.project.name, "state": row.state_label} for row in rows]
+    lines.append(_("共%(count)s个项目。请在“我的待办”页面填报，或修改后提交。") % values)
+    return title, "\n".join(lines)
+
+
+def send_reminders(*, today: dt.date) -> ReminderRun:
+    """Remind each active editor of the reports they still owe, once per day, month and kind.
+
+    Before a month's deadline (within PORTFOLIO_REMINDER_DAYS_BEFORE days) a "即将到期" reminder,
+    after it an "已逾期" one every day, until every report of the month is submitted, waived or the
+    month is closed. Each reminder is an in-app notification (keyed on kind, month and day, so a
+    second run the same day sends nothing) and an e-mail to users with an address. Texts are
+    written in the platform's default language. No transaction spans the run: each notification
+    is committed on its own, so an interrupted run resumes where it stopped.
+    """
+    run = ReminderRun()
+    due_periods = [(period, kind) for period in open_periods(today) if (kind := reminder_kind(period, today))]
+    outstanding = {period: outstanding_reports(Project.objects.all(), period) for period, _kind in due_periods}
+    if not any(outstanding.values()):
+        return run
+    url = reverse("projects:todo")
+    with translation.override(settings.LANGUAGE_CODE):
+        for editor in _active_editors():
+            own = set(restrict(Project.objects.all(), editor, Action.CHANGE).values_list("pk", flat=True))
+            for period, kind in due_periods:
+                rows = [row for row in outstanding[period] if row.project.pk in own]
+                if not rows:
+                    continue
+                title, body = _message(kind, period, rows, today)
+                delivery = notification_send(
+                    user=editor, kind=kind, title=title, body=body, url=url,
+                    key=f"{kind}:{period}:{today.isoformat()}",
+                )
+                if not delivery.created:
+                    run.already_sent += 1
+                    continue
+                run.notifications += 1
+                run.emails += delivery.emailed
+                run.sent.append(SentReminder(editor.get_username(), period, kind, len(rows), delivery.emailed))
+    return run

@@ -1,0 +1,321 @@
+"""Reminders of the monthly cycle: what is still to do, who is late, who is reminded and how often."""
+
+import datetime as dt
+import io
+from decimal import Decimal
+
+import pytest
+from django.core import mail
+from django.core.management import CommandError, call_command
+from django.urls import reverse
+
+from notifications.models import Notification
+from projects import todo_views
+from projects.models import Department, MonthlyReport, PeriodLock, Programme, Project, ReportWaiver
+from projects.progress import Period
+from projects.reminders import (
+    DUE_SOON,
+    OVERDUE,
+    late_departments,
+    open_periods,
+    outstanding_reports,
+    send_reminders,
+)
+from projects.roles import Role
+from tests.conftest import make_user
+
+pytestmark = pytest.mark.django_db
+JUNE = Period(2025, 6)  # due 2025-07-05; the due-soon window opens 2025-07-02
+
+
+@pytest.fixture(autouse=True)
+def cycle_settings(settings):
+    settings.PORTFOLIO_REPORT_DUE_DAY = 5
+    settings.PORTFOLIO_REMINDER_DAYS_BEFORE = 3
+
+
+def report(project, status, comment="", month=6):
+    return MonthlyReport.objects.create(project=project, year=2025, month=month, completed_month=Decimal(1),
+                                        completed_ytd=Decimal(1), status=status, review_comment=comment)
+
+
+@pytest.fixture
+def world(department, other_department, coordinator):
+    """June 2025 of two departments; January to May are closed so only June is open."""
+    programme = Programme.objects.create(year=2025, level="district", name="2025年区重点项目")
+    old_programme = Programme.objects.create(year=2024, level="district", name="2024年区重点项目")
+
+    def project(code, dept=department, **extra):
+        extra.setdefault("programme", programme)
+        return Project.objects.create(code=code, name=f"项目{code}", lead_department=dept, **extra)
+
+    p = {code: project(code) for code in ("A", "B", "C", "D", "E", "F")}
+    p["G"] = project("G", status="cancelled")
+    p["H"] = project("H", programme=old_programme)
+    p["X"] = project("X", dept=other_department)
+    report(p["B"], "draft")
+    report(p["C"], "returned", "请补充形象进度")
+    report(p["D"], "submitted")
+    report(p["E"], "approved")
+    ReportWaiver.objects.create(project=p["F"], year=2025, month=6, reason="项目已停工")
+    for month in range(1, 6):
+        PeriodLock.objects.create(year=2025, month=month)
+    users = {
+        "editor": make_user("editor", Role.EDITOR, department, email="editor@example.org"),
+        "other_editor": make_user("other_editor", Role.EDITOR, other_department),
+        "coordinator": coordinator,
+        "viewer": make_user("viewer", Role.VIEWER),
+    }
+    return p, users
+
+
+def own(department):
+    return Project.objects.filter(lead_department=department)
+
+
+# Selectors ------------------------------------------------------------------------------------
+
+
+def test_outstanding_reports_are_missing_draft_and_returned(world, department):
+    rows = outstanding_reports(own(department), JUNE)
+    assert [(r.project.code, r.state, r.return_comment) for r in rows] == [
+        ("A", "missing", ""), ("B", "draft", ""), ("C", "returned", "请补充形象进度"),
+    ]
+    assert {r.due_date for r in rows} == {dt.date(2025, 7, 5)}
+    assert {r.department for r in rows} == {department}
+    assert [r.state_label for r in rows] == ["未填报", "草稿未提交", "已退回待修改"]
+
+
+def test_outstanding_reports_cover_projects_that_never_reported(world, department):
+    # May is closed for reports in the fixture; reopened, every expected project owes May's report.
+    PeriodLock.objects.filter(month=5).delete()
+    rows = outstanding_reports(own(department), Period(2025, 5))
+    assert [(r.project.code, r.state) for r in rows] == [(c, "missing") for c in "ABCDEF"]
+
+
+def test_nothing_is_outstanding_in_a_closed_month(world, department):
+    PeriodLock.objects.create(year=2025, month=6)
+    assert outstanding_reports(own(department), JUNE) == []
+    assert late_departments(JUNE, dt.date(2025, 7, 10)) == []
+
+
+def test_late_departments_only_after_the_deadline(world, department, other_department):
+    assert late_departments(JUNE, dt.date(2025, 7, 5)) == []
+    late = late_departments(JUNE, dt.date(2025, 7, 8))
+    assert [(r.department, r.missing, r.draft, r.returned, r.outstanding, r.days_overdue) for r in late] == [
+        (department, 1, 1, 1, 3, 3), (other_department, 1, 0, 0, 1, 3),
+    ]
+
+
+def test_open_periods_are_the_month_just_ended_and_earlier_open_ones():
+    PeriodLock.objects.create(year=2025, month=2)
+    assert open_periods(dt.date(2025, 4, 1)) == [Period(2025, 1), Period(2025, 3)]
+    assert open_periods(dt.date(2026, 1, 3))[-1] == Period(2025, 12)
+    assert len(open_periods(dt.date(2026, 1, 3))) == 11  # February is closed
+
+
+@pytest.mark.parametrize("n", [3, 30])
+def test_outstanding_reports_query_count_does_not_grow(world, department, count_queries, n):
+    programme = Programme.objects.get(year=2025)
+    for i in range(n):
+        p = Project.objects.create(programme=programme, code=f"N{i:03d}", name=f"新{i}", lead_department=department)
+        if i % 3 == 1:
+            report(p, "returned", "改")
+    with count_queries() as q:
+        rows = outstanding_reports(own(department), JUNE)
+        assert len({r.department.name for r in rows}) == 1
+    assert len(rows) == 3 + n  # every new project is missing or returned
+    assert q.count == 1, q.describe()
+
+
+# The reminder run -----------------------------------------------------------------------------
+
+
+def notes(user):
+    return list(Notification.objects.filter(user=user).order_by("pk"))
+
+
+def test_nothing_before_the_window(world):
+    users = world[1]
+    run = send_reminders(today=dt.date(2025, 7, 1))
+    assert (run.notifications, run.emails) == (0, 0)
+    assert Notification.objects.count() == 0 and mail.outbox == []
+    assert notes(users["editor"]) == []
+
+
+def test_due_soon_reminder_goes_to_each_department_once_a_day(world):
+    _p, users = world
+    run = send_reminders(today=dt.date(2025, 7, 2))
+    assert (run.notifications, run.emails, run.already_sent) == (2, 1, 0)
+    [note] = notes(users["editor"])
+    assert note.kind == DUE_SOON and "即将到期" in note.title and "3个项目" in note.title
+    assert note.url == reverse("projects:todo")
+    for code in "ABC":
+        assert f"项目{code}" in note.body
+    for code in "DEFGHX":
+        assert f"项目{code}" not in note.body
+    assert "2025-07-05" in note.body
+    [other] = notes(users["other_editor"])
+    assert "项目X" in other.body and "项目A" not in other.body
+    # E-mail only to the editor with an address.
+    assert [m.to for m in mail.outbox] == [["editor@example.org"]]
+    assert mail.outbox[0].subject == note.title and "/projects/todo/" in mail.outbox[0].body
+    # No one but editors is reminded.
+    assert notes(users["coordinator"]) == [] and notes(users["viewer"]) == []
+
+    again = send_reminders(today=dt.date(2025, 7, 2))
+    assert (again.notifications, again.emails, again.already_sent) == (0, 0, 2)
+    assert Notification.objects.count() == 2 and len(mail.outbox) == 1
+
+    # The due date itself is the window's last day: a new reminder, still "due soon".
+    assert send_reminders(today=dt.date(2025, 7, 5)).notifications == 2
+    assert [n.kind for n in notes(users["editor"])] == [DUE_SOON, DUE_SOON]
+
+
+def test_overdue_reminder_every_day_after_the_deadline(world):
+    users = world[1]
+    first = send_reminders(today=dt.date(2025, 7, 6))
+    assert first.notifications == 2
+    assert send_reminders(today=dt.date(2025, 7, 6)).notifications == 0
+    assert send_reminders(today=dt.date(2025, 7, 7)).notifications == 2
+    titles = [n.title for n in notes(users["editor"])]
+    assert len(titles) == 2 and all("已逾期" in t for t in titles)
+    assert "已逾期1天" in titles[0] and "已逾期2天" in titles[1]
+    assert {n.kind for n in notes(users["editor"])} == {OVERDUE}
+
+
+def test_submitted_or_waived_reports_stop_the_reminders(world):
+    p, users = world
+    MonthlyReport.objects.filter(project__in=[p["B"], p["C"]]).update(status="submitted")
+    ReportWaiver.objects.create(project=p["A"], year=2025, month=6, reason="已合并至其他项目")
+    run = send_reminders(today=dt.date(2025, 7, 6))
+    assert notes(users["editor"]) == []
+    assert [s.username for s in run.sent] == ["other_editor"]
+
+
+def test_a_closed_month_sends_nothing(world):
+    PeriodLock.objects.create(year=2025, month=6)
+    assert send_reminders(today=dt.date(2025, 7, 6)).notifications == 0
+    assert Notification.objects.count() == 0
+
+
+def test_editors_of_other_departments_and_inactive_editors_get_nothing(world):
+    quiet = Department.objects.create(code="quiet", name="无项目单位", kind="bureau")
+    bystander = make_user("bystander", Role.EDITOR, quiet, email="b@example.org")
+    retired = make_user("retired", Role.EDITOR, Department.objects.get(code="test-dept"), email="r@example.org",
+                        is_active=False)
+    send_reminders(today=dt.date(2025, 7, 6))
+    assert notes(bystander) == [] and notes(retired) == []
+    assert sorted(to for m in mail.outbox for to in m.to) == ["editor@example.org"]
+
+
+def test_earlier_open_months_are_reminded_as_overdue(world):
+    users = world[1]
+    PeriodLock.objects.filter(month=5).delete()
+    send_reminders(today=dt.date(2025, 7, 2))
+    kinds = sorted((n.kind, n.key.split(":")[1]) for n in notes(users["editor"]))
+    assert kinds == [(DUE_SOON, "2025-06"), (OVERDUE, "2025-05")]
+
+
+def test_the_window_follows_the_setting(world, settings):
+    settings.PORTFOLIO_REMINDER_DAYS_BEFORE = 1
+    assert send_reminders(today=dt.date(2025, 7, 3)).notifications == 0
+    assert send_reminders(today=dt.date(2025, 7, 4)).notifications == 2
+
+
+def test_command_with_a_date_prints_what_it_sent(world):
+    out = io.StringIO()
+    call_command("send_reminders", "--date", "2025-07-06", stdout=out)
+    text = out.getvalue()
+    assert "editor：2025-06 已逾期，3个项目（已发邮件）" in text
+    assert "other_editor：2025-06 已逾期，1个项目" in text
+    assert "新发通知2条，邮件1封" in text
+    out = io.StringIO()
+    call_command("send_reminders", "--date", "2025-07-06", stdout=out)
+    assert "新发通知0条，邮件0封；今天已发过、未重复发送2条" in out.getvalue()
+
+
+@pytest.mark.parametrize("value", ["2025-13-01", "07/06/2025", "明天"])
+def test_command_refuses_a_bad_date(world, value):
+    with pytest.raises(CommandError, match="YYYY-MM-DD"):
+        call_command("send_reminders", "--date", value, stdout=io.StringIO())
+    assert Notification.objects.count() == 0
+
+
+# The to-do page -------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def on(monkeypatch):
+    def set_today(day):
+        monkeypatch.setattr(todo_views, "_today", lambda: day)
+    return set_today
+
+
+def test_todo_page_for_an_editor(client, world, on):
+    p, users = world
+    on(dt.date(2025, 7, 8))
+    client.force_login(users["editor"])
+    response = client.get(reverse("projects:todo"))
+    assert response.status_code == 200
+    page = response.content.decode()
+    for code in "ABC":
+        assert reverse("projects:report_entry", args=[p[code].pk, 2025, 6]) in page
+    assert "项目X" not in page and "项目D" not in page and "项目F" not in page
+    assert "请补充形象进度" in page
+    assert page.count('class="table-danger overdue"') == 3 and "已逾期3天" in page
+    # Before the deadline nothing is marked overdue.
+    on(dt.date(2025, 7, 3))
+    page = client.get(reverse("projects:todo")).content.decode()
+    assert "overdue" not in page and reverse("projects:report_entry", args=[p["A"].pk, 2025, 6]) in page
+
+
+def test_todo_page_for_a_coordinator(client, world, on, department):
+    users = world[1]
+    client.force_login(users["coordinator"])
+    on(dt.date(2025, 7, 8))
+    page = client.get(reverse("projects:todo")).content.decode()
+    assert page.count('class="late-department"') == 2
+    assert department.name in page and "另一单位" in page
+    assert 'id="all-clear"' not in page
+    on(dt.date(2025, 7, 4))
+    page = client.get(reverse("projects:todo")).content.decode()
+    assert 'id="all-clear"' in page and "late-department" not in page
+
+
+def test_todo_page_is_refused_to_a_viewer(client, world):
+    client.force_login(world[1]["viewer"])
+    assert client.get(reverse("projects:todo")).status_code == 403
+
+
+def test_navigation_links_to_the_todo_page(client, world):
+    users = world[1]
+    todo = f'href="{reverse("projects:todo")}"'
+    client.force_login(users["editor"])
+    page = client.get(reverse("dashboard")).content.decode()
+    assert f'{todo}>我的待办<' in page and reverse("projects:review_queue") + '">' not in page.split("</nav>")[0]
+    client.force_login(users["coordinator"])
+    nav = client.get(reverse("dashboard")).content.decode().split("</nav>")[0]
+    assert f'{todo}>逾期单位<' in nav and "审核队列" in nav
+
+
+@pytest.mark.parametrize("role", ["editor", "coordinator"])
+def test_todo_page_query_count_does_not_grow(client, world, department, other_department, count_queries, on, role):
+    users = world[1]
+    on(dt.date(2025, 7, 8))
+    programme = Programme.objects.get(year=2025)
+    client.force_login(users[role])
+    counts = []
+    for n in (3, 30):
+        Project.objects.filter(code__startswith="Q").delete()
+        for i in range(n):
+            dept = department if i % 2 else other_department
+            p = Project.objects.create(programme=programme, code=f"Q{i:03d}", name=f"批{i}", lead_department=dept)
+            if i % 3 == 0:
+                report(p, "draft")
+        client.get(reverse("projects:todo"))
+        with count_queries() as q:
+            response = client.get(reverse("projects:todo"))
+        assert response.status_code == 200
+        counts.append((q.count, q.describe()))
+    assert counts[0][0] == counts[1][0], f"3: {counts[0][0]}, 30: {counts[1][0]}\n{counts[1][1]}"
