@@ -20,7 +20,8 @@ from django.utils.translation import gettext_lazy
 
 from notifications.services import notification_send
 
-from .choices import ProjectStatus, ReportStatus
+from . import selectors
+from .choices import ReportStatus
 from .models import Department, MonthlyReport, PeriodLock, Project, ReportWaiver
 from .permissions import Action, restrict, role_of
 from .progress import Period
@@ -73,8 +74,8 @@ class LateDepartment:
 
 
 def expected_projects(projects: QuerySet, period: Period) -> QuerySet:
-    """The projects that owe a report for the month: of that year's programmes, not cancelled."""
-    return projects.filter(programme__year=period.year).exclude(status=ProjectStatus.CANCELLED)
+    """The projects that owe a report for the month (the one definition is projects.selectors')."""
+    return selectors.expected_projects(projects, period.year)
 
 
 def _outstanding_projects(projects: QuerySet, period: Period) -> QuerySet:
