@@ -156,3 +156,102 @@ def test_dashboard_to_the_progress_report_and_its_pdf(new_page, e2e_world, tmp_p
     page.pdf(path=str(printed), prefer_css_page_size=True)
     first = PdfReader(printed).pages[0]
     assert (round(float(first.mediabox.width)), round(float(first.mediabox.height))) == (595, 842)
+
+
+@pytest.fixture
+def cycle_world(department, other_department):
+    """A programme of 2025 with three projects; the first, without milestones, goes through the month."""
+    editor = make_user("editor", Role.EDITOR, department)
+    coordinator = make_user("coordinator", Role.COORDINATOR)
+    programme = Programme.objects.create(year=2025, level="district", name="2025年区重点项目")
+    target = Project.objects.create(programme=programme, code="C-1", name="无节点项目", lead_department=department,
+                                    annual_plan=Decimal("5000"), total_investment=Decimal("20000"))
+    others = [
+        Project.objects.create(programme=programme, code="C-2", name="未开工项目甲", lead_department=department,
+                               annual_plan=Decimal("800")),
+        Project.objects.create(programme=programme, code="C-3", name="未开工项目乙", lead_department=other_department,
+                               annual_plan=Decimal("300")),
+    ]
+    return editor, coordinator, target, others
+
+
+def test_whole_month_for_a_project_without_milestones(new_page, cycle_world):
+    from projects.models import MonthSnapshot, PeriodLock, ReportWaiver
+
+    _editor, _coordinator, target, others = cycle_world
+    assert not target.milestones.exists()
+    entry = f"/projects/{target.pk}/reports/2025/4/"
+
+    def report():
+        return MonthlyReport.objects.get(project=target, year=2025, month=4)
+
+    # The editor fills the month, with a thousands separator, and saves a draft.
+    editor = new_page("editor")
+    editor.goto(entry)
+    assert editor.locator("#report-status").inner_text() == "未填报"
+    assert editor.locator("#report-form table").count() == 0  # no milestone table for this project
+    editor.fill("#id_completed_month", "1,200.5")
+    editor.fill("#id_progress_text", "完成场地平整和桩基施工")
+    editor.click("button[name=save]")
+    assert "草稿已保存" in editor.locator(".alert-success").inner_text()
+    assert editor.locator("#report-status").inner_text() == "草稿"
+    assert Decimal(editor.locator("#id_completed_month").input_value().replace(",", "")) == Decimal("1200.5")
+    assert (report().status, report().completed_month, report().completed_ytd) == (
+        "draft", Decimal("1200.5"), Decimal("1200.5"))
+
+    # ... and submits it.
+    editor.click("button[name=submit]")
+    assert editor.locator("#report-status").inner_text() == "已提交"
+    assert report().status == "submitted"
+    assert editor.locator("button[name=save]").count() == 0
+
+    # The coordinator returns it from the review queue with a comment.
+    coordinator = new_page("coordinator")
+    coordinator.goto("/projects/review/")
+    row = coordinator.locator("#queue tr", has_text="无节点项目")
+    assert "1,200.50" in row.inner_text()
+    row.locator("input[name=comment]").fill("本月完成投资与形象进度不符，请核实")
+    row.locator("button", has_text="退回").click()
+    assert "已退回" in coordinator.locator(".alert-success").inner_text()
+    assert (report().status, report().review_comment) == ("returned", "本月完成投资与形象进度不符，请核实")
+
+    # The editor reads the comment, corrects the figure and resubmits.
+    editor.goto(entry)
+    assert editor.locator("#report-status").inner_text() == "已退回"
+    assert "本月完成投资与形象进度不符，请核实" in editor.locator("#review-comment").inner_text()
+    editor.fill("#id_completed_month", "1,020.5")
+    editor.click("button[name=submit]")
+    assert editor.locator("#report-status").inner_text() == "已提交"
+    assert (report().status, report().completed_month) == ("submitted", Decimal("1020.5"))
+
+    # The coordinator changed no figure, so four eyes let them approve.
+    assert not report().contributors.filter(username="coordinator").exists()
+    coordinator.goto("/projects/review/")
+    coordinator.locator("#queue tr", has_text="无节点项目").locator("button", has_text="通过").click()
+    assert (report().status, report().completed_ytd, report().reviewed_by.username) == (
+        "approved", Decimal("1020.5"), "coordinator")
+
+    # The month page lists the two projects without a report; the coordinator waives them and closes the month.
+    coordinator.goto("/projects/months/2025/4/")
+    blockers = coordinator.locator("#blockers tbody").inner_text()
+    assert "未开工项目甲" in blockers and "未开工项目乙" in blockers and "无节点项目" not in blockers
+    coordinator.check("#id_waive_missing")
+    coordinator.fill("#close-form input[name=reason]", "项目尚未开工，本月无投资")
+    coordinator.locator("#close-form button").click()
+    assert "已关闭" in coordinator.locator(".alert-success").inner_text()
+    assert coordinator.locator("#closed-notice").is_visible()
+    assert coordinator.locator("#blockers").count() == 0
+    assert "未开工项目甲" in coordinator.locator("body").inner_text()  # the waiver list
+    assert PeriodLock.objects.filter(year=2025, month=4).exists()
+    assert set(ReportWaiver.objects.filter(year=2025, month=4).values_list("project", "reason")) == {
+        (p.pk, "项目尚未开工，本月无投资") for p in others}
+    assert list(MonthSnapshot.objects.filter(year=2025, month=4).values_list("version", flat=True)) == [1]
+
+    # The closed month: the entry page says so and the form is read-only.
+    editor.goto(entry)
+    assert "关闭" in editor.locator("#closed-notice").inner_text()
+    assert editor.locator("#report-form fieldset").get_attribute("disabled") is not None
+    assert editor.locator("#id_completed_month").is_disabled()
+    assert editor.locator("#report-form button").count() == 0
+    assert editor.locator("#withdraw-form").count() == 0
+    assert (report().status, report().completed_month) == ("approved", Decimal("1020.5"))
