@@ -70,9 +70,24 @@ def progress_meta(report: ProgressReport) -> list[str]:
     ]
     if report.scope:
         lines.append(";".join(f"{label}:{value}" for label, value in report.scope))
+    lines.append(completeness_line(report))
     if report.has_sample_data:
         lines.append(_("注意:本报告含样例数据(由样例生成器生成),仅供演示和培训,不是真实数据。"))
     return lines
+
+
+def completeness_line(report: ProgressReport) -> str:
+    """The month's reporting completeness in one sentence (Excel and Word; the page has its own)."""
+    c = report.completeness.total
+    line = _("%(month)s月月报(截止%(due)s):应报%(e)s个项目,已填报%(r)s个,已提交%(s)s个,已审核%(a)s个,免报%(w)s个。") % {
+        "month": report.period.month, "due": report.completeness.due_date.isoformat(), "e": c.expected,
+        "r": c.reported, "s": c.submitted + c.approved, "a": c.approved, "w": c.waived,
+    }
+    late = report.completeness.late_departments
+    if late:
+        line += _("逾期未报单位:%(departments)s。") % {
+            "departments": "、".join(f"{d.label}({d.outstanding})" for d in late)}
+    return line
 
 
 def indicators_meta(report: IndicatorReport) -> list[str]:
