@@ -249,7 +249,9 @@ def monthly_report_create(*, project, year: int, month: int, data: dict, acting_
     try:
         with transaction.atomic():  # a savepoint: the losing insert of a race is undone alone
             record_create(instance=report, acting_user=acting_user)
-    except IntegrityError:
+    except (IntegrityError, ValidationError):
+        # The other first save may commit between the check above and this insert: full_clean's
+        # unique check (or the constraint) then finds it; either way the month is no longer empty.
         if MonthlyReport.objects.filter(project=project, year=year, month=month).exists():
             raise AlreadyExists() from None
         raise

@@ -1,0 +1,744 @@
+"""The monthly cycle end to end: fill, submit, return, resubmit, approve, reopen, close, correct.
+
+The workflow tests are generated over record shapes (with/without milestones, with/without a lead
+department, sample or report data) and over every way in (entry page, bulk sheet, service, API);
+the focused tests after them each pin one rule of DESIGN.md's "The monthly cycle".
+"""
+
+import datetime as dt
+import html
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+from io import StringIO
+from itertools import product
+
+import pytest
+from django.core.exceptions import PermissionDenied
+from django.core.management import CommandError, call_command
+from django.urls import reverse
+
+from projects import closing, services
+from projects.models import (
+    Milestone,
+    MonthlyReport,
+    MonthSnapshot,
+    PeriodLock,
+    Programme,
+    Project,
+    ReportWaiver,
+)
+from projects.progress import Period
+from projects.reports.builders import build_progress_report
+from projects.roles import Role
+from projects.selectors import figure_source, reports_waiting_for
+from tests.api.conftest import etag_of, token_client
+from tests.conftest import make_user
+from tests.projects.test_permissions import database_state
+
+pytestmark = pytest.mark.django_db
+
+YEAR, MONTH = 2025, 3
+PLAN = Decimal("1200")  # 50% of it is 600: more in one month asks for a reason
+
+
+# Page helpers: post what the page rendered ---------------------------------------------------------
+
+_TAG = re.compile(r"<input\b([^>]*)>()|<textarea\b([^>]*)>(.*?)</textarea>", re.S)
+_ATTR = re.compile(r'([\w-]+)(?:="([^"]*)")?')
+
+
+def form_fields(page: str, form_id: str) -> dict[str, str]:
+    """Every named input and textarea of one form of the page, with the value the page shows."""
+    match = re.search(rf'<form\b[^>]*id="{form_id}"[^>]*>(.*?)</form>', page, re.S)
+    assert match, f"no form #{form_id} on the page"
+    fields = {}
+    for input_attrs, _none, textarea_attrs, body in _TAG.findall(match.group(1)):
+        attributes = {k: html.unescape(v or "") for k, v in _ATTR.findall(input_attrs or textarea_attrs)}
+        if "name" not in attributes:
+            continue
+        value = html.unescape(body.strip("\n")) if textarea_attrs else attributes.get("value", "")
+        fields[attributes["name"]] = value
+    return fields
+
+
+def entry_url(project, year=YEAR, month=MONTH):
+    return reverse("projects:report_entry", args=[project.pk, year, month])
+
+
+def entry_post(client, project, values: dict, *, submit=False, page=None, year=YEAR, month=MONTH):
+    """Read the entry page (or use ``page``, read earlier), type ``values`` and press save or submit."""
+    page = page if page is not None else client.get(entry_url(project, year, month))
+    assert page.status_code == 200
+    data = form_fields(page.content.decode(), "report-form")
+    data.update(values)
+    data["submit" if submit else "save"] = "1"
+    return client.post(entry_url(project, year, month), data)
+
+
+def bulk_url(year=YEAR, month=MONTH, department=None):
+    url = reverse("projects:bulk_entry") + f"?year={year}&month={month}"
+    return url + (f"&department={department.pk}" if department else "")
+
+
+def bulk_read(client, url) -> tuple[dict, dict[int, str]]:
+    """The sheet's fields and, for each project pk, the prefix of its row."""
+    page = client.get(url)
+    assert page.status_code == 200
+    data = form_fields(page.content.decode(), "bulk-form")
+    rows = {int(v): k.removesuffix("-project") for k, v in data.items() if k.endswith("-project")}
+    return data, rows
+
+
+def bulk_post(client, url, values: dict, *, submit=False, read=None):
+    """``values``: project pk -> {field: typed value}; the other rows are posted as the page shows them."""
+    data, rows = read or bulk_read(client, url)
+    data = dict(data)
+    for pk, typed in values.items():
+        for name, value in typed.items():
+            data[f"{rows[pk]}-{name}"] = value
+    data["submit" if submit else "save"] = "1"
+    return client.post(url, data)
+
+
+def detail(report, action=None):
+    return reverse(f"api:monthly-report-{action or 'detail'}", args=[report.pk])
+
+
+def fresh(report):
+    return MonthlyReport.objects.get(pk=report.pk)
+
+
+# The world --------------------------------------------------------------------------------------
+
+
+@dataclass
+class Cycle:
+    users: dict
+    programme: Programme
+    department: object
+
+
+@pytest.fixture
+def cycle(department, other_department):
+    users = {
+        "viewer": make_user("viewer", Role.VIEWER),
+        "editor": make_user("editor", Role.EDITOR, department),
+        "other_editor": make_user("other_editor", Role.EDITOR, other_department),
+        "coordinator": make_user("coordinator", Role.COORDINATOR),
+        "coordinator2": make_user("coordinator2", Role.COORDINATOR),
+        "administrator": make_user("administrator", Role.ADMINISTRATOR),
+    }
+    programme = Programme.objects.create(year=YEAR, level="district", name="2025年区重点项目")
+    return Cycle(users=users, programme=programme, department=department)
+
+
+def add_project(w: Cycle, code="P-1", *, department=True, milestones=False, sample=False, plan=PLAN,
+                february=Decimal(50)):
+    project = Project.objects.create(
+        programme=w.programme, code=code, name=f"项目{code}", lead_department=w.department if department else None,
+        annual_plan=plan, total_investment=Decimal("50000"), is_synthetic=sample,
+        source_quote="" if sample else f"{code}项目,年度计划投资{plan}万元。",
+    )
+    if milestones:
+        Milestone.objects.create(project=project, kind="start", planned_date=dt.date(YEAR, 2, 1))
+        Milestone.objects.create(project=project, kind="topping_out", planned_date=dt.date(YEAR, 9, 30))
+    if february is not None:
+        MonthlyReport.objects.create(project=project, year=YEAR, month=2, completed_month=february,
+                                     completed_ytd=february, status="approved")
+    return project
+
+
+# Ways in ----------------------------------------------------------------------------------------
+
+
+class EntryPage:
+    name = "entry"
+
+    def fill(self, client, user, project, month_value, *, submit=False, milestone_date=None):
+        values = {"completed_month": str(month_value), "progress_text": f"完成{month_value}"}
+        if milestone_date:
+            values["ms-0-actual_date"] = milestone_date.isoformat()
+        response = entry_post(client, project, values, submit=submit)
+        assert response.status_code == 302, response.content.decode()[:3000]
+
+    def review(self, client, user, report, action, comment=""):
+        response = client.post(reverse("projects:review_action", args=[report.pk, action]),
+                               {"version": fresh(report).version, "comment": comment,
+                                "next": entry_url(report.project)})
+        assert response.status_code == 302
+
+
+class BulkSheet(EntryPage):
+    name = "bulk"
+
+    def fill(self, client, user, project, month_value, *, submit=False, milestone_date=None):
+        url = bulk_url(department=project.lead_department)
+        response = bulk_post(client, url, {project.pk: {"completed_month": str(month_value),
+                                                        "progress_text": f"完成{month_value}"}}, submit=submit)
+        assert response.status_code == 302, response.content.decode()[:3000]
+
+
+class Service:
+    name = "service"
+
+    def fill(self, client, user, project, month_value, *, submit=False, milestone_date=None):
+        report = MonthlyReport.objects.filter(project=project, year=YEAR, month=MONTH).first()
+        milestones = []
+        if milestone_date:
+            ms = project.milestones.order_by("planned_date", "pk").first()
+            milestones = [services.MilestoneInput(milestone=ms, data={"actual_date": milestone_date, "note": ""},
+                                                  expected_version=ms.version)]
+        services.monthly_report_entry_save(
+            project=project, year=YEAR, month=MONTH, acting_user=user,
+            data={"completed_month": Decimal(month_value), "progress_text": f"完成{month_value}", "problems": "",
+                  "coordination_requests": "", "plausibility_note": ""},
+            expected_version=report.version if report else 0, milestones=milestones, submit=submit,
+        )
+
+    def review(self, client, user, report, action, comment=""):
+        service = {"approve": services.monthly_report_approve, "return": services.monthly_report_return,
+                   "reopen": services.monthly_report_reopen, "withdraw": services.monthly_report_withdraw}[action]
+        kwargs = {"comment": comment} if action != "withdraw" else {}
+        report = fresh(report)
+        service(report=report, acting_user=user, expected_version=report.version, **kwargs)
+
+
+class Api:
+    name = "api"
+
+    def fill(self, client, user, project, month_value, *, submit=False, milestone_date=None):
+        api = token_client(user)
+        report = MonthlyReport.objects.filter(project=project, year=YEAR, month=MONTH).first()
+        body = {"completed_month": str(month_value), "progress_text": f"完成{month_value}"}
+        if report is None:
+            response = api.post(reverse("api:monthly-report-list"),
+                                {"project": project.pk, "year": YEAR, "month": MONTH, **body}, format="json")
+            assert response.status_code == 201, response.content
+            report = MonthlyReport.objects.get(pk=response.json()["id"])
+        else:
+            response = api.patch(detail(report), body, format="json", HTTP_IF_MATCH=etag_of(api, detail(report)))
+            assert response.status_code == 200, response.content
+        if submit:
+            response = api.post(detail(report, "submit"), {}, format="json",
+                                HTTP_IF_MATCH=etag_of(api, detail(report)))
+            assert response.status_code == 200, response.content
+
+    def review(self, client, user, report, action, comment=""):
+        api = token_client(user)
+        response = api.post(detail(report, action), {"comment": comment} if comment else {}, format="json",
+                            HTTP_IF_MATCH=etag_of(api, detail(report)))
+        assert response.status_code == 200, response.content
+
+
+PATHS = {p.name: p for p in (EntryPage(), BulkSheet(), Service(), Api())}
+
+
+@dataclass(frozen=True)
+class Shape:
+    milestones: bool
+    department: bool
+    sample: bool
+
+    def __str__(self):
+        return "-".join((
+            "ms" if self.milestones else "noms", "dept" if self.department else "nodept",
+            "sample" if self.sample else "report",
+        ))
+
+
+SHAPES = [Shape(*flags) for flags in product((True, False), repeat=3)]
+# The bulk sheet is a department's sheet: a project without a lead department is filled on its own
+# page (test_bulk_sheet_offers_no_project_without_department shows it is never on a sheet).
+CASES = [(shape, path) for shape, path in product(SHAPES, PATHS) if shape.department or path != "bulk"]
+
+
+@pytest.mark.parametrize(("shape", "path"), CASES, ids=[f"{s}-{p}" for s, p in CASES])
+def test_cycle_over_shapes_and_paths(client, cycle, shape, path):
+    w, way = cycle, PATHS[path]
+    project = add_project(w, milestones=shape.milestones, department=shape.department, sample=shape.sample)
+    untouched_project = Project.objects.filter(pk=project.pk).values().get()
+    filler = w.users["editor"] if shape.department else w.users["coordinator"]
+    reviewer = (w.users["coordinator"] if shape.department
+                else w.users["coordinator2"] if shape.sample else w.users["administrator"])
+    milestone_date = dt.date(YEAR, 3, 12) if shape.milestones and path in ("entry", "service") else None
+    versions = []
+
+    def report():
+        r = MonthlyReport.objects.get(project=project, year=YEAR, month=MONTH)
+        versions.append(r.version)
+        return r
+
+    # Save a draft.
+    client.force_login(filler)
+    way.fill(client, filler, project, "100", milestone_date=milestone_date)
+    r = report()
+    assert (r.status, r.completed_month, r.completed_ytd) == ("draft", Decimal(100), Decimal(150))
+    assert r.created_by == filler and filler in r.contributors.all()
+    if shape.milestones:
+        first = project.milestones.order_by("planned_date", "pk").first()
+        assert first.actual_date == milestone_date  # set on the page and the service, untouched elsewhere
+        assert project.milestones.exclude(pk=first.pk).get().actual_date is None
+    # Submit.
+    way.fill(client, filler, project, "100", submit=True)
+    r = report()
+    assert (r.status, r.submitted_by, r.completed_month) == ("submitted", filler, Decimal(100))
+    # Four eyes: a coordinator who filled it may not review it, whatever the way in.
+    if filler.groups.filter(name=str(Role.COORDINATOR)).exists():
+        assert not reports_waiting_for(filler).filter(pk=r.pk).exists()
+        with pytest.raises(PermissionDenied):
+            services.monthly_report_approve(report=fresh(r), acting_user=filler, expected_version=r.version)
+        assert token_client(filler).post(detail(r, "approve"), {}, format="json").status_code == 403
+        assert fresh(r).status == "submitted" and fresh(r).version == r.version
+    # Return with a comment.
+    client.force_login(reviewer)
+    way.review(client, reviewer, r, "return", "请补充形象进度照片")
+    r = report()
+    assert (r.status, r.review_comment, r.reviewed_by) == ("returned", "请补充形象进度照片", reviewer)
+    # Correct and resubmit: the old comment answered an earlier version.
+    client.force_login(filler)
+    way.fill(client, filler, project, "120", submit=True)
+    r = report()
+    assert (r.status, r.completed_month, r.completed_ytd, r.review_comment) == (
+        "submitted", Decimal(120), Decimal(170), "")
+    # Approve, then reopen.
+    client.force_login(reviewer)
+    way.review(client, reviewer, r, "approve")
+    r = report()
+    assert (r.status, r.reviewed_by) == ("approved", reviewer)
+    way.review(client, reviewer, r, "reopen")
+    r = report()
+    assert r.status == "returned" and r.completed_month == Decimal(120)
+    # Every step bumped the version once or more, never skipped one back; history says who did what.
+    assert versions == sorted(versions) and len(set(versions)) == len(versions), versions
+    history = list(MonthlyReport.history.filter(id=r.pk).order_by("history_id"))
+    assert history[0].history_type == "+" and history[0].history_user == filler
+    assert [h.status for h in history if h.history_user == reviewer][-1] == "returned"
+    assert {h.completed_month for h in history} == {Decimal(100), Decimal(120)}
+    # The project's own fields are not touched by its monthly cycle.
+    now = Project.objects.filter(pk=project.pk).values().get()
+    assert {k: v for k, v in now.items() if k not in ("updated_at",)} == {
+        k: v for k, v in untouched_project.items() if k not in ("updated_at",)}
+
+
+def test_bulk_sheet_offers_no_project_without_department(client, cycle):
+    orphan = add_project(cycle, "P-ORPHAN", department=False)
+    add_project(cycle, "P-DEPT")
+    for user in ("editor", "coordinator"):
+        client.force_login(cycle.users[user])
+        _data, rows = bulk_read(client, bulk_url())
+        assert orphan.pk not in rows and len(rows) == 1
+
+
+# Versions ---------------------------------------------------------------------------------------
+
+
+def test_missing_version_is_refused_everywhere_and_changes_nothing(client, cycle):
+    project = add_project(cycle)
+    report = MonthlyReport.objects.create(project=project, year=YEAR, month=MONTH, completed_month=Decimal(10),
+                                          completed_ytd=Decimal(60), created_by=cycle.users["editor"])
+    client.force_login(cycle.users["editor"])
+    before = database_state()
+    response = entry_post(client, project, {"completed_month": "11", "version": ""})
+    assert response.status_code == 400 and "版本号" in response.content.decode()
+    assert database_state() == before
+    data, rows = bulk_read(client, bulk_url())
+    response = bulk_post(client, bulk_url(), {project.pk: {"completed_month": "12", "version": ""}},
+                         read=(data, rows))
+    assert response.status_code == 400
+    assert "版本号" in " ".join(response.context["formset"].forms[0].non_field_errors())
+    assert database_state() == before
+    response = token_client(cycle.users["editor"]).patch(detail(report), {"completed_month": "13"}, format="json")
+    assert response.status_code == 428
+    assert database_state() == before
+    assert fresh(report).completed_month == Decimal(10)
+
+
+def test_stale_version_from_the_entry_page_keeps_what_was_typed(client, cycle):
+    project = add_project(cycle)
+    services.monthly_report_entry_save(project=project, year=YEAR, month=MONTH, acting_user=cycle.users["editor"],
+                                       data={"completed_month": Decimal(10)}, expected_version=0)
+    client.force_login(cycle.users["editor"])
+    page = client.get(entry_url(project))
+    assert form_fields(page.content.decode(), "report-form")["version"] == "1"
+    # A coordinator corrects the report while the editor's page is open.
+    report = MonthlyReport.objects.get(project=project, month=MONTH)
+    services.monthly_report_update(report=report, data={"completed_month": Decimal(15)},
+                                   acting_user=cycle.users["coordinator"], expected_version=1)
+    response = entry_post(client, project, {"completed_month": "333", "progress_text": "基础施工完成八成"}, page=page)
+    text = response.content.decode()
+    assert response.status_code == 400
+    assert "已被他人修改" in text and 'value="333"' in text and "基础施工完成八成" in text
+    assert fresh(report).completed_month == Decimal(15)
+
+
+def test_two_first_saves_of_an_empty_month_one_wins(client, cycle):
+    """The 100→200 case: both pages were read before any report existed (version 0)."""
+    project = add_project(cycle)
+    first, second = client, type(client)()
+    first.force_login(cycle.users["editor"])
+    second.force_login(cycle.users["coordinator"])
+    page_first, page_second = first.get(entry_url(project)), second.get(entry_url(project))
+    assert form_fields(page_second.content.decode(), "report-form")["version"] == "0"
+    assert entry_post(first, project, {"completed_month": "100"}, page=page_first).status_code == 302
+    response = entry_post(second, project, {"completed_month": "200", "problems": "拆迁未完成"}, page=page_second)
+    text = response.content.decode()
+    assert response.status_code == 400
+    assert "已由他人先行填报" in text and 'value="200"' in text and "拆迁未完成" in text
+    report = MonthlyReport.objects.get(project=project, year=YEAR, month=MONTH)
+    assert report.completed_month == Decimal(100)
+    assert [h.completed_month for h in MonthlyReport.history.filter(id=report.pk)] == [Decimal(100)]
+
+
+def test_bulk_sheet_with_one_stale_row_is_refused_as_a_whole(client, cycle):
+    a, b = add_project(cycle, "P-A"), add_project(cycle, "P-B")
+    for p in (a, b):
+        services.monthly_report_entry_save(project=p, year=YEAR, month=MONTH, acting_user=cycle.users["editor"],
+                                           data={"completed_month": Decimal(10)}, expected_version=0)
+    client.force_login(cycle.users["editor"])
+    read = bulk_read(client, bulk_url())
+    stale = MonthlyReport.objects.get(project=b, month=MONTH)
+    services.monthly_report_update(report=stale, data={"completed_month": Decimal(20)},
+                                   acting_user=cycle.users["coordinator"], expected_version=stale.version)
+    before = database_state()
+    response = bulk_post(client, bulk_url(), {a.pk: {"completed_month": "30"}, b.pk: {"completed_month": "40"}},
+                         read=read)
+    assert response.status_code == 400
+    assert database_state() == before
+    forms = {f.cleaned_data["project"]: f for f in response.context["formset"].forms}
+    assert forms[b.pk].non_field_errors() and not forms[a.pk].errors
+    row_b = re.search(rf'<tr class="([^"]*)" data-project="{b.code}"', response.content.decode())
+    row_a = re.search(rf'<tr class="([^"]*)" data-project="{a.code}"', response.content.decode())
+    assert "table-danger" in row_b.group(1) and "table-danger" not in row_a.group(1)
+    assert 'value="30"' in response.content.decode()  # the good row's typed value is kept too
+
+
+# Four eyes, withdraw, return comments ------------------------------------------------------------
+
+
+def test_four_eyes_a_coordinator_who_changed_the_figure_cannot_approve(client, cycle):
+    project = add_project(cycle)
+    editor, coord, coord2 = cycle.users["editor"], cycle.users["coordinator"], cycle.users["coordinator2"]
+    report = services.monthly_report_entry_save(project=project, year=YEAR, month=MONTH, acting_user=editor,
+                                                data={"completed_month": Decimal(100)}, expected_version=0)
+    services.monthly_report_update(report=fresh(report), data={"completed_month": Decimal(110)}, acting_user=coord,
+                                   expected_version=report.version)
+    report = services.monthly_report_submit(report=fresh(report), acting_user=editor)
+    before = database_state()
+    with pytest.raises(PermissionDenied, match="四眼"):
+        services.monthly_report_approve(report=fresh(report), acting_user=coord, expected_version=report.version)
+    client.force_login(coord)
+    client.post(reverse("projects:review_action", args=[report.pk, "approve"]), {"version": report.version})
+    assert token_client(coord).post(detail(report, "approve"), {}, format="json").status_code == 403
+    assert database_state() == before
+    assert not reports_waiting_for(coord).filter(pk=report.pk).exists()
+    assert f"/reports/{YEAR}/{MONTH}/" not in client.get(reverse("projects:review_queue")).content.decode()
+    client.force_login(coord2)
+    assert entry_url(project) in client.get(reverse("projects:review_queue")).content.decode()
+    services.monthly_report_approve(report=fresh(report), acting_user=coord2, expected_version=report.version)
+    assert fresh(report).status == "approved" and fresh(report).reviewed_by == coord2
+
+
+def test_withdraw_until_reviewed(client, cycle):
+    project = add_project(cycle)
+    editor = cycle.users["editor"]
+    client.force_login(editor)
+    assert entry_post(client, project, {"completed_month": "80"}, submit=True).status_code == 302
+    report = MonthlyReport.objects.get(project=project, month=MONTH)
+    assert report.status == "submitted"
+    page = client.get(entry_url(project)).content.decode()
+    withdraw = form_fields(page, "withdraw-form")
+    client.post(reverse("projects:review_action", args=[report.pk, "withdraw"]), withdraw)
+    assert fresh(report).status == "draft"
+    assert entry_post(client, project, {"completed_month": "80"}, submit=True).status_code == 302
+    services.monthly_report_approve(report=fresh(report), acting_user=cycle.users["coordinator"])
+    before = database_state()
+    assert 'id="withdraw-form"' not in client.get(entry_url(project)).content.decode()
+    client.post(reverse("projects:review_action", args=[report.pk, "withdraw"]),
+                {"version": fresh(report).version})
+    with pytest.raises(services.WorkflowError):
+        services.monthly_report_withdraw(report=fresh(report), acting_user=editor)
+    assert token_client(editor).post(detail(report, "withdraw"), {}, format="json").status_code in (403, 409)
+    assert database_state() == before and fresh(report).status == "approved"
+
+
+def test_resubmission_clears_the_old_return_comment_on_the_entry_page(client, cycle):
+    project = add_project(cycle)
+    client.force_login(cycle.users["editor"])
+    entry_post(client, project, {"completed_month": "80"}, submit=True)
+    report = MonthlyReport.objects.get(project=project, month=MONTH)
+    services.monthly_report_return(report=report, acting_user=cycle.users["coordinator"], comment="请核对投资额XYZ")
+    page = client.get(entry_url(project)).content.decode()
+    assert 'id="review-comment"' in page and "请核对投资额XYZ" in page
+    assert entry_post(client, project, {"completed_month": "85"}, submit=True).status_code == 302
+    page = client.get(entry_url(project)).content.decode()
+    assert "请核对投资额XYZ" not in page and fresh(report).status == "submitted"
+    assert MonthlyReport.history.filter(id=report.pk, review_comment="请核对投资额XYZ").exists()
+
+
+# Plausibility and amounts -------------------------------------------------------------------------
+
+
+def test_implausible_month_needs_a_reason_that_the_reviewer_sees(client, cycle):
+    project = add_project(cycle)  # plan 1200: more than 600 in one month is implausible
+    client.force_login(cycle.users["editor"])
+    before = database_state()
+    response = entry_post(client, project, {"completed_month": "700"}, submit=True)
+    assert response.status_code == 400 and "plausibility_note" in response.context["form"].errors
+    assert database_state() == before
+    response = entry_post(client, project, {"completed_month": "700", "plausibility_note": "设备集中到货一次性结算"},
+                          submit=True)
+    assert response.status_code == 302
+    report = MonthlyReport.objects.get(project=project, month=MONTH)
+    assert (report.status, report.completed_month) == ("submitted", Decimal(700))
+    client.force_login(cycle.users["coordinator"])
+    page = client.get(entry_url(project)).content.decode()
+    assert re.search(r'id="plausibility-review".*设备集中到货一次性结算', page, re.S)
+    assert "设备集中到货一次性结算" in client.get(reverse("projects:review_queue")).content.decode()
+    # Just under the limit needs no reason.
+    other = add_project(cycle, "P-2")
+    client.force_login(cycle.users["editor"])
+    assert entry_post(client, other, {"completed_month": "600"}).status_code == 302
+
+
+@pytest.mark.parametrize("typed", ["3,210.5", "３２１０．５", "3 210.5", "３，２１０．５"])
+def test_amounts_as_people_type_them(client, cycle, typed):
+    big = add_project(cycle, "P-BIG", plan=Decimal("100000"))
+    client.force_login(cycle.users["editor"])
+    assert entry_post(client, big, {"completed_month": typed}).status_code == 302
+    assert MonthlyReport.objects.get(project=big, month=MONTH).completed_month == Decimal("3210.5")
+    response = bulk_post(client, bulk_url(month=4), {big.pk: {"completed_month": typed}})
+    assert response.status_code == 302, response.content.decode()[:2000]
+    april = MonthlyReport.objects.get(project=big, month=4)
+    assert (april.completed_month, april.completed_ytd) == (Decimal("3210.5"), Decimal("6471.0"))
+
+
+def test_an_absurd_amount_is_refused_with_the_field_named_and_nothing_breaks(client, cycle, superuser):
+    project = add_project(cycle)
+    absurd = "999999999999.9999"
+    client.force_login(cycle.users["editor"])
+    before = database_state()
+    response = entry_post(client, project, {"completed_month": absurd})
+    assert response.status_code == 400 and "completed_month" in response.context["form"].errors
+    assert "本月完成投资" in response.content.decode() and absurd in response.content.decode()
+    response = bulk_post(client, bulk_url(), {project.pk: {"completed_month": absurd}})
+    assert response.status_code == 400 and "completed_month" in response.context["formset"].forms[0].errors
+    api = token_client(cycle.users["editor"])
+    response = api.post(reverse("api:monthly-report-list"),
+                        {"project": project.pk, "year": YEAR, "month": MONTH, "completed_month": absurd}, format="json")
+    assert response.status_code == 400 and "completed_month" in str(response.json())
+    assert database_state() == before
+    assert client.get(reverse("projects:project_detail", args=[project.pk])).status_code == 200
+    assert api.get(reverse("api:monthly-report-list")).status_code == 200
+    client.force_login(superuser)
+    assert client.get(reverse("admin:projects_monthlyreport_changelist")).status_code == 200
+
+
+# Basis and default period ----------------------------------------------------------------------------
+
+
+def test_unapproved_later_months_leave_leaders_figures_alone(client, cycle):
+    projects = [add_project(cycle, f"P-{i}", february=None) for i in range(3)]
+    for p in projects:
+        MonthlyReport.objects.create(project=p, year=YEAR, month=6, completed_month=Decimal(100),
+                                     completed_ytd=Decimal(100), status="approved")
+    client.force_login(cycle.users["viewer"])
+    before = client.get(reverse("dashboard"))
+    assert before.context["period"] == Period(YEAR, 6) and before.context["totals"].completed_ytd == Decimal(300)
+    editor = cycle.users["editor"]
+    for i, p in enumerate(projects):
+        report = services.monthly_report_entry_save(project=p, year=YEAR, month=7, acting_user=editor,
+                                                    data={"completed_month": Decimal(50)}, expected_version=0)
+        if i:
+            services.monthly_report_submit(report=report, acting_user=editor)
+    after = client.get(reverse("dashboard"))
+    assert after.context["period"] == before.context["period"]
+    assert after.context["totals"] == before.context["totals"]
+    # A coordinator may include them, and the page says so.
+    client.force_login(cycle.users["coordinator"])
+    all_basis = client.get(reverse("dashboard") + f"?year={YEAR}&month=7&basis=all")
+    assert all_basis.context["totals"].completed_ytd == Decimal(450)
+    assert 'id="basis-statement"' in all_basis.content.decode() and "含已提交" in all_basis.content.decode()
+    approved = client.get(reverse("dashboard") + f"?year={YEAR}&month=7")
+    assert approved.context["totals"].completed_ytd == Decimal(300)
+    # A viewer asking for them is refused the basis and shown the approved figures.
+    client.force_login(cycle.users["viewer"])
+    refused = client.get(reverse("dashboard") + f"?year={YEAR}&month=7&basis=all")
+    assert refused.context["totals"].completed_ytd == Decimal(300)
+
+
+def test_default_period_is_the_latest_closed_month_once_one_closes(client, cycle):
+    project = add_project(cycle, february=None)
+    for month in (5, 6):
+        MonthlyReport.objects.create(project=project, year=YEAR, month=month, completed_month=Decimal(10),
+                                     completed_ytd=Decimal(10 * (month - 4)), status="approved")
+    client.force_login(cycle.users["viewer"])
+    assert client.get(reverse("dashboard")).context["period"] == Period(YEAR, 6)
+    ReportWaiver.objects.create(project=project, year=YEAR, month=4, reason="未开工")
+    closing.month_close(year=YEAR, month=5, acting_user=cycle.users["coordinator"])
+    assert client.get(reverse("dashboard")).context["period"] == Period(YEAR, 5)
+
+
+# Closing ---------------------------------------------------------------------------------------
+
+
+def _june(cycle):
+    """Three projects in June: one approved, one submitted, one without a report."""
+    editor = cycle.users["editor"]
+    done, waiting, missing = (add_project(cycle, code, february=None) for code in ("P-DONE", "P-WAIT", "P-MISS"))
+    for p, value in ((done, 100), (waiting, 40)):
+        r = services.monthly_report_entry_save(project=p, year=YEAR, month=6, acting_user=editor,
+                                               data={"completed_month": Decimal(value)}, expected_version=0,
+                                               submit=True)
+        if p is done:
+            services.monthly_report_approve(report=fresh(r), acting_user=cycle.users["coordinator"])
+    return done, waiting, missing
+
+
+def test_close_is_refused_with_blockers_and_waivers_unblock(client, cycle):
+    done, waiting, missing = _june(cycle)
+    coordinator = cycle.users["coordinator"]
+    client.force_login(coordinator)
+    month_url = reverse("projects:month", args=[YEAR, 6])
+    before = database_state()
+    response = client.post(month_url, {"action": "close"})
+    text = response.content.decode()
+    assert response.status_code == 400 and "P-WAIT" in text and "P-MISS" in text
+    assert database_state() == before
+    out = StringIO()
+    with pytest.raises(CommandError):
+        call_command("close_month", year=YEAR, month=6, user="coordinator", stdout=out)
+    assert "P-WAIT" in out.getvalue() and "P-MISS" in out.getvalue() and "P-DONE" not in out.getvalue()
+    assert not PeriodLock.objects.exists() and not MonthSnapshot.objects.exists()
+    # A waiver needs a reason.
+    assert client.post(month_url, {"action": "waive", "project": missing.pk, "reason": " "}).status_code == 400
+    assert client.post(month_url, {"action": "waive", "project": missing.pk, "reason": "项目暂停"}).status_code == 302
+    assert [b.code for b in closing.close_blockers(YEAR, 6)] == ["P-WAIT"]
+    services.monthly_report_approve(report=MonthlyReport.objects.get(project=waiting, month=6),
+                                    acting_user=coordinator)
+    out = StringIO()
+    call_command("close_month", year=YEAR, month=6, user="coordinator", stdout=out)
+    assert "第1版" in out.getvalue()
+    assert PeriodLock.objects.filter(year=YEAR, month=6).exists()
+
+
+def test_close_month_command_waives_missing_with_a_reason(cycle):
+    done = add_project(cycle, "P-DONE", february=None)
+    add_project(cycle, "P-MISS", february=None)
+    MonthlyReport.objects.create(project=done, year=YEAR, month=6, completed_month=Decimal(1),
+                                 completed_ytd=Decimal(1), status="approved")
+    out = StringIO()
+    call_command("close_month", "--year", str(YEAR), "--month", "6", "--waive-missing", "未开工",
+                 "--user", "coordinator2", stdout=out)
+    assert "第1版" in out.getvalue()
+    assert ReportWaiver.objects.get(year=YEAR, month=6).reason == "未开工"
+    with pytest.raises(CommandError):  # already closed
+        call_command("close_month", year=YEAR, month=6, user="coordinator2", stdout=StringIO())
+    with pytest.raises(CommandError):  # an editor may not close
+        call_command("close_month", year=YEAR, month=7, user="editor", stdout=StringIO())
+
+
+def _report_ytd(period, version=None):
+    report = build_progress_report(Project.objects.all(), period, narrative=False,
+                                   source=figure_source(period, version=version))
+    return report.totals.completed_ytd, report.snapshot_version
+
+
+def test_closing_freezes_and_a_correction_makes_a_new_version(client, cycle):
+    done, waiting, missing = _june(cycle)
+    coord, coord2, editor = cycle.users["coordinator"], cycle.users["coordinator2"], cycle.users["editor"]
+    closing.report_waive(project=missing, year=YEAR, month=6, reason="项目暂停", acting_user=coord)
+    services.monthly_report_approve(report=MonthlyReport.objects.get(project=waiting, month=6), acting_user=coord)
+    june = Period(YEAR, 6)
+    closing.month_close(year=YEAR, month=6, acting_user=coord)
+    assert _report_ytd(june) == (Decimal(140), 1)
+    # Reopen with a reason, correct a report, approve the correction: v1 still prints until the close.
+    client.force_login(coord)
+    month_url = reverse("projects:month", args=[YEAR, 6])
+    assert client.post(month_url, {"action": "reopen", "reason": ""}).status_code == 400
+    assert client.post(month_url, {"action": "reopen", "reason": "P-WAIT投资额更正"}).status_code == 302
+    report = MonthlyReport.objects.get(project=waiting, month=6)
+    services.monthly_report_reopen(report=report, acting_user=coord, comment="请更正")
+    client.force_login(editor)
+    assert entry_post(client, waiting, {"completed_month": "60"}, submit=True, month=6).status_code == 302
+    services.monthly_report_approve(report=fresh(report), acting_user=coord2)
+    assert fresh(report).completed_month == Decimal(60) and fresh(report).status == "approved"
+    assert _report_ytd(june) == (Decimal(140), 1)
+    client.force_login(cycle.users["viewer"])
+    page = client.get(f"/reports/progress/?year={YEAR}&month=6")
+    assert page.status_code == 200 and page.context["report"].totals.completed_ytd == Decimal(140)
+    # Closing again makes version 2 with the correction; version 1 stays as printed.
+    call_command("close_month", year=YEAR, month=6, user="coordinator2", stdout=StringIO())
+    assert _report_ytd(june) == (Decimal(160), 2)
+    assert _report_ytd(june, version=1) == (Decimal(140), 1)
+    latest = client.get(f"/reports/progress/?year={YEAR}&month=6")
+    first = client.get(f"/reports/progress/?year={YEAR}&month=6&snapshot=1")
+    assert latest.context["report"].totals.completed_ytd == Decimal(160)
+    assert latest.context["report"].snapshot_version == 2
+    assert first.status_code == 200 and first.context["report"].totals.completed_ytd == Decimal(140)
+    assert first.context["report"].snapshot_version == 1
+    assert client.get(f"/reports/progress/?year={YEAR}&month=6&snapshot=3").status_code == 400
+    assert MonthSnapshot.objects.get(year=YEAR, month=6, version=2).reason == "P-WAIT投资额更正"
+
+
+@pytest.mark.parametrize("role", ["editor", "coordinator", "administrator"])
+def test_nobody_edits_a_closed_month(client, cycle, role):
+    project = add_project(cycle, february=None)
+    other = add_project(cycle, "P-EMPTY", february=None)
+    report = MonthlyReport.objects.create(project=project, year=YEAR, month=6, completed_month=Decimal(10),
+                                          completed_ytd=Decimal(10), status="approved")
+    ReportWaiver.objects.create(project=other, year=YEAR, month=6, reason="未开工")
+    closing.month_close(year=YEAR, month=6, acting_user=cycle.users["coordinator"])
+    # A reviewer's reopen of the report is refused too: the month is closed.
+    with pytest.raises(PermissionDenied):
+        services.monthly_report_reopen(report=fresh(report), acting_user=cycle.users["coordinator2"])
+    user = cycle.users[role]
+    client.force_login(user)
+    before = database_state()
+    for p in (project, other):
+        page = client.get(entry_url(p, month=6))
+        assert page.status_code == 200 and 'id="closed-notice"' in page.content.decode()
+        response = entry_post(client, p, {"completed_month": "99"}, page=page, month=6)
+        assert response.status_code == 403 and 'id="closed-notice"' in response.content.decode()
+    url = bulk_url(month=6, department=cycle.department)
+    sheet = client.get(url)
+    assert 'id="closed-notice"' in sheet.content.decode()
+    assert not any(row["editable"] for row in sheet.context["rows"]) and len(sheet.context["rows"]) == 2
+    response = bulk_post(client, url, {project.pk: {"completed_month": "99"}, other.pk: {"completed_month": "99"}})
+    # The closed month's rows are read-only on the sheet; a crafted post of them saves nothing.
+    assert response.status_code in (302, 400, 403)
+    api = token_client(user)
+    response = api.patch(detail(report), {"completed_month": "99"}, format="json",
+                         HTTP_IF_MATCH=etag_of(api, detail(report)))
+    assert response.status_code == 403
+    response = api.post(reverse("api:monthly-report-list"),
+                        {"project": other.pk, "year": YEAR, "month": 6, "completed_month": "99"}, format="json")
+    assert response.status_code in (403, 409)
+    with pytest.raises(PermissionDenied):
+        services.monthly_report_entry_save(project=other, year=YEAR, month=6, acting_user=user,
+                                           data={"completed_month": Decimal(99)}, expected_version=0)
+    assert database_state() == before
+
+
+def test_a_first_save_that_loses_the_race_after_the_check_is_told_so(client, cycle, monkeypatch):
+    """The other first save commits between this one's existence check and its insert (PostgreSQL's
+    READ COMMITTED lets that happen): the loser hears the conflict and keeps its typed values."""
+    project = add_project(cycle)
+    original = services._check_plausible  # runs after the existence check, before the insert
+
+    def other_commits_first(report):
+        MonthlyReport.objects.create(project=project, year=YEAR, month=MONTH, completed_month=Decimal(100),
+                                     completed_ytd=Decimal(150), created_by=cycle.users["coordinator"])
+        return original(report)
+
+    monkeypatch.setattr(services, "_check_plausible", other_commits_first)
+    with pytest.raises(services.AlreadyExists):
+        services.monthly_report_entry_save(project=project, year=YEAR, month=MONTH, acting_user=cycle.users["editor"],
+                                           data={"completed_month": Decimal(200)}, expected_version=0)
+    MonthlyReport.objects.filter(project=project).exclude(month=2).delete()
+    client.force_login(cycle.users["editor"])
+    response = entry_post(client, project, {"completed_month": "200"})
+    text = response.content.decode()
+    assert response.status_code == 400 and "已由他人先行填报" in text and 'value="200"' in text
+    # (the simulated competitor ran inside the refused transaction, so it is undone with it here)
+    assert not MonthlyReport.objects.filter(project=project, month=MONTH, completed_month=Decimal(200)).exists()
