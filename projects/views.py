@@ -531,6 +531,13 @@ class BulkEntryView(LoginRequiredMixin, View):
         formset = BulkFormSet(request.POST, initial=self._initial(projects, existing), prefix="rows")
         by_pk = {p.pk: p for p in projects}
         submit = "submit" in request.POST
+        closed = _closed_notice(period.year, period.month)
+        if projects and not any(editable.values()):
+            # Nothing on this sheet may be written (a closed month, or every report submitted or approved).
+            messages.error(request, refusal(request.user, Action.ADD, MonthlyReport(
+                project=projects[0], year=period.year, month=period.month)) if closed else
+                _("本表所有月报均已提交或审核通过,没有可保存的行。"))
+            return self._render(request, department, period, formset, projects, existing, previous, editable, 400)
         if formset.is_valid():
             if [f.cleaned_data.get("project") for f in formset.forms] != [p.pk for p in projects]:
                 raise PermissionDenied(_("提交的项目与本单位可填报的项目不一致。"))
