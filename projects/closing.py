@@ -69,7 +69,7 @@ class CloseBlocked(Exception):
     """The month cannot close yet: ``blockers`` lists every report not approved and not waived."""
 
     def __init__(self, blockers: list[Blocker]):
-        super().__init__(_("还有%(n)s个项目的月报未审核通过或未免报,不能关闭该月份。") % {"n": len(blockers)})
+        super().__init__(_("还有%(n)s个项目的月报未审核通过或未免报，不能关闭该月份。") % {"n": len(blockers)})
         self.blockers = blockers
         self.message = str(self.args[0])
 
@@ -107,9 +107,9 @@ def report_waive(*, project: Project, year: int, month: int, reason: str, acting
     if not (reason or "").strip():
         raise ValidationError({"reason": _("免报须填写原因。")})
     if PeriodLock.objects.filter(year=year, month=month).exists():
-        raise WorkflowError(_("该月份已关闭,不能再确认免报。"))
+        raise WorkflowError(_("该月份已关闭，不能再确认免报。"))
     if MonthlyReport.objects.filter(project=project, year=year, month=month, status=ReportStatus.APPROVED).exists():
-        raise WorkflowError(_("该项目本月月报已审核通过,无需免报。"))
+        raise WorkflowError(_("该项目本月月报已审核通过，无需免报。"))
     waiver, _created = ReportWaiver.objects.update_or_create(
         project=project, year=year, month=month, defaults={"reason": reason.strip(), "waived_by": acting_user}
     )
@@ -218,7 +218,7 @@ def month_reopen(*, year: int, month: int, reason: str, acting_user) -> MonthSna
         raise ValidationError({"reason": _("重新打开月份须填写原因。")})
     lock = PeriodLock.objects.select_for_update().filter(year=year, month=month).first()
     if lock is None:
-        raise WorkflowError(_("%(year)s年%(month)s月没有关闭,无需重新打开。") % {"year": year, "month": month})
+        raise WorkflowError(_("%(year)s年%(month)s月没有关闭，无需重新打开。") % {"year": year, "month": month})
     snapshot = MonthSnapshot.objects.filter(year=year, month=month).order_by("-version").first()
     if snapshot is not None:
         snapshot.reopened_by, snapshot.reopened_at, snapshot.reopen_reason = acting_user, timezone.now(), reason.strip()

@@ -3,6 +3,7 @@
 import datetime as dt
 import re
 import unicodedata
+from decimal import Decimal
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -47,11 +48,18 @@ class AmountField(forms.DecimalField):
         kwargs.setdefault("decimal_places", 4)
         kwargs.setdefault("validators", AMOUNT_VALIDATORS)
         kwargs.setdefault("error_messages", {})
-        kwargs["error_messages"].setdefault("invalid", _("请输入数字(万元),例如 1200.5 或 3,210.5。"))
-        kwargs["error_messages"].setdefault("max_decimal_places", _("最多保留4位小数(万元的4位小数即1元)。"))
+        kwargs["error_messages"].setdefault("invalid", _("请输入数字（万元），例如 1200.5 或 3,210.5。"))
+        kwargs["error_messages"].setdefault("max_decimal_places", _("最多保留4位小数（万元的4位小数即1元）。"))
         kwargs["error_messages"].setdefault("max_digits", _("金额不能超过99,999,999.9999万元。"))
         kwargs["error_messages"].setdefault("max_whole_digits", _("金额不能超过99,999,999.9999万元。"))
         super().__init__(**kwargs)
+
+    def prepare_value(self, value):
+        # A stored 1200.5000 is shown as 1200.5: the four places are yuan precision, not what was typed.
+        if isinstance(value, Decimal):
+            text = f"{value:f}"
+            return text.rstrip("0").rstrip(".") if "." in text else text
+        return super().prepare_value(value)
 
     def to_python(self, value):
         if isinstance(value, str):
@@ -66,7 +74,7 @@ class MonthlyReportEntryForm(forms.ModelForm):
     """
 
     completed_month = AmountField(
-        label=_("本月完成投资(万元)"), error_messages={"required": _("请填写本月完成投资。")},
+        label=_("本月完成投资（万元）"), error_messages={"required": _("请填写本月完成投资。")},
     )
     version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0)
 
@@ -123,7 +131,7 @@ class BulkRowForm(forms.Form):
 
     project = forms.IntegerField(widget=forms.HiddenInput)
     version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0)
-    completed_month = AmountField(label=_("本月完成投资(万元)"), required=False)
+    completed_month = AmountField(label=_("本月完成投资（万元）"), required=False)
     progress_text = forms.CharField(label=_("形象进度"), required=False, widget=forms.TextInput)
     problems = forms.CharField(label=_("存在问题"), required=False, widget=forms.TextInput)
     coordination_requests = forms.CharField(label=_("需协调事项"), required=False, widget=forms.TextInput)

@@ -411,11 +411,11 @@ class MonthlyReport(SourcedModel, TimeStampedModel):
     review_comment = models.TextField(_("审核意见"), blank=True)
     plausibility_note = models.TextField(
         _("异常说明"), blank=True,
-        help_text=_("数据超出合理范围(如本月完成超过年度计划的一定比例)时,填报人确认数据无误的说明,审核时可见。"),
+        help_text=_("数据超出合理范围（如本月完成超过年度计划的一定比例）时，填报人确认数据无误的说明，审核时可见。"),
     )
     contributors = models.ManyToManyField(
         settings.AUTH_USER_MODEL, verbose_name=_("录入或修改数据的人员"), blank=True, related_name="+",
-        help_text=_("录入或修改过本月报数据的人员(含统筹人员的更正);他们不能审核该月报。"),
+        help_text=_("录入或修改过本月报数据的人员（含统筹人员的更正）；他们不能审核该月报。"),
     )
     version = models.PositiveIntegerField(_("版本"), default=1, editable=False)
 
@@ -472,7 +472,7 @@ class MonthlyReport(SourcedModel, TimeStampedModel):
                 "programme_year": project.programme.year,
             }
         if self.completed_ytd is not None and self.completed_ytd > MAX_AMOUNT:
-            errors["completed_month"] = _("累计完成投资将超过99,999,999.9999万元的上限,请核对本月完成投资。")
+            errors["completed_month"] = _("累计完成投资将超过99,999,999.9999万元的上限，请核对本月完成投资。")
         if project is not None and self.year and self.month and self.completed_ytd is not None:
             siblings = MonthlyReport.objects.filter(project=project, year=self.year).exclude(pk=self.pk)
             previous = siblings.filter(month__lt=self.month).order_by("-month").first()
@@ -567,7 +567,7 @@ class MonthSnapshot(models.Model):
         settings.AUTH_USER_MODEL, verbose_name=_("关账人"), on_delete=models.SET_NULL, null=True, related_name="+"
     )
     closed_at = models.DateTimeField(_("关账时间"))
-    reason = models.TextField(_("说明"), blank=True, help_text=_("重新关账时:此前重新打开的原因。"))
+    reason = models.TextField(_("说明"), blank=True, help_text=_("重新关账时：此前重新打开的原因。"))
     reopened_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("重新打开人"), on_delete=models.SET_NULL, null=True, blank=True,
         related_name="+",

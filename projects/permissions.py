@@ -278,7 +278,7 @@ def refusal(user, action: Action | str, report: MonthlyReport) -> str:
     action = Action(action)
     lock = PeriodLock.objects.filter(year=report.year, month=report.month).select_related("locked_by").first()
     if lock is not None:
-        return _("%(year)s年%(month)s月已于%(when)s由%(who)s关闭,月报不能再修改或审核;如需更正,请发改局统筹人员先重新打开该月份。") % {
+        return _("%(year)s年%(month)s月已于%(when)s由%(who)s关闭，月报不能再修改或审核；如需更正，请发改局统筹人员先重新打开该月份。") % {
             "year": report.year, "month": report.month, "who": lock.locked_by or _("系统"),
             "when": lock.created_at.astimezone().strftime("%Y-%m-%d %H:%M"),
         }
@@ -287,12 +287,12 @@ def refusal(user, action: Action | str, report: MonthlyReport) -> str:
     if action in (Action.APPROVE, Action.RETURN) and is_reviewer(user) and (
         MonthlyReport.objects.filter(pk=report.pk).filter(own_entry(user)).exists()
     ):
-        return _("不能审核自己填报、修改或提交过数据的月报(四眼原则),请由其他统筹人员审核。")
+        return _("不能审核自己填报、修改或提交过数据的月报（四眼原则），请由其他统筹人员审核。")
     if action == Action.CHANGE and report.status == ReportStatus.APPROVED:
-        return _("该月报已审核通过,如需修改请发改局统筹人员重新打开。")
+        return _("该月报已审核通过，如需修改请发改局统筹人员重新打开。")
     if action == Action.CHANGE and report.status == ReportStatus.SUBMITTED and not is_reviewer(user):
-        return _("该月报已提交,等待审核;如需修改,请先撤回。")
-    return _("您没有权限执行此操作(该项目不属于本单位,或您的角色不能执行此操作)。")
+        return _("该月报已提交，等待审核；如需修改，请先撤回。")
+    return _("您没有权限执行此操作（该项目不属于本单位，或您的角色不能执行此操作）。")
 
 
 def changeable_fields(user, model: type[Model]) -> frozenset[str] | None:

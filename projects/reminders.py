@@ -151,12 +151,21 @@ def late_departments(period: Period, today: dt.date) -> list[LateDepartment]:
 
 
 def open_periods(today: dt.date) -> list[Period]:
-    """The months whose reports are due by now or next: the month just ended and the earlier open months
-    of its year (a closed month is left out). One query.
+    """The months whose reports are due by now or next: the month just ended and every earlier month of
+    its year that is not closed, and those of the year before when the platform was used for it (it
+    has monthly reports), so a year's last months stay on the to-do list until they close. Two queries.
     """
     last = Period(today.year, today.month - 1) if today.month > 1 else Period(today.year - 1, 12)
-    closed = set(PeriodLock.objects.filter(year=last.year, month__lte=last.month).values_list("month", flat=True))
-    return [Period(last.year, month) for month in range(1, last.month + 1) if month not in closed]
+    years = {last.year}
+    if MonthlyReport.objects.filter(year=last.year - 1).exists():
+        years.add(last.year - 1)
+    closed = set(PeriodLock.objects.filter(year__in=years).values_list("year", "month"))
+    return [
+        Period(year, month)
+        for year in sorted(years)
+        for month in range(1, (12 if year < last.year else last.month) + 1)
+        if (year, month) not in closed
+    ]
 
 
 def reminder_kind(period: Period, today: dt.date) -> str | None:

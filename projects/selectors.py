@@ -165,7 +165,7 @@ class Basis(TextChoices):
     """Which monthly reports a figure counts. Leaders' figures count approved reports only."""
 
     APPROVED = "approved", gettext_lazy("仅计已审核月报")
-    ALL = "all", gettext_lazy("含已提交、已退回和草稿(未审核)月报")
+    ALL = "all", gettext_lazy("含已提交、已退回和草稿（未审核）月报")
 
 
 @dataclass(frozen=True)
@@ -211,16 +211,16 @@ class FigureSource:
     def statement(self) -> str:
         """The basis in words, printed with every figure built from this source."""
         if self.snapshot is not None:
-            text = _("%(year)s年%(month)s月关账数据第%(version)s版(%(when)s关闭,仅计已审核月报)") % {
+            text = _("%(year)s年%(month)s月关账数据第%(version)s版（%(when)s关闭，仅计已审核月报）") % {
                 "year": self.period.year, "month": self.period.month, "version": self.snapshot.version,
                 "when": timezone.localtime(self.snapshot.closed_at).strftime("%Y-%m-%d %H:%M"),
             }
             if self.closed is None:
-                text += _(";该月份已重新打开更正,更正后重新关账将生成新版本")
+                text += _("；该月份已重新打开更正，更正后重新关账将生成新版本")
             return text
         if self.basis == Basis.APPROVED:
-            return _("仅计已审核月报(未审核的月报不计入)")
-        return _("含已提交、已退回和草稿月报(未经审核,仅供内部参考)")
+            return _("仅计已审核月报（未审核的月报不计入）")
+        return _("含已提交、已退回和草稿月报（未经审核，仅供内部参考）")
 
 
 def figure_source(period: Period, basis: str = Basis.APPROVED, version: int | None = None) -> FigureSource:

@@ -38,18 +38,18 @@ class AlreadyExists(ConflictError):
 
     def __init__(self, message=None):
         super().__init__(message or _(
-            "该月报已由他人先行填报,您的保存未生效。您填写的内容仍保留在页面上,请刷新查看对方填报的数据后再修改。"
+            "该月报已由他人先行填报，您的保存未生效。您填写的内容仍保留在页面上，请刷新查看对方填报的数据后再修改。"
         ))
 
 
 def expected(version) -> int:
     """The version a write says it read; a missing or malformed version is refused, never skipped."""
     if version is None or version == "":
-        raise ConflictError(_("保存请求没有带上您读取时的版本号,无法确认没有覆盖他人的修改,保存未生效。请刷新页面后再保存。"))
+        raise ConflictError(_("保存请求没有带上您读取时的版本号，无法确认没有覆盖他人的修改，保存未生效。请刷新页面后再保存。"))
     try:
         return int(version)
     except (TypeError, ValueError):
-        raise ConflictError(_("版本号“%(version)s”无效,保存未生效。请刷新页面后再保存。") % {"version": version}) from None
+        raise ConflictError(_("版本号“%(version)s”无效，保存未生效。请刷新页面后再保存。") % {"version": version}) from None
 
 
 class WorkflowError(Exception):
@@ -188,7 +188,7 @@ def implausible(report: MonthlyReport, project: Project) -> list[str]:
         percent = rate_percent(report.completed_month, project.annual_plan)
         if percent > share:
             reasons.append(_(
-                "本月完成投资%(month)s万元,占年度计划%(plan)s万元的%(percent)s%%,超过%(share)s%%。"
+                "本月完成投资%(month)s万元，占年度计划%(plan)s万元的%(percent)s%%，超过%(share)s%%。"
             ) % {"month": f"{report.completed_month:,.2f}", "plan": f"{project.annual_plan:,.2f}",
                  "percent": percent, "share": share})
     if project.total_investment is not None and report.completed_ytd > project.total_investment:
@@ -201,7 +201,7 @@ def _check_plausible(report: MonthlyReport) -> None:
     reasons = implausible(report, report.project)
     if reasons and not (report.plausibility_note or "").strip():
         raise ValidationError({"plausibility_note": [
-            *reasons, _("如数据无误,请在“异常说明”中写明原因后再保存;审核人员会看到该说明。")
+            *reasons, _("如数据无误，请在“异常说明”中写明原因后再保存；审核人员会看到该说明。")
         ]})
 
 
@@ -216,7 +216,7 @@ def _carry_forward(report: MonthlyReport, acting_user) -> None:
         if following.completed_ytd != new_ytd:
             if not restrict(MonthlyReport.objects.filter(pk=following.pk), acting_user, Action.CHANGE).exists():
                 raise ValidationError(
-                    {"completed_month": _("%(month)s月的月报已提交、审核或所在月份已关闭,不能再改变此前月份的累计数。") % {
+                    {"completed_month": _("%(month)s月的月报已提交、审核或所在月份已关闭，不能再改变此前月份的累计数。") % {
                         "month": following.month}}
                 )
             following.completed_ytd = new_ytd
@@ -373,7 +373,7 @@ def monthly_report_entry_save(
     read = expected(expected_version)
     report = MonthlyReport.objects.select_for_update().filter(project=project, year=year, month=month).first()
     if report is None and read != 0:
-        raise ConflictError(_("该月报已被他人删除或不存在,保存未生效。请刷新页面后再填报。"))
+        raise ConflictError(_("该月报已被他人删除或不存在，保存未生效。请刷新页面后再填报。"))
     if report is not None and read == 0:
         raise AlreadyExists()
     if report is None:

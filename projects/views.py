@@ -358,7 +358,7 @@ class ReportEntryView(LoginRequiredMixin, View):
                 request, project, report, year, month, form, milestones, editable), status=403)
         if not milestones.is_valid() and milestones.non_form_errors():
             form.full_clean()
-            form.add_error(None, _("节点表单不完整,请刷新页面后重新填写。"))
+            form.add_error(None, _("节点表单不完整，请刷新页面后重新填写。"))
         elif form.is_valid() and milestones.is_valid():
             submit = "submit" in request.POST
             try:
@@ -376,7 +376,7 @@ class ReportEntryView(LoginRequiredMixin, View):
                     ],
                     submit=submit,
                 )
-                messages.success(request, _("月报已提交,等待审核。") if submit else _("草稿已保存。"))
+                messages.success(request, _("月报已提交，等待审核。") if submit else _("草稿已保存。"))
                 return HttpResponseRedirect(reverse("projects:report_entry", args=[pk, year, month]))
             except services.ConflictError as exc:
                 form.add_error(None, exc.message)
@@ -410,8 +410,8 @@ class ReviewActionView(LoginRequiredMixin, View):
         "withdraw": services.monthly_report_withdraw,
     }
     DONE = {
-        "approve": gettext_lazy("已审核通过:%(report)s"), "return": gettext_lazy("已退回:%(report)s"),
-        "reopen": gettext_lazy("已重新打开:%(report)s"), "withdraw": gettext_lazy("已撤回,月报回到草稿:%(report)s"),
+        "approve": gettext_lazy("已审核通过：%(report)s"), "return": gettext_lazy("已退回：%(report)s"),
+        "reopen": gettext_lazy("已重新打开：%(report)s"), "withdraw": gettext_lazy("已撤回，月报回到草稿：%(report)s"),
     }
 
     def post(self, request, pk, action):
@@ -536,7 +536,7 @@ class BulkEntryView(LoginRequiredMixin, View):
             # Nothing on this sheet may be written (a closed month, or every report submitted or approved).
             messages.error(request, refusal(request.user, Action.ADD, MonthlyReport(
                 project=projects[0], year=period.year, month=period.month)) if closed else
-                _("本表所有月报均已提交或审核通过,没有可保存的行。"))
+                _("本表所有月报均已提交或审核通过，没有可保存的行。"))
             return self._render(request, department, period, formset, projects, existing, previous, editable, 400)
         if formset.is_valid():
             if [f.cleaned_data.get("project") for f in formset.forms] != [p.pk for p in projects]:
@@ -554,7 +554,7 @@ class BulkEntryView(LoginRequiredMixin, View):
             try:
                 saved = services.monthly_report_bulk_save(
                     year=period.year, month=period.month, rows=rows, submit=submit, acting_user=request.user)
-                messages.success(request, (_("已提交 %(n)s 个项目的月报,等待审核。") if submit
+                messages.success(request, (_("已提交 %(n)s 个项目的月报，等待审核。") if submit
                                            else _("已保存 %(n)s 个项目的月报草稿。")) % {"n": saved})
                 return HttpResponseRedirect(request.get_full_path())
             except services.BulkRefused as refused:
@@ -600,7 +600,7 @@ class MonthView(LoginRequiredMixin, View):
             if action == "close":
                 snapshot = closing.month_close(year=year, month=month, acting_user=request.user,
                                                waive_missing=reason if request.POST.get("waive_missing") else None)
-                messages.success(request, _("%(y)s年%(m)s月已关闭,生成第%(v)s版关账数据。") % {
+                messages.success(request, _("%(y)s年%(m)s月已关闭，生成第%(v)s版关账数据。") % {
                     "y": year, "m": month, "v": snapshot.version})
             elif action == "reopen":
                 closing.month_reopen(year=year, month=month, reason=reason, acting_user=request.user)
@@ -608,7 +608,7 @@ class MonthView(LoginRequiredMixin, View):
             elif action == "waive":
                 project = get_visible_or_404(Project.objects.all(), request.user, pk=request.POST.get("project") or 0)
                 closing.report_waive(project=project, year=year, month=month, reason=reason, acting_user=request.user)
-                messages.success(request, _("已确认免报:%(p)s") % {"p": project.name})
+                messages.success(request, _("已确认免报：%(p)s") % {"p": project.name})
             else:
                 raise Http404
         except closing.CloseBlocked as exc:

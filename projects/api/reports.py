@@ -272,9 +272,9 @@ class WarningRulesSerializer(ReportSerializer):
 
 
 class CompletenessSerializer(ReportSerializer):
-    schema_description = _("报告月的月报填报情况(全部项目或一个牵头单位)。")
+    schema_description = _("报告月的月报填报情况（全部项目或一个牵头单位）。")
 
-    label = serializers.CharField(read_only=True, label=_("单位"), help_text=_("牵头单位名称,合计行为“合计”。"))
+    label = serializers.CharField(read_only=True, label=_("单位"), help_text=_("牵头单位名称，合计行为“合计”。"))
     expected = serializers.IntegerField(read_only=True, label=_("应报"), help_text=_("应报月报的项目数。"))
     missing = serializers.IntegerField(read_only=True, label=_("未填报"), help_text=_("未填报且未免报的项目数。"))
     draft = serializers.IntegerField(read_only=True, label=_("草稿"), help_text=_("月报为草稿的项目数。"))
@@ -299,12 +299,12 @@ class ProgressReportSerializer(ReportSerializer):
 
     basis = serializers.CharField(
         read_only=True, label=_("统计口径"),
-        help_text=_("approved:仅计已审核月报(默认;已关账月份读冻结数据);all:含未审核月报(仅发改局统筹)。"),
+        help_text=_("approved：仅计已审核月报（默认；已关账月份读冻结数据）；all：含未审核月报（仅发改局统筹）。"),
     )
     basis_statement = serializers.CharField(read_only=True, label=_("统计口径说明"), help_text=_("统计口径的文字说明。"))
     snapshot_version = serializers.IntegerField(
         read_only=True, allow_null=True, label=_("关账数据版本"),
-        help_text=_("已关账月份所用的冻结数据版本;未关账时为空。"),
+        help_text=_("已关账月份所用的冻结数据版本；未关账时为空。"),
     )
     completeness = ReportingStatusSerializer(read_only=True, label=_("填报情况"), help_text=_("报告月的月报填报情况。"))
 

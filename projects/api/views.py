@@ -150,12 +150,12 @@ class MonthlyReportViewSet(PortfolioViewSet):
     def submit(self, request, pk=None):
         return self._transition(request, services.monthly_report_submit, SubmitSerializer)
 
-    @extend_schema(request=SubmitSerializer, summary=_("撤回已提交、尚未审核的月报(已提交 → 草稿)"))
+    @extend_schema(request=SubmitSerializer, summary=_("撤回已提交、尚未审核的月报（已提交 → 草稿）"))
     @action(detail=True, methods=["post"])
     def withdraw(self, request, pk=None):
         return self._transition(request, services.monthly_report_withdraw, SubmitSerializer)
 
-    @extend_schema(request=ReviewSerializer, summary=_("审核通过(已提交 → 已审核);不能审核自己填报、修改或提交过数据的月报"))
+    @extend_schema(request=ReviewSerializer, summary=_("审核通过（已提交 → 已审核）；不能审核自己填报、修改或提交过数据的月报"))
     @action(detail=True, methods=["post"])
     def approve(self, request, pk=None):
         return self._transition(request, services.monthly_report_approve, ReviewSerializer)
@@ -175,8 +175,8 @@ class PeriodLockViewSet(PortfolioViewSet):
     """Locked months: department editors can no longer change those months' reports."""
 
     schema_description = _(
-        "关闭的月份(关账):只有该月月报全部审核通过或免报时才能关闭(否则409并列出未完成的月报);关闭后任何人不能再修改"
-        "该月月报,报告按冻结数据出具。删除即重新打开,须带参数 reason 说明原因。只有发改局统筹和系统管理员可以操作。"
+        "关闭的月份（关账）：只有该月月报全部审核通过或免报时才能关闭（否则409并列出未完成的月报）；关闭后任何人不能再修改"
+        "该月月报，报告按冻结数据出具。删除即重新打开，须带参数 reason 说明原因。只有发改局统筹和系统管理员可以操作。"
     )
 
     model = PeriodLock

@@ -68,7 +68,7 @@ def parse_basis(params, user) -> str:
     basis = params.get("basis") or Basis.APPROVED
     if basis not in Basis.values:
         raise BadRequest({"basis": [
-            _("统计口径“%(basis)s”无效,可选:%(choices)s。") % {"basis": basis, "choices": "、".join(Basis.values)}
+            _("统计口径“%(basis)s”无效，可选：%(choices)s。") % {"basis": basis, "choices": "、".join(Basis.values)}
         ]})
     if basis != Basis.APPROVED and not can_see_unapproved(user):
         raise BadRequest({"basis": [_("只有发改局统筹人员可以查看含未审核月报的数据。")]})

@@ -113,18 +113,28 @@ def test_editor_cannot_open_or_post_another_departments_pages(new_page, e2e_worl
     _editor, _coordinator, projects, _second = e2e_world
     other = projects["other"]
     page = new_page("editor")
-    for url in (f"/projects/{other.pk}/edit/", f"/projects/{other.pk}/reports/2025/3/"):
-        response = page.goto(url)
-        assert response.status == 403, url
-        assert "没有权限" in page.content()
+    response = page.goto(f"/projects/{other.pk}/edit/")
+    assert response.status == 403
+    assert "没有权限" in page.content()
+    # Another department's month can be read (editors read every project), never written: the form
+    # is disabled, has no save button, and says why.
+    response = page.goto(f"/projects/{other.pk}/reports/2025/3/")
+    assert response.status == 200
+    assert page.locator("#report-form fieldset").is_disabled()
+    assert page.locator("#report-form button").count() == 0
+    assert "不属于本单位" in page.locator("#read-only-reason").inner_text()
     # A forged POST from the editor's own session changes nothing.
     token = page.context.cookies()
     csrf = next(c["value"] for c in token if c["name"] == "csrftoken")
-    result = page.request.post(f"{live_server.url}/projects/{other.pk}/edit/",
-                               form={"progress_summary": "篡改", "version": "1", "csrfmiddlewaretoken": csrf},
-                               headers={"Referer": live_server.url + "/"})
-    assert result.status == 403
+    reports_before = MonthlyReport.objects.filter(project=other).count()
+    for url, form in ((f"/projects/{other.pk}/edit/", {"progress_summary": "篡改", "version": "1"}),
+                      (f"/projects/{other.pk}/reports/2025/3/", {"completed_month": "999", "version": "0",
+                                                                 "ms-TOTAL_FORMS": "0", "ms-INITIAL_FORMS": "0"})):
+        result = page.request.post(f"{live_server.url}{url}", form={**form, "csrfmiddlewaretoken": csrf},
+                                   headers={"Referer": live_server.url + "/"})
+        assert result.status == 403, url
     assert Project.objects.get(pk=other.pk).progress_summary == ""
+    assert MonthlyReport.objects.filter(project=other).count() == reports_before
     assert re.search("项目other", page.goto(f"/projects/{other.pk}/").text() or "")
 
 

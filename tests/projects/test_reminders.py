@@ -112,6 +112,13 @@ def test_open_periods_are_the_month_just_ended_and_earlier_open_ones():
     assert open_periods(dt.date(2025, 4, 1)) == [Period(2025, 1), Period(2025, 3)]
     assert open_periods(dt.date(2026, 1, 3))[-1] == Period(2025, 12)
     assert len(open_periods(dt.date(2026, 1, 3))) == 11  # February is closed
+    # A year the platform was used for (it has monthly reports) keeps its open months in the next year.
+    assert open_periods(dt.date(2026, 11, 29)) == [Period(2026, m) for m in range(1, 11)]
+    programme = Programme.objects.create(year=2025, level="city", name="2025年市重点项目")
+    project = Project.objects.create(programme=programme, code="Y1", name="上年项目")
+    MonthlyReport.objects.create(project=project, year=2025, month=1, completed_month=1, completed_ytd=1)
+    periods = open_periods(dt.date(2026, 11, 29))
+    assert periods[:11] == [Period(2025, m) for m in (1, *range(3, 13))] and periods[-1] == Period(2026, 10)
 
 
 @pytest.mark.parametrize("n", [3, 30])

@@ -192,7 +192,7 @@ def test_milestones_problems_and_the_unapproved_count(build):
     everything = build_progress_report(Project.objects.all(), H1, source=figure_source(H1, Basis.ALL))
     assert [(i.code, i.problems, i.coordination_requests) for i in everything.issues] == [
         ("P2", "征地拆迁进度滞后", "请协调")]
-    assert ("统计口径", "含已提交、已退回和草稿月报(未经审核,仅供内部参考)") in everything.scope
+    assert ("统计口径", "含已提交、已退回和草稿月报（未经审核，仅供内部参考）") in everything.scope
 
 
 def test_only_the_periods_programme_year_counts(build):

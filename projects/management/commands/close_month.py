@@ -40,7 +40,7 @@ class Command(BaseCommand):
             raise CommandError(";".join(exc.messages)) from None
         except (WorkflowError, PermissionDenied) as exc:
             raise CommandError(getattr(exc, "message", None) or str(exc)) from None
-        self.stdout.write(self.style.SUCCESS(_("%(y)s年%(m)s月已关闭,生成第%(v)s版关账数据。") % {
+        self.stdout.write(self.style.SUCCESS(_("%(y)s年%(m)s月已关闭，生成第%(v)s版关账数据。") % {
             "y": year, "m": month, "v": snapshot.version}))
 
     @staticmethod

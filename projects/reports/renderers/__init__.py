@@ -79,7 +79,7 @@ def progress_meta(report: ProgressReport) -> list[str]:
 def completeness_line(report: ProgressReport) -> str:
     """The month's reporting completeness in one sentence (Excel and Word; the page has its own)."""
     c = report.completeness.total
-    line = _("%(month)s月月报(截止%(due)s):应报%(e)s个项目,已填报%(r)s个,已提交%(s)s个,已审核%(a)s个,免报%(w)s个。") % {
+    line = _("%(month)s月月报（截止%(due)s）：应报%(e)s个项目，已填报%(r)s个，已提交%(s)s个，已审核%(a)s个，免报%(w)s个。") % {
         "month": report.period.month, "due": report.completeness.due_date.isoformat(), "e": c.expected,
         "r": c.reported, "s": c.submitted + c.approved, "a": c.approved, "w": c.waived,
     }
