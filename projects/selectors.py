@@ -258,7 +258,7 @@ def _report_subquery(source: FigureSource, field: str, *, exact_month: bool):
 def with_period_figures(projects: QuerySet, period: Period, source: FigureSource | None = None) -> QuerySet:
     """Annotate year-to-date (latest counted report up to the month), this month's figure, the month's
     report status and the annual plan, from ``source`` (approved live reports by default)."""
-    source = source or FigureSource(period)
+    source = source or figure_source(period)
     return source.scope(projects).annotate(
         period_ytd=_report_subquery(source, "completed_ytd", exact_month=False),
         period_month=_report_subquery(source, "completed_month", exact_month=True),

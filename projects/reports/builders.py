@@ -35,6 +35,7 @@ from projects.progress import (
 from projects.selectors import (
     FigureSource,
     ReportingStatus,
+    figure_source,
     overdue_milestones,
     reporting_status,
     with_period_figures,
@@ -553,7 +554,7 @@ def build_progress_report(
     default, and for a closed month its frozen snapshot. About twenty queries, independent of the
     number of projects.
     """
-    source = source or FigureSource(period)
+    source = source or figure_source(period)
     # Re-selecting by primary key makes the aggregates safe whatever joins the caller's filters
     # used (a permission filter through co-responsible departments can repeat rows).
     base = source.scope(Project.objects.filter(pk__in=projects.values("pk"), programme__year=period.year))

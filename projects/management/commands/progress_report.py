@@ -2,6 +2,7 @@
 
     manage.py progress_report --year 2025 --month 6 [--programme 2025-district] [--department CODE]
                               --format html|pdf|xlsx|docx --output FILE [--indicators] [--no-appendix]
+                              [--basis approved|all] [--snapshot N]
 
 The command runs as the system, with full visibility: the report covers every project the
 filters select, through the same FilterSet, builders and renderers as the report pages.
@@ -18,6 +19,7 @@ from projects.progress import Period
 from projects.reports.builders import build_progress_report, scope_from_filterset
 from projects.reports.indicators import build_indicator_report
 from projects.reports.renderers import FORMATS, render_indicators, render_progress
+from projects.selectors import Basis, figure_source
 
 
 class Command(BaseCommand):
@@ -35,6 +37,11 @@ class Command(BaseCommand):
             "--no-appendix", action="store_true",
             help="Leave the project appendix out of the HTML and PDF (the Excel file always has it).",
         )
+        parser.add_argument(
+            "--basis", choices=Basis.values, default=Basis.APPROVED,
+            help="approved (default): approved reports only, a closed month's frozen figures; all: every report.",
+        )
+        parser.add_argument("--snapshot", type=int, help="An earlier frozen version of a closed month.")
 
     def handle(self, *args, **options):
         period = Period(options["year"], options["month"])
@@ -64,7 +71,10 @@ class Command(BaseCommand):
         filterset = ProjectFilterSet(data, queryset=Project.objects.all(), period=period)
         if not filterset.is_valid():
             raise CommandError(f"Invalid filters: {filterset.form.errors.as_text()}")
-        return build_progress_report(filterset.qs, period, scope=scope_from_filterset(filterset))
+        source = figure_source(period, options["basis"], options["snapshot"])
+        if options["snapshot"] and (source.snapshot is None or source.snapshot.version != options["snapshot"]):
+            raise CommandError(f"{period} has no frozen version {options['snapshot']}.")
+        return build_progress_report(filterset.qs, period, scope=scope_from_filterset(filterset), source=source)
 
     def _programme(self, code: str, period: Period) -> Programme:
         year, _sep, level = code.partition("-")
