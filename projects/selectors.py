@@ -270,11 +270,18 @@ def with_period_figures(projects: QuerySet, period: Period, source: FigureSource
     )
 
 
+def not_reached_by(period: Period) -> Q:
+    """Milestones not reached by the period's end, as of that date: a milestone reached later (its
+    actual date filled in afterwards) still counts as open for the earlier period, so a regenerated
+    report of a past month keeps its warnings."""
+    return Q(actual_date__isnull=True) | Q(actual_date__gt=period.end)
+
+
 def overdue_milestones(projects: QuerySet, period: Period) -> dict[int, list[OverdueMilestone]]:
     """Milestones planned before the period's end and not reached, by project, in one query."""
     rows = (
         Milestone.objects.filter(
-            project__in=projects.values("pk"), actual_date__isnull=True, planned_date__lt=period.end
+            not_reached_by(period), project__in=projects.values("pk"), planned_date__lt=period.end
         )
         .order_by("planned_date")
         .values_list("project_id", "kind", "planned_date")
@@ -355,7 +362,7 @@ def milestones_due(projects: QuerySet, period: Period, *, days: int = 30) -> Que
     """Milestones planned within ``days`` after the period's end and not yet reached."""
     return (
         Milestone.objects.filter(
-            project__in=projects.values("pk"), actual_date__isnull=True,
+            not_reached_by(period), project__in=projects.values("pk"),
             planned_date__gte=period.end, planned_date__lte=period.end + dt.timedelta(days=days),
         )
         .select_related("project")
@@ -366,7 +373,7 @@ def milestones_due(projects: QuerySet, period: Period, *, days: int = 30) -> Que
 def milestones_overdue(projects: QuerySet, period: Period) -> QuerySet:
     return (
         Milestone.objects.filter(
-            project__in=projects.values("pk"), actual_date__isnull=True, planned_date__lt=period.end
+            not_reached_by(period), project__in=projects.values("pk"), planned_date__lt=period.end
         )
         .select_related("project")
         .order_by("planned_date", "pk")

@@ -36,6 +36,7 @@ from projects.selectors import (
     FigureSource,
     ReportingStatus,
     figure_source,
+    not_reached_by,
     overdue_milestones,
     reporting_status,
     with_period_figures,
@@ -641,7 +642,7 @@ def build_progress_report(
         None,
     )
     overdue_rows = _milestone_rows(
-        Milestone.objects.filter(in_base, actual_date__isnull=True, planned_date__lt=period.end)
+        Milestone.objects.filter(in_base, not_reached_by(period), planned_date__lt=period.end)
         .order_by("planned_date", "project__code", "pk"),
         period,
     )

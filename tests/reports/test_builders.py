@@ -208,3 +208,13 @@ def test_an_empty_selection_still_builds(db):
     assert report.totals.count == 0 and report.totals.rate is None
     assert report.programmes == [] and report.projects == []
     assert report.narrative  # says there is nothing to report
+
+
+def test_a_milestone_reached_after_the_period_still_counts_as_overdue_for_it(build):
+    """A past month's report keeps its warnings when a milestone's actual date is filled in later."""
+    build.project(plan=1000, ytd=500, code="P1", milestones=[("start", date("2025-01-15"), date("2025-08-10"))])
+    build.project(plan=1000, ytd=500, code="P2", milestones=[("start", date("2025-01-15"), date("2025-05-10"))])
+    report = build_progress_report(Project.objects.all(), H1)
+    assert [(m.code, m.months_overdue) for m in report.milestones_overdue] == [("P1", 5)]
+    assert {w.code: w.colour for w in report.warnings} == {"P1": "red"}
+    assert [m.code for m in report.milestones_reached] == ["P2"]
