@@ -151,12 +151,17 @@ class PolicyAdmin(admin.ModelAdmin):
 
     def save_formset(self, request, form, formset, change):
         """Inline rows go through the services too, each checked on its own."""
+        read = {
+            f.instance.pk: f.cleaned_data.get(VERSION_FIELD)
+            for f in formset.forms if f.instance.pk and hasattr(f, "cleaned_data")
+        }
         instances = formset.save(commit=False)
         for obj in formset.deleted_objects:
             record_delete(instance=obj, acting_user=request.user)
         for obj in instances:
             if obj.pk:
-                record_save(instance=obj, acting_user=request.user)
+                record_save(instance=obj, acting_user=request.user,
+                            expected_version=read.get(obj.pk) if hasattr(obj, "version") else None)
             else:
                 record_create(instance=obj, acting_user=request.user)
         formset.save_m2m()
@@ -173,7 +178,16 @@ class HistoryPolicyAdmin(PolicyAdmin, SimpleHistoryAdmin):
 
 
 class PolicyInline:
-    """Mixin for inlines: rows visible, addable, changeable and deletable as the policy says."""
+    """Mixin for inlines: rows visible, addable, changeable and deletable as the policy says; each row
+    carries the version it was read at, like the main form."""
+
+    form = PolicyModelForm
+
+    def get_fields(self, request, obj=None):
+        fields = list(super().get_fields(request, obj))
+        if hasattr(self.model, "version") and VERSION_FIELD not in fields:
+            fields.append(VERSION_FIELD)
+        return fields
 
     def get_queryset(self, request):
         return restrict(super().get_queryset(request), request.user, Action.VIEW)

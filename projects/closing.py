@@ -11,7 +11,7 @@ versions stay as they were printed.
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import (
     Count,
     Exists,
@@ -28,6 +28,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from simple_history.utils import bulk_create_with_history
 
 from .choices import ReportStatus
 from .models import (
@@ -43,7 +44,7 @@ from .models import (
 from .permissions import Action, can
 from .progress import Period
 from .selectors import FigureSource, expected_projects, with_period_figures
-from .services import WorkflowError
+from .services import WorkflowError, month_guard
 
 MISSING = "missing"
 
@@ -80,16 +81,19 @@ def _require_coordinator(user) -> None:
 
 
 def close_blockers(year: int, month: int) -> list[Blocker]:
-    """Every expected project of the month whose report is not approved and that is not waived (one query)."""
-    status = Subquery(
-        MonthlyReport.objects.filter(project=OuterRef("pk"), year=year, month=month).values("status")[:1]
-    )
+    """What keeps the month from closing (one query): every report of the month that is not approved,
+    whichever project it belongs to, and every expected project without a report that is not waived.
+    A waiver excuses a missing report only; a report once written needs a review."""
+    report = MonthlyReport.objects.filter(project=OuterRef("pk"), year=year, month=month)
+    status = Subquery(report.values("status")[:1])
     waived = Exists(ReportWaiver.objects.filter(project=OuterRef("pk"), year=year, month=month))
+    expected = expected_projects(Project.objects.all(), year)
     rows = (
-        expected_projects(Project.objects.all(), year)
-        .annotate(report_status=status, waived=waived)
-        .filter(waived=False)
-        .filter(Q(report_status__isnull=True) | ~Q(report_status=ReportStatus.APPROVED))
+        Project.objects.annotate(report_status=status, waived=waived)
+        .filter(
+            (Q(pk__in=expected.values("pk")) & Q(report_status__isnull=True, waived=False))
+            | (Q(report_status__isnull=False) & ~Q(report_status=ReportStatus.APPROVED))
+        )
         .values("pk", "code", "name", "lead_department__name", "report_status")
         .order_by("lead_department__name", "code")
     )
@@ -106,10 +110,11 @@ def report_waive(*, project: Project, year: int, month: int, reason: str, acting
     _require_coordinator(acting_user)
     if not (reason or "").strip():
         raise ValidationError({"reason": _("免报须填写原因。")})
+    month_guard(year, month, exclusive=True)
     if PeriodLock.objects.filter(year=year, month=month).exists():
         raise WorkflowError(_("该月份已关闭，不能再确认免报。"))
-    if MonthlyReport.objects.filter(project=project, year=year, month=month, status=ReportStatus.APPROVED).exists():
-        raise WorkflowError(_("该项目本月月报已审核通过，无需免报。"))
+    if MonthlyReport.objects.filter(project=project, year=year, month=month).exists():
+        raise WorkflowError(_("该项目本月已有月报，不能免报：月报须审核通过（或退回后由填报单位处理）。"))
     waiver, _created = ReportWaiver.objects.update_or_create(
         project=project, year=year, month=month, defaults={"reason": reason.strip(), "waived_by": acting_user}
     )
@@ -118,10 +123,10 @@ def report_waive(*, project: Project, year: int, month: int, reason: str, acting
 
 def _waive_missing(year: int, month: int, reason: str, acting_user) -> int:
     missing = [b for b in close_blockers(year, month) if b.state == MISSING]
-    ReportWaiver.objects.bulk_create([
+    bulk_create_with_history([
         ReportWaiver(project_id=b.project_id, year=year, month=month, reason=reason, waived_by=acting_user)
         for b in missing
-    ])
+    ], ReportWaiver, default_user=acting_user)
     return len(missing)
 
 
@@ -134,8 +139,9 @@ def month_close(*, year: int, month: int, acting_user, waive_missing: str | None
     """
     _require_coordinator(acting_user)
     Period(year, month)  # refuses a month outside 1-12
-    # Serialize closes of the same month: the lock row is the one that decides.
-    if PeriodLock.objects.select_for_update().filter(year=year, month=month).exists():
+    # No report of the month is written while it closes, and two closes of one month queue up.
+    month_guard(year, month, exclusive=True)
+    if PeriodLock.objects.filter(year=year, month=month).exists():
         raise WorkflowError(_("%(year)s年%(month)s月已经关闭。") % {"year": year, "month": month})
     if waive_missing is not None:
         if not waive_missing.strip():
@@ -146,7 +152,11 @@ def month_close(*, year: int, month: int, acting_user, waive_missing: str | None
         raise CloseBlocked(blockers)
     lock = PeriodLock(year=year, month=month, locked_by=acting_user)
     lock._history_user = acting_user
-    lock.save()
+    try:
+        with transaction.atomic():
+            lock.save()
+    except IntegrityError:  # closed meanwhile (SQLite without the guard's lock, or a row written around it)
+        raise WorkflowError(_("%(year)s年%(month)s月已经关闭。") % {"year": year, "month": month}) from None
     previous = MonthSnapshot.objects.filter(year=year, month=month).aggregate(v=Max("version"))["v"] or 0
     reopened = MonthSnapshot.objects.filter(year=year, month=month, version=previous).first()
     snapshot = MonthSnapshot.objects.create(
@@ -216,6 +226,7 @@ def month_reopen(*, year: int, month: int, reason: str, acting_user) -> MonthSna
     _require_coordinator(acting_user)
     if not (reason or "").strip():
         raise ValidationError({"reason": _("重新打开月份须填写原因。")})
+    month_guard(year, month, exclusive=True)
     lock = PeriodLock.objects.select_for_update().filter(year=year, month=month).first()
     if lock is None:
         raise WorkflowError(_("%(year)s年%(month)s月没有关闭，无需重新打开。") % {"year": year, "month": month})

@@ -76,7 +76,8 @@ class MonthlyReportEntryForm(forms.ModelForm):
     completed_month = AmountField(
         label=_("本月完成投资（万元）"), error_messages={"required": _("请填写本月完成投资。")},
     )
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0)
+    # Text, not a number: a malformed version is refused by the service with a message, not a silent 400.
+    version = forms.CharField(widget=forms.HiddenInput, required=False)
 
     class Meta:
         model = MonthlyReport
@@ -92,7 +93,7 @@ class MonthlyReportEntryForm(forms.ModelForm):
 class MilestoneActualForm(forms.ModelForm):
     """A milestone's actual date and note, with the milestone's version when the page was read."""
 
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0)
+    version = forms.CharField(widget=forms.HiddenInput, required=False)
 
     class Meta:
         model = Milestone
@@ -103,14 +104,15 @@ class MilestoneActualForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["actual_date"].error_messages["invalid"] = _("请输入有效日期,例如 2025-06-30。")
         if self.instance.pk:
-            self.fields["version"].initial = self.instance.version
+            self.fields["version"].initial = str(self.instance.version)
 
     def has_changed(self):
         # The version is what the page read, not an input: it alone never makes a change.
         return any(name in self.changed_data for name in ("actual_date", "note"))
 
 
-MilestoneActualFormSet = forms.modelformset_factory(Milestone, form=MilestoneActualForm, extra=0)
+# edit_only: a forged form count cannot create milestones from the entry page.
+MilestoneActualFormSet = forms.modelformset_factory(Milestone, form=MilestoneActualForm, extra=0, edit_only=True)
 
 
 class BasisForm(forms.Form):
@@ -130,7 +132,7 @@ class BulkRowForm(forms.Form):
     """One row of the department's monthly sheet."""
 
     project = forms.IntegerField(widget=forms.HiddenInput)
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0)
+    version = forms.CharField(widget=forms.HiddenInput, required=False)
     completed_month = AmountField(label=_("本月完成投资（万元）"), required=False)
     progress_text = forms.CharField(label=_("形象进度"), required=False, widget=forms.TextInput)
     problems = forms.CharField(label=_("存在问题"), required=False, widget=forms.TextInput)

@@ -17,6 +17,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, Model, OuterRef, Q, QuerySet
 from django.http import Http404
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from indicators.models import Indicator, Observation, Target
@@ -141,6 +142,12 @@ def _unlocked() -> Exists:
     return ~Exists(PeriodLock.objects.filter(year=OuterRef("year"), month=OuterRef("month")))
 
 
+def _earlier_unapproved() -> QuerySet:
+    return MonthlyReport.objects.filter(
+        project=OuterRef("project"), year=OuterRef("year"), month__lt=OuterRef("month")
+    ).exclude(status=ReportStatus.APPROVED)
+
+
 def own_entry(user) -> Q:
     """Reports whose figures the user entered, changed or submitted: four eyes keep them from approving."""
     through = MonthlyReport.contributors.through
@@ -159,6 +166,9 @@ def _workflow_rows(queryset: QuerySet, user, role: Role, action: Action) -> Quer
     if transition.reviewer_only:
         if not reviewer:
             return queryset.none()
+        if action == Action.APPROVE:
+            # Months are approved in order: an approved year to date must not rest on an unapproved month.
+            rows = rows.exclude(Exists(_earlier_unapproved()))
         return rows.exclude(own_entry(user)) if action in (Action.APPROVE, Action.RETURN) else rows
     if reviewer:
         return rows
@@ -280,7 +290,7 @@ def refusal(user, action: Action | str, report: MonthlyReport) -> str:
     if lock is not None:
         return _("%(year)s年%(month)s月已于%(when)s由%(who)s关闭，月报不能再修改或审核；如需更正，请发改局统筹人员先重新打开该月份。") % {
             "year": report.year, "month": report.month, "who": lock.locked_by or _("系统"),
-            "when": lock.created_at.astimezone().strftime("%Y-%m-%d %H:%M"),
+            "when": timezone.localtime(lock.created_at).strftime("%Y-%m-%d %H:%M"),
         }
     if action in WORKFLOW_ACTIONS and report.status not in TRANSITIONS[str(action)].sources:
         return _("当前状态为“%(status)s”的月报不能执行该操作。") % {"status": report.get_status_display()}
@@ -288,6 +298,10 @@ def refusal(user, action: Action | str, report: MonthlyReport) -> str:
         MonthlyReport.objects.filter(pk=report.pk).filter(own_entry(user)).exists()
     ):
         return _("不能审核自己填报、修改或提交过数据的月报（四眼原则），请由其他统筹人员审核。")
+    if action == Action.APPROVE and MonthlyReport.objects.filter(pk=report.pk).filter(
+        Exists(_earlier_unapproved())
+    ).exists():
+        return _("该项目此前月份的月报尚未审核通过，请先审核此前月份（按月份顺序审核，累计数才有依据）。")
     if action == Action.CHANGE and report.status == ReportStatus.APPROVED:
         return _("该月报已审核通过，如需修改请发改局统筹人员重新打开。")
     if action == Action.CHANGE and report.status == ReportStatus.SUBMITTED and not is_reviewer(user):

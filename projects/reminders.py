@@ -115,6 +115,11 @@ def outstanding_reports(projects: QuerySet, period: Period) -> list[OutstandingR
     ]
 
 
+def outstanding_count(projects: QuerySet, periods: list[Period]) -> int:
+    """How many reports of these months are still to fill, correct or submit (one query a month)."""
+    return sum(_outstanding_projects(projects, period).count() for period in periods)
+
+
 def late_departments(period: Period, today: dt.date) -> list[LateDepartment]:
     """After the month's deadline, the departments whose reports are still not submitted, worst first.
 

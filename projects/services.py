@@ -12,7 +12,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Model
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -214,6 +214,7 @@ def _carry_forward(report: MonthlyReport, acting_user) -> None:
     for following in later:
         new_ytd = running + following.completed_month
         if following.completed_ytd != new_ytd:
+            month_guard(following.year, following.month)
             if not restrict(MonthlyReport.objects.filter(pk=following.pk), acting_user, Action.CHANGE).exists():
                 raise ValidationError(
                     {"completed_month": _("%(month)s月的月报已提交、审核或所在月份已关闭，不能再改变此前月份的累计数。") % {
@@ -223,7 +224,27 @@ def _carry_forward(report: MonthlyReport, acting_user) -> None:
             following._history_user = acting_user
             following.version += 1  # the row is locked (select_for_update) until the transaction ends
             following.save(update_fields=["completed_ytd", "version", "updated_at"])
+            following.contributors.add(acting_user)  # a changed figure: four eyes count it
         running = new_ytd
+
+
+# Month guards: on PostgreSQL, every monthly-report write holds a shared advisory lock on its month and
+# closing or reopening the month an exclusive one, so a close never interleaves with a write it would
+# freeze. SQLite runs one writer at a time (immediate transactions), which gives the same guarantee.
+MONTH_LOCK_KEY = 7011
+
+
+def month_guard(year: int, month: int, *, exclusive: bool = False) -> None:
+    if connection.vendor != "postgresql":
+        return
+    function = "pg_advisory_xact_lock" if exclusive else "pg_advisory_xact_lock_shared"
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {function}(%s, %s)", [MONTH_LOCK_KEY, year * 100 + month])
+
+
+def _lock_project(project_id: int) -> None:
+    """Writes to one project's months queue up: each month's year to date is built on the month before."""
+    list(Project.objects.select_for_update().filter(pk=project_id).values_list("pk"))
 
 
 def _require_report(user, action: Action, report: MonthlyReport) -> None:
@@ -236,6 +257,8 @@ def _require_report(user, action: Action, report: MonthlyReport) -> None:
 @transaction.atomic
 def monthly_report_create(*, project, year: int, month: int, data: dict, acting_user) -> MonthlyReport:
     """The month's first report of a project. Of two concurrent first saves one wins, the other is refused."""
+    _lock_project(project.pk)
+    month_guard(year, month)
     report = MonthlyReport(project=project, year=year, month=month, created_by=acting_user)
     if not can(acting_user, Action.ADD, report):
         raise PermissionDenied(refusal(acting_user, Action.ADD, report))
@@ -263,6 +286,8 @@ def monthly_report_create(*, project, year: int, month: int, data: dict, acting_
 @transaction.atomic
 def monthly_report_update(*, report: MonthlyReport, data: dict, acting_user, expected_version) -> MonthlyReport:
     """Change a report's figures and texts; whoever changes a figure joins those who may not approve it."""
+    _lock_project(report.project_id)
+    month_guard(report.year, report.month)
     _require_report(acting_user, Action.CHANGE, report)
     changed = changed_fields(report, data)
     _check_fields(acting_user, MonthlyReport, changed)
@@ -281,7 +306,9 @@ def monthly_report_update(*, report: MonthlyReport, data: dict, acting_user, exp
 
 
 def _transition(report: MonthlyReport, action: Action, acting_user, expected_version, **changes) -> MonthlyReport:
-    """Move a report along projects.workflow.TRANSITIONS; the version is checked when the caller read one."""
+    """Move a report along projects.workflow.TRANSITIONS; the version is checked when the caller read one
+    (the pages and the API always send it; the admin's list actions act on the rows as they are now)."""
+    month_guard(report.year, report.month)
     require(acting_user, Action.VIEW, report)
     if not can(acting_user, action, report):
         if not can(acting_user, action, None, model=MonthlyReport):

@@ -20,12 +20,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
 
-from . import closing, services
+from . import closing, services, todo_views
 from .exports import project_list_workbook
 from .filters import ProjectFilterSet
 from .forms import (
     PROJECT_EDIT_FIELDS,
     BulkFormSet,
+    BulkRowForm,
     MilestoneActualFormSet,
     MonthlyReportEntryForm,
     PeriodForm,
@@ -56,6 +57,7 @@ from .permissions import (
     restrict,
 )
 from .progress import Period
+from .reminders import open_periods, outstanding_count
 from .reports.requests import BadRequest, source_for
 from .selectors import (
     Basis,
@@ -123,7 +125,13 @@ class DashboardView(LoginRequiredMixin, View):
         due = milestones_due(scoped, period)
         overdue = milestones_overdue(scoped, period)
         waiting = reports_waiting_for(request.user)
+        outstanding = None
+        if not is_reviewer(request.user) and can(request.user, Action.SUBMIT, model=MonthlyReport):
+            # An editor's to-do counts the months' missing reports too, not only the drafts.
+            outstanding = outstanding_count(restrict(Project.objects.all(), request.user, Action.CHANGE),
+                                            open_periods(todo_views._today()))
         return render(request, "projects/dashboard.html", {
+            "outstanding": outstanding,
             "form": form,
             "programme": programme,
             "period": period,
@@ -372,7 +380,7 @@ class ReportEntryView(LoginRequiredMixin, View):
                             data={k: ms.cleaned_data[k] for k in ("actual_date", "note")},
                             expected_version=ms.cleaned_data.get("version"),
                         )
-                        for ms in milestones.forms if ms.has_changed()
+                        for ms in milestones.forms if ms.instance.pk and ms.has_changed()
                     ],
                     submit=submit,
                 )
@@ -494,7 +502,7 @@ class BulkEntryView(LoginRequiredMixin, View):
             report = existing.get(project.pk)
             initial.append({
                 "project": project.pk,
-                "version": report.version if report else 0,
+                "version": str(report.version) if report else "0",
                 "completed_month": report.completed_month if report else None,
                 "progress_text": report.progress_text if report else "",
                 "problems": report.problems if report else "",
@@ -503,16 +511,21 @@ class BulkEntryView(LoginRequiredMixin, View):
             })
         return initial
 
-    def _render(self, request, department, period, formset, projects, existing, previous, editable, status=200):
-        rows = []
-        for form, project in zip(formset.forms, projects, strict=True):
-            if not editable[project.pk]:
+    @staticmethod
+    def _disable(formset, projects, editable, keep=()):
+        """Read-only rows are disabled before validation: their stored values stand, whatever is posted."""
+        for index, (form, project) in enumerate(zip(formset.forms, projects, strict=True)):
+            if not editable[project.pk] and index not in keep:
                 for field in form.fields.values():
                     field.disabled = True
-            rows.append({
-                "form": form, "project": project, "report": existing.get(project.pk),
-                "editable": editable[project.pk], "previous": previous.get(project.pk),
-            })
+
+    def _render(self, request, department, period, formset, projects, existing, previous, editable, status=200):
+        rows = [
+            {"form": form, "project": project, "report": existing.get(project.pk),
+             "editable": editable[project.pk] and not form.fields["project"].disabled,
+             "previous": previous.get(project.pk)}
+            for form, project in zip(formset.forms, projects, strict=True)
+        ]
         return render(request, self.template, {
             "department": department, "period": period, "formset": formset, "rows": rows,
             "closed": _closed_notice(period.year, period.month), "due_date": period.due_date,
@@ -523,19 +536,45 @@ class BulkEntryView(LoginRequiredMixin, View):
         department, period, projects, existing, previous = self._setup(request)
         editable = self._editable(request, period, projects, existing)
         formset = BulkFormSet(initial=self._initial(projects, existing), prefix="rows")
+        self._disable(formset, projects, editable)
         return self._render(request, department, period, formset, projects, existing, previous, editable)
+
+    def _stale_rows(self, request, projects, initial, editable) -> list[int]:
+        """Rows typed while they were open and no longer open now (submitted, approved or closed since)."""
+        stale = []
+        for index, project in enumerate(projects):
+            if editable[project.pk] or not any(key.startswith(f"rows-{index}-") for key in request.POST):
+                continue
+            probe = BulkRowForm(request.POST, prefix=f"rows-{index}", initial=initial[index])
+            if probe.has_changed():
+                stale.append(index)
+        return stale
 
     def post(self, request):
         department, period, projects, existing, previous = self._setup(request)
         editable = self._editable(request, period, projects, existing)
-        formset = BulkFormSet(request.POST, initial=self._initial(projects, existing), prefix="rows")
+        initial = self._initial(projects, existing)
+        formset = BulkFormSet(request.POST, initial=initial, prefix="rows")
+        if not formset.management_form.is_valid() or formset.total_form_count() != len(projects):
+            # A sheet from another month or department, an expired page or a forged form count.
+            messages.error(request, _("表格与本单位当月可填报的项目不一致（页面可能已过期），未保存。请重新填写。"))
+            formset = BulkFormSet(initial=initial, prefix="rows")
+            self._disable(formset, projects, editable)
+            return self._render(request, department, period, formset, projects, existing, previous, editable, 400)
+        stale = self._stale_rows(request, projects, initial, editable)
+        self._disable(formset, projects, editable, keep=stale)
         by_pk = {p.pk: p for p in projects}
         submit = "submit" in request.POST
-        closed = _closed_notice(period.year, period.month)
-        if projects and not any(editable.values()):
-            # Nothing on this sheet may be written (a closed month, or every report submitted or approved).
+        if stale or (projects and not any(editable.values())):
+            for index in stale:
+                project = projects[index]
+                probe = existing.get(project.pk) or MonthlyReport(project=project, year=period.year, month=period.month)
+                formset.forms[index].add_error(None, _("本行在您打开页面后已被提交、审核或所在月份已关闭，未保存：%(reason)s") % {
+                    "reason": refusal(request.user, Action.CHANGE if probe.pk else Action.ADD, probe)})
+            closed = _closed_notice(period.year, period.month)
             messages.error(request, refusal(request.user, Action.ADD, MonthlyReport(
-                project=projects[0], year=period.year, month=period.month)) if closed else
+                project=projects[0], year=period.year, month=period.month)) if closed and not stale else
+                _("有行已不能修改，所有行均未保存。您填写的内容仍在页面上，请复制后刷新页面。") if stale else
                 _("本表所有月报均已提交或审核通过，没有可保存的行。"))
             return self._render(request, department, period, formset, projects, existing, previous, editable, 400)
         if formset.is_valid():
@@ -561,7 +600,7 @@ class BulkEntryView(LoginRequiredMixin, View):
                 for form in formset.forms:
                     for message in refused.errors.get(form.cleaned_data["project"], []):
                         form.add_error(None, message)
-        messages.error(request, _("有数据未通过校验,所有行均未保存。请按提示修改后再保存。"))
+        messages.error(request, _("有数据未通过校验，所有行均未保存。请按提示修改后再保存。"))
         return self._render(request, department, period, formset, projects, existing, previous, editable, 400)
 
 
@@ -606,7 +645,10 @@ class MonthView(LoginRequiredMixin, View):
                 closing.month_reopen(year=year, month=month, reason=reason, acting_user=request.user)
                 messages.success(request, _("%(y)s年%(m)s月已重新打开。") % {"y": year, "m": month})
             elif action == "waive":
-                project = get_visible_or_404(Project.objects.all(), request.user, pk=request.POST.get("project") or 0)
+                raw = request.POST.get("project") or ""
+                if not raw.isdigit():
+                    raise Http404(_("找不到该项目。"))
+                project = get_visible_or_404(Project.objects.all(), request.user, pk=int(raw))
                 closing.report_waive(project=project, year=year, month=month, reason=reason, acting_user=request.user)
                 messages.success(request, _("已确认免报：%(p)s") % {"p": project.name})
             else:

@@ -35,7 +35,7 @@ ERROR_DESCRIPTIONS = {
     "429": _("请求过于频繁,请稍后再试。"),
 }
 SUCCESS_DESCRIPTIONS = {"200": _("成功。"), "201": _("已创建;响应为新记录,Location 为其地址。"), "204": _("已删除。")}
-WORKFLOW_ACTIONS = {"submit", "approve", "return_report", "reopen"}
+WORKFLOW_ACTIONS = {"submit", "withdraw", "approve", "return_report", "reopen"}
 
 
 
@@ -65,12 +65,12 @@ class PortfolioAutoSchema(AutoSchema):
     def get_override_parameters(self):
         parameters = list(super().get_override_parameters())
         action = self._action()
-        if self.method in ("PUT", "PATCH"):
+        if self.method in ("PUT", "PATCH") or action in WORKFLOW_ACTIONS:
             parameters.append(OpenApiParameter(
                 "If-Match", str, OpenApiParameter.HEADER, required=True,
                 description=_("读取该记录时响应头 ETag 的值。缺少时答 428,与当前 ETag 不符时答 412,且不作任何更改。"),
             ))
-        elif self.method == "DELETE" or action in WORKFLOW_ACTIONS:
+        elif self.method == "DELETE":
             parameters.append(OpenApiParameter(
                 "If-Match", str, OpenApiParameter.HEADER, required=False,
                 description=_("可选:读取该记录时响应头 ETag 的值;与当前 ETag 不符时答 412,且不作任何更改。"),
@@ -135,7 +135,7 @@ class PortfolioAutoSchema(AutoSchema):
             codes.append("415")
         if self.method in ("PUT", "PATCH", "DELETE") or action in WORKFLOW_ACTIONS:
             codes.append("412")
-        if self.method in ("PUT", "PATCH"):
+        if self.method in ("PUT", "PATCH") or action in WORKFLOW_ACTIONS:
             codes.append("428")
         return codes
 

@@ -299,7 +299,8 @@ class MonthlyReportSerializer(StrictModelSerializer):
         "progress_text": _("本月形象进度,例如:主体封顶。"),
         "problems": _("存在问题。"),
         "coordination_requests": _("需协调事项。"),
-        "status": _("审核状态:只能通过提交、审核、退回、重新打开操作改变。"),
+        "plausibility_note": _("异常说明：本月完成超过年度计划的一定比例或累计超过总投资时必填，审核时可见。"),
+        "status": _("审核状态:只能通过提交、撤回、审核、退回、重新打开操作改变。"),
         "submitted_at": _("提交时间。"),
         "reviewed_at": _("最后审核时间。"),
         "review_comment": _("审核意见(退回时必填)。"),
@@ -309,7 +310,7 @@ class MonthlyReportSerializer(StrictModelSerializer):
         model = MonthlyReport
         fields = [
             "id", "project", "project_detail", "year", "month", "completed_month", "completed_ytd", "progress_text",
-            "problems", "coordination_requests", "status", "created_by", "submitted_by", "submitted_at",
+            "problems", "coordination_requests", "plausibility_note", "status", "created_by", "submitted_by", "submitted_at",
             "reviewed_by", "reviewed_at", "review_comment", "version", "source_quote", "is_synthetic",
             "created_at", "updated_at",
         ]

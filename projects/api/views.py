@@ -135,13 +135,14 @@ class MonthlyReportViewSet(PortfolioViewSet):
         )
 
     def _transition(self, request, service, body_class):
-        """Validate the body, check If-Match when given, let the service move the report, answer with it."""
+        """Validate the body, require If-Match (the version read: 428 without, 412 when stale), let the service
+        move the report, answer with it."""
         body = body_class(data=request.data, context=self.get_serializer_context())
         body.is_valid(raise_exception=True)
         comment = {"comment": body.validated_data.get("comment", "")} if "comment" in body.fields else {}
         with transaction.atomic():
             report = self.get_object()
-            expected_version = self.check_if_match(report, required=False)
+            expected_version = self.check_if_match(report, required=True)
             service(report=report, acting_user=request.user, expected_version=expected_version, **comment)
         return self.object_response(report)
 

@@ -52,6 +52,19 @@ def etag_of(client: APIClient, url: str) -> str:
     return response["ETag"]
 
 
+def act(client: APIClient, report, action: str, body=None, **extra):
+    """A workflow action as a client sends it: with If-Match, the ETag it read (none when it cannot read)."""
+    from django.urls import reverse
+
+    detail = reverse("api:monthly-report-detail", args=[report.pk])
+    read = client.get(detail)
+    if read.status_code == 200:
+        extra.setdefault("HTTP_IF_MATCH", read["ETag"])
+    name = "return" if action == "return" else action
+    return client.post(reverse(f"api:monthly-report-{name}", args=[report.pk]),
+                       {} if body is None else body, format="json", **extra)
+
+
 def build_portfolio(n: int, *, start: int = 0):
     """n projects with departments, a town, a co-department, a milestone and a monthly report each.
 

@@ -122,6 +122,8 @@ def test_delete_and_workflow_actions_check_if_match_when_given(world):
     before = database_state()
     assert client.delete(detail("milestone", milestone), HTTP_IF_MATCH='"stale"').status_code == 412
     report = world.submitted["own"]
+    # A workflow action is a write: without the version it read it is refused (428), stale it is 412.
+    assert client.post(detail("monthly-report", report, "approve"), {}, format="json").status_code == 428
     assert client.post(detail("monthly-report", report, "approve"), {}, format="json",
                        HTTP_IF_MATCH='"0"').status_code == 412
     assert database_state() == before

@@ -12,7 +12,7 @@ import pytest
 from django.urls import reverse
 
 from projects.models import Department
-from tests.api.conftest import etag_of, token_client
+from tests.api.conftest import act, etag_of, token_client
 from tests.conftest import make_user
 from tests.projects import test_permissions
 
@@ -70,7 +70,7 @@ def post(basename, data):
 
 def workflow(action, pick, body=None):
     def send(client, w, side):
-        return client.post(url("monthly-report", pick(w, side), action), body or {}, format="json")
+        return act(client, pick(w, side), action, body)
     return send
 
 

@@ -5,7 +5,7 @@ from django.urls import reverse
 
 from projects import services
 from projects.models import MonthlyReport, PeriodLock
-from tests.api.conftest import etag_of, token_client
+from tests.api.conftest import act, etag_of, token_client
 from tests.projects.test_permissions import database_state
 
 pytestmark = pytest.mark.django_db
@@ -141,48 +141,51 @@ def test_an_editor_changing_a_field_of_the_plan_gets_403_naming_it(world):
 def test_impossible_transitions_answer_409_and_a_missing_return_comment_400(world, coordinator):
     before = database_state()
     approved, draft, submitted = world.approved["own"], world.drafts["own"], world.submitted["own"]
-    assert coordinator.post(detail("monthly-report", approved, "submit")).status_code == 409
-    assert coordinator.post(detail("monthly-report", draft, "approve")).status_code == 409
-    assert coordinator.post(detail("monthly-report", draft, "reopen")).status_code == 409
-    response = coordinator.post(detail("monthly-report", submitted, "return"), {}, format="json")
+    assert act(coordinator, approved, "submit").status_code == 409
+    assert act(coordinator, draft, "approve").status_code == 409
+    assert act(coordinator, draft, "reopen").status_code == 409
+    response = act(coordinator, submitted, "return", {})
     assert response.status_code == 400 and "comment" in response.json()
-    response = coordinator.post(detail("monthly-report", submitted, "return"), {"comment": "   "}, format="json")
+    response = act(coordinator, submitted, "return", {"comment": "   "})
     assert response.status_code == 400 and "comment" in response.json()
-    response = coordinator.post(detail("monthly-report", submitted, "approve"), {"verdict": "ok"}, format="json")
+    response = act(coordinator, submitted, "approve", {"verdict": "ok"})
     assert response.status_code == 400 and "verdict" in response.json()
-    response = coordinator.post(detail("monthly-report", draft, "submit"), [1], format="json")
+    response = act(coordinator, draft, "submit", [1])
     assert response.status_code == 400
     assert database_state() == before
 
 
 def test_an_editor_cannot_review_and_a_reviewer_cannot_approve_their_own_entry(world, coordinator):
     editor = token_client(world.users["editor"])
-    assert editor.post(detail("monthly-report", world.submitted["own"], "approve")).status_code == 403
+    assert act(editor, world.submitted["own"], "approve").status_code == 403
     created = coordinator.post(list_url("monthly-report"), {"project": world.projects["own"].pk, "year": 2025,
                                                             "month": 7}, format="json").json()
     report = MonthlyReport.objects.get(pk=created["id"])
-    assert coordinator.post(detail("monthly-report", report, "submit")).status_code == 200
-    response = coordinator.post(detail("monthly-report", report, "approve"))
+    assert act(coordinator, report, "submit").status_code == 200
+    response = act(coordinator, report, "approve")
     assert response.status_code == 403 and "自己" in response.json()["detail"]
 
 
 def test_the_workflow_through_the_api(world, coordinator):
     editor = token_client(world.users["editor"])
     report = world.drafts["own"]
-    submitted = editor.post(detail("monthly-report", report, "submit"))
+    submitted = act(editor, report, "submit")
     assert submitted.status_code == 200 and submitted.json()["status"] == "submitted"
     assert submitted.json()["submitted_by"] == "editor"
-    returned = coordinator.post(detail("monthly-report", report, "return"), {"comment": "请补充"}, format="json")
+    returned = act(coordinator, report, "return", {"comment": "请补充"})
     assert returned.json()["status"] == "returned" and returned.json()["review_comment"] == "请补充"
     target = detail("monthly-report", report)
     fixed = editor.patch(target, {"problems": "已补充"}, format="json", HTTP_IF_MATCH=etag_of(editor, target))
     assert fixed.status_code == 200
-    assert editor.post(detail("monthly-report", report, "submit")).status_code == 200
-    approved = coordinator.post(detail("monthly-report", report, "approve"), {"comment": "同意"}, format="json")
+    assert act(editor, report, "submit").status_code == 200
+    refused = act(coordinator, report, "approve", {"comment": "同意"})
+    assert refused.status_code == 403 and "按月份顺序" in refused.json()["detail"]  # February is still submitted
+    assert act(coordinator, world.submitted["own"], "approve").status_code == 200
+    approved = act(coordinator, report, "approve", {"comment": "同意"})
     assert approved.json()["status"] == "approved" and approved.json()["reviewed_by"] == "coordinator"
     assert editor.patch(target, {"problems": "再改"}, format="json",
                         HTTP_IF_MATCH=etag_of(editor, target)).status_code == 403
-    reopened = coordinator.post(detail("monthly-report", report, "reopen"), {}, format="json")
+    reopened = act(coordinator, report, "reopen", {})
     assert reopened.json()["status"] == "returned"
 
 
@@ -193,7 +196,9 @@ def test_period_locks_through_the_api(world, coordinator):
     assert blocked.status_code == 409
     assert {b["state"] for b in blocked.json()["blockers"]} == {"draft"}
     assert not PeriodLock.objects.exists()
-    # Month 3's drafts: approve them (the editors entered them, the coordinator approves).
+    # Month 2's submitted and month 3's drafts: approve them in order (the editors entered them).
+    for report in MonthlyReport.objects.filter(month=2):
+        services.monthly_report_approve(report=report, acting_user=world.users["coordinator"])
     for report in MonthlyReport.objects.filter(month=3):
         services.monthly_report_submit(report=report, acting_user=world.users["administrator"])
         services.monthly_report_approve(report=MonthlyReport.objects.get(pk=report.pk), acting_user=world.users["coordinator"])
@@ -202,13 +207,12 @@ def test_period_locks_through_the_api(world, coordinator):
     assert coordinator.post(list_url("period-lock"), {"year": 2025, "month": 3}, format="json").status_code == 400
     assert coordinator.post(list_url("period-lock"), {"year": 2025, "month": 13}, format="json").status_code == 400
     target = detail("monthly-report", world.drafts["own"])
-    reopen = reverse("api:monthly-report-reopen", args=[world.drafts["own"].pk])
-    assert coordinator.post(reopen, {}, format="json").status_code in (403, 409)  # closed: nobody reopens a report
+    assert act(coordinator, world.drafts["own"], "reopen").status_code in (403, 409)  # closed: nobody reopens
     assert editor.delete(reverse("api:period-lock-detail", args=[lock.json()["id"]])).status_code == 403
     url = reverse("api:period-lock-detail", args=[lock.json()["id"]])
     assert coordinator.delete(url).status_code == 400  # a reopening needs a reason
     assert coordinator.delete(url + "?reason=更正3月数据").status_code == 204
-    assert coordinator.post(reopen, {}, format="json").status_code == 200
+    assert act(coordinator, world.drafts["own"], "reopen").status_code == 200
     response = editor.patch(target, {"problems": "重新打开后"}, format="json", HTTP_IF_MATCH=etag_of(editor, target))
     assert response.status_code == 200
     assert coordinator.put(reverse("api:period-lock-detail", args=[1]), {}, format="json").status_code == 405

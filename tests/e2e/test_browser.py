@@ -120,7 +120,7 @@ def test_editor_cannot_open_or_post_another_departments_pages(new_page, e2e_worl
     # is disabled, has no save button, and says why.
     response = page.goto(f"/projects/{other.pk}/reports/2025/3/")
     assert response.status == 200
-    assert page.locator("#report-form fieldset").is_disabled()
+    assert page.locator("#id_completed_month").is_disabled()
     assert page.locator("#report-form button").count() == 0
     assert "不属于本单位" in page.locator("#read-only-reason").inner_text()
     # A forged POST from the editor's own session changes nothing.

@@ -32,7 +32,7 @@ from projects.progress import Period
 from projects.reports.builders import build_progress_report
 from projects.roles import Role
 from projects.selectors import figure_source, reports_waiting_for
-from tests.api.conftest import etag_of, token_client
+from tests.api.conftest import act, etag_of, token_client
 from tests.conftest import make_user
 from tests.projects.test_permissions import database_state
 
@@ -288,7 +288,7 @@ def test_cycle_over_shapes_and_paths(client, cycle, shape, path):
         assert not reports_waiting_for(filler).filter(pk=r.pk).exists()
         with pytest.raises(PermissionDenied):
             services.monthly_report_approve(report=fresh(r), acting_user=filler, expected_version=r.version)
-        assert token_client(filler).post(detail(r, "approve"), {}, format="json").status_code == 403
+        assert act(token_client(filler), r, "approve").status_code == 403
         assert fresh(r).status == "submitted" and fresh(r).version == r.version
     # Return with a comment.
     client.force_login(reviewer)
@@ -429,7 +429,7 @@ def test_four_eyes_a_coordinator_who_changed_the_figure_cannot_approve(client, c
         services.monthly_report_approve(report=fresh(report), acting_user=coord, expected_version=report.version)
     client.force_login(coord)
     client.post(reverse("projects:review_action", args=[report.pk, "approve"]), {"version": report.version})
-    assert token_client(coord).post(detail(report, "approve"), {}, format="json").status_code == 403
+    assert act(token_client(coord), report, "approve").status_code == 403
     assert database_state() == before
     assert not reports_waiting_for(coord).filter(pk=report.pk).exists()
     assert f"/reports/{YEAR}/{MONTH}/" not in client.get(reverse("projects:review_queue")).content.decode()
@@ -458,7 +458,7 @@ def test_withdraw_until_reviewed(client, cycle):
                 {"version": fresh(report).version})
     with pytest.raises(services.WorkflowError):
         services.monthly_report_withdraw(report=fresh(report), acting_user=editor)
-    assert token_client(editor).post(detail(report, "withdraw"), {}, format="json").status_code in (403, 409)
+    assert act(token_client(editor), report, "withdraw").status_code in (403, 409)
     assert database_state() == before and fresh(report).status == "approved"
 
 

@@ -269,6 +269,8 @@ def test_a_reviewer_cannot_approve_their_own_entry(world):
         project=world.projects["own"], year=2025, month=7, data={"completed_month": Decimal(1)}, acting_user=coordinator
     )
     services.monthly_report_submit(report=report, acting_user=coordinator)
+    # Months are approved in order: the earlier months of the project are approved first.
+    MonthlyReport.objects.filter(project=world.projects["own"], month__lt=7).update(status="approved")
     before = database_state()
     with pytest.raises(PermissionDenied, match="不能审核自己"):
         services.monthly_report_approve(report=fresh(report), acting_user=coordinator)
@@ -297,6 +299,8 @@ def test_a_closed_month_refuses_everyone_until_it_is_reopened(world):
 
 def test_workflow_draft_submitted_returned_submitted_approved_reopened(world):
     editor, coordinator = world.users["editor"], world.users["coordinator"]
+    # Months are approved in order: February (submitted) before this March draft.
+    services.monthly_report_approve(report=fresh(world.submitted["own"]), acting_user=coordinator)
     report = fresh(world.drafts["own"])
     services.monthly_report_submit(report=report, acting_user=editor)
     with pytest.raises(PermissionDenied):  # submitted: the editor can no longer change it

@@ -277,6 +277,17 @@ def test_todo_page_for_an_editor(client, world, on):
     assert "overdue" not in page and reverse("projects:report_entry", args=[p["A"].pk, 2025, 6]) in page
 
 
+def test_the_editors_dashboard_counts_missing_reports_too(client, world, on):
+    """The dashboard's to-do card counts what the to-do page lists: A missing, B draft, C returned."""
+    p, users = world
+    on(dt.date(2025, 7, 8))
+    client.force_login(users["editor"])
+    page = client.get(reverse("dashboard")).content.decode()
+    assert "本单位共有3份月报待填报、修改或提交" in page and reverse("projects:todo") in page
+    client.force_login(users["viewer"])
+    assert 'id="outstanding"' not in client.get(reverse("dashboard")).content.decode()
+
+
 def test_todo_page_for_a_coordinator(client, world, on, department):
     users = world[1]
     client.force_login(users["coordinator"])

@@ -20,7 +20,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--year", type=int, required=True)
-        parser.add_argument("--month", type=int, required=True)
+        parser.add_argument("--month", type=int, required=True, choices=range(1, 13), metavar="1-12")
         parser.add_argument("--waive-missing", dest="waive_missing", default=None,
                             help="Waive every project without any report, with this reason.")
         parser.add_argument("--user", help="Who closes the month (a coordinator; default: the first superuser).")
@@ -33,11 +33,11 @@ class Command(BaseCommand):
                                            waive_missing=options["waive_missing"])
         except closing.CloseBlocked as exc:
             for b in exc.blockers:
-                self.stdout.write(_("%(code)s %(name)s(%(department)s):%(state)s") % {
+                self.stdout.write(_("%(code)s %(name)s（%(department)s）：%(state)s") % {
                     "code": b.code, "name": b.name, "department": b.department, "state": b.state_label})
             raise CommandError(exc.message) from None
         except ValidationError as exc:
-            raise CommandError(";".join(exc.messages)) from None
+            raise CommandError("；".join(exc.messages)) from None
         except (WorkflowError, PermissionDenied) as exc:
             raise CommandError(getattr(exc, "message", None) or str(exc)) from None
         self.stdout.write(self.style.SUCCESS(_("%(y)s年%(m)s月已关闭，生成第%(v)s版关账数据。") % {
