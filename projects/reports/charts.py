@@ -129,6 +129,10 @@ class CumulativeChart:
         return [m for m in self.months if m.completed is not None]
 
 
+# A page chart is narrower than a printed one, with larger type: at 390 px it is drawn at about 2/3 size.
+PAGE_WIDTH, PAGE_HEIGHT, PAGE_LEFT, PAGE_FONT = 600, 320, 84, 15  # left room for "1,250,000"
+
+
 def amount_label(value: Decimal) -> str:
     """1200.50 -> '1,200.5': an axis or a sentence needs no trailing zeros."""
     return f"{round_half_up(value).normalize():,f}"
@@ -182,42 +186,42 @@ def cumulative_chart(
     reported = [m for m in months if m.completed is not None]
     highest = max([Decimal(0), plan or Decimal(0), *[m.completed for m in reported]])
     step = _axis_step(highest) if highest > 0 else Decimal(20)
-    top = step * max(1, int(-(-highest // step)))
-    plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
+    top = step * (int(highest // step) + 1)  # headroom above the highest point for its label
+    plot_w, plot_h = PAGE_WIDTH - PAGE_LEFT - RIGHT, PAGE_HEIGHT - TOP - BOTTOM
     title = _("%(year)s年累计完成投资与计划线（万元）") % {"year": year}
     desc = _cumulative_desc(year, plan, months)
 
     def x(month: int) -> float:
-        return LEFT + plot_w * (month - 0.5) / 12
+        return PAGE_LEFT + plot_w * (month - 0.5) / 12
 
     def y(amount: Decimal) -> float:
         return TOP + plot_h * (1 - float(amount / top))
 
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" width="100%" role="img" '
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {PAGE_WIDTH} {PAGE_HEIGHT}" width="100%" role="img" '
         f'class="chart" id="{escape(chart_id)}" aria-labelledby="{escape(chart_id)}-title {escape(chart_id)}-desc" '
-        f'font-family="{FONT}" font-size="12" fill="{TEXT}" style="max-width:{WIDTH}px;height:auto">',
+        f'font-family="{FONT}" font-size="{PAGE_FONT}" fill="{TEXT}" style="max-width:{PAGE_WIDTH}px;height:auto">',
         f'<title id="{escape(chart_id)}-title">{escape(title)}</title>',
         f'<desc id="{escape(chart_id)}-desc">{escape(desc)}</desc>',
-        f'<text x="{LEFT - 6}" y="{TOP - 22}" text-anchor="end" class="axis-unit">{escape(_("万元"))}</text>',
+        f'<text x="{PAGE_LEFT - 6}" y="{TOP - 22}" text-anchor="end" class="axis-unit">{escape(_("万元"))}</text>',
     ]
     tick = Decimal(0)
     while tick <= top:
         gy = y(tick)
-        parts.append(f'<line x1="{LEFT}" y1="{gy:.1f}" x2="{WIDTH - RIGHT}" y2="{gy:.1f}" stroke="{GRID}"/>')
+        parts.append(f'<line x1="{PAGE_LEFT}" y1="{gy:.1f}" x2="{PAGE_WIDTH - RIGHT}" y2="{gy:.1f}" stroke="{GRID}"/>')
         parts.append(
-            f'<text x="{LEFT - 6}" y="{gy + 4:.1f}" text-anchor="end" class="tick">{escape(amount_label(tick))}</text>'
+            f'<text x="{PAGE_LEFT - 6}" y="{gy + 4:.1f}" text-anchor="end" class="tick">{escape(amount_label(tick))}</text>'
         )
         tick += step
-    parts.append(f'<line x1="{LEFT}" y1="{TOP}" x2="{LEFT}" y2="{TOP + plot_h}" stroke="{TEXT}"/>')
-    parts.append(f'<line x1="{LEFT}" y1="{TOP + plot_h}" x2="{WIDTH - RIGHT}" y2="{TOP + plot_h}" stroke="{TEXT}"/>')
+    parts.append(f'<line x1="{PAGE_LEFT}" y1="{TOP}" x2="{PAGE_LEFT}" y2="{TOP + plot_h}" stroke="{TEXT}"/>')
+    parts.append(f'<line x1="{PAGE_LEFT}" y1="{TOP + plot_h}" x2="{PAGE_WIDTH - RIGHT}" y2="{TOP + plot_h}" stroke="{TEXT}"/>')
     for m in months:
         parts.append(
-            f'<text x="{x(m.month):.1f}" y="{HEIGHT - BOTTOM + 18}" text-anchor="middle" class="month">'
+            f'<text x="{x(m.month):.1f}" y="{PAGE_HEIGHT - BOTTOM + 18}" text-anchor="middle" class="month">'
             f"{escape(m.label)}</text>"
         )
     legend_y = TOP - 18
-    legend_x = LEFT + 30
+    legend_x = PAGE_LEFT + 30
     if plan is not None:
         line = " ".join(f"{x(m.month):.1f},{y(m.plan):.1f}" for m in months)
         parts.append(
@@ -241,7 +245,7 @@ def cumulative_chart(
             f'stroke-width="2.5"/>',
             f'<text x="{legend_x + 34}" y="{legend_y + 4}" class="legend">{escape(_("累计完成投资"))}</text>',
         ]
-        legend_x += 160
+        legend_x += 190
     if plan is not None:
         parts += [
             f'<line x1="{legend_x}" y1="{legend_y}" x2="{legend_x + 28}" y2="{legend_y}" stroke="{PLAN}" '
@@ -255,7 +259,7 @@ def cumulative_chart(
             else _("无年度计划投资，不显示计划线。")
         )
         parts.append(
-            f'<text x="{LEFT + plot_w / 2:.0f}" y="{TOP + plot_h / 2:.0f}" text-anchor="middle" class="note">'
+            f'<text x="{PAGE_LEFT + plot_w / 2:.0f}" y="{TOP + plot_h / 2:.0f}" text-anchor="middle" class="note">'
             f"{escape(note)}</text>"
         )
     parts.append("</svg>")
