@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy
 from django.views import View
 
 from . import closing, services, todo_views
+from .choices import ReportStatus
 from .exports import project_list_workbook
 from .filters import ProjectFilterSet
 from .forms import (
@@ -34,6 +35,7 @@ from .forms import (
     project_edit_form,
     style_form,
 )
+from .history import project_history
 from .models import (
     Department,
     Milestone,
@@ -58,6 +60,7 @@ from .permissions import (
 )
 from .progress import Period
 from .reminders import open_periods, outstanding_count
+from .reports.charts import cumulative_chart
 from .reports.requests import BadRequest, source_for
 from .selectors import (
     Basis,
@@ -202,19 +205,14 @@ class ProjectDetailView(LoginRequiredMixin, View):
         if latest is not None and not can(request.user, Action.CHANGE, latest) and period.month < 12:
             next_period = Period(period.year, period.month + 1)
         reports = list(project.monthly_reports.select_related("submitted_by", "reviewed_by").order_by("year", "month"))
-        history = list(project.history.select_related("history_user").order_by("-history_date", "-history_id")[:30])
-        changes = []
-        for newer, older in zip(history, [*history[1:], None], strict=True):
-            fields = [c.field for c in newer.diff_against(older).changes] if older is not None else []
-            changes.append((newer, [str(Project._meta.get_field(f).verbose_name) for f in fields]))
         return render(request, "projects/project_detail.html", {
             "project": project,
             "progress": progress,
             "period": period,
             "milestones": list(project.milestones.order_by("planned_date", "actual_date", "pk")),
             "reports": reports,
-            "chart": cumulative_chart(project, reports),
-            "changes": changes,
+            "chart": _project_chart(project, reports, period),
+            "history": project_history(project),
             "missing": [str(Project._meta.get_field(f).verbose_name) for f in project.missing_fields],
             "sample_fields": [str(Project._meta.get_field(f).verbose_name) for f in project.sample_fields],
             "can_edit": can(request.user, Action.CHANGE, project),
@@ -224,26 +222,12 @@ class ProjectDetailView(LoginRequiredMixin, View):
         })
 
 
-def cumulative_chart(project, reports, width=560, height=220):
-    """Points of the cumulative completion line and the plan line (annual plan × months ÷ 12) as SVG coordinates."""
-    if not reports or not project.annual_plan:
-        return None
-    year = reports[-1].year
-    points = [(r.month, r.completed_ytd) for r in reports if r.year == year]
-    top = max([project.annual_plan, *[v for _m, v in points]])
-    pad = 30
-
-    def xy(month, value):
-        x = pad + (width - 2 * pad) * month / 12
-        y = height - pad - (height - 2 * pad) * float(value / top)
-        return f"{x:.1f},{y:.1f}"
-
-    return {
-        "width": width, "height": height, "pad": pad,
-        "actual": " ".join(xy(m, v) for m, v in [(0, 0), *points]),
-        "plan": f"{xy(0, 0)} {xy(12, project.annual_plan)}",
-        "months": [(m, pad + (width - 2 * pad) * m / 12) for m in range(0, 13, 3)],
-    }
+def _project_chart(project, reports, period):
+    """The latest reported year (else the page's period) of the project's cumulative chart, counting
+    approved reports only, like the page's headline figures (the table below lists every report)."""
+    year = reports[-1].year if reports else period.year
+    completed = {r.month: r.completed_ytd for r in reports if r.year == year and r.status == ReportStatus.APPROVED}
+    return cumulative_chart(year=year, annual_plan=project.annual_plan, completed=completed)
 
 
 class ProjectEditView(LoginRequiredMixin, View):
