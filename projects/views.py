@@ -163,6 +163,7 @@ class DashboardView(LoginRequiredMixin, View):
     def get(self, request):
         projects = restrict(Project.objects.all(), request.user, Action.VIEW)
         form, programme, scoped, period = _period_and_programme(request, projects)
+        style_form(form)
         source = _source(request, period)
         rows = project_progress(scoped, period, source)
         due = milestones_due(scoped, period).select_related("project__lead_department")
@@ -214,6 +215,7 @@ class MilestoneListView(LoginRequiredMixin, View):
     def get(self, request):
         projects = restrict(Project.objects.all(), request.user, Action.VIEW)
         form, programme, scoped, period = _period_and_programme(request, projects)
+        style_form(form)
         if self.which == "overdue":
             milestones = milestones_overdue(scoped, period)
         else:
