@@ -480,7 +480,7 @@ class ReviewQueueView(LoginRequiredMixin, View):
         if not (is_reviewer(request.user) or can(request.user, Action.SUBMIT, model=MonthlyReport)):
             raise PermissionDenied
         reports = reports_waiting_for(request.user)
-        page = Paginator(reports, PAGE_SIZE).get_page(request.GET.get("page"))
+        page = _page(request, reports)
         return render(request, "projects/review_queue.html", {
             "page": page, "reviewer": is_reviewer(request.user), "return_form": ReturnForm()})
 

@@ -281,3 +281,19 @@ def test_list_query_counts_are_pinned_at_10_and_1000_projects(client, report_dat
         assert response.status_code == 200
         counts.append((q.count, q.describe()))
     assert counts[0][0] == counts[1][0] == expected, f"10: {counts[0][0]}, 1000: {counts[1][0]}\n{counts[1][1]}"
+
+
+def test_the_review_queue_pages_the_same_way(client, lists_world):
+    _viewer, departments, district = lists_world
+    editor = make_user("editor", Role.EDITOR, departments["A局"])
+    for i in range(30):
+        project = Project.objects.create(programme=district, code=f"Q-{i:02d}", name=f"审核{i}",
+                                         lead_department=departments["A局"])
+        MonthlyReport.objects.create(project=project, year=2025, month=7, completed_month=Decimal(1),
+                                     completed_ytd=Decimal(1), status="submitted", created_by=editor,
+                                     submitted_by=editor)
+    client.force_login(make_user("coordinator", Role.COORDINATOR))
+    page = client.get(reverse("projects:review_queue"), {"page_size": "25", "page": "2"}).content.decode()
+    assert page.count('name="comment"') == 5
+    assert '<li class="page-item active" aria-current="page"><span class="page-link">2</span>' in page
+    assert 'id="page-size-form"' in page
