@@ -1,8 +1,9 @@
 """One FilterSet per model, shared by the pages, the API and the reports."""
 
 import django_filters
-from django.db.models import Q
+from django.db.models import F, Q, Value
 from django.utils.translation import gettext_lazy as _
+from django_filters.constants import EMPTY_VALUES
 
 from .choices import (
     DepartmentKind,
@@ -16,6 +17,61 @@ from .models import Department, Milestone, MonthlyReport, Programme, Project
 from .progress import COLOURS, GREEN, RED, YELLOW, Period
 
 WARNING_CHOICES = [(RED, _("红灯")), (YELLOW, _("黄灯")), (GREEN, _("绿灯"))]
+ALL = _("全部")  # the empty choice of every filter select
+
+
+class SortOrdering(django_filters.OrderingFilter):
+    """?ordering=<key> or -<key>: a list sorted by one column, empty values last either way, then
+    by ``tiebreak`` so that pages do not shuffle. Choices are worded by the column's label."""
+
+    tiebreak = ("pk",)
+
+    def __init__(self, *args, tiebreak=None, **kwargs):
+        if tiebreak:
+            self.tiebreak = tuple(tiebreak)
+        super().__init__(*args, **kwargs)
+
+    def build_choices(self, fields, labels):
+        choices = []
+        for field, param in fields.items():
+            label = labels.get(field, param)
+            choices.append((param, _("%(column)s（升序）") % {"column": label}))
+            choices.append((f"-{param}", _("%(column)s（降序）") % {"column": label}))
+        return choices
+
+    def prepare(self, queryset, params):
+        """Hook for orderings that need annotations the queryset may not have yet."""
+        return queryset
+
+    def filter(self, queryset, value):
+        if value in EMPTY_VALUES:
+            return queryset
+        queryset = self.prepare(queryset, [v.lstrip("-") for v in value])
+        ordering = []
+        for param in value:
+            name = self.param_map[param.lstrip("-")]
+            # A field named "-x" sorts against x (months overdue grow as the planned date goes back).
+            descending = param.startswith("-") != name.startswith("-")
+            field = F(name.lstrip("-"))
+            ordering.append(field.desc(nulls_last=True) if descending else field.asc(nulls_last=True))
+        return queryset.order_by(*ordering, *self.tiebreak)
+
+
+# Sort keys computed for the period (the figure source's year to date, its rate and warning).
+COMPUTED_ORDERING = {"ytd": "period_ytd", "rate": "list_rate", "warning": "list_warning"}
+
+
+class ProjectOrdering(SortOrdering):
+    def prepare(self, queryset, params):
+        if not any(p in COMPUTED_ORDERING for p in params) or "list_warning" in queryset.query.annotations:
+            return queryset
+        from .selectors import latest_period, with_list_figures
+
+        parent = self.parent
+        period = getattr(parent, "period", None) or latest_period(queryset)
+        if period is None:
+            return queryset.annotate(**{field: Value(None) for field in COMPUTED_ORDERING.values()})
+        return with_list_figures(queryset, period, getattr(parent, "source", None))
 
 
 class NameOrCodeSearch:
@@ -27,31 +83,51 @@ class NameOrCodeSearch:
 
 class ProjectFilterSet(NameOrCodeSearch, django_filters.FilterSet):
     q = django_filters.CharFilter(label=_("名称或编号"), method="filter_q")
-    programme = django_filters.ModelChoiceFilter(label=_("重点项目计划"), queryset=Programme.objects.all())
-    lead_department = django_filters.ModelChoiceFilter(
-        label=_("牵头单位"), queryset=Department.objects.filter(active=True)
+    programme = django_filters.ModelChoiceFilter(
+        label=_("重点项目计划"), queryset=Programme.objects.all(), empty_label=ALL
     )
-    category = django_filters.ChoiceFilter(label=_("项目类别"), choices=ProjectCategory.choices)
-    status = django_filters.ChoiceFilter(label=_("项目状态"), choices=ProjectStatus.choices)
-    town = django_filters.ModelChoiceFilter(label=_("所在镇街"), queryset=Department.objects.towns_and_streets())
-    warning = django_filters.ChoiceFilter(label=_("预警"), choices=WARNING_CHOICES, method="filter_warning")
+    lead_department = django_filters.ModelChoiceFilter(
+        label=_("牵头单位"), queryset=Department.objects.filter(active=True), empty_label=ALL
+    )
+    category = django_filters.ChoiceFilter(label=_("项目类别"), choices=ProjectCategory.choices, empty_label=ALL)
+    status = django_filters.ChoiceFilter(label=_("项目状态"), choices=ProjectStatus.choices, empty_label=ALL)
+    town = django_filters.ModelChoiceFilter(
+        label=_("所在镇街"), queryset=Department.objects.towns_and_streets(), empty_label=ALL
+    )
+    warning = django_filters.ChoiceFilter(
+        label=_("预警"), choices=WARNING_CHOICES, method="filter_warning", empty_label=ALL
+    )
     is_synthetic = django_filters.ChoiceFilter(
         label=_("数据来源"),
         choices=[("false", _("报告或真实项目")), ("true", _("样例项目"))],
         method="filter_synthetic",
-        empty_label=_("全部"),
+        empty_label=ALL,
     )
-    ordering = django_filters.OrderingFilter(
+    # Every column of the list a person sorts by; ytd, rate and warning are computed for the
+    # period in the database (selectors.with_list_figures), the warning red first.
+    ordering = ProjectOrdering(
         label=_("排序"),
+        empty_label=_("默认（按编号）"),
         fields=[
             ("code", "code"),
             ("name", "name"),
-            ("annual_plan", "annual_plan"),
-            ("total_investment", "total_investment"),
+            ("programme__name", "programme"),
             ("lead_department__name", "lead_department"),
             ("category", "category"),
             ("status", "status"),
+            ("annual_plan", "annual_plan"),
+            ("total_investment", "total_investment"),
+            ("period_ytd", "ytd"),
+            ("list_rate", "rate"),
+            ("list_warning", "warning"),
         ],
+        field_labels={
+            "code": _("编号"), "name": _("项目名称"), "programme__name": _("计划"),
+            "lead_department__name": _("牵头单位"), "category": _("类别"), "status": _("状态"),
+            "annual_plan": _("年度计划"), "total_investment": _("总投资"), "period_ytd": _("累计完成"),
+            "list_rate": _("完成率"), "list_warning": _("预警（红灯在前）"),
+        },
+        tiebreak=("code", "pk"),
     )
 
     class Meta:
@@ -69,6 +145,11 @@ class ProjectFilterSet(NameOrCodeSearch, django_filters.FilterSet):
     def filter_warning(self, queryset, name, value):
         if not value or value not in COLOURS:
             return queryset
+        if "list_warning" in queryset.query.annotations:
+            # A list page computes the warning in the database already (the same rules as classify).
+            from .selectors import WARNING_RANK
+
+            return queryset.filter(list_warning=WARNING_RANK[value])
         from .selectors import latest_period, warning_pks
 
         period = self.period or latest_period(queryset)
@@ -125,3 +206,34 @@ class MonthlyReportFilterSet(django_filters.FilterSet):
     class Meta:
         model = MonthlyReport
         fields = ["project", "programme", "lead_department", "year", "month", "status"]
+
+
+class MilestoneListFilterSet(django_filters.FilterSet):
+    """The dashboard's overdue and due-soon milestones as complete lists (the programme and period
+    come from the page's PeriodForm, as on the dashboard)."""
+
+    lead_department = django_filters.ModelChoiceFilter(
+        label=_("牵头单位"), field_name="project__lead_department", queryset=Department.objects.filter(active=True),
+        empty_label=ALL,
+    )
+    kind = django_filters.ChoiceFilter(label=_("节点类型"), choices=MilestoneKind.choices, empty_label=ALL)
+    ordering = SortOrdering(
+        label=_("排序"),
+        empty_label=_("默认（按计划日期）"),
+        fields=[
+            ("project__code", "project"),
+            ("project__lead_department__name", "lead_department"),
+            ("kind", "kind"),
+            ("planned_date", "planned_date"),
+            ("-planned_date", "months"),
+        ],
+        field_labels={
+            "project__code": _("项目"), "project__lead_department__name": _("牵头单位"), "kind": _("节点类型"),
+            "planned_date": _("计划日期"), "-planned_date": _("逾期月数"),
+        },
+        tiebreak=("planned_date", "project__code", "pk"),
+    )
+
+    class Meta:
+        model = Milestone
+        fields = ["lead_department", "kind"]

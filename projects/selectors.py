@@ -1,10 +1,27 @@
 """Reads shared by commands, pages and reports of the projects app."""
 
+import calendar
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, Sum, TextChoices
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    F,
+    FloatField,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    TextChoices,
+    Value,
+    When,
+)
+from django.db.models.functions import Cast, Coalesce, Round
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -27,12 +44,16 @@ from .models import (
 )
 from .progress import (
     COLOURS,
+    GREEN,
+    RED,
+    YELLOW,
     OverdueMilestone,
     Period,
     ProjectWarning,
     classify,
     completion_rate,
     months_between,
+    rules,
     verdict,
 )
 
@@ -300,9 +321,19 @@ def project_progress(
     projects: QuerySet, period: Period, source: FigureSource | None = None
 ) -> list[ProjectProgress]:
     """Every project's progress for the period: two queries whatever the number of projects."""
-    overdue = overdue_milestones(projects, period)
-    rows = []
     figured = with_period_figures(projects.select_related("programme", "lead_department", "town"), period, source)
+    return progress_of(figured, period, overdue_milestones(projects, period))
+
+
+def progress_of(
+    figured, period: Period, overdue: dict[int, list[OverdueMilestone]] | None = None
+) -> list[ProjectProgress]:
+    """The progress rows of projects already annotated by ``with_period_figures`` (a list page's
+    page of them, say): one query for their overdue milestones unless ``overdue`` is given."""
+    figured = list(figured)
+    if overdue is None:
+        overdue = overdue_milestones(Project.objects.filter(pk__in=[p.pk for p in figured]), period)
+    rows = []
     for project in figured:
         ytd = project.period_ytd or Decimal(0)
         rate = completion_rate(ytd, project.period_plan)
@@ -319,6 +350,58 @@ def project_progress(
             )
         )
     return rows
+
+
+# The warning as the database computes it, so that a list can sort by it: red, yellow, green.
+WARNING_RANK = {RED: 0, YELLOW: 1, GREEN: 2}
+
+
+def _overdue_cutoff(period: Period, months: int) -> dt.date:
+    """The latest planned date of a milestone overdue by more than ``months`` whole months at the
+    period's end (progress.months_between's counting: a month is whole once its day comes round)."""
+    index = period.end.year * 12 + period.end.month - 1 - (months + 1)
+    year, month = divmod(index, 12)
+    month += 1
+    return dt.date(year, month, min(period.end.day, calendar.monthrange(year, month)[1]))
+
+
+def with_list_figures(projects: QuerySet, period: Period, source: FigureSource | None = None) -> QuerySet:
+    """``with_period_figures`` plus the completion rate (``list_rate``, percent) and the warning
+    (``list_warning``: 0 red, 1 yellow, 2 green) computed in the database, for sorting a list.
+
+    The warning follows progress.classify on the figures a reader sees: the rate rounded to two
+    places is compared in hundredths of a percent, in integers, against 序时进度 less the
+    thresholds of PORTFOLIO_WARNING_RULES; a milestone not reached by the period's end and
+    planned more than ``red_overdue_months`` before it makes the project red whatever its rate.
+    """
+    r = rules()
+    has_plan = Q(period_plan__isnull=False) & ~Q(period_plan=0)
+    ytd = Cast(Coalesce(F("period_ytd"), Value(0)), FloatField())
+    plan = Cast(F("period_plan"), FloatField())
+    elapsed = int(period.time_elapsed * 100)
+    red_below = elapsed - int(Decimal(r["red_behind_points"]) * 100)
+    yellow_from = elapsed - int(Decimal(r["yellow_behind_points"]) * 100)
+    late = Milestone.objects.filter(
+        not_reached_by(period), project=OuterRef("pk"),
+        planned_date__lte=_overdue_cutoff(period, r["red_overdue_months"]),
+    )
+    return with_period_figures(projects, period, source).annotate(
+        list_rate=Case(When(has_plan, then=ytd * Value(100.0) / plan), default=None, output_field=FloatField()),
+        list_rate_hundredths=Case(
+            When(has_plan, then=Cast(Round(ytd * Value(10000.0) / plan), IntegerField())),
+            default=None, output_field=IntegerField(),
+        ),
+        list_late_milestone=Exists(late),
+        list_warning=Case(
+            When(list_late_milestone=True, then=Value(WARNING_RANK[RED])),
+            When(list_rate_hundredths__lt=red_below,
+                 then=Value(WARNING_RANK[RED])),
+            When(list_rate_hundredths__lte=yellow_from,
+                 then=Value(WARNING_RANK[YELLOW])),
+            default=Value(WARNING_RANK[GREEN]),
+            output_field=IntegerField(),
+        ),
+    )
 
 
 def warning_pks(projects: QuerySet, period: Period, colour: str, source: FigureSource | None = None) -> list[int]:

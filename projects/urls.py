@@ -15,5 +15,7 @@ urlpatterns = [
     path("review/<int:pk>/<str:action>/", views.ReviewActionView.as_view(), name="review_action"),
     path("bulk/", views.BulkEntryView.as_view(), name="bulk_entry"),
     path("months/<int:year>/<int:month>/", views.MonthView.as_view(), name="month"),
+    path("milestones/overdue/", views.MilestoneListView.as_view(which="overdue"), name="milestones_overdue"),
+    path("milestones/due/", views.MilestoneListView.as_view(which="due"), name="milestones_due"),
     path("todo/", todo_views.TodoView.as_view(), name="todo"),
 ]

@@ -15,7 +15,7 @@ from django.db import transaction
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
@@ -23,7 +23,7 @@ from django.views import View
 from . import closing, services, todo_views
 from .choices import ReportStatus
 from .exports import project_list_workbook
-from .filters import ProjectFilterSet
+from .filters import MilestoneListFilterSet, ProjectFilterSet
 from .forms import (
     PROJECT_EDIT_FIELDS,
     BulkFormSet,
@@ -58,7 +58,7 @@ from .permissions import (
     require,
     restrict,
 )
-from .progress import Period
+from .progress import Period, months_between
 from .reminders import open_periods, outstanding_count
 from .reports.charts import cumulative_chart
 from .reports.requests import BadRequest, source_for
@@ -71,10 +71,12 @@ from .selectors import (
     milestones_due,
     milestones_overdue,
     programme_totals,
+    progress_of,
     project_progress,
     reporting_status,
     reports_waiting_for,
     warning_counts,
+    with_list_figures,
 )
 
 PAGE_SIZE = 50
@@ -97,13 +99,56 @@ def _source(request, period: Period) -> FigureSource:
         return figure_source(period)
 
 
-def _filtered_projects(request):
-    """The list's restricted projects, period, figure source and FilterSet: shared by the page and its export."""
+def _usable(request, make_filterset):
+    """A FilterSet of the request's parameters, without those it cannot use: each bad value is named
+    in a message and ignored, so that a hand-made or stale link still shows a list."""
+    data = request.GET.copy()
+    filterset = make_filterset(data)
+    if filterset.is_valid():
+        return filterset
+    for name, errors in filterset.errors.items():
+        field = filterset.form.fields.get(name)
+        messages.warning(request, _("参数 %(param)s（%(label)s）的值“%(value)s”无法使用，已忽略：%(errors)s") % {
+            "param": name, "label": field.label if field else name, "value": "，".join(data.getlist(name)),
+            "errors": " ".join(str(e) for e in errors),
+        })
+        data.pop(name, None)
+    return make_filterset(data)
+
+
+def _filtered_projects(request, *, for_list=False):
+    """The list's restricted projects, period, figure source and FilterSet: shared by the page and its export.
+
+    The page's projects carry the period's figures, rate and warning computed in the database
+    (selectors.with_list_figures), so that it sorts and filters by them in one query."""
     projects = restrict(Project.objects.all(), request.user, Action.VIEW)
     period_form = PeriodForm(request.GET or None)
     period = _resolve_period(period_form, projects)
     source = _source(request, period)
-    return period_form, period, source, ProjectFilterSet(request.GET, queryset=projects, period=period, source=source)
+    if for_list:
+        projects = with_list_figures(projects, period, source)
+        filterset = _usable(request, lambda data: ProjectFilterSet(data, queryset=projects, period=period,
+                                                                   source=source))
+    else:
+        filterset = ProjectFilterSet(request.GET, queryset=projects, period=period, source=source)
+    return period_form, period, source, filterset
+
+
+PAGE_SIZES = (25, 50, 100)
+
+
+def _page(request, queryset):
+    """The requested page of ``queryset`` at the chosen size (25, 50 or 100; a bad size is named and ignored)."""
+    size = request.GET.get("page_size") or ""
+    if size not in {str(n) for n in PAGE_SIZES}:
+        if size:
+            messages.warning(request, _("参数 page_size（每页条数）的值“%(value)s”无法使用，已按每页%(n)s条显示。")
+                             % {"value": size, "n": PAGE_SIZE})
+        size = PAGE_SIZE
+    page = Paginator(queryset, int(size)).get_page(request.GET.get("page"))
+    page.elided = list(page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=0))
+    page.sizes, page.size = PAGE_SIZES, int(size)
+    return page
 
 
 def _period_and_programme(request, projects):
@@ -123,16 +168,20 @@ class DashboardView(LoginRequiredMixin, View):
     def get(self, request):
         projects = restrict(Project.objects.all(), request.user, Action.VIEW)
         form, programme, scoped, period = _period_and_programme(request, projects)
+        style_form(form)
         source = _source(request, period)
         rows = project_progress(scoped, period, source)
-        due = milestones_due(scoped, period)
-        overdue = milestones_overdue(scoped, period)
+        due = milestones_due(scoped, period).select_related("project__lead_department")
+        overdue = milestones_overdue(scoped, period).select_related("project__lead_department")
         waiting = reports_waiting_for(request.user)
         outstanding = None
         if not is_reviewer(request.user) and can(request.user, Action.SUBMIT, model=MonthlyReport):
             # An editor's to-do counts the months' missing reports too, not only the drafts.
             outstanding = outstanding_count(restrict(Project.objects.all(), request.user, Action.CHANGE),
                                             open_periods(todo_views._today()))
+        indicators, indicators_without_value = _indicator_panel(indicator_progress(period.year))
+        list_query = urlencode({"programme": programme.pk if programme else "", "year": period.year,
+                                "month": period.month})
         return render(request, "projects/dashboard.html", {
             "outstanding": outstanding,
             "form": form,
@@ -145,33 +194,69 @@ class DashboardView(LoginRequiredMixin, View):
             "totals": programme_totals(scoped, period, source),
             "warnings": warning_counts(rows),
             "due": due[:15], "due_count": due.count(),
-            "overdue": overdue[:15], "overdue_count": overdue.count(),
+            "overdue": [(m, months_between(m.planned_date, period.end)) for m in overdue[:15]],
+            "overdue_count": overdue.count(),
+            "milestone_query": list_query,
             "waiting": waiting[:10], "waiting_count": waiting.count(),
-            "indicators": indicator_progress(period.year),
+            "indicators": indicators,
+            "indicators_without_value": indicators_without_value,
+        })
+
+
+def _indicator_panel(rows):
+    """The dashboard's indicators: those with a value and a target first (those with a value only
+    next), and apart, the ones with no value for the year yet, which the panel counts and names
+    instead of showing rows of dashes."""
+
+    def has(obj):
+        return obj is not None and obj.value is not None
+
+    valued = [row for row in rows if has(row.observation)]
+    valued.sort(key=lambda row: not has(row.target))  # stable: the selector's order within each group
+    return valued, [row for row in rows if not has(row.observation)]
+
+
+class MilestoneListView(LoginRequiredMixin, View):
+    """The dashboard's milestone panels as complete lists: overdue at the period's end (with months
+    overdue), or due within 30 days after it; by programme, lead department and kind, sortable."""
+
+    which = "overdue"
+    DAYS_DUE = 30
+
+    def get(self, request):
+        projects = restrict(Project.objects.all(), request.user, Action.VIEW)
+        form, programme, scoped, period = _period_and_programme(request, projects)
+        style_form(form)
+        if self.which == "overdue":
+            milestones = milestones_overdue(scoped, period)
+        else:
+            milestones = milestones_due(scoped, period, days=self.DAYS_DUE)
+        milestones = milestones.select_related("project__lead_department", "project__programme")
+        filterset = _usable(request, lambda data: MilestoneListFilterSet(data, queryset=milestones))
+        style_form(filterset.form)
+        page = _page(request, filterset.qs)
+        return render(request, "projects/milestone_list.html", {
+            "which": self.which, "form": form, "filter": filterset, "programme": programme, "period": period,
+            "page": page, "days": self.DAYS_DUE,
+            "rows": [(m, months_between(m.planned_date, period.end)) for m in page.object_list],
         })
 
 
 class ProjectListView(LoginRequiredMixin, View):
     def get(self, request):
-        period_form, period, source, filterset = _filtered_projects(request)
+        period_form, period, source, filterset = _filtered_projects(request, for_list=True)
         style_form(filterset.form)
-        queryset = filterset.qs if filterset.is_valid() else filterset.queryset.none()
-        if not request.GET.get("ordering"):
-            queryset = queryset.order_by("code")
-        page = Paginator(queryset.select_related("programme", "lead_department", "town"), PAGE_SIZE).get_page(
-            request.GET.get("page")
-        )
-        rows = {
-            row.project.pk: row
-            for row in project_progress(Project.objects.filter(pk__in=[p.pk for p in page]), period, source)
-        }
+        queryset = filterset.qs
+        if not filterset.form.cleaned_data.get("ordering"):
+            queryset = queryset.order_by("code", "pk")
+        page = _page(request, queryset.select_related("programme", "lead_department", "town"))
         return render(request, "projects/project_list.html", {
             "filter": filterset,
             "period_form": period_form,
             "period": period,
             "source": source,
             "page": page,
-            "rows": [rows[p.pk] for p in page],
+            "rows": progress_of(page.object_list, period),
         })
 
 
@@ -387,7 +472,7 @@ class ReviewQueueView(LoginRequiredMixin, View):
         if not (is_reviewer(request.user) or can(request.user, Action.SUBMIT, model=MonthlyReport)):
             raise PermissionDenied
         reports = reports_waiting_for(request.user)
-        page = Paginator(reports, PAGE_SIZE).get_page(request.GET.get("page"))
+        page = _page(request, reports)
         return render(request, "projects/review_queue.html", {
             "page": page, "reviewer": is_reviewer(request.user), "return_form": ReturnForm()})
 

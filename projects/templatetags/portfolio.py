@@ -83,3 +83,17 @@ def split(text):
 def field(form, name):
     """A bound field of a form by name (form|field:name)."""
     return form[name]
+
+
+@register.simple_tag(takes_context=True)
+def sort_header(context, field, label, css=""):
+    """A column header (<th scope="col">) that sorts by ``field`` and says how it is sorted now, to
+    screen readers too (aria-sort); the first click sorts ascending, the next one descending."""
+    current = context["request"].GET.get("ordering", "")
+    state = "ascending" if current == field else ("descending" if current == f"-{field}" else "")
+    return format_html(
+        '<th scope="col"{}{}>{}</th>',
+        format_html(' class="{}"', css) if css else "",
+        format_html(' aria-sort="{}"', state) if state else "",
+        sort_link(context, field, label),
+    )
