@@ -178,3 +178,36 @@ def test_every_page_passes_axe_for_every_role_and_language(browser, live_server,
         for r in failing for v in r.failing
     )
     assert not failing, "serious or critical axe-core violations:\n" + details
+
+
+def test_keyboard_skip_link_focus_ring_and_collapsing_navigation(new_page, a11y_world):
+    """What axe cannot see: the skip link works, focus shows, the bar folds behind a toggler on a phone."""
+    page = new_page("coordinator")
+    page.keyboard.press("Tab")
+    skip = page.locator(".skip-link")
+    assert skip.evaluate("e => e === document.activeElement") and skip.is_visible()
+    ring = skip.evaluate("e => [getComputedStyle(e).outlineStyle, getComputedStyle(e).outlineWidth]")
+    assert ring == ["solid", "3px"]
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "main"
+    links = page.locator("#main-nav .nav-link")
+    assert set(links.evaluate_all("ls => ls.map(l => getComputedStyle(l).color)")) == {"rgb(255, 255, 255)"}
+    assert page.locator('#main-nav .nav-link[aria-current="page"]').get_attribute("href") == "/"
+
+    # English, the coordinator's longest bar: the language select shows its whole name inside the bar.
+    with page.expect_navigation():
+        page.select_option("#language-form select", "en")
+    select = page.locator("#language-form select")
+    assert select.evaluate("s => s.scrollWidth <= s.clientWidth")
+    box, bar = select.bounding_box(), page.locator("nav.navbar").bounding_box()
+    assert box["x"] + box["width"] <= min(bar["x"] + bar["width"], 1366)
+    logout = page.locator("nav form[action$='logout/'] button").bounding_box()
+    assert logout["x"] + logout["width"] <= 1366 and logout["y"] + logout["height"] <= bar["y"] + bar["height"]
+
+    page.set_viewport_size({"width": 390, "height": 844})
+    toggler = page.locator(".navbar-toggler")
+    assert toggler.is_visible() and not links.first.is_visible()
+    toggler.focus()
+    page.keyboard.press("Enter")
+    page.locator("#main-nav.show").wait_for()
+    assert toggler.get_attribute("aria-expanded") == "true" and links.first.is_visible()
