@@ -6,12 +6,12 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install install-dev system-deps setup lint messages clean
+.PHONY: run test install install-dev system-deps js-deps setup lint messages clean
 
 run: install system-deps setup
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
-test: install-dev system-deps
+test: install-dev system-deps js-deps
 	$(PY) manage.py compilemessages --ignore=.venv -v0 2>/dev/null || true
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
@@ -35,6 +35,10 @@ install-dev: $(VENV)/.installed-dev
 system-deps:
 	@bash scripts/system-deps.sh
 
+# axe-core for the accessibility browser test, from package-lock.json into node_modules/.
+js-deps: system-deps
+	@bash scripts/js-deps.sh
+
 # Migrate, load the report fixtures and the itemised sample portfolio, create demo accounts.
 setup: install
 	$(PY) manage.py compilemessages --ignore=.venv -v0 2>/dev/null || true
@@ -49,4 +53,4 @@ messages: install
 	$(PY) manage.py compilemessages --ignore=.venv
 
 clean:
-	rm -rf $(VENV) var staticfiles
+	rm -rf $(VENV) var staticfiles node_modules

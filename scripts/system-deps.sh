@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # System packages the app needs beyond Python: a CJK font and HarfBuzz subsetting for Chinese
-# PDFs, Chromium for the browser tests, gettext to compile translations. Installs them where
+# PDFs, Chromium for the browser tests, gettext to compile translations, npm to install axe-core
+# (package.json) for the accessibility test. Installs them where
 # apt is available and we are root; elsewhere prints what to install. Quick when all are present.
 set -u
 packages=(fonts-noto-cjk libharfbuzz-subset0 chromium gettext poppler-utils)
@@ -9,6 +10,8 @@ if command -v dpkg-query >/dev/null 2>&1; then
   for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
   done
+  # Node.js may come from elsewhere than Debian's package (it then brings its own npm).
+  command -v npm >/dev/null 2>&1 || missing+=(npm)
 else
   echo "system-deps: not a Debian/Ubuntu system; please install: ${packages[*]} (or equivalents)"
   exit 0
