@@ -6,7 +6,7 @@ from django import template
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
-from portfolio.money import round_half_up, wan_to_yi
+from portfolio.money import format_amount, format_yi, round_half_up
 
 register = template.Library()
 
@@ -18,14 +18,15 @@ def yi(amount_wan):
     """万元 -> 亿元 with two decimals (e.g. 5900000 -> 590.00)."""
     if amount_wan in (None, ""):
         return "—"
-    return f"{round_half_up(wan_to_yi(amount_wan)):,}"
+    return format_yi(amount_wan)
 
 
 @register.filter
 def wan(amount_wan):
+    """A stored amount in 万元 with separators, no trailing zeros beyond two places (1,200.50)."""
     if amount_wan in (None, ""):
         return "—"
-    return f"{round_half_up(Decimal(amount_wan)):,}"
+    return format_amount(Decimal(amount_wan))
 
 
 @register.filter
