@@ -7,6 +7,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
 from portfolio.money import format_amount, format_yi, round_half_up
+from projects.reports.indicators import figure_text, target_text
 
 register = template.Library()
 
@@ -47,19 +48,17 @@ def warning_badge(warning):
     )
 
 
-PREFIX_QUALIFIERS = {"over": "超", "about": "约", "nearly": "近", "reached": "达", "breakthrough": "突破"}
-
-
 @register.filter
 def stated(obj):
-    """An observation or target value as the report words it: 超640亿元, 约51亿元, 1350亿元以上."""
+    """An observation or target value as the report words it: 超640亿元, 约51亿元, 1350亿元以上.
+
+    In English amounts in 亿元 read in billions or millions of yuan (over 64.0 billion yuan).
+    """
     if obj is None or getattr(obj, "value", None) is None:
         return "—"
-    text = f"{obj.value.normalize():f}{obj.unit}"
-    qualifier = getattr(obj, "qualifier", "") or ""
-    if qualifier == "at_least":
-        return f"{text}以上"
-    return f"{PREFIX_QUALIFIERS.get(qualifier, '')}{text}"
+    if hasattr(obj, "comparator"):
+        return target_text(obj.value, obj.unit, obj.comparator)
+    return figure_text(obj.value, obj.unit, getattr(obj, "qualifier", "") or "")
 
 
 @register.simple_tag(takes_context=True)
