@@ -5,6 +5,7 @@ from decimal import Decimal
 from django import template
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from portfolio.money import format_amount, format_yi, round_half_up
 from projects.reports.indicators import figure_text, target_text
@@ -83,3 +84,29 @@ def split(text):
 def field(form, name):
     """A bound field of a form by name (form|field:name)."""
     return form[name]
+
+
+# Punctuation between template pieces, translatable like the words: Chinese pages use full-width
+# marks (统计口径：…), English ones their own (Basis of the figures: …).
+@register.simple_tag
+def colon():
+    return pgettext("punctuation: between a label and its value", "：")
+
+
+@register.simple_tag
+def list_sep():
+    return pgettext("punctuation: between items of a list", "、")
+
+
+@register.simple_tag
+def full_stop():
+    return pgettext("punctuation: end of a sentence", "。")
+
+
+@register.simple_tag
+def bracketed(*parts):
+    """（3） or （张三，2025-04-01）; in English " (3)" and " (Zhang, 2025-04-01)"."""
+    inner = pgettext("punctuation: between items in brackets", "，").join(str(p) for p in parts if p not in (None, ""))
+    if not inner:
+        return ""
+    return format_html("{}", pgettext("punctuation: a note in brackets after a text", "（%(note)s）") % {"note": inner})
