@@ -141,6 +141,9 @@ def test_every_page_reads_in_english(browser, live_server, english_world, role):
             # Text a reader meets without it being in the flow: titles of the page and of charts.
             text += "\n" + page.title()
             text += "\n" + "\n".join(page.locator("svg title, svg text").all_text_contents())
+            if url.endswith("/history/"):
+                reasons = [c.strip() for c in page.locator("#change-history tbody td:nth-child(5)").all_inner_texts()]
+                assert reasons and "None" not in reasons, f"{url}: an empty change reason reads None"
             snippets = untranslated(text, values)
             if snippets:
                 found[url] = snippets
