@@ -1,9 +1,11 @@
 """Admin for the platform's own records, and users and groups for administrators only."""
 
+from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import GroupAdmin, UserAdmin
 from django.contrib.auth.models import Group, User
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from rest_framework.authtoken.admin import TokenAdmin
 from rest_framework.authtoken.models import TokenProxy
 
@@ -47,9 +49,37 @@ class DatasetLoadAdmin(AdministratorOnly, admin.ModelAdmin):
 admin.site.unregister(User)
 admin.site.unregister(Group)
 
+# Django stores a permission's name in the language of the migration that made it ("Can add 指标");
+# the default four are named again from the model's translated verbose name as the page is drawn.
+PERMISSION_ACTIONS = {
+    "add": pgettext_lazy("permission", "添加"), "change": pgettext_lazy("permission", "修改"),
+    "delete": pgettext_lazy("permission", "删除"), "view": pgettext_lazy("permission", "查看"),
+}
+
+
+def permission_label(permission) -> str:
+    model = permission.content_type.model_class()
+    action, _sep, model_name = permission.codename.partition("_")
+    if model is None or action not in PERMISSION_ACTIONS or model_name != model._meta.model_name:
+        return str(permission)
+    name = _("可%(action)s%(model)s") % {"action": PERMISSION_ACTIONS[action], "model": model._meta.verbose_name}
+    return f"{model._meta.app_config.verbose_name} | {model._meta.verbose_name} | {name}"
+
+
+class PermissionChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj):
+        return permission_label(obj)
+
+
+class TranslatedPermissions:
+    def formfield_for_manytomany(self, db_field, request=None, **kwargs):
+        if db_field.name in ("permissions", "user_permissions"):
+            kwargs["form_class"] = PermissionChoiceField
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
 
 @admin.register(User)
-class PortfolioUserAdmin(AdministratorOnly, UserAdmin):
+class PortfolioUserAdmin(AdministratorOnly, TranslatedPermissions, UserAdmin):
     list_select_related = ["membership__department"]
     list_display = ["username", "first_name", "last_name", "is_staff", "is_active", "department"]
 
@@ -60,7 +90,7 @@ class PortfolioUserAdmin(AdministratorOnly, UserAdmin):
 
 
 @admin.register(Group)
-class PortfolioGroupAdmin(AdministratorOnly, GroupAdmin):
+class PortfolioGroupAdmin(AdministratorOnly, TranslatedPermissions, GroupAdmin):
     pass
 
 

@@ -7,16 +7,39 @@ version (a stale form is refused with a message and the typed data kept) and kee
 
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, FieldDoesNotExist, PermissionDenied, ValidationError
 from django.db import models
 from django.http import HttpResponseRedirect
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
+from portfolio.money import format_amount
 from projects.permissions import Action, can, changeable_fields, restrict
 from projects.services import ConflictError, record_create, record_delete, record_save
 
 VERSION_FIELD = "_version"
+
+
+def decimal_column(model, name: str, empty: str):
+    """A changelist column showing a Decimal field as the pages do (1778000.0000 -> 1,778,000.00)."""
+    field = model._meta.get_field(name)
+
+    @admin.display(description=field.verbose_name, ordering=name)
+    def column(obj):
+        value = getattr(obj, name)
+        return empty if value is None else format_amount(value)
+
+    column.__name__ = name
+    return column
+
+
+def is_decimal_field(model, name) -> bool:
+    if not isinstance(name, str):
+        return False
+    try:
+        return isinstance(model._meta.get_field(name), models.DecimalField)
+    except FieldDoesNotExist:  # a method or admin attribute
+        return False
 
 
 class PolicyModelForm(forms.ModelForm):
@@ -66,6 +89,13 @@ class PolicyAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         return restrict(super().get_queryset(request), request.user, Action.VIEW)
+
+    def get_list_display(self, request):
+        empty = self.get_empty_value_display()
+        return [
+            decimal_column(self.model, name, empty) if is_decimal_field(self.model, name) else name
+            for name in super().get_list_display(request)
+        ]
 
     def has_module_permission(self, request):
         return can(request.user, Action.VIEW, model=self.model)

@@ -5,11 +5,19 @@ Amounts are stored in 万元 (10,000 yuan) as Decimal; report-level figures are 
 and 亿元.
 """
 
-from decimal import ROUND_HALF_UP, Decimal
+import re
+import unicodedata
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 TWO_PLACES = Decimal("0.01")
 WAN_PER_YI = Decimal("10000")
 HUNDRED = Decimal("100")
+YI_PER_BILLION = Decimal("10")
+
+# Thousands separators (half- and full-width commas, spaces, apostrophes) typed or pasted with amounts.
+SEPARATORS = re.compile(r"[,\s\u3000\uff0c\u00a0'\u2019_]")
+# The unit people add after an amount in 万元: "3,210.5万元", "12万".
+WAN_SUFFIX = re.compile(r"(万元|万)$")
 
 
 def to_decimal(value) -> Decimal:
@@ -49,3 +57,73 @@ def time_elapsed_percent(month: int, months_in_year: int = 12) -> Decimal:
     if not 1 <= month <= months_in_year:
         raise ValueError("month must be within 1-12")
     return round_half_up(Decimal(month) * HUNDRED / Decimal(months_in_year))
+
+
+def normalise_amount_text(text: str) -> str:
+    """An amount in 万元 as typed -> plain digits: full-width forms, separators and a trailing 万元 removed.
+
+    "３，２１０．５万元" -> "3210.5". The result is not validated; Decimal() or a form field does that.
+    """
+    text = unicodedata.normalize("NFKC", str(text)).replace("。", ".")
+    return WAN_SUFFIX.sub("", SEPARATORS.sub("", text))
+
+
+def parse_amount(text: str) -> Decimal:
+    """An amount in 万元 as typed (see normalise_amount_text) as a Decimal; ValueError when it is not one."""
+    try:
+        value = Decimal(normalise_amount_text(text))
+    except InvalidOperation:
+        raise ValueError(f"not an amount: {text!r}") from None
+    if not value.is_finite():
+        raise ValueError(f"not an amount: {text!r}")
+    return value
+
+
+def format_amount(value, *, grouping: bool = True) -> str:
+    """A stored amount as pages, the admin and forms show it: 1778000.0000 -> "1,778,000.00".
+
+    At least two decimal places, more only when they are not zeros (1.2345 万元 stays 1.2345: the
+    fourth place is one yuan), so nothing stored is hidden and nothing invented is shown.
+    """
+    value = to_decimal(value)
+    exponent = value.normalize().as_tuple().exponent
+    places = max(2, -exponent) if isinstance(exponent, int) else 2
+    return format(value, f"{',' if grouping else ''}.{places}f")
+
+
+def format_yi(amount_wan) -> str:
+    """万元 -> 亿元 rounded half-up to two places, with separators: 5900000 -> "590.00"."""
+    return f"{round_half_up(wan_to_yi(amount_wan)):,}"
+
+
+def yi_words(amount_yi, language: str) -> str:
+    """An amount in 亿元 with its unit, in the language's own scale.
+
+    Chinese keeps 亿元 ("590亿元"); English counts in billions or millions of yuan, since 1 亿 is
+    100 million: 590 亿元 -> "59.0 billion yuan", 1.25 亿元 -> "125 million yuan". Figures keep the
+    report's precision (two places in 亿元) and lose no digit in the change of scale.
+    """
+    amount_yi = to_decimal(amount_yi)
+    if not (language or "").startswith("en"):
+        return f"{_plain(amount_yi)}亿元"
+    if abs(amount_yi) >= YI_PER_BILLION:
+        billions = amount_yi / YI_PER_BILLION
+        # At least one decimal place: 590 亿元 reads 59.0 billion, as financial English writes it.
+        text = _plain(billions)
+        if "." not in text:
+            text += ".0"
+        return f"{_group(text)} billion yuan"
+    return f"{_group(_plain(amount_yi * HUNDRED))} million yuan"
+
+
+def _plain(value: Decimal) -> str:
+    """A Decimal without exponent or trailing zeros: 590.00 -> "590", 177.80 -> "177.8"."""
+    text = f"{value:f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def _group(text: str) -> str:
+    """Thousands separators on the whole part of a plain number string."""
+    whole, dot, fraction = text.partition(".")
+    sign = "-" if whole.startswith("-") else ""
+    return f"{sign}{int(whole.lstrip('-') or 0):,}{dot}{fraction}"

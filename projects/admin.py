@@ -15,7 +15,9 @@ from django.utils.translation import gettext_lazy as _
 from portfolio.admin_base import HistoryPolicyAdmin, PolicyAdmin, PolicyInline, PolicyModelForm
 
 from . import closing, services
+from .forms import AmountField
 from .models import (
+    AMOUNT_VALIDATORS,
     Department,
     DepartmentMembership,
     Milestone,
@@ -26,6 +28,16 @@ from .models import (
     Project,
 )
 from .permissions import Action, can
+
+
+class MoneyFields:
+    """Amounts in the admin are typed and shown as on the pages: separators, full-width digits, 万元."""
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if AMOUNT_VALIDATORS[0] in getattr(db_field, "validators", ()):
+            kwargs.setdefault("widget", forms.TextInput(attrs={"inputmode": "decimal", "class": "vTextField"}))
+            return db_field.formfield(form_class=AmountField, **kwargs)
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
 
 
 @admin.register(Department)
@@ -52,14 +64,14 @@ class DepartmentMembershipAdmin(PolicyAdmin):
     autocomplete_fields = ["user", "department"]
 
 
-class ProgrammeSnapshotInline(PolicyInline, admin.TabularInline):
+class ProgrammeSnapshotInline(MoneyFields, PolicyInline, admin.TabularInline):
     model = ProgrammeSnapshot
     extra = 0
     fields = ["period_start", "period_end", "project_count", "completed_investment", "plan_ratio", "qualifier"]
 
 
 @admin.register(Programme)
-class ProgrammeAdmin(HistoryPolicyAdmin):
+class ProgrammeAdmin(MoneyFields, HistoryPolicyAdmin):
     list_display = ["name", "year", "level", "lead_department", "declared_project_count", "annual_plan"]
     list_filter = ["year", "level"]
     list_select_related = ["lead_department"]
@@ -69,7 +81,7 @@ class ProgrammeAdmin(HistoryPolicyAdmin):
 
 
 @admin.register(ProgrammeSnapshot)
-class ProgrammeSnapshotAdmin(PolicyAdmin):
+class ProgrammeSnapshotAdmin(MoneyFields, PolicyAdmin):
     list_display = [
         "programme", "period_start", "period_end", "project_count", "completed_investment", "plan_ratio",
         "qualifier",
@@ -108,7 +120,7 @@ class MonthlyReportInline(admin.TabularInline):
 
 
 @admin.register(Project)
-class ProjectAdmin(HistoryPolicyAdmin):
+class ProjectAdmin(MoneyFields, HistoryPolicyAdmin):
     list_display = [
         "code", "name", "programme", "category", "lead_department", "town", "status", "annual_plan",
         "is_synthetic",
@@ -171,7 +183,7 @@ class ReturnForm(forms.Form):
 
 
 @admin.register(MonthlyReport)
-class MonthlyReportAdmin(HistoryPolicyAdmin):
+class MonthlyReportAdmin(MoneyFields, HistoryPolicyAdmin):
     form = MonthlyReportForm
     list_display = [
         "project", "year", "month", "completed_month", "completed_ytd", "status", "submitted_by",

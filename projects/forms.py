@@ -1,12 +1,12 @@
 """Forms of the staff pages. Validation messages name the field; nothing typed is lost on error."""
 
 import datetime as dt
-import re
-import unicodedata
 from decimal import Decimal
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+
+from portfolio.money import format_amount, normalise_amount_text
 
 from .models import AMOUNT_VALIDATORS, Milestone, MonthlyReport, Programme, Project
 from .progress import Period
@@ -36,34 +36,30 @@ class PeriodForm(forms.Form):
         return Period(year, month)
 
 
-# Thousands separators (half- and full-width commas, spaces) that people type or paste with amounts.
-SEPARATORS = re.compile(r"[,\s\u3000\uff0c\u00a0']")
-
-
 class AmountField(forms.DecimalField):
-    """An amount in 万元 as people type it: "3,210.5", full-width "３２１０．５" and spaces are accepted."""
+    """An amount in 万元 as people type it: "3,210.5", full-width "３２１０．５", spaces and a trailing 万元 are accepted."""
 
     def __init__(self, **kwargs):
         kwargs.setdefault("max_digits", 16)
         kwargs.setdefault("decimal_places", 4)
         kwargs.setdefault("validators", AMOUNT_VALIDATORS)
         kwargs.setdefault("error_messages", {})
-        kwargs["error_messages"].setdefault("invalid", _("请输入数字（万元），例如 1200.5 或 3,210.5。"))
+        kwargs["error_messages"].setdefault("invalid", _("请输入数字（万元），例如 1200.5、3,210.5 或 3210.5万元。"))
         kwargs["error_messages"].setdefault("max_decimal_places", _("最多保留4位小数（万元的4位小数即1元）。"))
         kwargs["error_messages"].setdefault("max_digits", _("金额不能超过99,999,999.9999万元。"))
         kwargs["error_messages"].setdefault("max_whole_digits", _("金额不能超过99,999,999.9999万元。"))
         super().__init__(**kwargs)
 
     def prepare_value(self, value):
-        # A stored 1200.5000 is shown as 1200.5: the four places are yuan precision, not what was typed.
+        # A stored 1200.5000 is shown as 1,200.50, as the pages print it: the four places are yuan
+        # precision, not what was typed. What was typed (a bound string) is shown back unchanged.
         if isinstance(value, Decimal):
-            text = f"{value:f}"
-            return text.rstrip("0").rstrip(".") if "." in text else text
+            return format_amount(value)
         return super().prepare_value(value)
 
     def to_python(self, value):
         if isinstance(value, str):
-            value = SEPARATORS.sub("", unicodedata.normalize("NFKC", value)).replace("。", ".")
+            value = normalise_amount_text(value)
         return super().to_python(value)
 
 

@@ -14,6 +14,7 @@ from decimal import Decimal
 
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -281,7 +282,7 @@ class CompletenessSerializer(ReportSerializer):
     returned = serializers.IntegerField(read_only=True, label=_("已退回"), help_text=_("月报被退回的项目数。"))
     submitted = serializers.IntegerField(read_only=True, label=_("已提交"), help_text=_("月报已提交待审核的项目数。"))
     approved = serializers.IntegerField(read_only=True, label=_("已审核"), help_text=_("月报已审核通过的项目数。"))
-    waived = serializers.IntegerField(read_only=True, label=_("免报"), help_text=_("确认免报的项目数。"))
+    waived = serializers.IntegerField(read_only=True, label=pgettext_lazy("column: how many reports were waived", "免报"), help_text=_("确认免报的项目数。"))
 
 
 class ReportingStatusSerializer(ReportSerializer):

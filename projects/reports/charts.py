@@ -42,6 +42,9 @@ def _ceiling(value: Decimal, step: int = 20) -> int:
 def completion_chart(points: list[MonthPoint], *, title: str = "") -> SafeString:
     """Cumulative completion rate month by month against the 序时进度 line (months ÷ 12)."""
     title = title or _("累计完成率与序时进度")
+    # Labels are translated outside the f-strings below: makemessages does not read inside them.
+    actual_label, elapsed_label = _("累计完成率"), _("序时进度")
+    no_plan_label = _("无年度计划投资,无法计算完成率")
     rated = [p for p in points if p.rate is not None]
     top = _ceiling(max([Decimal(0)] + [p.rate for p in rated]))
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
@@ -85,16 +88,16 @@ def completion_chart(points: list[MonthPoint], *, title: str = "") -> SafeString
     else:
         parts.append(
             f'<text x="{WIDTH / 2:.0f}" y="{TOP + plot_h / 2:.0f}" text-anchor="middle">'
-            f"{escape(_('无年度计划投资,无法计算完成率'))}</text>"
+            f"{escape(no_plan_label)}</text>"
         )
     # Legend along the top.
     legend_y = TOP - 18
     parts += [
         f'<line x1="{LEFT}" y1="{legend_y}" x2="{LEFT + 28}" y2="{legend_y}" stroke="{ACTUAL}" stroke-width="2.5"/>',
-        f'<text x="{LEFT + 34}" y="{legend_y + 4}">{escape(_("累计完成率"))}</text>',
+        f'<text x="{LEFT + 34}" y="{legend_y + 4}">{escape(actual_label)}</text>',
         f'<line x1="{LEFT + 140}" y1="{legend_y}" x2="{LEFT + 168}" y2="{legend_y}" stroke="{ELAPSED}" '
         f'stroke-width="2" stroke-dasharray="6 4"/>',
-        f'<text x="{LEFT + 174}" y="{legend_y + 4}">{escape(_("序时进度"))}</text>',
+        f'<text x="{LEFT + 174}" y="{legend_y + 4}">{escape(elapsed_label)}</text>',
         f'<line x1="{LEFT}" y1="{TOP + plot_h}" x2="{WIDTH - RIGHT}" y2="{TOP + plot_h}" stroke="{TEXT}"/>',
         "</svg>",
     ]

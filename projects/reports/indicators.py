@@ -10,20 +10,25 @@ from decimal import Decimal
 
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import get_language, pgettext, pgettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from indicators.choices import Comparator, IndicatorCategory, Qualifier, TargetPeriod
 from indicators.models import Indicator, Observation, Target
-from portfolio.money import rate_percent
+from portfolio.money import rate_percent, round_half_up, yi_words
 from projects.progress import Period, format_number, number_word
 
 from .builders import period_label
 
-# Qualifiers written before the figure (超640亿元) and after it (1350亿元以上).
-OVER, ABOUT, NEARLY = gettext_lazy("超"), gettext_lazy("约"), gettext_lazy("近")
-REACHED, BREAKTHROUGH = gettext_lazy("达"), gettext_lazy("突破")
-AT_LEAST, AT_MOST = gettext_lazy("以上"), gettext_lazy("以内")
+# Qualifiers written before the figure (超640亿元) and after it (1350亿元以上); their own context,
+# since in English they are words inside a sentence ("over 64.0 billion yuan"), not labels.
+OVER = pgettext_lazy("qualifier before a figure", "超")
+ABOUT = pgettext_lazy("qualifier before a figure", "约")
+NEARLY = pgettext_lazy("qualifier before a figure", "近")
+REACHED = pgettext_lazy("qualifier before a figure", "达")
+BREAKTHROUGH = pgettext_lazy("qualifier before a figure", "突破")
+AT_LEAST = pgettext_lazy("qualifier after a figure", "以上")
+AT_MOST = pgettext_lazy("qualifier after a figure", "以内")
 QUALIFIER_PREFIX = {
     Qualifier.OVER: OVER, Qualifier.ABOUT: ABOUT, Qualifier.NEARLY: NEARLY, Qualifier.REACHED: REACHED,
     Qualifier.BREAKTHROUGH: BREAKTHROUGH,
@@ -31,21 +36,50 @@ QUALIFIER_PREFIX = {
 QUALIFIER_SUFFIX = {Qualifier.AT_LEAST: AT_LEAST}
 COMPARATOR_PREFIX = {Comparator.ABOUT: ABOUT, Comparator.BREAKTHROUGH: BREAKTHROUGH}
 COMPARATOR_SUFFIX = {Comparator.AT_LEAST: AT_LEAST, Comparator.AT_MOST: AT_MOST}
+YI_YUAN = "亿元"
+
+
+def amount_with_unit(value: Decimal, unit: str) -> str:
+    """1532.8亿元; in English amounts in 亿元 are counted in billions or millions (153.28 billion yuan).
+
+    Other units are data, written as entered.
+    """
+    if unit == YI_YUAN:
+        return yi_words(round_half_up(value), get_language() or "")
+    if not unit or unit.startswith("%"):
+        return f"{format_number(value)}{unit}"
+    return pgettext("a figure and its unit, e.g. 51万人", "%(number)s%(unit)s") % {
+        "number": format_number(value), "unit": unit,
+    }
+
+
+def qualified(figure: str, prefix: str = "", suffix: str = "") -> str:
+    if prefix:
+        figure = pgettext("a qualifier before a figure, e.g. 超640亿元", "%(qualifier)s%(figure)s") % {
+            "qualifier": prefix, "figure": figure,
+        }
+    if suffix:
+        figure = pgettext("a qualifier after a figure, e.g. 1350亿元以上", "%(figure)s%(qualifier)s") % {
+            "qualifier": suffix, "figure": figure,
+        }
+    return figure
 
 
 def figure_text(value: Decimal | None, unit: str, qualifier: str = "") -> str:
-    """超640亿元, 约51亿元, 1532.8亿元, 1350亿元以上."""
+    """超640亿元, 约51亿元, 1532.8亿元, 1350亿元以上 (over 64.0 billion yuan, … in English)."""
     if value is None:
         return ""
-    prefix, suffix = QUALIFIER_PREFIX.get(qualifier, ""), QUALIFIER_SUFFIX.get(qualifier, "")
-    return f"{prefix}{format_number(value)}{unit}{suffix}"
+    return qualified(
+        amount_with_unit(value, unit), QUALIFIER_PREFIX.get(qualifier, ""), QUALIFIER_SUFFIX.get(qualifier, "")
+    )
 
 
 def target_text(value: Decimal | None, unit: str, comparator: str) -> str:
     if value is None:
         return ""
-    prefix, suffix = COMPARATOR_PREFIX.get(comparator, ""), COMPARATOR_SUFFIX.get(comparator, "")
-    return f"{prefix}{format_number(value)}{unit}{suffix}"
+    return qualified(
+        amount_with_unit(value, unit), COMPARATOR_PREFIX.get(comparator, ""), COMPARATOR_SUFFIX.get(comparator, "")
+    )
 
 
 def growth_text(growth: Decimal | None) -> str:
@@ -57,13 +91,33 @@ def growth_text(growth: Decimal | None) -> str:
     return _("同比增长%(value)s%%") % {"value": format_number(growth)}
 
 
+# The report's recurring words for what a rank measures and where, so that other languages can
+# say them; words not listed here are quoted as entered.
+RANK_WORDS = {
+    "增速": pgettext_lazy("what a rank measures", "增速"),
+    "总量": pgettext_lazy("what a rank measures", "总量"),
+    "增量": pgettext_lazy("what a rank measures", "增量"),
+    "数量": pgettext_lazy("what a rank measures", "数量"),
+    "改善幅度": pgettext_lazy("what a rank measures", "改善幅度"),
+    "达标率": pgettext_lazy("what a rank measures", "达标率"),
+    "全市": pgettext_lazy("where a rank is taken", "全市"),
+    "排名全市前列": pgettext_lazy("a rank in words", "排名全市前列"),
+    "稳居全市首位": pgettext_lazy("a rank in words", "稳居全市首位"),
+}
+
+
+def rank_words(text: str) -> str:
+    return str(RANK_WORDS.get(text, text))
+
+
 def rank_text(rank: int | None, subject: str, scope: str, note: str) -> str:
     """增速排名全市第一; or the report's own words when it gives no number (排名全市前列)."""
     if rank:
         return _("%(subject)s排名%(scope)s第%(rank)s") % {
-            "subject": subject, "scope": scope or _("全市"), "rank": number_word(rank),
+            "subject": rank_words(subject), "scope": rank_words(scope) if scope else _("全市"),
+            "rank": number_word(rank),
         }
-    return note
+    return rank_words(note)
 
 
 @dataclass(frozen=True)

@@ -9,9 +9,10 @@ source document: ASCII , ; : ( ) with the Chinese 。 and 、.
 from collections import Counter
 from decimal import Decimal
 
+from django.utils.translation import get_language, gettext_lazy, pgettext
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, pgettext
 
+from portfolio.money import round_half_up, yi_words
 from projects.choices import MilestoneKind
 from projects.progress import RED, YELLOW, Period, format_number
 
@@ -33,9 +34,9 @@ def phase(period: Period) -> str:
     return _("1—%(month)s月") % {"month": period.month}
 
 
-def amount(value_yi: Decimal) -> str:
-    """590.00 -> 590, 177.80 -> 177.8: amounts are written without trailing zeros."""
-    return format_number(value_yi)
+def yi(value_yi: Decimal) -> str:
+    """An amount in 亿元 with its unit: 590亿元; in English 59.0 billion yuan, 125 million yuan."""
+    return yi_words(round_half_up(value_yi), get_language() or "")
 
 
 def rate(value: Decimal) -> str:
@@ -82,8 +83,8 @@ def programme_sentence(programme: ProgrammeFigures) -> str:
         figures = programme.figures
         count, completed, ratio = figures.count, figures.completed_ytd_yi, figures.rate
         qualifier = figures.verdict_text
-    sentence = _("%(count)s个%(level)s完成投资%(amount)s亿元") % {
-        "count": count, "level": programme.level_label, "amount": amount(completed),
+    sentence = _("%(count)s个%(level)s完成投资%(amount)s") % {
+        "count": count, "level": programme.level_label, "amount": yi(completed),
     }
     if ratio is not None:
         sentence += _(",完成年度投资计划%(rate)s%%") % {"rate": rate(ratio)}
@@ -113,17 +114,17 @@ def programmes_paragraph(report: ProgressReport) -> str:
 
 def totals_paragraph(report: ProgressReport) -> str:
     totals = report.totals
-    text = _("截至%(month)s月底,本报告所列%(count)s个项目年度计划投资%(plan)s亿元,累计完成投资%(ytd)s亿元") % {
+    text = _("截至%(month)s月底,本报告所列%(count)s个项目年度计划投资%(plan)s,累计完成投资%(ytd)s") % {
         "month": report.period.month, "count": totals.count,
-        "plan": amount(totals.annual_plan_yi), "ytd": amount(totals.completed_ytd_yi),
+        "plan": yi(totals.annual_plan_yi), "ytd": yi(totals.completed_ytd_yi),
     }
     if totals.rate is not None:
         text += _(",完成年度投资计划%(rate)s%%,序时进度%(elapsed)s%%,%(verdict)s") % {
             "rate": rate(totals.rate), "elapsed": format_number(totals.time_elapsed),
             "verdict": totals.verdict_text,
         }
-    text += _(";其中%(month)s月完成投资%(amount)s亿元。") % {
-        "month": report.period.month, "amount": amount(totals.completed_month_yi),
+    text += _(";其中%(month)s月完成投资%(amount)s。") % {
+        "month": report.period.month, "amount": yi(totals.completed_month_yi),
     }
     if report.unapproved_reports:
         text += _("另有%(n)s个项目本月月报尚未审核通过或未填报,相关数据以审核后为准。") % {
@@ -250,7 +251,9 @@ def issues_paragraph(report: ProgressReport) -> str:
 
 def indicator_clause(row: IndicatorRow) -> str:
     """地区生产总值1532.8亿元、同比增长5.3%,增速排名全市第一."""
-    text = f"{row.name}{row.value_text}"
+    text = pgettext("narrative: an indicator and its value, e.g. 地区生产总值1532.8亿元", "%(name)s%(value)s") % {
+        "name": row.name, "value": row.value_text,
+    }
     if row.growth_text:
         text += enumeration_mark() + row.growth_text
     if row.rank_text:

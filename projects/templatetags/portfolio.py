@@ -5,8 +5,10 @@ from decimal import Decimal
 from django import template
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
-from portfolio.money import round_half_up, wan_to_yi
+from portfolio.money import format_amount, format_yi, round_half_up
+from projects.reports.indicators import figure_text, target_text
 
 register = template.Library()
 
@@ -18,14 +20,15 @@ def yi(amount_wan):
     """万元 -> 亿元 with two decimals (e.g. 5900000 -> 590.00)."""
     if amount_wan in (None, ""):
         return "—"
-    return f"{round_half_up(wan_to_yi(amount_wan)):,}"
+    return format_yi(amount_wan)
 
 
 @register.filter
 def wan(amount_wan):
+    """A stored amount in 万元 with separators, no trailing zeros beyond two places (1,200.50)."""
     if amount_wan in (None, ""):
         return "—"
-    return f"{round_half_up(Decimal(amount_wan)):,}"
+    return format_amount(Decimal(amount_wan))
 
 
 @register.filter
@@ -46,19 +49,17 @@ def warning_badge(warning):
     )
 
 
-PREFIX_QUALIFIERS = {"over": "超", "about": "约", "nearly": "近", "reached": "达", "breakthrough": "突破"}
-
-
 @register.filter
 def stated(obj):
-    """An observation or target value as the report words it: 超640亿元, 约51亿元, 1350亿元以上."""
+    """An observation or target value as the report words it: 超640亿元, 约51亿元, 1350亿元以上.
+
+    In English amounts in 亿元 read in billions or millions of yuan (over 64.0 billion yuan).
+    """
     if obj is None or getattr(obj, "value", None) is None:
         return "—"
-    text = f"{obj.value.normalize():f}{obj.unit}"
-    qualifier = getattr(obj, "qualifier", "") or ""
-    if qualifier == "at_least":
-        return f"{text}以上"
-    return f"{PREFIX_QUALIFIERS.get(qualifier, '')}{text}"
+    if hasattr(obj, "comparator"):
+        return target_text(obj.value, obj.unit, obj.comparator)
+    return figure_text(obj.value, obj.unit, getattr(obj, "qualifier", "") or "")
 
 
 @register.simple_tag(takes_context=True)
@@ -97,3 +98,29 @@ def sort_header(context, field, label, css=""):
         format_html(' aria-sort="{}"', state) if state else "",
         sort_link(context, field, label),
     )
+
+
+# Punctuation between template pieces, translatable like the words: Chinese pages use full-width
+# marks (统计口径：…), English ones their own (Basis of the figures: …).
+@register.simple_tag
+def colon():
+    return pgettext("punctuation: between a label and its value", "：")
+
+
+@register.simple_tag
+def list_sep():
+    return pgettext("punctuation: between items of a list", "、")
+
+
+@register.simple_tag
+def full_stop():
+    return pgettext("punctuation: end of a sentence", "。")
+
+
+@register.simple_tag
+def bracketed(*parts):
+    """（3） or （张三，2025-04-01）; in English " (3)" and " (Zhang, 2025-04-01)"."""
+    inner = pgettext("punctuation: between items in brackets", "，").join(str(p) for p in parts if p not in (None, ""))
+    if not inner:
+        return ""
+    return format_html("{}", pgettext("punctuation: a note in brackets after a text", "（%(note)s）") % {"note": inner})

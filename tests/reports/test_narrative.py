@@ -147,3 +147,47 @@ def test_english_reports_write_ranks_and_quarters_in_digits(report_data):
         assert gdp.rank_text == "增速排名全市第一"
         assert number_word(12) == "十二"
         assert date_text(dt.date(2025, 4, 1), DatePrecision.QUARTER) == "2025年二季度"
+
+
+def test_english_narrative_counts_yuan_in_billions_and_reads_as_english(portfolio):
+    """590 亿元 is 59.0 billion yuan; no half-translated "Over640亿元" or "hundred million yuan"."""
+    import re
+
+    from django.utils import translation
+
+    from indicators.models import Observation
+    from projects.models import Department, Programme
+    from projects.reports.indicators import build_indicator_report
+    from projects.reports.narrative import draft_narrative
+
+    with translation.override("en"):
+        report = build_progress_report(Project.objects.all(), H1)
+        text = "\n".join(draft_narrative(report, build_indicator_report(H1)))
+        assert "completed investment of 59.0 billion yuan" in text
+        assert "completed investment of 17.78 billion yuan" in text
+        assert "hundred million" not in text and "亿元" not in text
+        assert "153.28 billion yuan" in text
+        # Only names from the data (departments, programmes, indicators, towns...) stay in Chinese.
+        names = {*Department.objects.values_list("name", flat=True), *Programme.objects.values_list("name", flat=True)}
+        names |= {r.name for r in build_indicator_report(H1).rows} | {r.unit for r in build_indicator_report(H1).rows}
+        for b in ("department", "category", "town"):
+            names |= {row.label for row in report.breakdown(b).rows}
+        names |= {i.problems for i in report.issues} | {i.coordination_requests for i in report.issues}
+        stripped = text
+        names |= set(Observation.objects.values_list("rank_subject", flat=True))
+        for name in sorted((n for n in names if n and not n.isascii()), key=len, reverse=True):
+            stripped = stripped.replace(name, "")
+        assert not re.findall(r".{0,20}[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef].{0,20}", stripped)
+
+
+def test_figures_in_yi_yuan_read_in_billions_in_english():
+    from django.utils import translation
+
+    with translation.override("en"):
+        assert figure_text(Decimal("640"), "亿元", "over") == "over 64.0 billion yuan"
+        assert target_text(Decimal("1350"), "亿元", "gte") == "135.0 billion yuan or more"
+        assert figure_text(Decimal("1.25"), "亿元") == "125 million yuan"
+        assert figure_text(Decimal("5.3"), "%") == "5.3%"
+    with translation.override("zh-hans"):
+        assert figure_text(Decimal("640"), "亿元", "over") == "超640亿元"
+        assert target_text(Decimal("1350"), "亿元", "gte") == "1350亿元以上"
