@@ -3,8 +3,8 @@
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
 
 class NotificationQuerySet(models.QuerySet):
@@ -25,6 +25,10 @@ class Notification(models.Model):
     title = models.CharField(_("标题"), max_length=200)
     body = models.TextField(_("内容"), blank=True)
     url = models.CharField(_("链接"), max_length=500, blank=True)
+    translations = models.JSONField(
+        _("其他语言"), default=dict, blank=True,
+        help_text=_("按语言代码保存的标题和内容，例如 {\"en\": {\"title\": …, \"body\": …}}；阅读时按界面语言显示。"),
+    )
     key = models.CharField(
         _("去重键"), max_length=200, help_text=_("同一用户的同一键只发送一次（例如：类型、月份和日期）。")
     )
@@ -50,3 +54,16 @@ class Notification(models.Model):
     @property
     def is_read(self) -> bool:
         return self.read_at is not None
+
+    def _text(self, part: str) -> str:
+        """The title or body in the reader's language when the sender wrote one, else as stored."""
+        language = (get_language() or "").split("-")[0]
+        return (self.translations.get(language) or {}).get(part) or getattr(self, part)
+
+    @property
+    def display_title(self) -> str:
+        return self._text("title")
+
+    @property
+    def display_body(self) -> str:
+        return self._text("body")

@@ -31,17 +31,20 @@ def absolute_url(url: str) -> str:
 
 
 def notification_send(
-    *, user, kind: str, title: str, body: str = "", url: str = "", key: str, email: bool = True
+    *, user, kind: str, title: str, body: str = "", url: str = "", key: str, email: bool = True,
+    translations: dict | None = None,
 ) -> Delivery:
     """Create the user's notification for ``key`` unless it exists, and e-mail it the first time.
 
-    The unique (user, key) constraint makes a second run, or two runs at once, create nothing and
+    ``translations`` holds the title and body in other languages ({"en": {"title", "body"}}), shown to a
+    reader whose page is in that language. The unique (user, key) constraint makes a second run, or two runs at once, create nothing and
     send nothing more. The e-mail goes after the row is written, so a failing mail server loses
     the e-mail (logged) but never the notification.
     """
     with transaction.atomic():
         notification, created = Notification.objects.get_or_create(
-            user=user, key=key, defaults={"kind": kind, "title": title, "body": body, "url": url}
+            user=user, key=key,
+            defaults={"kind": kind, "title": title, "body": body, "url": url, "translations": translations or {}},
         )
     emailed = False
     if created and email and user.email:

@@ -237,7 +237,8 @@ def send_reminders(*, today: dt.date) -> ReminderRun:
     after it an "已逾期" one every day, until every report of the month is submitted, waived or the
     month is closed. Each reminder is an in-app notification (keyed on kind, month and day, so a
     second run the same day sends nothing) and an e-mail to users with an address. Texts are
-    written in the platform's default language. No transaction spans the run: each notification
+    written in the platform's default language (the e-mail too) and in each other language, which
+    the notification pages show to a reader in that language. No transaction spans the run: each notification
     is committed on its own, so an interrupted run resumes where it stopped.
     """
     run = ReminderRun()
@@ -254,8 +255,14 @@ def send_reminders(*, today: dt.date) -> ReminderRun:
                 if not rows:
                     continue
                 title, body = _message(kind, period, rows, today)
+                others = {}
+                for code, _name in settings.LANGUAGES:
+                    if code != settings.LANGUAGE_CODE:
+                        with translation.override(code):
+                            other_title, other_body = _message(kind, period, rows, today)
+                        others[code.split("-")[0]] = {"title": other_title, "body": other_body}
                 delivery = notification_send(
-                    user=editor, kind=kind, title=title, body=body, url=url,
+                    user=editor, kind=kind, title=title, body=body, url=url, translations=others,
                     key=f"{kind}:{period}:{today.isoformat()}",
                 )
                 if not delivery.created:

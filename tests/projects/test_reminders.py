@@ -337,3 +337,18 @@ def test_todo_page_query_count_does_not_grow(client, world, department, other_de
         assert response.status_code == 200
         counts.append((q.count, q.describe()))
     assert counts[0][0] == counts[1][0], f"3: {counts[0][0]}, 30: {counts[1][0]}\n{counts[1][1]}"
+
+
+def test_a_reminder_reads_in_the_readers_language(client, world, settings):
+    """Reminder texts are written in every language; the notification pages show the reader's."""
+    _p, users = world
+    send_reminders(today=dt.date(2025, 7, 8))
+    client.force_login(users["editor"])
+    chinese = client.get(reverse("notifications:notification_list")).content.decode()
+    assert "已逾期：2025年6月月报" in chinese
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    english = client.get(reverse("notifications:notification_list")).content.decode()
+    assert "Overdue: " in english and "已逾期" not in english
+    notification = users["editor"].notifications.get()
+    detail = client.get(reverse("notifications:notification_detail", args=[notification.pk])).content.decode()
+    assert "Overdue: " in detail and "项目A" in detail  # the project's name is data and stays as entered
