@@ -2,6 +2,8 @@
 
 import django_filters
 from django.db.models import F, Q, Value
+from django.utils.functional import lazy
+from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 from django_filters.constants import EMPTY_VALUES
 
@@ -20,6 +22,17 @@ WARNING_CHOICES = [(RED, _("红灯")), (YELLOW, _("黄灯")), (GREEN, _("绿灯"
 ALL = _("全部")  # the empty choice of every filter select
 
 
+ASCENDING = gettext_noop("%(column)s（升序）")
+DESCENDING = gettext_noop("%(column)s（降序）")
+
+
+def _sort_choice_label(template: str, label) -> str:
+    return gettext(template) % {"column": label}
+
+
+sort_choice_label = lazy(_sort_choice_label, str)
+
+
 class SortOrdering(django_filters.OrderingFilter):
     """?ordering=<key> or -<key>: a list sorted by one column, empty values last either way, then
     by ``tiebreak`` so that pages do not shuffle. Choices are worded by the column's label."""
@@ -32,11 +45,13 @@ class SortOrdering(django_filters.OrderingFilter):
         super().__init__(*args, **kwargs)
 
     def build_choices(self, fields, labels):
+        # Built once, when the FilterSet class is defined: the labels are worded when shown, in the
+        # reader's language.
         choices = []
         for field, param in fields.items():
             label = labels.get(field, param)
-            choices.append((param, _("%(column)s（升序）") % {"column": label}))
-            choices.append((f"-{param}", _("%(column)s（降序）") % {"column": label}))
+            choices.append((param, sort_choice_label(ASCENDING, label)))
+            choices.append((f"-{param}", sort_choice_label(DESCENDING, label)))
         return choices
 
     def prepare(self, queryset, params):
