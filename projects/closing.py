@@ -43,7 +43,7 @@ from .models import (
 )
 from .permissions import Action, can
 from .progress import Period
-from .selectors import FigureSource, expected_projects, with_period_figures
+from .selectors import FROZEN_ATTRIBUTES, FigureSource, expected_projects, with_period_figures
 from .services import WorkflowError, month_guard
 
 MISSING = "missing"
@@ -177,8 +177,8 @@ def _freeze(snapshot: MonthSnapshot) -> None:
         projects.annotate(
             snapshot_id=_value(snapshot.pk), waived=Exists(waivers),
             waiver_reason=Coalesce(Subquery(waivers.values("reason")[:1]), Value(""), output_field=TextField()),
-        ).values("snapshot_id", "pk", "annual_plan", "waived", "waiver_reason"),
-        ["snapshot_id", "project_id", "annual_plan", "waived", "waiver_reason"],
+        ).values("snapshot_id", "pk", "annual_plan", "waived", "waiver_reason", *FROZEN_ATTRIBUTES),
+        ["snapshot_id", "project_id", "annual_plan", "waived", "waiver_reason", *FROZEN_ATTRIBUTES],
     )
     fields = ["year", "month", "completed_month", "completed_ytd", "status", "progress_text", "problems",
               "coordination_requests"]

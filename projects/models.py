@@ -594,6 +594,13 @@ class SnapshotProject(models.Model):
     snapshot = models.ForeignKey(MonthSnapshot, on_delete=models.CASCADE, related_name="projects")
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="+")
     annual_plan = models.DecimalField(max_digits=16, decimal_places=4, null=True)
+    # What the report groups and prints the project by, as it stood at the close.
+    programme = models.ForeignKey(Programme, on_delete=models.SET_NULL, null=True, related_name="+")
+    lead_department = models.ForeignKey(Department, on_delete=models.SET_NULL, null=True, related_name="+")
+    town = models.ForeignKey(Department, on_delete=models.SET_NULL, null=True, related_name="+")
+    category = models.CharField(max_length=20, blank=True)
+    status = models.CharField(max_length=20, blank=True)
+    total_investment = models.DecimalField(max_digits=16, decimal_places=4, null=True)
     waived = models.BooleanField(default=False)
     waiver_reason = models.TextField(blank=True)
 

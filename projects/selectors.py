@@ -189,6 +189,17 @@ class Basis(TextChoices):
     ALL = "all", gettext_lazy("含已提交、已退回和草稿（未审核）月报")
 
 
+# The project's attributes a closed month keeps as they were (SnapshotProject has the same fields).
+FROZEN_ATTRIBUTES = ("programme", "lead_department", "town", "category", "status", "total_investment")
+# What the report reads of them: annotation -> path from the project (or from its snapshot row).
+ATTRIBUTE_PATHS = {
+    "as_programme": "programme", "as_programme_name": "programme__name", "as_programme_level": "programme__level",
+    "as_department": "lead_department", "as_department_name": "lead_department__name",
+    "as_town": "town", "as_town_name": "town__name",
+    "as_category": "category", "as_status": "status", "as_total_investment": "total_investment",
+}
+
+
 @dataclass(frozen=True)
 class FigureSource:
     """Where a period's figures come from: the live monthly reports (approved only, or all of them),
@@ -223,6 +234,14 @@ class FigureSource:
         return Subquery(
             SnapshotProject.objects.filter(snapshot=self.snapshot, project=OuterRef("pk")).values("annual_plan")[:1]
         )
+
+    def attributes(self) -> dict:
+        """The project's programme, department, town, category, status and total investment as
+        ``as_*`` annotations: live, or as they stood at the close of a frozen month."""
+        if self.snapshot is None:
+            return {name: F(path) for name, path in ATTRIBUTE_PATHS.items()}
+        row = SnapshotProject.objects.filter(snapshot=self.snapshot, project=OuterRef("pk"))
+        return {name: Subquery(row.values(path)[:1]) for name, path in ATTRIBUTE_PATHS.items()}
 
     @property
     def frozen(self) -> bool:

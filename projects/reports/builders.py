@@ -403,11 +403,12 @@ def ranked(rows: list[tuple[str, str, Figures]]) -> list[GroupRow]:
 
 BREAKDOWNS = [
     # key, title, dimension, group-by field, label field, choices for labels
-    ("department", gettext_lazy("按牵头单位"), gettext_lazy("牵头单位"), "lead_department",
-     "lead_department__name", None),
-    ("category", gettext_lazy("按项目类别"), gettext_lazy("项目类别"), "category", None, ProjectCategory),
-    ("town", gettext_lazy("按镇街"), gettext_lazy("所在镇街"), "town", "town__name", None),
-    ("status", gettext_lazy("按项目状态"), gettext_lazy("项目状态"), "status", None, ProjectStatus),
+    # (the fields are FigureSource.attributes(): live, or as they stood when a closed month was frozen)
+    ("department", gettext_lazy("按牵头单位"), gettext_lazy("牵头单位"), "as_department",
+     "as_department_name", None),
+    ("category", gettext_lazy("按项目类别"), gettext_lazy("项目类别"), "as_category", None, ProjectCategory),
+    ("town", gettext_lazy("按镇街"), gettext_lazy("所在镇街"), "as_town", "as_town_name", None),
+    ("status", gettext_lazy("按项目状态"), gettext_lazy("项目状态"), "as_status", None, ProjectStatus),
 ]
 
 
@@ -430,9 +431,9 @@ def _breakdown(figured: QuerySet, period: Period, spec) -> Breakdown:
 def _programme_figures(figured: QuerySet, period: Period) -> list[ProgrammeFigures]:
     """Per programme: itemised figures, and the snapshot published for this period (3 queries)."""
     grouped = list(
-        figured.values("programme", "programme__name", "programme__level").annotate(**TOTALS).order_by()
+        figured.values("as_programme", "as_programme_name", "as_programme_level").annotate(**TOTALS).order_by()
     )
-    ids = [row["programme"] for row in grouped]
+    ids = [row["as_programme"] for row in grouped]
     snapshots = {
         s.programme_id: s for s in ProgrammeSnapshot.objects.filter(programme__in=ids, period_end=period.end)
     }
@@ -444,24 +445,24 @@ def _programme_figures(figured: QuerySet, period: Period) -> list[ProgrammeFigur
     result = []
     for row in grouped:
         figures = _figures(row, period)
-        snapshot = snapshots.get(row["programme"])
+        snapshot = snapshots.get(row["as_programme"])
         reconciliation = None
         if snapshot is not None:
             reconciliation = ReconciliationRow(
-                programme=row["programme__name"],
+                programme=row["as_programme_name"],
                 period_end=snapshot.period_end,
                 qualifier=snapshot.qualifier,
                 published_count=snapshot.project_count,
                 published_completed=snapshot.completed_investment,
                 published_rate=snapshot.plan_ratio,
                 itemised=figures,
-                covers_programme=whole.get(row["programme"], 0) == figures.count,
+                covers_programme=whole.get(row["as_programme"], 0) == figures.count,
             )
-        level = row["programme__level"]
+        level = row["as_programme_level"]
         result.append(
             ProgrammeFigures(
-                pk=row["programme"],
-                name=row["programme__name"],
+                pk=row["as_programme"],
+                name=row["as_programme_name"],
                 level=level,
                 level_label=str(ProgrammeLevel(level).label) if level in ProgrammeLevel.values else level,
                 figures=figures,
@@ -559,7 +560,7 @@ def build_progress_report(
     # Re-selecting by primary key makes the aggregates safe whatever joins the caller's filters
     # used (a permission filter through co-responsible departments can repeat rows).
     base = source.scope(Project.objects.filter(pk__in=projects.values("pk"), programme__year=period.year))
-    figured = with_period_figures(base, period, source)
+    figured = with_period_figures(base, period, source).annotate(**source.attributes())
     time_elapsed = period.time_elapsed
     current_rules = rules()
 
@@ -574,9 +575,9 @@ def build_progress_report(
     report_status_labels = dict(MonthlyReport._meta.get_field("status").choices)
     project_rows, warnings = [], []
     values = figured.annotate(period_progress=_latest("progress_text", source)).values(
-        "pk", "code", "name", "category", "status", "total_investment", "period_plan", "is_synthetic",
+        "pk", "code", "name", "as_category", "as_status", "as_total_investment", "period_plan", "is_synthetic",
         "period_ytd", "period_month", "period_status", "period_progress",
-        programme_name=F("programme__name"), department=F("lead_department__name"), town_name=F("town__name"),
+        programme_name=F("as_programme_name"), department=F("as_department_name"), town_name=F("as_town_name"),
     ).order_by("code")
     unapproved = 0
     has_sample = False
@@ -596,9 +597,9 @@ def build_progress_report(
                 programme=row["programme_name"] or "",
                 department=department,
                 town=row["town_name"] or "",
-                category=str(category_labels.get(row["category"], row["category"])),
-                status=str(status_labels.get(row["status"], row["status"])) if row["status"] else str(NOT_GIVEN),
-                total_investment=wan(row["total_investment"]),
+                category=str(category_labels.get(row["as_category"], row["as_category"])),
+                status=str(status_labels.get(row["as_status"], row["as_status"])) if row["as_status"] else str(NOT_GIVEN),
+                total_investment=wan(row["as_total_investment"]),
                 annual_plan=wan(row["period_plan"]),
                 completed_month=wan(row["period_month"]),
                 completed_ytd=wan(ytd),

@@ -31,7 +31,7 @@ from projects.models import (
 from projects.progress import Period
 from projects.reports.builders import build_progress_report
 from projects.roles import Role
-from projects.selectors import figure_source, reports_waiting_for
+from projects.selectors import Basis, figure_source, reports_waiting_for
 from tests.api.conftest import act, etag_of, token_client
 from tests.conftest import make_user
 from tests.projects.test_permissions import database_state
@@ -679,6 +679,32 @@ def test_closing_freezes_and_a_correction_makes_a_new_version(client, cycle):
     assert first.context["report"].snapshot_version == 1
     assert client.get(f"/reports/progress/?year={YEAR}&month=6&snapshot=3").status_code == 400
     assert MonthSnapshot.objects.get(year=YEAR, month=6, version=2).reason == "P-WAIT投资额更正"
+
+
+def test_a_closed_months_report_keeps_the_projects_as_they_stood(cycle, other_department):
+    """Moving a project to another department, category or status after the close changes nothing in the
+    closed month's report; the live figures (every report) show the move."""
+    done, waiting, missing = _june(cycle)
+    coord = cycle.users["coordinator"]
+    closing.report_waive(project=missing, year=YEAR, month=6, reason="项目暂停", acting_user=coord)
+    services.monthly_report_approve(report=MonthlyReport.objects.get(project=waiting, month=6), acting_user=coord)
+    june = Period(YEAR, 6)
+    closing.month_close(year=YEAR, month=6, acting_user=coord)
+
+    def picture(source):
+        report = build_progress_report(Project.objects.all(), june, narrative=False, source=source)
+        departments = {row.label: row.figures.count for row in report.breakdown("department").rows}
+        rows = {row.code: (row.department, row.category, row.status) for row in report.projects}
+        return departments, rows
+
+    before = picture(figure_source(june))
+    Project.objects.filter(pk=done.pk).update(lead_department=other_department, category="transport",
+                                              status="completion")
+    assert picture(figure_source(june)) == before
+    assert before[1]["P-DONE"][0] == cycle.department.name
+    live_departments, live_rows = picture(figure_source(june, Basis.ALL))
+    assert live_rows["P-DONE"] == (other_department.name, "交通基础设施", "建成")
+    assert live_departments[other_department.name] == 1
 
 
 @pytest.mark.parametrize("role", ["editor", "coordinator", "administrator"])
