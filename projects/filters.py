@@ -149,10 +149,20 @@ class ProjectFilterSet(NameOrCodeSearch, django_filters.FilterSet):
         model = Project
         fields = ["q", "programme", "lead_department", "category", "status", "town", "warning", "is_synthetic"]
 
-    def __init__(self, *args, period: Period | None = None, source=None, **kwargs):
+    # A closed month's report selects projects by what they were at the close (FigureSource.attributes()).
+    FROZEN_FIELDS = {
+        "programme": "as_programme", "lead_department": "as_department", "category": "as_category",
+        "status": "as_status", "town": "as_town",
+    }
+
+    def __init__(self, *args, period: Period | None = None, source=None, as_closed: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         self.period = period
         self.source = source  # projects.selectors.FigureSource: which reports the warning counts
+        if as_closed and source is not None and source.frozen:
+            self.queryset = self.queryset.annotate(**source.attributes())
+            for name, annotation in self.FROZEN_FIELDS.items():
+                self.filters[name].field_name = annotation
 
     def filter_synthetic(self, queryset, name, value):
         return queryset.filter(is_synthetic=value == "true") if value in ("true", "false") else queryset

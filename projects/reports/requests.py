@@ -132,7 +132,7 @@ def progress_report_for(user, params) -> tuple[ProgressReport, ProjectFilterSet]
     visible = restrict(Project.objects.all(), user, Action.VIEW)
     period = parse_period(params, latest_period(visible))
     source = source_for(params, user, period)
-    filterset = ProjectFilterSet(params, queryset=visible, period=period, source=source)
+    filterset = ProjectFilterSet(params, queryset=visible, period=period, source=source, as_closed=True)
     if not filterset.is_valid():
         raise BadRequest(filter_errors(filterset), filterset)
     programme = filterset.form.cleaned_data.get("programme")

@@ -16,6 +16,7 @@ from itertools import product
 import pytest
 from django.core.exceptions import PermissionDenied
 from django.core.management import CommandError, call_command
+from django.test import Client
 from django.urls import reverse
 
 from projects import closing, services
@@ -705,6 +706,13 @@ def test_a_closed_months_report_keeps_the_projects_as_they_stood(cycle, other_de
     live_departments, live_rows = picture(figure_source(june, Basis.ALL))
     assert live_rows["P-DONE"] == (other_department.name, "交通基础设施", "建成")
     assert live_departments[other_department.name] == 1
+    # The report page filtered by the department selects the project by its department at the close.
+    client = Client()
+    client.force_login(cycle.users["viewer"])
+    url = f"/reports/progress/?year={YEAR}&month=6&lead_department={cycle.department.pk}"
+    assert "P-DONE" in [row.code for row in client.get(url).context["report"].projects]
+    url = f"/reports/progress/?year={YEAR}&month=6&lead_department={other_department.pk}"
+    assert "P-DONE" not in [row.code for row in client.get(url).context["report"].projects]
 
 
 @pytest.mark.parametrize("role", ["editor", "coordinator", "administrator"])
