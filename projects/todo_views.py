@@ -4,6 +4,7 @@ import datetime as dt
 
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.shortcuts import render
 from django.utils import timezone
 from django.views import View
@@ -12,14 +13,23 @@ from .models import MonthlyReport, Project
 from .permissions import Action, can, is_reviewer, restrict
 from .reminders import late_departments, open_periods, outstanding_reports
 
+PAGE_SIZE = 50
+
 
 def _today() -> dt.date:
     return timezone.localdate()
 
 
+def _page(request, rows):
+    """The requested page of ``rows``, 50 a page, with the elided page range the pagination shows."""
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    page.elided = list(page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=0))
+    return page
+
+
 class TodoView(LoginRequiredMixin, View):
     """Editors: every report of their projects still to do in the open months, overdue ones marked.
-    Coordinators: the departments late with a month's reports. Others: 403."""
+    Coordinators: the departments late with a month's reports. Others: 403. Both lists are paged."""
 
     template = "projects/todo.html"
 
@@ -28,7 +38,10 @@ class TodoView(LoginRequiredMixin, View):
         periods = open_periods(today)
         if is_reviewer(request.user):
             late = [row for period in periods for row in late_departments(period, today)]
-            return render(request, self.template, {"reviewer": True, "late": late, "today": today})
+            page = _page(request, late)
+            return render(request, self.template, {
+                "reviewer": True, "late": page.object_list, "page": page, "today": today,
+            })
         if not can(request.user, Action.SUBMIT, model=MonthlyReport):
             raise PermissionDenied
         projects = restrict(Project.objects.all(), request.user, Action.CHANGE)
@@ -37,4 +50,7 @@ class TodoView(LoginRequiredMixin, View):
             for period in periods
             for row in outstanding_reports(projects, period)
         ]
-        return render(request, self.template, {"reviewer": False, "rows": rows, "today": today})
+        page = _page(request, rows)
+        return render(request, self.template, {
+            "reviewer": False, "rows": page.object_list, "page": page, "today": today,
+        })

@@ -301,6 +301,24 @@ def test_todo_page_for_a_coordinator(client, world, on, department):
     assert 'id="all-clear"' in page and "late-department" not in page
 
 
+def test_todo_page_is_paged_fifty_a_page(client, world, on, department):
+    """A department with many projects sees its to-do list 50 rows a page, the total in the heading."""
+    p, users = world
+    on(dt.date(2025, 7, 8))
+    for i in range(60):
+        Project.objects.create(programme=p["A"].programme, code=f"P{i:03d}", name=f"分页{i}",
+                               lead_department=department)
+    client.force_login(users["editor"])
+    first = client.get(reverse("projects:todo")).content.decode()
+    assert first.count('class="table-danger overdue"') == 50
+    assert '<span class="badge text-bg-secondary">63</span>' in first
+    assert 'href="?page=2"' in first and "第 1 / 2 页" in first
+    second = client.get(reverse("projects:todo"), {"page": 2}).content.decode()
+    assert second.count('class="table-danger overdue"') == 13 and "第 2 / 2 页" in second
+    # A page past the end shows the last page.
+    assert client.get(reverse("projects:todo"), {"page": 9}).content.decode().count("overdue\"") == 13
+
+
 def test_todo_page_is_refused_to_a_viewer(client, world):
     client.force_login(world[1]["viewer"])
     assert client.get(reverse("projects:todo")).status_code == 403
