@@ -30,6 +30,18 @@ MONTHS = (
 )
 
 
+def text_width(text: str, font_size: float) -> float:
+    """An estimate of a label's width in SVG units: a CJK or full-width character is about one em,
+    a Latin one about 0.6 em. Enough to keep legend items apart in either language."""
+    return sum(font_size * (1.0 if ord(c) >= 0x2E80 else 0.6) for c in str(text))
+
+
+def legend_step(label: str, font_size: float, minimum: float) -> float:
+    """How far the next legend item starts after one with ``label``: its swatch (34), its text and a
+    gap, never less than ``minimum`` so the Chinese layout keeps its spacing."""
+    return max(minimum, 34 + text_width(label, font_size) + 24)
+
+
 def month_name(month: int) -> str:
     return str(MONTHS[month - 1])
 
@@ -92,12 +104,13 @@ def completion_chart(points: list[MonthPoint], *, title: str = "") -> SafeString
         )
     # Legend along the top.
     legend_y = TOP - 18
+    second = LEFT + legend_step(actual_label, 12, 140)
     parts += [
         f'<line x1="{LEFT}" y1="{legend_y}" x2="{LEFT + 28}" y2="{legend_y}" stroke="{ACTUAL}" stroke-width="2.5"/>',
         f'<text x="{LEFT + 34}" y="{legend_y + 4}">{escape(actual_label)}</text>',
-        f'<line x1="{LEFT + 140}" y1="{legend_y}" x2="{LEFT + 168}" y2="{legend_y}" stroke="{ELAPSED}" '
+        f'<line x1="{second:g}" y1="{legend_y}" x2="{second + 28:g}" y2="{legend_y}" stroke="{ELAPSED}" '
         f'stroke-width="2" stroke-dasharray="6 4"/>',
-        f'<text x="{LEFT + 174}" y="{legend_y + 4}">{escape(elapsed_label)}</text>',
+        f'<text x="{second + 34:g}" y="{legend_y + 4}">{escape(elapsed_label)}</text>',
         f'<line x1="{LEFT}" y1="{TOP + plot_h}" x2="{WIDTH - RIGHT}" y2="{TOP + plot_h}" stroke="{TEXT}"/>',
         "</svg>",
     ]
@@ -243,17 +256,18 @@ def cumulative_chart(
         )
     # The legend names only the lines that are drawn, solid vs dashed so colour is not the only cue.
     if reported:
+        completed_label = _("累计完成投资")
         parts += [
             f'<line x1="{legend_x}" y1="{legend_y}" x2="{legend_x + 28}" y2="{legend_y}" stroke="{ACTUAL}" '
             f'stroke-width="2.5"/>',
-            f'<text x="{legend_x + 34}" y="{legend_y + 4}" class="legend">{escape(_("累计完成投资"))}</text>',
+            f'<text x="{legend_x + 34}" y="{legend_y + 4}" class="legend">{escape(completed_label)}</text>',
         ]
-        legend_x += 190
+        legend_x += legend_step(completed_label, PAGE_FONT, 190)
     if plan is not None:
         parts += [
-            f'<line x1="{legend_x}" y1="{legend_y}" x2="{legend_x + 28}" y2="{legend_y}" stroke="{PLAN}" '
+            f'<line x1="{legend_x:g}" y1="{legend_y}" x2="{legend_x + 28:g}" y2="{legend_y}" stroke="{PLAN}" '
             f'stroke-width="2" stroke-dasharray="6 4"/>',
-            f'<text x="{legend_x + 34}" y="{legend_y + 4}" class="legend">{escape(_("计划线"))}</text>',
+            f'<text x="{legend_x + 34:g}" y="{legend_y + 4}" class="legend">{escape(_("计划线"))}</text>',
         ]
     if not reported or plan is None:
         note = (
