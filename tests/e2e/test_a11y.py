@@ -92,6 +92,7 @@ def a11y_world(department, other_department):
 
 def pages(with_milestones, without_milestones, other):
     """(name, url, roles that open it); the 403 and 404 rows open pages refused on purpose."""
+    report = MonthlyReport.objects.filter(project=with_milestones).order_by("month").last()
     return [
         ("dashboard", "/?year=2025&month=3", ALL),
         ("project list", "/projects/", ALL),
@@ -111,6 +112,10 @@ def pages(with_milestones, without_milestones, other):
         ("admin index", "/admin/", {"administrator"}),
         ("admin changelist", "/admin/projects/project/", {"administrator"}),
         ("admin change form", f"/admin/projects/project/{with_milestones.pk}/change/", {"administrator"}),
+        ("milestones overdue", "/projects/milestones/overdue/?programme=&year=2025&month=6", ALL),
+        ("milestones due", "/projects/milestones/due/?programme=&year=2025&month=1", ALL),
+        ("admin report changelist", "/admin/projects/monthlyreport/", {"administrator"}),
+        ("admin report change form", f"/admin/projects/monthlyreport/{report.pk}/change/", {"administrator"}),
     ]
 
 
@@ -148,6 +153,12 @@ def test_every_page_passes_axe_for_every_role_and_language(browser, live_server,
         page.set_default_timeout(15000)
         response = page.goto("/login/")
         results.append(Result("login", "anonymous", language, width, response.status, axe(page)))
+        # The login form again after a wrong password: its error message and invalid fields.
+        page.fill("#id_username", users["viewer"].username)
+        page.fill("#id_password", "not-the-password")
+        page.click("button[type=submit]")
+        page.wait_for_load_state()
+        results.append(Result("login, wrong password", "anonymous", language, width, 200, axe(page)))
         # The error page Django serves without templates' context: rendered as it is served.
         page.set_content(render_to_string("500.html"))
         results.append(Result("500", "anonymous", language, width, 500, axe(page)))

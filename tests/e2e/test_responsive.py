@@ -68,9 +68,11 @@ def phone_world(department, other_department):
 def phone(browser, live_server):
     contexts = []
 
-    def make(username):
+    def make(username, language=None):
         context = browser.new_context(viewport={"width": WIDTH, "height": HEIGHT}, base_url=live_server.url,
                                       device_scale_factor=1, has_touch=True)
+        if language:
+            context.add_cookies([{"name": "django_language", "value": language, "url": live_server.url}])
         contexts.append(context)
         page = context.new_page()
         page.set_default_timeout(15000)
@@ -86,13 +88,29 @@ def phone(browser, live_server):
         context.close()
 
 
-def test_no_page_overflows_a_phone_screen(phone, phone_world):
+def with_a_year_of_reports(project):
+    """The project page with a report for every month, long texts included (its table of reports)."""
+    for month in range(4, 13):
+        MonthlyReport.objects.create(
+            project=project, year=2025, month=month, completed_month=Decimal("123456.78"),
+            completed_ytd=Decimal("1234567.89") + month, status="approved",
+            progress_text="主体结构施工完成约百分之六十，配套道路及综合管廊同步推进" * 2,
+            problems="征地拆迁进度滞后，需协调相关部门加快办理手续")
+    Milestone.objects.create(project=project, kind="completion", planned_date=dt.date(2025, 12, 31),
+                             note="竣工验收及配套设施移交")
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_no_page_overflows_a_phone_screen(phone, phone_world, language):
     _coordinator, _editor, projects, department = phone_world
     own = next(p for p in projects if p.lead_department_id == department.pk)
+    busy = next(p for p in projects if p.lead_department_id == department.pk and p != own)
+    with_a_year_of_reports(busy)
     pages = {
         "dashboard": "/?year=2025&month=3",
         "list": "/projects/?year=2025&month=3",
         "project": f"/projects/{own.pk}/",
+        "reports": f"/projects/{busy.pk}/",
         "entry": f"/projects/{own.pk}/reports/2025/4/",
         "bulk": f"/projects/bulk/?year=2025&month=4&department={department.pk}",
         "queue": "/projects/review/",
@@ -104,10 +122,12 @@ def test_no_page_overflows_a_phone_screen(phone, phone_world):
         "progress": "/reports/progress/?year=2025&month=3",
         "indicators": "/reports/indicators/?year=2025&month=3",
     }
-    page = phone("coordinator")
+    editor_pages = {"editor todo": "/projects/todo/", "editor entry": f"/projects/{busy.pk}/reports/2025/6/"}
+    coordinator, editor = phone("coordinator", language), phone("editor", language)
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     report, failures = [], []
-    for name, url in pages.items():
+    for name, url in [*pages.items(), *editor_pages.items()]:
+        page = editor if name.startswith("editor") else coordinator
         response = page.goto(url)
         assert response.status == 200, (name, url)
         result = page.evaluate(OVERFLOW)
@@ -115,12 +135,12 @@ def test_no_page_overflows_a_phone_screen(phone, phone_world):
                       f"{result['withoutNav']:>4}) of {result['width']}")
         if result["withNav"] > WIDTH or result["offenders"]:
             failures.append((name, result))
-        if name in ("dashboard", "list", "entry", "bulk"):
+        if language == "zh-hans" and name in ("dashboard", "list", "entry", "bulk"):
             # The top of the page, as far as a few screens down (the lists go on for 50 rows).
             height = min(page.evaluate("document.documentElement.scrollHeight"), 2 * HEIGHT)
             page.screenshot(path=str(SCREENSHOTS / f"{name}-390.png"), full_page=True,
                             clip={"x": 0, "y": 0, "width": WIDTH, "height": height})
-    print("\n" + "\n".join(report))
+    print(f"\n{language}\n" + "\n".join(report))
     assert not failures, failures
 
 
