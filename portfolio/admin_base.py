@@ -90,10 +90,15 @@ class PolicyAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         return restrict(super().get_queryset(request), request.user, Action.VIEW)
 
+    def is_money_field(self, name) -> bool:
+        """Which columns are amounts, shown as the pages show money (a feature app's admin says so)."""
+        return False
+
     def get_list_display(self, request):
         empty = self.get_empty_value_display()
         return [
-            decimal_column(self.model, name, empty) if is_decimal_field(self.model, name) else name
+            decimal_column(self.model, name, empty)
+            if is_decimal_field(self.model, name) and self.is_money_field(name) else name
             for name in super().get_list_display(request)
         ]
 

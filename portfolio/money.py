@@ -59,13 +59,21 @@ def time_elapsed_percent(month: int, months_in_year: int = 12) -> Decimal:
     return round_half_up(Decimal(month) * HUNDRED / Decimal(months_in_year))
 
 
+# Separators are accepted only between groups of three digits before the decimal point: "1.200,5",
+# "1,2" and "12,34,5" are refused rather than read as another amount.
+GROUPED = re.compile(r"[+-]?\d{1,3}(?:[,\s\u3000\u00a0'\u2019_]\d{3})+(?:\.\d*)?")
+
+
 def normalise_amount_text(text: str) -> str:
     """An amount in 万元 as typed -> plain digits: full-width forms, separators and a trailing 万元 removed.
 
-    "３，２１０．５万元" -> "3210.5". The result is not validated; Decimal() or a form field does that.
+    "３，２１０．５万元" -> "3210.5". Misplaced separators are left in, so Decimal() or the form field
+    refuses the text instead of reading a different amount; the result is not otherwise validated.
     """
-    text = unicodedata.normalize("NFKC", str(text)).replace("。", ".")
-    return WAN_SUFFIX.sub("", SEPARATORS.sub("", text))
+    text = WAN_SUFFIX.sub("", unicodedata.normalize("NFKC", str(text)).replace("。", ".").strip()).strip()
+    if SEPARATORS.search(text) and not GROUPED.fullmatch(text):
+        return text
+    return SEPARATORS.sub("", text)
 
 
 def parse_amount(text: str) -> Decimal:

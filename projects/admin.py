@@ -33,6 +33,9 @@ from .permissions import Action, can
 class MoneyFields:
     """Amounts in the admin are typed and shown as on the pages: separators, full-width digits, 万元."""
 
+    def is_money_field(self, name) -> bool:
+        return AMOUNT_VALIDATORS[0] in getattr(self.model._meta.get_field(name), "validators", ())
+
     def formfield_for_dbfield(self, db_field, request, **kwargs):
         if AMOUNT_VALIDATORS[0] in getattr(db_field, "validators", ()):
             kwargs.setdefault("widget", forms.TextInput(attrs={"inputmode": "decimal", "class": "vTextField"}))

@@ -59,12 +59,16 @@ class SortOrdering(django_filters.OrderingFilter):
         return queryset
 
     def filter(self, queryset, value):
+        # "ordering=code," or ",,": blank terms are no terms, not a column named "".
+        value = [v for v in (value or []) if v and v.lstrip("-") in self.param_map]
         if value in EMPTY_VALUES:
             return queryset
         queryset = self.prepare(queryset, [v.lstrip("-") for v in value])
         ordering = []
         for param in value:
             name = self.param_map[param.lstrip("-")]
+            if name == "period_plan" and name not in queryset.query.annotations:
+                name = "annual_plan"  # outside a period's list (the API) the plan is the project's own
             # A field named "-x" sorts against x (months overdue grow as the planned date goes back).
             descending = param.startswith("-") != name.startswith("-")
             field = F(name.lstrip("-"))
@@ -130,7 +134,7 @@ class ProjectFilterSet(NameOrCodeSearch, django_filters.FilterSet):
             ("lead_department__name", "lead_department"),
             ("category", "category"),
             ("status", "status"),
-            ("annual_plan", "annual_plan"),
+            ("period_plan", "annual_plan"),
             ("total_investment", "total_investment"),
             ("period_ytd", "ytd"),
             ("list_rate", "rate"),
@@ -139,7 +143,7 @@ class ProjectFilterSet(NameOrCodeSearch, django_filters.FilterSet):
         field_labels={
             "code": _("编号"), "name": _("项目名称"), "programme__name": _("计划"),
             "lead_department__name": _("牵头单位"), "category": _("类别"), "status": _("状态"),
-            "annual_plan": _("年度计划"), "total_investment": _("总投资"), "period_ytd": _("累计完成"),
+            "period_plan": _("年度计划"), "total_investment": _("总投资"), "period_ytd": _("累计完成"),
             "list_rate": _("完成率"), "list_warning": _("预警（红灯在前）"),
         },
         tiebreak=("code", "pk"),

@@ -157,7 +157,11 @@ def project_edit_form(fields: list[str]) -> type[forms.ModelForm]:
             "actual_completion": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
             "progress_summary": forms.Textarea(attrs={"rows": 3}),
             "h2_plan": forms.Textarea(attrs={"rows": 2}),
+            # Amounts as people type them ("31,017.5", full-width, 万元), shown as the pages print them.
+            "total_investment": forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
+            "annual_plan": forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
         },
+        field_classes={"total_investment": AmountField, "annual_plan": AmountField},
     )
 
 

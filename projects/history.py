@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from django.db import models
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from .models import Project
 from .templatetags.portfolio import wan
@@ -31,7 +32,10 @@ class HistoryRow:
     reason: str = ""
 
 
-def _action(history_type: str) -> str:
+def _action(history_type: str, *, earliest: bool = False) -> str:
+    if earliest and history_type == "~":
+        # Loaded in bulk (the report data, an import) without a creation record: nothing to compare with.
+        return _("最早的记录（此前无历史可比较）")
     labels = {"+": _("创建"), "~": _("修改"), "-": _("删除")}
     return labels.get(history_type, history_type)
 
@@ -46,7 +50,7 @@ def _user(record) -> str:
 def _names_by_model(deltas) -> dict[type, dict]:
     """Every related object the diffs mention, fetched in one query per related model."""
     wanted: dict[type, set] = defaultdict(set)
-    for _record, changes in deltas:
+    for _record, changes, _earliest in deltas:
         for change in changes:
             model_field = Project._meta.get_field(change.field)
             if model_field.many_to_one:
@@ -71,7 +75,7 @@ def _display(model_field: models.Field, value, names: dict[type, dict]) -> str:
     if isinstance(value, bool):
         return _("是") if value else _("否")
     if model_field.name == "sample_fields":
-        return "、".join(_verbose_name(name) for name in value)
+        return pgettext("punctuation: between items of a list", "、").join(_verbose_name(name) for name in value)
     return Truncator(str(value)).chars(TEXT_CHARS)
 
 
@@ -96,15 +100,15 @@ def project_history(project: Project, limit: int = 30) -> list[HistoryRow]:
     for index, record in enumerate(records[:limit]):
         older = records[index + 1] if index + 1 < len(records) else None
         changes = [] if older is None or record.history_type == "+" else record.diff_against(older).changes
-        deltas.append((record, changes))
+        deltas.append((record, changes, older is None and len(records) <= limit))
     names = _names_by_model(deltas)
     order = {f.name: i for i, f in enumerate(Project._meta.fields)}
     rows = []
-    for record, changes in deltas:
+    for record, changes, earliest in deltas:
         rows.append(HistoryRow(
             when=record.history_date,
             user=_user(record),
-            action=_action(record.history_type),
+            action=_action(record.history_type, earliest=earliest),
             changes=[
                 FieldChange(
                     label=_verbose_name(change.field),

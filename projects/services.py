@@ -16,6 +16,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Model
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from portfolio.money import rate_percent
 
@@ -70,7 +71,7 @@ def _field_label(model: type[Model], name: str) -> str:
 def _check_fields(user, model: type[Model], fields: Iterable[str]) -> None:
     refused = [name for name in fields if not can_change_field(user, model, name)]
     if refused:
-        labels = "、".join(_field_label(model, name) for name in refused)
+        labels = pgettext("punctuation: between items of a list", "、").join(_field_label(model, name) for name in refused)
         raise PermissionDenied(_("您无权修改以下字段:%(fields)s。") % {"fields": labels})
 
 

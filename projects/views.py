@@ -250,7 +250,14 @@ class ProjectListView(LoginRequiredMixin, View):
         if not filterset.form.cleaned_data.get("ordering"):
             queryset = queryset.order_by("code", "pk")
         page = _page(request, queryset.select_related("programme", "lead_department", "town"))
+        # The export and the report take the parameters the list could use (the report has no pages).
+        usable = filterset.data.copy()
+        report_query = usable.copy()
+        for name in ("page", "page_size", "ordering"):
+            report_query.pop(name, None)
         return render(request, "projects/project_list.html", {
+            "export_query": usable.urlencode(),
+            "report_query": report_query.urlencode(),
             "filter": filterset,
             "period_form": period_form,
             "period": period,
@@ -264,11 +271,16 @@ class ProjectExportView(LoginRequiredMixin, View):
     """The filtered list as an Excel workbook (same filters and permissions as the page)."""
 
     def get(self, request):
-        _period_form, period, source, filterset = _filtered_projects(request)
-        if not filterset.is_valid():
-            return HttpResponse(_("筛选条件有误:%(errors)s") % {"errors": filterset.errors.as_text()}, status=400)
-        content = project_list_workbook(project_progress(filterset.qs.order_by("code"), period, source), period,
-                                        basis=source.statement)
+        _period_form, period, source, filterset = _filtered_projects(request, for_list=True)
+        # The list's rows in the list's order; a parameter the list could not use was named there and
+        # is ignored here too, so the download is what the page shows.
+        order = [p.pk for p in filterset.qs.only("pk")] if request.GET.get("ordering") else None
+        rows = project_progress(Project.objects.filter(pk__in=filterset.qs.values("pk")).order_by("code"), period,
+                                source)
+        if order is not None:
+            position = {pk: index for index, pk in enumerate(order)}
+            rows.sort(key=lambda row: position.get(row.project.pk, len(position)))
+        content = project_list_workbook(rows, period, basis=source.statement)
         response = HttpResponse(
             content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
         )

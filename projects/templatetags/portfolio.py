@@ -4,10 +4,10 @@ from decimal import Decimal
 
 from django import template
 from django.utils.html import format_html
+from django.utils.translation import get_language, pgettext
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext
 
-from portfolio.money import format_amount, format_yi, round_half_up
+from portfolio.money import format_amount, format_yi, round_half_up, wan_to_yi, yi_words
 from projects.reports.indicators import figure_text, target_text
 
 register = template.Library()
@@ -21,6 +21,24 @@ def yi(amount_wan):
     if amount_wan in (None, ""):
         return "—"
     return format_yi(amount_wan)
+
+
+@register.filter
+def yi_card(amount_wan):
+    """A headline amount: 亿元 with two decimals in Chinese (1,079.40), billions or millions of yuan in
+    English (107.94 billion yuan), through portfolio.money."""
+    if amount_wan in (None, ""):
+        return "—"
+    language = get_language() or ""
+    if language.startswith("zh"):
+        return format_yi(amount_wan)
+    return yi_words(round_half_up(wan_to_yi(Decimal(amount_wan))), language)
+
+
+@register.simple_tag
+def yi_label(chinese_label, plain_label):
+    """The card's label: with （亿元） in Chinese, without a unit in English (the figure carries it)."""
+    return chinese_label if (get_language() or "").startswith("zh") else plain_label
 
 
 @register.filter

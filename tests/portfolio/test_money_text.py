@@ -3,6 +3,7 @@
 from decimal import Decimal
 
 import pytest
+from django.core.exceptions import ValidationError
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -66,6 +67,16 @@ def test_stored_amounts_are_shown_without_trailing_zeros_beyond_two_places(store
 def test_what_is_not_an_amount_is_refused(text):
     with pytest.raises(ValueError):
         parse_amount(text)
+
+
+@pytest.mark.parametrize("text", ["1.200,5", "1,2", "12,34,5", "1,2345", "1,000.5,0", ",100", "1 2"])
+def test_misplaced_separators_are_refused_not_read_as_another_amount(text):
+    """A separator is a thousands separator or nothing: "1.200,5" is not 1.2005, "1,2" is not 12."""
+    with pytest.raises(ValueError):
+        parse_amount(text)
+    field = AmountField()
+    with pytest.raises(ValidationError):
+        field.clean(text)
 
 
 @pytest.mark.parametrize(("yi", "english", "chinese"), [

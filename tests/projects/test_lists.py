@@ -135,6 +135,14 @@ def test_a_bad_parameter_shows_the_list_and_names_the_parameter(client, lists_wo
     assert message and parameter in message.group(1)
 
 
+@pytest.mark.parametrize("ordering", ["code,", ",,,", "-code,,", ","])
+@pytest.mark.parametrize("url", [LIST, "/projects/milestones/overdue/", "/projects/export.xlsx"])
+def test_blank_sort_terms_are_ignored(client, lists_world, url, ordering):
+    viewer, _departments, _district = lists_world
+    client.force_login(viewer)
+    assert client.get(url, {**JUNE, "ordering": ordering}).status_code == 200
+
+
 def test_other_parameters_still_apply_when_one_is_bad(client, lists_world):
     viewer, _departments, _district = lists_world
     client.force_login(viewer)

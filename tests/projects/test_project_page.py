@@ -175,3 +175,19 @@ def test_page_query_count_does_not_grow_with_history(client, count_queries, hist
     assert project.history.count() >= 31
     large = _page_queries(client, count_queries, project, coordinator)
     assert large.count == small.count, large.describe()
+
+
+@pytest.mark.django_db
+def test_a_project_loaded_without_a_creation_record_says_its_first_record_is_the_earliest():
+    """Bulk-loaded projects (report data, sample portfolio) have one '~' record: nothing to compare it with."""
+    project = Project.objects.create(code="H-1", name="历史项目")
+    project.history.all().delete()
+    project.progress_summary = "主体施工"
+    project.save()
+    rows = project_history(project)
+    assert [(row.action, row.changes) for row in rows] == [("最早的记录（此前无历史可比较）", [])]
+    project.progress_summary = "主体封顶"
+    project.save()
+    newest, earliest = project_history(project)
+    assert newest.action == "修改" and [c.new for c in newest.changes] == ["主体封顶"]
+    assert earliest.action == "最早的记录（此前无历史可比较）"

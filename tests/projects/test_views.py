@@ -346,3 +346,47 @@ def test_bulk_entry_query_count_does_not_grow_with_the_department(client, pages_
             assert client.get(url).status_code == 200
         counts.append(q.count)
     assert counts[0] == counts[1]
+
+
+def test_project_edit_takes_amounts_as_people_type_them(client, pages_world):
+    users, projects = pages_world
+    project = projects["own"]
+    client.force_login(users["coordinator"])
+    url = reverse("projects:project_edit", args=[project.pk])
+    page = client.get(url).content.decode()
+    assert 'value="5,000.00"' in page and 'value="1,200.00"' in page  # as the pages print amounts
+    data = {**_edit_data(project), "total_investment": "31,017.5", "annual_plan": "１，２５０万元",
+            "version": str(project.version)}
+    assert client.post(url, data).status_code == 302
+    project.refresh_from_db()
+    assert (project.total_investment, project.annual_plan) == (Decimal("31017.5"), Decimal("1250"))
+    response = client.post(url, {**data, "annual_plan": "1.200,5", "version": str(project.version)})
+    assert response.status_code == 400 and "请输入数字" in response.content.decode()
+
+
+def test_export_keeps_the_lists_order_and_ignores_what_the_list_ignores(client, pages_world):
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    users, _projects = pages_world
+    client.force_login(users["viewer"])
+
+    def codes(params):
+        response = client.get(reverse("projects:project_export"), params)
+        assert response.status_code == 200
+        return [row[0] for row in list(load_workbook(BytesIO(response.content)).active.iter_rows(values_only=True))[1:]]
+
+    assert codes({"ordering": "code"}) == ["P-other", "P-own"]
+    assert codes({"ordering": "-code"}) == ["P-own", "P-other"]
+    assert codes({"ordering": "bogus", "category": "nonsense"}) == ["P-other", "P-own"]
+
+
+def test_dashboard_amounts_in_english_are_billions_or_millions_of_yuan(client, pages_world, settings):
+    users, _projects = pages_world
+    client.force_login(users["viewer"])
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    page = client.get(reverse("dashboard"), {"month": "2"}).content.decode()
+    # 2,400 万元 = 0.24 亿元 = 24 million yuan; 200 万元 approved = 2 million yuan.
+    assert 'data-figure="plan">24 million yuan<' in page and 'data-figure="ytd">2 million yuan<' in page
+    assert "100m yuan" not in page

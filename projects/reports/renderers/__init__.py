@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from projects.progress import format_number
 
@@ -86,7 +87,7 @@ def completeness_line(report: ProgressReport) -> str:
     late = report.completeness.late_departments
     if late:
         line += _("逾期未报单位:%(departments)s。") % {
-            "departments": "、".join(f"{d.label}({d.outstanding})" for d in late)}
+            "departments": pgettext("punctuation: between items of a list", "、").join(f"{d.label}({d.outstanding})" for d in late)}
     return line
 
 
