@@ -1,14 +1,24 @@
 """Shared fixtures: report data, role users, and a query-count helper that prints queries on failure."""
 
 import pytest
+from django.conf import settings as django_settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import translation
 
 from portfolio.datasets import load_report_data
 from projects.models import Department, DepartmentMembership
 from projects.roles import Role, sync_role_groups
+
+
+@pytest.fixture(autouse=True)
+def default_language():
+    """Every test starts in the default language: a request in English leaves English active in the thread."""
+    translation.activate(django_settings.LANGUAGE_CODE)
+    yield
+    translation.activate(django_settings.LANGUAGE_CODE)
 
 
 @pytest.fixture(autouse=True)
