@@ -45,8 +45,7 @@ from .permissions import Action, can
 from .progress import Period
 from .selectors import FROZEN_ATTRIBUTES, FigureSource, expected_projects, with_period_figures
 from .services import WorkflowError, month_guard
-
-MISSING = "missing"
+from .workflow import MISSING
 
 
 @dataclass(frozen=True)

@@ -34,7 +34,7 @@ def project_list_workbook(rows, period, *, basis: str = "") -> bytes:
         ws.append([
             safe_text(p.code), safe_text(p.name), safe_text(p.programme or ""), safe_text(p.lead_department or ""),
             safe_text(p.town or ""), safe_text(p.get_category_display()), safe_text(p.get_status_display()),
-            float(round_half_up(p.period_plan)) if getattr(p, "period_plan", None) is not None else None,
+            float(round_half_up(p.period_plan)) if p.period_plan is not None else None,
             float(round_half_up(row.completed_ytd)),
             float(row.rate) if row.rate is not None else None,
             labels[row.warning.colour], safe_text(row.warning.reason_text),

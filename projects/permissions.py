@@ -260,6 +260,11 @@ def _can_on_model(role: Role, action: Action, model) -> bool:
     return False
 
 
+def month_lock(year: int, month: int) -> PeriodLock | None:
+    """The row that closes the month (with who closed it), None while it is open."""
+    return PeriodLock.objects.filter(year=year, month=month).select_related("locked_by").first()
+
+
 def month_closed(year: int, month: int) -> bool:
     return PeriodLock.objects.filter(year=year, month=month).exists()
 
@@ -286,7 +291,7 @@ def _can_transition(user, role: Role, action: Action, obj, model) -> bool:
 def refusal(user, action: Action | str, report: MonthlyReport) -> str:
     """Why the user may not take this action on this monthly report, in words (for messages)."""
     action = Action(action)
-    lock = PeriodLock.objects.filter(year=report.year, month=report.month).select_related("locked_by").first()
+    lock = month_lock(report.year, report.month)
     if lock is not None:
         return _("%(year)s年%(month)s月已于%(when)s由%(who)s关闭，月报不能再修改或审核；如需更正，请发改局统筹人员先重新打开该月份。") % {
             "year": report.year, "month": report.month, "who": lock.locked_by or _("系统"),

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -26,8 +26,9 @@ from .models import Department, MonthlyReport, PeriodLock, Project, ReportWaiver
 from .permissions import Action, restrict, role_of
 from .progress import Period
 from .roles import Role
+from .workflow import EDITABLE_STATES, MISSING
 
-MISSING, DRAFT, RETURNED = "missing", ReportStatus.DRAFT.value, ReportStatus.RETURNED.value
+DRAFT, RETURNED = ReportStatus.DRAFT.value, ReportStatus.RETURNED.value
 STATE_LABELS = {
     MISSING: gettext_lazy("未填报"),
     DRAFT: gettext_lazy("草稿未提交"),
@@ -90,7 +91,7 @@ def _outstanding_projects(projects: QuerySet, period: Period) -> QuerySet:
             report_status=Subquery(report.values("status")[:1]),
             report_comment=Subquery(report.values("review_comment")[:1]),
         )
-        .filter(Q(report_status__isnull=True) | Q(report_status__in=[DRAFT, RETURNED]))
+        .filter(Q(report_status__isnull=True) | Q(report_status__in=EDITABLE_STATES))
         .filter(~Exists(waived), ~Exists(closed))
     )
 
@@ -123,34 +124,21 @@ def outstanding_count(projects: QuerySet, periods: list[Period]) -> int:
 def late_departments(period: Period, today: dt.date) -> list[LateDepartment]:
     """After the month's deadline, the departments whose reports are still not submitted, worst first.
 
-    Two queries whatever the number of projects; before or on the due date an empty list.
-    Projects without a lead department are counted under ``department=None``.
+    Counted by selectors.reporting_status (the dashboard's and the report's completeness), so the
+    to-do page and those never disagree; a closed month has nobody late. Projects without a lead
+    department are counted under ``department=None``.
     """
     due = period.due_date
-    if today <= due:
+    if today <= due or PeriodLock.objects.filter(year=period.year, month=period.month).exists():
         return []
-    counts = list(
-        _outstanding_projects(Project.objects.all(), period)
-        .order_by()
-        .values("lead_department")
-        .annotate(
-            missing=Count("pk", filter=Q(report_status__isnull=True)),
-            draft=Count("pk", filter=Q(report_status=DRAFT)),
-            returned=Count("pk", filter=Q(report_status=RETURNED)),
-        )
-    )
-    departments = Department.objects.in_bulk([row["lead_department"] for row in counts if row["lead_department"]])
+    late = selectors.reporting_status(Project.objects.all(), period, today=today).late_departments
+    departments = Department.objects.in_bulk([int(d.key) for d in late if d.key])
     rows = [
         LateDepartment(
-            department=departments.get(row["lead_department"]),
-            period=period,
-            missing=row["missing"],
-            draft=row["draft"],
-            returned=row["returned"],
-            due_date=due,
-            days_overdue=(today - due).days,
+            department=departments.get(int(d.key)) if d.key else None, period=period,
+            missing=d.missing, draft=d.draft, returned=d.returned, due_date=due, days_overdue=(today - due).days,
         )
-        for row in counts
+        for d in late
     ]
     return sorted(rows, key=lambda r: (-r.outstanding, r.department is None, r.department.code if r.department else ""))
 

@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
-from portfolio.money import rate_percent
+from portfolio.money import format_amount, rate_percent
 
 from .choices import ReportStatus
 from .models import Milestone, MonthlyReport, Project
@@ -190,11 +190,11 @@ def implausible(report: MonthlyReport, project: Project) -> list[str]:
         if percent > share:
             reasons.append(_(
                 "本月完成投资%(month)s万元，占年度计划%(plan)s万元的%(percent)s%%，超过%(share)s%%。"
-            ) % {"month": f"{report.completed_month:,.2f}", "plan": f"{project.annual_plan:,.2f}",
+            ) % {"month": format_amount(report.completed_month), "plan": format_amount(project.annual_plan),
                  "percent": percent, "share": share})
     if project.total_investment is not None and report.completed_ytd > project.total_investment:
         reasons.append(_("累计完成投资%(ytd)s万元超过项目总投资%(total)s万元。") % {
-            "ytd": f"{report.completed_ytd:,.2f}", "total": f"{project.total_investment:,.2f}"})
+            "ytd": format_amount(report.completed_ytd), "total": format_amount(project.total_investment)})
     return reasons
 
 

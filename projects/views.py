@@ -54,6 +54,7 @@ from .permissions import (
     department_of,
     get_visible_or_404,
     is_reviewer,
+    month_lock,
     refusal,
     require,
     restrict,
@@ -375,8 +376,14 @@ def _add_errors(form, exc: ValidationError):
         form.add_error(None, exc.messages)
 
 
-def _closed_notice(year: int, month: int) -> PeriodLock | None:
-    return PeriodLock.objects.filter(year=year, month=month).select_related("locked_by").first()
+def _url_period(year: int, month: int) -> Period:
+    """The month named in a URL; one the platform cannot have (month 13, year 1900) is not found."""
+    if not 2000 <= year <= 2100:
+        raise Http404(_("月份须在1至12之间。"))
+    try:
+        return Period(year, month)
+    except ValueError:
+        raise Http404(_("月份须在1至12之间。")) from None
 
 
 class ReportEntryView(LoginRequiredMixin, View):
@@ -386,8 +393,7 @@ class ReportEntryView(LoginRequiredMixin, View):
 
     def _setup(self, request, pk, year, month):
         project = get_visible_or_404(Project.objects.select_related("programme", "lead_department"), request.user, pk=pk)
-        if not 1 <= month <= 12 or not 2000 <= year <= 2100:
-            raise Http404(_("月份须在1至12之间。"))
+        _url_period(year, month)
         report = MonthlyReport.objects.filter(project=project, year=year, month=month).first()
         if report is None:
             editable = can(request.user, Action.ADD, MonthlyReport(project=project, year=year, month=month))
@@ -402,7 +408,7 @@ class ReportEntryView(LoginRequiredMixin, View):
         probe = report or MonthlyReport(project=project, year=year, month=month)
         previous = probe.previous_ytd()
         user = request.user
-        closed = _closed_notice(year, month)
+        closed = month_lock(year, month)
         return {
             "project": project, "report": report, "year": year, "month": month, "form": form,
             "milestones": milestones, "editable": editable, "previous_ytd": previous,
@@ -609,7 +615,7 @@ class BulkEntryView(LoginRequiredMixin, View):
         ]
         return render(request, self.template, {
             "department": department, "period": period, "formset": formset, "rows": rows,
-            "closed": _closed_notice(period.year, period.month), "due_date": period.due_date,
+            "closed": month_lock(period.year, period.month), "due_date": period.due_date,
             "can_submit": any(editable.values()) and can(request.user, Action.SUBMIT, model=MonthlyReport),
         }, status=status)
 
@@ -652,7 +658,7 @@ class BulkEntryView(LoginRequiredMixin, View):
                 probe = existing.get(project.pk) or MonthlyReport(project=project, year=period.year, month=period.month)
                 formset.forms[index].add_error(None, _("本行在您打开页面后已被提交、审核或所在月份已关闭，未保存：%(reason)s") % {
                     "reason": refusal(request.user, Action.CHANGE if probe.pk else Action.ADD, probe)})
-            closed = _closed_notice(period.year, period.month)
+            closed = month_lock(period.year, period.month)
             messages.error(request, refusal(request.user, Action.ADD, MonthlyReport(
                 project=projects[0], year=period.year, month=period.month)) if closed and not stale else
                 _("有行已不能修改，所有行均未保存。您填写的内容仍在页面上，请复制后刷新页面。") if stale else
@@ -690,20 +696,15 @@ class MonthView(LoginRequiredMixin, View):
 
     template = "projects/month.html"
 
-    def _period(self, year, month) -> Period:
-        if not 1 <= month <= 12 or not 2000 <= year <= 2100:
-            raise Http404(_("月份须在1至12之间。"))
-        return Period(year, month)
-
     def get(self, request, year, month, status=200, errors=None):
         if not can(request.user, Action.LOCK, model=PeriodLock):
             raise PermissionDenied(_("只有发改局统筹人员可以管理月份的关账。"))
-        period = self._period(year, month)
+        period = _url_period(year, month)
         return render(request, self.template, {
             "period": period,
             "reporting": reporting_status(Project.objects.all(), period),
             "blockers": closing.close_blockers(year, month),
-            "closed": _closed_notice(year, month),
+            "closed": month_lock(year, month),
             "snapshots": list(MonthSnapshot.objects.filter(year=year, month=month)
                               .select_related("closed_by", "reopened_by").order_by("-version")),
             "waivers": list(ReportWaiver.objects.filter(year=year, month=month)
@@ -714,7 +715,7 @@ class MonthView(LoginRequiredMixin, View):
     def post(self, request, year, month):
         if not can(request.user, Action.LOCK, model=PeriodLock):
             raise PermissionDenied(_("只有发改局统筹人员可以管理月份的关账。"))
-        self._period(year, month)
+        _url_period(year, month)
         action, reason = request.POST.get("action"), (request.POST.get("reason") or "").strip()
         try:
             if action == "close":

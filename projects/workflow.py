@@ -28,6 +28,8 @@ TRANSITIONS: dict[str, Transition] = {
     "reopen": Transition(frozenset({S.APPROVED}), S.RETURNED, _("重新打开"), reviewer_only=True),
 }
 
+# A month without any report for a project (not a status a report can have; lists and counts use it).
+MISSING = "missing"
 # States in which the report's figures and texts may still be changed.
 EDITABLE_STATES = frozenset({S.DRAFT, S.RETURNED})
 # States that count as "submitted for the month" (the department has done its part).
