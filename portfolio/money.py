@@ -135,3 +135,9 @@ def _group(text: str) -> str:
     whole, dot, fraction = text.partition(".")
     sign = "-" if whole.startswith("-") else ""
     return f"{sign}{int(whole.lstrip('-') or 0):,}{dot}{fraction}"
+
+
+def format_number(value: Decimal) -> str:
+    """54.66 -> '54.66', 41.20 -> '41.2', 8.00 -> '8': the report's way of writing figures."""
+    text = f"{round_half_up(value):f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text

@@ -30,6 +30,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
+from portfolio.periods import Period
+
 from .choices import ReportStatus
 from .models import (
     MonthlyReport,
@@ -42,7 +44,6 @@ from .models import (
     SnapshotReport,
 )
 from .permissions import Action, can
-from .progress import Period
 from .selectors import FROZEN_ATTRIBUTES, FigureSource, expected_projects, with_period_figures
 from .services import WorkflowError, month_guard
 from .workflow import MISSING

@@ -7,6 +7,8 @@ from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 from django_filters.constants import EMPTY_VALUES
 
+from portfolio.periods import Period
+
 from .choices import (
     DepartmentKind,
     MilestoneKind,
@@ -16,7 +18,7 @@ from .choices import (
     ReportStatus,
 )
 from .models import Department, Milestone, MonthlyReport, Programme, Project
-from .progress import COLOURS, GREEN, RED, YELLOW, Period
+from .progress import COLOURS, GREEN, RED, YELLOW
 
 WARNING_CHOICES = [(RED, _("红灯")), (YELLOW, _("黄灯")), (GREEN, _("绿灯"))]
 ALL = _("全部")  # the empty choice of every filter select

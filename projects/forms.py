@@ -7,9 +7,9 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from portfolio.money import format_amount, normalise_amount_text
+from portfolio.periods import Period
 
 from .models import AMOUNT_VALIDATORS, Milestone, MonthlyReport, Programme, Project
-from .progress import Period
 from .selectors import Basis
 
 YEAR_CHOICES = [(y, str(y)) for y in range(2020, dt.date.today().year + 2)]

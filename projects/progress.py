@@ -6,94 +6,32 @@ and call these; pages, reports and the API show the results. Rates use the repor
 always agrees with the numbers printed beside it.
 """
 
-import calendar
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.conf import settings
-from django.utils.translation import get_language
+from django.db.models import TextChoices
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from portfolio.money import rate_percent, round_half_up, time_elapsed_percent
-
-GREEN, YELLOW, RED = "green", "yellow", "red"
-COLOURS = (RED, YELLOW, GREEN)
+from portfolio.money import format_number, rate_percent, round_half_up
 
 
-@dataclass(frozen=True)
-class Period:
-    """A month-end reporting period: January to ``month`` of ``year``."""
+class WarningColour(TextChoices):
+    """The early-warning colours, red first: the one place their names and labels are written."""
 
-    year: int
-    month: int
+    RED = "red", gettext_lazy("红灯")
+    YELLOW = "yellow", gettext_lazy("黄灯")
+    GREEN = "green", gettext_lazy("绿灯")
 
-    def __post_init__(self):
-        if not 1 <= self.month <= 12:
-            raise ValueError("month must be within 1-12")
 
-    @property
-    def start(self) -> dt.date:
-        return dt.date(self.year, 1, 1)
-
-    @property
-    def end(self) -> dt.date:
-        return dt.date(self.year, self.month, calendar.monthrange(self.year, self.month)[1])
-
-    @property
-    def time_elapsed(self) -> Decimal:
-        """序时进度 in percent (June = 50.00)."""
-        return time_elapsed_percent(self.month)
-
-    @property
-    def due_date(self) -> dt.date:
-        """The month's reports are due on PORTFOLIO_REPORT_DUE_DAY of the following month (default the 5th)."""
-        year, month = (self.year + 1, 1) if self.month == 12 else (self.year, self.month + 1)
-        day = min(settings.PORTFOLIO_REPORT_DUE_DAY, calendar.monthrange(year, month)[1])
-        return dt.date(year, month, day)
-
-    def previous(self) -> "Period | None":
-        return Period(self.year, self.month - 1) if self.month > 1 else None
-
-    def __str__(self):
-        return f"{self.year}-{self.month:02d}"
+RED, YELLOW, GREEN = WarningColour.RED, WarningColour.YELLOW, WarningColour.GREEN
+COLOURS = tuple(WarningColour.values)
 
 
 def rules() -> dict:
     return settings.PORTFOLIO_WARNING_RULES
-
-
-def months_between(earlier: dt.date, later: dt.date) -> int:
-    """Whole months from ``earlier`` to ``later`` (0 when less than a month, never negative)."""
-    months = (later.year - earlier.year) * 12 + (later.month - earlier.month)
-    if later.day < earlier.day:
-        months -= 1
-    return max(0, months)
-
-
-def format_number(value: Decimal) -> str:
-    """54.66 -> '54.66', 41.20 -> '41.2', 8.00 -> '8': the report's way of writing figures."""
-    text = f"{round_half_up(value):f}"
-    return text.rstrip("0").rstrip(".") if "." in text else text
-
-
-CHINESE_DIGITS = "零一二三四五六七八九"
-
-
-def chinese_number(n: int) -> str:
-    """1 -> 一, 10 -> 十, 12 -> 十二, 20 -> 二十 (ranks among districts, quarters)."""
-    if n < 10:
-        return CHINESE_DIGITS[n]
-    if n < 100:
-        tens, units = divmod(n, 10)
-        text = ("" if tens == 1 else CHINESE_DIGITS[tens]) + "十"
-        return text + (CHINESE_DIGITS[units] if units else "")
-    return str(n)
-
-
-def number_word(n: int) -> str:
-    """A small number as the text around it is written: 一 in Chinese (第一, 二季度), 1 in English."""
-    return chinese_number(n) if (get_language() or "zh-hans").startswith("zh") else str(n)
 
 
 @dataclass

@@ -19,12 +19,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from notifications.services import notification_send
+from portfolio.periods import Period
 
 from . import selectors
 from .choices import ReportStatus
 from .models import Department, MonthlyReport, PeriodLock, Project, ReportWaiver
 from .permissions import Action, restrict, role_of
-from .progress import Period
 from .roles import Role
 from .workflow import EDITABLE_STATES, MISSING
 

@@ -29,6 +29,7 @@ from django.utils.translation import gettext_lazy
 from indicators.choices import TargetPeriod
 from indicators.models import Indicator, Observation, Target
 from portfolio.money import rate_percent, round_half_up, wan_to_yi
+from portfolio.periods import Period, months_between
 
 from .choices import MilestoneKind, ProjectStatus, ReportStatus
 from .models import (
@@ -48,11 +49,9 @@ from .progress import (
     RED,
     YELLOW,
     OverdueMilestone,
-    Period,
     ProjectWarning,
     classify,
     completion_rate,
-    months_between,
     rules,
     verdict,
 )

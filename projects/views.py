@@ -20,6 +20,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
 
+from portfolio.periods import Period, months_between
+
 from . import closing, services, todo_views
 from .choices import ReportStatus
 from .exports import project_list_workbook
@@ -59,7 +61,6 @@ from .permissions import (
     require,
     restrict,
 )
-from .progress import Period, months_between
 from .reminders import open_periods, outstanding_count
 from .reports.charts import cumulative_chart
 from .reports.requests import BadRequest, source_for

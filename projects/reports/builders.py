@@ -16,22 +16,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from portfolio.money import round_half_up, wan_to_yi
+from portfolio.money import format_number, round_half_up, wan_to_yi
+from portfolio.periods import Period, months_between, number_word, period_label
 from projects.choices import DatePrecision, MilestoneKind, ProgrammeLevel, ProjectCategory, ProjectStatus
 from projects.models import Milestone, MonthlyReport, ProgrammeSnapshot, Project
-from projects.progress import (
-    GREEN,
-    RED,
-    YELLOW,
-    Period,
-    classify,
-    completion_rate,
-    format_number,
-    months_between,
-    number_word,
-    rules,
-    verdict,
-)
+from projects.progress import GREEN, RED, YELLOW, classify, completion_rate, rules, verdict
 from projects.selectors import (
     FigureSource,
     ReportingStatus,
@@ -72,13 +61,6 @@ def verdict_text(rate: Decimal | None, time_elapsed: Decimal) -> str:
     if word == "on":
         return _("与序时进度持平")
     return ""
-
-
-def period_label(period: Period) -> str:
-    """2025年1—6月 (2025年1月 for January)."""
-    if period.month == 1:
-        return _("%(year)s年1月") % {"year": period.year}
-    return _("%(year)s年1—%(month)s月") % {"year": period.year, "month": period.month}
 
 
 def date_text(value: dt.date | None, precision: str = DatePrecision.DAY) -> str:

@@ -8,8 +8,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext_lazy
 
-from portfolio.money import round_half_up, time_elapsed_percent
-from projects.progress import format_number
+from portfolio.money import format_number, round_half_up, time_elapsed_percent
 
 from .builders import MonthPoint
 

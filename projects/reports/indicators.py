@@ -15,10 +15,8 @@ from django.utils.translation import gettext as _
 
 from indicators.choices import Comparator, IndicatorCategory, Qualifier, TargetPeriod
 from indicators.models import Indicator, Observation, Target
-from portfolio.money import rate_percent, round_half_up, yi_words
-from projects.progress import Period, format_number, number_word
-
-from .builders import period_label
+from portfolio.money import format_number, rate_percent, round_half_up, yi_words
+from portfolio.periods import Period, number_word, period_label
 
 # Qualifiers written before the figure (超640亿元) and after it (1350亿元以上); their own context,
 # since in English they are words inside a sentence ("over 64.0 billion yuan"), not labels.

@@ -12,9 +12,10 @@ from decimal import Decimal
 from django.utils.translation import get_language, gettext_lazy, pgettext
 from django.utils.translation import gettext as _
 
-from portfolio.money import round_half_up, yi_words
+from portfolio.money import format_number, round_half_up, yi_words
+from portfolio.periods import Period
 from projects.choices import MilestoneKind
-from projects.progress import RED, YELLOW, Period, format_number
+from projects.progress import RED, YELLOW
 
 from .builders import Breakdown, ProgrammeFigures, ProgressReport, verdict_text
 from .indicators import IndicatorReport, IndicatorRow

@@ -12,10 +12,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from indicators.models import Indicator, Observation
+from portfolio.periods import Period
 from projects.filters import ProjectFilterSet
 from projects.models import Project
 from projects.permissions import Action, can, can_see_unapproved, editor_sees_all, restrict, role_of
-from projects.progress import Period
 from projects.roles import Role
 from projects.selectors import Basis, FigureSource, figure_source, latest_period
 

@@ -10,9 +10,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from pypdf import PdfReader
 
+from portfolio.periods import Period
 from projects.generator import generate_portfolio
 from projects.models import Department, Project
-from projects.progress import Period
 from projects.reports.builders import build_progress_report
 from projects.roles import Role
 from tests.conftest import make_user

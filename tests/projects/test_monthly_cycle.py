@@ -19,6 +19,7 @@ from django.core.management import CommandError, call_command
 from django.test import Client
 from django.urls import reverse
 
+from portfolio.periods import Period
 from projects import closing, services
 from projects.models import (
     Milestone,
@@ -29,7 +30,6 @@ from projects.models import (
     Project,
     ReportWaiver,
 )
-from projects.progress import Period
 from projects.reports.builders import build_progress_report
 from projects.roles import Role
 from projects.selectors import Basis, figure_source, reports_waiting_for

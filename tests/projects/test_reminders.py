@@ -10,9 +10,9 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 
 from notifications.models import Notification
+from portfolio.periods import Period
 from projects import todo_views
 from projects.models import Department, MonthlyReport, PeriodLock, Programme, Project, ReportWaiver
-from projects.progress import Period
 from projects.reminders import (
     DUE_SOON,
     OVERDUE,

@@ -36,9 +36,9 @@ def main(argv=None) -> int:
     from django.test.utils import setup_test_environment
 
     from portfolio.datasets import load_report_data
+    from portfolio.periods import Period
     from projects.generator import generate_portfolio
     from projects.models import Project
-    from projects.progress import Period
     from projects.reports.builders import build_progress_report
     from projects.reports.renderers import render_progress
 

@@ -6,8 +6,8 @@ import pytest
 from django.db.models import Sum
 
 from portfolio.money import rate_percent, round_half_up, wan_to_yi
+from portfolio.periods import Period
 from projects.models import MonthlyReport, Programme, Project
-from projects.progress import Period
 from projects.reports.builders import build_progress_report, ranked
 from projects.selectors import Basis, figure_source
 

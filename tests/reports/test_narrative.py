@@ -4,8 +4,8 @@ from decimal import Decimal
 
 import pytest
 
+from portfolio.periods import Period, chinese_number
 from projects.models import MonthlyReport, ProgrammeSnapshot, Project
-from projects.progress import Period, chinese_number
 from projects.reports.builders import build_progress_report
 from projects.reports.indicators import build_indicator_report, figure_text, target_text
 from projects.reports.narrative import phase
@@ -133,8 +133,8 @@ def test_english_reports_write_ranks_and_quarters_in_digits(report_data):
 
     from django.utils import translation
 
+    from portfolio.periods import number_word
     from projects.choices import DatePrecision
-    from projects.progress import number_word
     from projects.reports.builders import date_text
 
     with translation.override("en"):

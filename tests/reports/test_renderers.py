@@ -8,8 +8,8 @@ import openpyxl
 import pytest
 from pypdf import PdfReader
 
+from portfolio.periods import Period
 from projects.models import Project
-from projects.progress import Period
 from projects.reports.builders import build_progress_report
 from projects.reports.charts import completion_chart
 from projects.reports.indicators import build_indicator_report

@@ -13,9 +13,9 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from portfolio.periods import Period
 from projects.filters import ProjectFilterSet
 from projects.models import Department, Programme, Project
-from projects.progress import Period
 from projects.reports.builders import build_progress_report, scope_from_filterset
 from projects.reports.indicators import build_indicator_report
 from projects.reports.renderers import FORMATS, render_indicators, render_progress

@@ -10,7 +10,7 @@ from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
-from projects.progress import format_number
+from portfolio.money import format_number
 
 from ..builders import ProgressReport
 from ..indicators import IndicatorReport

@@ -1,0 +1,89 @@
+"""The reporting period: January to a month of a year, and the words for small numbers in it.
+
+Shared by every app; imports none of them.
+"""
+
+import calendar
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.conf import settings
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+
+from .money import time_elapsed_percent
+
+
+@dataclass(frozen=True)
+class Period:
+    """A month-end reporting period: January to ``month`` of ``year``."""
+
+    year: int
+    month: int
+
+    def __post_init__(self):
+        if not 1 <= self.month <= 12:
+            raise ValueError("month must be within 1-12")
+
+    @property
+    def start(self) -> dt.date:
+        return dt.date(self.year, 1, 1)
+
+    @property
+    def end(self) -> dt.date:
+        return dt.date(self.year, self.month, calendar.monthrange(self.year, self.month)[1])
+
+    @property
+    def time_elapsed(self) -> Decimal:
+        """序时进度 in percent (June = 50.00)."""
+        return time_elapsed_percent(self.month)
+
+    @property
+    def due_date(self) -> dt.date:
+        """The month's reports are due on PORTFOLIO_REPORT_DUE_DAY of the following month (default the 5th)."""
+        year, month = (self.year + 1, 1) if self.month == 12 else (self.year, self.month + 1)
+        day = min(settings.PORTFOLIO_REPORT_DUE_DAY, calendar.monthrange(year, month)[1])
+        return dt.date(year, month, day)
+
+    def previous(self) -> "Period | None":
+        return Period(self.year, self.month - 1) if self.month > 1 else None
+
+    def __str__(self):
+        return f"{self.year}-{self.month:02d}"
+
+
+def months_between(earlier: dt.date, later: dt.date) -> int:
+    """Whole months from ``earlier`` to ``later`` (0 when less than a month, never negative)."""
+    months = (later.year - earlier.year) * 12 + (later.month - earlier.month)
+    if later.day < earlier.day:
+        months -= 1
+    return max(0, months)
+
+
+CHINESE_DIGITS = "零一二三四五六七八九"
+
+
+def chinese_number(n: int) -> str:
+    """1 -> 一, 10 -> 十, 12 -> 十二, 20 -> 二十 (ranks among districts, quarters)."""
+    if n < 10:
+        return CHINESE_DIGITS[n]
+    if n < 100:
+        tens, units = divmod(n, 10)
+        text = ("" if tens == 1 else CHINESE_DIGITS[tens]) + "十"
+        return text + (CHINESE_DIGITS[units] if units else "")
+    return str(n)
+
+
+def number_word(n: int) -> str:
+    """A small number as the text around it is written: 一 in Chinese (第一, 二季度), 1 in English."""
+    return chinese_number(n) if (get_language() or "zh-hans").startswith("zh") else str(n)
+
+
+
+
+def period_label(period: Period) -> str:
+    """2025年1—6月 (2025年1月 for January)."""
+    if period.month == 1:
+        return _("%(year)s年1月") % {"year": period.year}
+    return _("%(year)s年1—%(month)s月") % {"year": period.year, "month": period.month}
