@@ -99,6 +99,16 @@ def format_amount(value, *, grouping: bool = True) -> str:
     return format(value, f"{',' if grouping else ''}.{places}f")
 
 
+def yi(amount_wan: Decimal | None) -> Decimal:
+    """万元 -> 亿元 rounded half-up to two places, the way report tables show amounts."""
+    return round_half_up(wan_to_yi(amount_wan or Decimal(0)))
+
+
+def wan(amount_wan: Decimal | None) -> Decimal | None:
+    """万元 rounded half-up to two places (project-level figures)."""
+    return None if amount_wan is None else round_half_up(amount_wan)
+
+
 def format_yi(amount_wan) -> str:
     """万元 -> 亿元 rounded half-up to two places, with separators: 5900000 -> "590.00"."""
     return f"{round_half_up(wan_to_yi(amount_wan)):,}"

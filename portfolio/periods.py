@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
+from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
@@ -45,6 +46,23 @@ class Period:
         year, month = (self.year + 1, 1) if self.month == 12 else (self.year, self.month + 1)
         day = min(settings.PORTFOLIO_REPORT_DUE_DAY, calendar.monthrange(year, month)[1])
         return dt.date(year, month, day)
+
+    @classmethod
+    def current(cls) -> "Period":
+        """The month of today's date in the platform's time zone."""
+        today = timezone.localdate()
+        return cls(today.year, today.month)
+
+    @classmethod
+    def chosen(cls, year: int | None, month: int | None, default: "Period | None") -> "Period":
+        """The period a reader asked for, the one rule of every page, report and API answer: a missing
+        year is the default's (the latest with data, else this month); a missing month is the
+        default's month in the default's year, and December in any other year (the whole year)."""
+        default = default or cls.current()
+        year = year or default.year
+        if not month:
+            month = default.month if year == default.year else 12
+        return cls(year, month)
 
     def previous(self) -> "Period | None":
         return Period(self.year, self.month - 1) if self.month > 1 else None

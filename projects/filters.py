@@ -18,9 +18,9 @@ from .choices import (
     ReportStatus,
 )
 from .models import Department, Milestone, MonthlyReport, Programme, Project
-from .progress import COLOURS, GREEN, RED, YELLOW
+from .progress import COLOURS, GREEN, WarningColour
+from .selectors import WARNING_RANK, latest_period, with_list_figures
 
-WARNING_CHOICES = [(RED, _("红灯")), (YELLOW, _("黄灯")), (GREEN, _("绿灯"))]
 ALL = _("全部")  # the empty choice of every filter select
 
 
@@ -86,8 +86,6 @@ class ProjectOrdering(SortOrdering):
     def prepare(self, queryset, params):
         if not any(p in COMPUTED_ORDERING for p in params) or "list_warning" in queryset.query.annotations:
             return queryset
-        from .selectors import latest_period, with_list_figures
-
         parent = self.parent
         period = getattr(parent, "period", None) or latest_period(queryset)
         if period is None:
@@ -116,7 +114,7 @@ class ProjectFilterSet(NameOrCodeSearch, django_filters.FilterSet):
         label=_("所在镇街"), queryset=Department.objects.towns_and_streets(), empty_label=ALL
     )
     warning = django_filters.ChoiceFilter(
-        label=_("预警"), choices=WARNING_CHOICES, method="filter_warning", empty_label=ALL
+        label=_("预警"), choices=WarningColour.choices, method="filter_warning", empty_label=ALL
     )
     is_synthetic = django_filters.ChoiceFilter(
         label=_("数据来源"),
@@ -174,20 +172,18 @@ class ProjectFilterSet(NameOrCodeSearch, django_filters.FilterSet):
         return queryset.filter(is_synthetic=value == "true") if value in ("true", "false") else queryset
 
     def filter_warning(self, queryset, name, value):
+        """The warning as the database computes it (selectors.with_list_figures: the rules of
+        progress.classify), for the FilterSet's period and figure source, else the latest period."""
         if not value or value not in COLOURS:
             return queryset
-        if "list_warning" in queryset.query.annotations:
-            # A list page computes the warning in the database already (the same rules as classify).
-            from .selectors import WARNING_RANK
-
-            return queryset.filter(list_warning=WARNING_RANK[value])
-        from .selectors import latest_period, warning_pks
-
-        period = self.period or latest_period(queryset)
-        if period is None:
-            return queryset if value == GREEN else queryset.none()
-        source = self.source if self.source is not None and self.source.period == period else None
-        return queryset.filter(pk__in=warning_pks(queryset, period, value, source))
+        if "list_warning" not in queryset.query.annotations:
+            period = self.period or latest_period(queryset)
+            if period is None:
+                return queryset if value == GREEN else queryset.none()
+            source = self.source if self.source is not None and self.source.period == period else None
+            warned = with_list_figures(Project.objects.filter(pk__in=queryset.values("pk")), period, source)
+            return queryset.filter(pk__in=warned.filter(list_warning=WARNING_RANK[value]).values("pk"))
+        return queryset.filter(list_warning=WARNING_RANK[value])
 
 
 class DepartmentFilterSet(NameOrCodeSearch, django_filters.FilterSet):

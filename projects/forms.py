@@ -27,13 +27,11 @@ class PeriodForm(forms.Form):
         error_messages={"min_value": _("月份须在1至12之间。"), "max_value": _("月份须在1至12之间。")},
     )
 
-    def period(self, default: Period | None) -> Period | None:
-        """The chosen period; a missing year or month is taken from the default (the latest with data)."""
-        if not self.is_valid() or default is None:
-            return default
-        year = self.cleaned_data.get("year") or default.year
-        month = self.cleaned_data.get("month") or default.month
-        return Period(year, month)
+    def period(self, default: Period | None) -> Period:
+        """The chosen period by ``Period.chosen`` (a bad value is ignored: the default is used)."""
+        if not self.is_valid():
+            return Period.chosen(None, None, default)
+        return Period.chosen(self.cleaned_data.get("year"), self.cleaned_data.get("month"), default)
 
 
 class AmountField(forms.DecimalField):

@@ -16,7 +16,6 @@ from django.db.models import (
     Q,
     QuerySet,
     Subquery,
-    Sum,
     TextChoices,
     Value,
     When,
@@ -26,9 +25,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from indicators.choices import TargetPeriod
-from indicators.models import Indicator, Observation, Target
-from portfolio.money import rate_percent, round_half_up, wan_to_yi
 from portfolio.periods import Period, months_between
 
 from .choices import MilestoneKind, ProjectStatus, ReportStatus
@@ -37,7 +33,6 @@ from .models import (
     MonthlyReport,
     MonthSnapshot,
     PeriodLock,
-    ProgrammeSnapshot,
     Project,
     ReportWaiver,
     SnapshotProject,
@@ -53,71 +48,7 @@ from .progress import (
     classify,
     completion_rate,
     rules,
-    verdict,
 )
-
-
-@dataclass(frozen=True)
-class ReconciliationRow:
-    """Published aggregates of a programme beside the itemised totals, in 亿元 and %."""
-
-    programme: str
-    period_end: str
-    published_count: int
-    itemised_count: int
-    published_completed_yi: Decimal
-    itemised_completed_yi: Decimal
-    published_rate: Decimal
-    itemised_rate: Decimal | None
-    itemised_plan_yi: Decimal
-
-    @property
-    def reconciles(self) -> bool:
-        """The published amount and rate equal the itemised ones (the count may differ at benchmark scale)."""
-        return self.published_completed_yi == self.itemised_completed_yi and self.published_rate == self.itemised_rate
-
-    @property
-    def count_matches(self) -> bool:
-        return self.published_count == self.itemised_count
-
-
-def programme_reconciliation() -> list[ReconciliationRow]:
-    """One row per published snapshot; three queries whatever the number of projects."""
-    snapshots = list(ProgrammeSnapshot.objects.select_related("programme").order_by("programme__year", "pk"))
-    project_totals = {
-        row["programme"]: row
-        for row in Project.objects.filter(programme__in=[s.programme_id for s in snapshots])
-        .values("programme")
-        .annotate(count=Count("pk"), plan=Sum("annual_plan"))
-    }
-    period_filter = Q(pk__in=[])
-    for s in snapshots:
-        period_filter |= Q(project__programme=s.programme_id, year=s.period_end.year, month=s.period_end.month)
-    ytd_totals = {
-        row["project__programme"]: row["ytd"]
-        for row in MonthlyReport.objects.filter(period_filter)
-        .values("project__programme")
-        .annotate(ytd=Sum("completed_ytd"))
-    }
-    rows = []
-    for s in snapshots:
-        totals = project_totals.get(s.programme_id, {})
-        plan = totals.get("plan") or Decimal(0)
-        ytd = ytd_totals.get(s.programme_id) or Decimal(0)
-        rows.append(
-            ReconciliationRow(
-                programme=s.programme.name,
-                period_end=s.period_end.isoformat(),
-                published_count=s.project_count,
-                itemised_count=totals.get("count", 0),
-                published_completed_yi=round_half_up(wan_to_yi(s.completed_investment)),
-                itemised_completed_yi=round_half_up(wan_to_yi(ytd)),
-                published_rate=s.plan_ratio,
-                itemised_rate=rate_percent(ytd, plan),
-                itemised_plan_yi=round_half_up(wan_to_yi(plan)),
-            )
-        )
-    return rows
 
 
 @dataclass(frozen=True)
@@ -287,7 +218,8 @@ def latest_period(projects: QuerySet | None = None) -> Period | None:
     return Period(*latest) if latest else None
 
 
-def _report_subquery(source: FigureSource, field: str, *, exact_month: bool):
+def latest_report_value(source: FigureSource, field: str, *, exact_month: bool = False) -> Subquery:
+    """A field of the project's latest counted report up to the period's month (or in exactly that month)."""
     period = source.period
     reports = source.reports().filter(project=OuterRef("pk"), year=period.year)
     reports = reports.filter(month=period.month) if exact_month else reports.filter(month__lte=period.month)
@@ -299,12 +231,12 @@ def with_period_figures(projects: QuerySet, period: Period, source: FigureSource
     report status and the annual plan, from ``source`` (approved live reports by default)."""
     source = source or figure_source(period)
     return source.scope(projects).annotate(
-        period_ytd=_report_subquery(source, "completed_ytd", exact_month=False),
-        period_month=_report_subquery(source, "completed_month", exact_month=True),
+        period_ytd=latest_report_value(source, "completed_ytd", exact_month=False),
+        period_month=latest_report_value(source, "completed_month", exact_month=True),
         period_status=Subquery(
             MonthlyReport.objects.filter(project=OuterRef("pk"), year=period.year, month=period.month)
             .values("status")[:1]
-        ) if not source.frozen else _report_subquery(source, "status", exact_month=True),
+        ) if not source.frozen else latest_report_value(source, "status", exact_month=True),
         period_plan=source.plan(),
     )
 
@@ -316,15 +248,21 @@ def not_reached_by(period: Period) -> Q:
     return Q(actual_date__isnull=True) | Q(actual_date__gt=period.end)
 
 
-def overdue_milestones(projects: QuerySet, period: Period) -> dict[int, list[OverdueMilestone]]:
-    """Milestones planned before the period's end and not reached, by project, in one query."""
-    rows = (
+def milestones_overdue(projects: QuerySet, period: Period) -> QuerySet:
+    """Milestones planned before the period's end and not reached by it: the one definition of an
+    overdue milestone, read by the dashboard, the milestone list, the warnings and the report."""
+    return (
         Milestone.objects.filter(
             not_reached_by(period), project__in=projects.values("pk"), planned_date__lt=period.end
         )
-        .order_by("planned_date")
-        .values_list("project_id", "kind", "planned_date")
+        .select_related("project")
+        .order_by("planned_date", "pk")
     )
+
+
+def overdue_milestones(projects: QuerySet, period: Period) -> dict[int, list[OverdueMilestone]]:
+    """``milestones_overdue`` by project, with the months each is overdue (one query)."""
+    rows = milestones_overdue(projects, period).values_list("project_id", "kind", "planned_date")
     labels = dict(MilestoneKind.choices)
     overdue: dict[int, list[OverdueMilestone]] = {}
     for project_id, kind, planned in rows:
@@ -422,41 +360,26 @@ def with_list_figures(projects: QuerySet, period: Period, source: FigureSource |
     )
 
 
-def warning_pks(projects: QuerySet, period: Period, colour: str, source: FigureSource | None = None) -> list[int]:
-    return [row.project.pk for row in project_progress(projects, period, source) if row.warning.colour == colour]
+def warning_counts(projects: QuerySet, period: Period, source: FigureSource | None = None) -> dict[str, int]:
+    """Red, yellow and green projects, counted in the database by ``with_list_figures`` (one query)."""
+    colour_of = {rank: colour for colour, rank in WARNING_RANK.items()}
+    counts = dict.fromkeys(COLOURS, 0)
+    counted = period_projects(projects, period, source)
+    grouped = with_list_figures(counted, period, source).values_list("list_warning").annotate(n=Count("pk"))
+    for rank, n in grouped.order_by():
+        counts[colour_of[rank]] += n
+    return counts
+
+
+def period_projects(projects: QuerySet, period: Period, source: FigureSource | None = None) -> QuerySet:
+    """The projects a period's figures count: those of the period's year programmes (the annual plan
+    is a plan for that year), and for a closed month those it froze. Re-selecting by primary key
+    keeps aggregates right whatever joins the caller's filters used."""
+    source = source or figure_source(period)
+    return source.scope(Project.objects.filter(pk__in=projects.values("pk"), programme__year=period.year))
 
 
 # Dashboard ------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Totals:
-    count: int
-    annual_plan: Decimal
-    completed_ytd: Decimal
-    rate: Decimal | None
-    time_elapsed: Decimal
-    verdict: str
-    verdict_points: Decimal | None
-
-
-def programme_totals(projects: QuerySet, period: Period, source: FigureSource | None = None) -> Totals:
-    """Count, plan, year to date and rate of a set of projects, by database aggregation (one query)."""
-    totals = with_period_figures(projects, period, source).aggregate(
-        count=Count("pk"), annual_plan=Sum("period_plan"), completed_ytd=Sum("period_ytd")
-    )
-    plan = totals["annual_plan"] or Decimal(0)
-    ytd = totals["completed_ytd"] or Decimal(0)
-    rate = completion_rate(ytd, plan)
-    word, points = verdict(rate, period.time_elapsed)
-    return Totals(totals["count"], plan, ytd, rate, period.time_elapsed, word, points)
-
-
-def warning_counts(rows: list[ProjectProgress]) -> dict[str, int]:
-    counts = dict.fromkeys(COLOURS, 0)
-    for row in rows:
-        counts[row.warning.colour] += 1
-    return counts
 
 
 def milestones_due(projects: QuerySet, period: Period, *, days: int = 30) -> QuerySet:
@@ -465,16 +388,6 @@ def milestones_due(projects: QuerySet, period: Period, *, days: int = 30) -> Que
         Milestone.objects.filter(
             not_reached_by(period), project__in=projects.values("pk"),
             planned_date__gte=period.end, planned_date__lte=period.end + dt.timedelta(days=days),
-        )
-        .select_related("project")
-        .order_by("planned_date", "pk")
-    )
-
-
-def milestones_overdue(projects: QuerySet, period: Period) -> QuerySet:
-    return (
-        Milestone.objects.filter(
-            not_reached_by(period), project__in=projects.values("pk"), planned_date__lt=period.end
         )
         .select_related("project")
         .order_by("planned_date", "pk")
@@ -581,31 +494,3 @@ def reporting_status(projects: QuerySet, period: Period, *, today: dt.date | Non
         period=period, due_date=period.due_date, overdue=today > period.due_date, total=total,
         departments=departments,
     )
-
-
-@dataclass(frozen=True)
-class IndicatorProgress:
-    indicator: Indicator
-    observation: Observation | None
-    target: Target | None
-    share: Decimal | None  # latest value ÷ full-year target, percent, when both are in the same unit
-
-
-def indicator_progress(year: int) -> list[IndicatorProgress]:
-    """Each indicator with a full-year target: its latest observation and the share reached (3 queries)."""
-    targets = {
-        t.indicator_id: t
-        for t in Target.objects.filter(year=year, period=TargetPeriod.FULL_YEAR).order_by("pk")
-    }
-    latest: dict[int, Observation] = {}
-    for obs in Observation.objects.filter(indicator_id__in=targets, period_end__year=year).order_by("period_end", "pk"):
-        latest[obs.indicator_id] = obs
-    rows = []
-    for indicator in Indicator.objects.filter(pk__in=targets).order_by("category", "code"):
-        target, obs = targets[indicator.pk], latest.get(indicator.pk)
-        share = None
-        if obs and obs.value is not None and target.value and (obs.unit or indicator.unit) == (target.unit or indicator.unit):
-            share = rate_percent(obs.value, target.value)
-        rows.append(IndicatorProgress(indicator, obs, target, share))
-    # Indicators with a figure for the year first, then those with a target only.
-    return sorted(rows, key=lambda row: row.observation is None)

@@ -4,7 +4,6 @@ Views stay thin: every read starts from projects.permissions.restrict, every wri
 projects.services; refusals answer 403/404, bad input re-renders the form with what was typed.
 """
 
-import datetime as dt
 
 from django.conf import settings
 from django.contrib import messages
@@ -20,11 +19,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
 
+from indicators.models import Indicator
+from indicators.reports import build_indicator_report
 from portfolio.periods import Period, months_between
 
 from . import closing, services, todo_views
 from .choices import ReportStatus
 from .exports import project_list_workbook
+from .figures import totals
 from .filters import MilestoneListFilterSet, ProjectFilterSet
 from .forms import (
     PROJECT_EDIT_FIELDS,
@@ -68,11 +70,9 @@ from .selectors import (
     Basis,
     FigureSource,
     figure_source,
-    indicator_progress,
     latest_period,
     milestones_due,
     milestones_overdue,
-    programme_totals,
     progress_of,
     project_progress,
     reporting_status,
@@ -86,8 +86,7 @@ PAGE_SIZE = 50
 
 def _resolve_period(form: PeriodForm, projects) -> Period:
     """The period the user chose, else the latest month with reports, else the current month."""
-    today = dt.date.today()
-    return form.period(latest_period(projects) or Period(today.year, today.month))
+    return form.period(latest_period(projects))
 
 
 def _source(request, period: Period) -> FigureSource:
@@ -172,7 +171,6 @@ class DashboardView(LoginRequiredMixin, View):
         form, programme, scoped, period = _period_and_programme(request, projects)
         style_form(form)
         source = _source(request, period)
-        rows = project_progress(scoped, period, source)
         due = milestones_due(scoped, period).select_related("project__lead_department")
         overdue = milestones_overdue(scoped, period).select_related("project__lead_department")
         waiting = reports_waiting_for(request.user)
@@ -181,7 +179,9 @@ class DashboardView(LoginRequiredMixin, View):
             # An editor's to-do counts the months' missing reports too, not only the drafts.
             outstanding = outstanding_count(restrict(Project.objects.all(), request.user, Action.CHANGE),
                                             open_periods(todo_views._today()))
-        indicators, indicators_without_value = _indicator_panel(indicator_progress(period.year))
+        indicators, indicators_without_value = _indicator_panel(
+            build_indicator_report(period, restrict(Indicator.objects.all(), request.user, Action.VIEW))
+        )
         list_query = urlencode({"programme": programme.pk if programme else "", "year": period.year,
                                 "month": period.month})
         return render(request, "projects/dashboard.html", {
@@ -193,8 +193,8 @@ class DashboardView(LoginRequiredMixin, View):
             "may_switch_basis": can_see_unapproved(request.user),
             "basis_choices": Basis.choices,
             "reporting": reporting_status(scoped, period),
-            "totals": programme_totals(scoped, period, source),
-            "warnings": warning_counts(rows),
+            "totals": totals(scoped, period, source),
+            "warnings": warning_counts(scoped, period, source),
             "due": due[:15], "due_count": due.count(),
             "overdue": [(m, months_between(m.planned_date, period.end)) for m in overdue[:15]],
             "overdue_count": overdue.count(),
@@ -205,17 +205,12 @@ class DashboardView(LoginRequiredMixin, View):
         })
 
 
-def _indicator_panel(rows):
-    """The dashboard's indicators: those with a value and a target first (those with a value only
-    next), and apart, the ones with no value for the year yet, which the panel counts and names
-    instead of showing rows of dashes."""
-
-    def has(obj):
-        return obj is not None and obj.value is not None
-
-    valued = [row for row in rows if has(row.observation)]
-    valued.sort(key=lambda row: not has(row.target))  # stable: the selector's order within each group
-    return valued, [row for row in rows if not has(row.observation)]
+def _indicator_panel(report):
+    """The dashboard's indicators: those with a full-year target, the ones with a value for the year
+    first, and apart, the ones with no value yet, which the panel counts and names instead of
+    showing rows of dashes. The figures and their words are the indicators report's."""
+    rows = [row for row in report.rows if row.target_value is not None]
+    return [row for row in rows if row.value is not None], [row for row in rows if row.value is None]
 
 
 class MilestoneListView(LoginRequiredMixin, View):

@@ -9,8 +9,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext_lazy
 
 from portfolio.money import format_number, round_half_up, time_elapsed_percent
-
-from .builders import MonthPoint
+from projects.figures import MonthPoint
 
 FONT = "'Noto Sans CJK SC', 'Source Han Sans SC', 'Microsoft YaHei', sans-serif"
 WIDTH, HEIGHT = 720, 300

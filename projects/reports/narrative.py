@@ -12,13 +12,14 @@ from decimal import Decimal
 from django.utils.translation import get_language, gettext_lazy, pgettext
 from django.utils.translation import gettext as _
 
+from indicators.reports import IndicatorReport, IndicatorRow
 from portfolio.money import format_number, round_half_up, yi_words
 from portfolio.periods import Period
 from projects.choices import MilestoneKind
+from projects.figures import Breakdown, ProgrammeFigures, verdict_text
 from projects.progress import RED, YELLOW
 
-from .builders import Breakdown, ProgrammeFigures, ProgressReport, verdict_text
-from .indicators import IndicatorReport, IndicatorRow
+from .structure import ProgressReport
 
 # The categories whose lead figure opens the economic paragraph, in the report's order.
 HEADLINE_CATEGORIES = ["economy", "fiscal", "industry", "investment", "consumption"]

@@ -8,10 +8,10 @@ parameter, which the pages show as a list and the API returns as field errors (4
 import datetime as dt
 
 from django.core.exceptions import PermissionDenied
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from indicators.models import Indicator, Observation
+from indicators.reports import IndicatorReport, build_indicator_report
 from portfolio.periods import Period
 from projects.filters import ProjectFilterSet
 from projects.models import Project
@@ -19,9 +19,9 @@ from projects.permissions import Action, can, can_see_unapproved, editor_sees_al
 from projects.roles import Role
 from projects.selectors import Basis, FigureSource, figure_source, latest_period
 
-from .builders import ProgressReport, build_progress_report, scope_from_filterset
-from .indicators import IndicatorReport, build_indicator_report
+from .builders import build_progress_report, scope_from_filterset
 from .renderers import FORMATS
+from .structure import ProgressReport
 
 
 class BadRequest(Exception):
@@ -45,22 +45,19 @@ def parse_format(params, formats=FORMATS) -> str:
 
 def parse_period(params, default: Period | None) -> Period:
     """year and month from the parameters; a missing one is taken from ``default`` (the latest data)."""
-    today = timezone.localdate()
-    fallback = default or Period(today.year, today.month)
     try:
-        year = int(params.get("year") or fallback.year)
+        year = int(params["year"]) if params.get("year") else None
     except ValueError:
         raise BadRequest({"year": [_("年度须为整数,例如 2025。")]}) from None
-    if not 2000 <= year <= 2100:
+    if year is not None and not 2000 <= year <= 2100:
         raise BadRequest({"year": [_("年度须在2000至2100之间。")]})
-    month_param = params.get("month")
     try:
-        month = int(month_param) if month_param else (fallback.month if year == fallback.year else 12)
+        month = int(params["month"]) if params.get("month") else None
     except ValueError:
         raise BadRequest({"month": [_("月份须为1至12之间的整数。")]}) from None
-    if not 1 <= month <= 12:
+    if month is not None and not 1 <= month <= 12:
         raise BadRequest({"month": [_("月份须在1至12之间。")]})
-    return Period(year, month)
+    return Period.chosen(year, month, default)
 
 
 def parse_basis(params, user) -> str:

@@ -5,10 +5,9 @@ from decimal import Decimal
 from django import template
 from django.utils.html import format_html
 from django.utils.translation import get_language, pgettext
-from django.utils.translation import gettext as _
 
 from portfolio.money import format_amount, format_yi, round_half_up, wan_to_yi, yi_words
-from projects.reports.indicators import figure_text, target_text
+from projects.progress import WarningColour
 
 register = template.Library()
 
@@ -58,26 +57,12 @@ def pct(value):
 
 @register.simple_tag
 def warning_badge(warning):
-    labels = {"red": _("红灯"), "yellow": _("黄灯"), "green": _("绿灯")}
     return format_html(
         '<span class="badge text-bg-{}" title="{}">{}</span>',
         BADGE.get(warning.colour, "secondary"),
         warning.reason_text,
-        labels.get(warning.colour, warning.colour),
+        WarningColour(warning.colour).label,
     )
-
-
-@register.filter
-def stated(obj):
-    """An observation or target value as the report words it: 超640亿元, 约51亿元, 1350亿元以上.
-
-    In English amounts in 亿元 read in billions or millions of yuan (over 64.0 billion yuan).
-    """
-    if obj is None or getattr(obj, "value", None) is None:
-        return "—"
-    if hasattr(obj, "comparator"):
-        return target_text(obj.value, obj.unit, obj.comparator)
-    return figure_text(obj.value, obj.unit, getattr(obj, "qualifier", "") or "")
 
 
 @register.simple_tag(takes_context=True)

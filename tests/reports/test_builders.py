@@ -7,8 +7,9 @@ from django.db.models import Sum
 
 from portfolio.money import rate_percent, round_half_up, wan_to_yi
 from portfolio.periods import Period
+from projects.figures import ranked
 from projects.models import MonthlyReport, Programme, Project
-from projects.reports.builders import build_progress_report, ranked
+from projects.reports.builders import build_progress_report
 from projects.selectors import Basis, figure_source
 
 from .conftest import date
@@ -109,7 +110,7 @@ def test_rates_round_half_up_and_equal_rates_share_a_rank(build):
 
 
 def test_rank_helper_orders_behind_groups_after_ahead_ones(build):
-    from projects.reports.builders import Figures
+    from projects.figures import Figures
 
     def f(plan, ytd):
         return Figures(1, Decimal(plan), Decimal(ytd), Decimal(0), Decimal(50))

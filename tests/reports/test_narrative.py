@@ -4,10 +4,10 @@ from decimal import Decimal
 
 import pytest
 
+from indicators.reports import build_indicator_report, figure_text, target_text
 from portfolio.periods import Period, chinese_number
 from projects.models import MonthlyReport, ProgrammeSnapshot, Project
 from projects.reports.builders import build_progress_report
-from projects.reports.indicators import build_indicator_report, figure_text, target_text
 from projects.reports.narrative import phase
 
 pytestmark = pytest.mark.django_db
@@ -156,8 +156,8 @@ def test_english_narrative_counts_yuan_in_billions_and_reads_as_english(portfoli
     from django.utils import translation
 
     from indicators.models import Observation
+    from indicators.reports import build_indicator_report
     from projects.models import Department, Programme
-    from projects.reports.indicators import build_indicator_report
     from projects.reports.narrative import draft_narrative
 
     with translation.override("en"):

@@ -8,11 +8,11 @@ import openpyxl
 import pytest
 from pypdf import PdfReader
 
+from indicators.reports import build_indicator_report
 from portfolio.periods import Period
 from projects.models import Project
 from projects.reports.builders import build_progress_report
 from projects.reports.charts import completion_chart
-from projects.reports.indicators import build_indicator_report
 from projects.reports.renderers import render_indicators, render_progress
 from projects.reports.renderers.xlsx import safe_text
 

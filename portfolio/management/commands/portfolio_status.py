@@ -2,7 +2,8 @@
 
 from django.core.management.base import BaseCommand
 
-from projects.selectors import data_quality, programme_reconciliation
+from projects.figures import programme_reconciliation
+from projects.selectors import data_quality
 
 
 class Command(BaseCommand):
@@ -12,13 +13,13 @@ class Command(BaseCommand):
         self.stdout.write("Reconciliation (published | itemised):")
         for row in programme_reconciliation():
             mark = "OK      " if row.reconciles else "MISMATCH"
-            if row.reconciles and not row.count_matches:
+            if row.amounts_reconcile and row.count_difference:
                 mark = "OK*     "  # amounts agree; the project count was scaled (--projects)
             self.stdout.write(
                 f"  {mark} {row.programme} to {row.period_end}: "
-                f"projects {row.published_count} | {row.itemised_count}; "
-                f"completed {row.published_completed_yi} | {row.itemised_completed_yi} 亿元; "
-                f"rate {row.published_rate}% | {row.itemised_rate}% (itemised plan {row.itemised_plan_yi} 亿元)"
+                f"projects {row.published_count} | {row.itemised.count}; "
+                f"completed {row.published_completed_yi} | {row.itemised.completed_ytd_yi} 亿元; "
+                f"rate {row.published_rate}% | {row.itemised.rate}% (itemised plan {row.itemised.annual_plan_yi} 亿元)"
             )
         q = data_quality()
         self.stdout.write(f"Data quality of the {q.report_projects} projects named in the report:")

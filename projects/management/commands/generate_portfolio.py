@@ -5,7 +5,7 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 
 from projects.generator import DEFAULT_SEED, GeneratorError, generate_portfolio
-from projects.selectors import programme_reconciliation
+from projects.figures import programme_reconciliation
 
 
 class Command(BaseCommand):
@@ -52,8 +52,8 @@ class Command(BaseCommand):
             )
         )
         for row in programme_reconciliation():
-            mark = "OK" if row.reconciles else "MISMATCH"
+            mark = "OK" if row.amounts_reconcile else "MISMATCH"
             self.stdout.write(
-                f"  {mark} {row.programme}: {row.itemised_count} projects, "
-                f"{row.itemised_completed_yi} 亿元, {row.itemised_rate}%"
+                f"  {mark} {row.programme}: {row.itemised.count} projects, "
+                f"{row.itemised.completed_ytd_yi} 亿元, {row.itemised.rate}%"
             )

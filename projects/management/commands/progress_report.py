@@ -13,11 +13,11 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from indicators.reports import build_indicator_report
 from portfolio.periods import Period
 from projects.filters import ProjectFilterSet
 from projects.models import Department, Programme, Project
 from projects.reports.builders import build_progress_report, scope_from_filterset
-from projects.reports.indicators import build_indicator_report
 from projects.reports.renderers import FORMATS, render_indicators, render_progress
 from projects.selectors import Basis, figure_source
 

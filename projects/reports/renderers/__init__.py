@@ -10,10 +10,10 @@ from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
+from indicators.reports import IndicatorReport
 from portfolio.money import format_number
 
-from ..builders import ProgressReport
-from ..indicators import IndicatorReport
+from ..structure import ProgressReport
 from .docx import render_docx
 from .html import render_indicators_html, render_progress_html
 from .tables import indicator_tables, progress_tables

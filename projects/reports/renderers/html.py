@@ -2,9 +2,10 @@
 
 from django.template.loader import render_to_string
 
-from ..builders import ProgressReport
+from indicators.reports import IndicatorReport
+
 from ..charts import completion_chart
-from ..indicators import IndicatorReport
+from ..structure import ProgressReport
 from .tables import reconciliation_status
 
 

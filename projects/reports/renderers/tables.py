@@ -9,8 +9,10 @@ from dataclasses import dataclass, field
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from ..builders import Breakdown, Figures, MilestoneRow, ProgressReport
-from ..indicators import IndicatorReport
+from indicators.reports import IndicatorReport
+from projects.figures import Breakdown, Figures
+
+from ..structure import MilestoneRow, ProgressReport
 
 TEXT, INT, YI, WAN, RATE, POINTS, DATE = "text", "int", "yi", "wan", "rate", "points", "date"
 NUMBER = "number"  # an indicator value: as precise as it was reported

@@ -1,0 +1,137 @@
+"""The progress report's structure: what every format (page, PDF, Excel, Word, API JSON) shows.
+
+Plain dataclasses; projects.reports.builders fills them from projects.figures and
+projects.selectors, the narrative drafts its paragraphs from them, and the renderers print them.
+"""
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from portfolio.periods import Period
+from projects.figures import Breakdown, Figures, MonthPoint, ProgrammeFigures, ReconciliationRow
+from projects.progress import RED, YELLOW
+from projects.selectors import ReportingStatus
+
+
+@dataclass(frozen=True)
+class WarningRow:
+    colour: str
+    colour_label: str
+    code: str
+    name: str
+    programme: str
+    department: str
+    rate: Decimal | None
+    behind: Decimal | None  # points behind 序时进度 when the rate is behind
+    max_overdue_months: int
+    reasons: list[str]
+    rule_version: str
+
+    @property
+    def reason_text(self) -> str:
+        return ";".join(self.reasons)
+
+
+@dataclass(frozen=True)
+class MilestoneRow:
+    code: str
+    project: str
+    department: str
+    kind: str
+    kind_label: str
+    planned_date: dt.date | None
+    planned_text: str
+    planned_exact: bool  # known to the day
+    actual_date: dt.date | None
+    actual_text: str
+    actual_exact: bool
+    months_overdue: int | None
+    note: str
+
+    @property
+    def planned_cell(self) -> dt.date | str | None:
+        """The date itself when known to the day, else how precisely it is known (2025年上半年)."""
+        return self.planned_date if self.planned_exact else self.planned_text
+
+    @property
+    def actual_cell(self) -> dt.date | str | None:
+        return self.actual_date if self.actual_exact else self.actual_text
+
+
+@dataclass(frozen=True)
+class IssueRow:
+    code: str
+    project: str
+    department: str
+    problems: str
+    coordination_requests: str
+
+
+@dataclass(frozen=True)
+class ProjectRow:
+    """One line of the appendix: every project of the report."""
+
+    code: str
+    name: str
+    programme: str
+    department: str
+    town: str
+    category: str
+    status: str
+    total_investment: Decimal | None  # 万元
+    annual_plan: Decimal | None  # 万元
+    completed_month: Decimal | None  # 万元
+    completed_ytd: Decimal  # 万元
+    rate: Decimal | None
+    colour: str
+    colour_label: str
+    report_status: str
+    progress: str
+    is_synthetic: bool
+
+
+@dataclass
+class ProgressReport:
+    title: str
+    period: Period
+    period_label: str
+    generated_at: dt.datetime
+    scope: list[tuple[str, str]]
+    rule_version: str
+    rules: dict
+    totals: Figures
+    programmes: list[ProgrammeFigures]
+    breakdowns: list[Breakdown]
+    warnings: list[WarningRow]
+    warning_counts: dict[str, int]
+    milestones_reached: list[MilestoneRow]
+    milestones_overdue: list[MilestoneRow]
+    issues: list[IssueRow]
+    reconciliation: list[ReconciliationRow]
+    months: list[MonthPoint]
+    projects: list[ProjectRow]
+    unapproved_reports: int  # projects whose report for the month is missing or not yet approved
+    has_sample_data: bool
+    basis: str  # which reports the figures count (projects.selectors.Basis)
+    basis_statement: str  # the same in words, printed with the figures
+    snapshot_version: int | None  # the frozen version of a closed month the figures come from
+    completeness: ReportingStatus
+    narrative: list[str] = field(default_factory=list)
+
+    @property
+    def time_elapsed(self) -> Decimal:
+        return self.period.time_elapsed
+
+    @property
+    def red(self) -> list[WarningRow]:
+        return [w for w in self.warnings if w.colour == RED]
+
+    @property
+    def yellow(self) -> list[WarningRow]:
+        return [w for w in self.warnings if w.colour == YELLOW]
+
+    def breakdown(self, key: str) -> Breakdown:
+        return next(b for b in self.breakdowns if b.key == key)
+
+
