@@ -31,7 +31,6 @@ from projects.models import Project
 from projects.permissions import Action
 from projects.reports.renderers import CONTENT_TYPES, render_indicators, render_progress
 from projects.reports.requests import indicators_report_for, parse_appendix, progress_report_for
-from projects.reports.views import respond
 
 from .base import PolicyPermission
 from .exceptions import api_exception_handler
@@ -504,7 +503,7 @@ class ReportFileView(ReportView):
         return super().finalize_response(request, response, *args, **kwargs)
 
     def get(self, request):
-        return respond(self.render_file(self.report(request), self.fmt, request), self.fmt)
+        return self.render_file(self.report(request), self.fmt, request).response()
 
 
 def file_view(mixin, fmt: str) -> type[ReportFileView]:

@@ -5,14 +5,13 @@ same ProjectFilterSet as the list pages, fed from the GET parameters. Bad parame
 with a message in words, never 500.
 """
 
-from urllib.parse import quote
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.template.loader import render_to_string
 from django.views.decorators.http import require_safe
 
-from .renderers import Rendered, render_indicators, render_progress
+from .renderers import render_indicators, render_progress
 from .requests import (
     BadRequest,
     error_lines,
@@ -40,17 +39,6 @@ def download_links(request) -> list[tuple[str, str]]:
     return links
 
 
-def respond(rendered: Rendered, fmt: str) -> HttpResponse:
-    response = HttpResponse(rendered.content, content_type=rendered.content_type)
-    if fmt != "html":
-        response["Content-Disposition"] = content_disposition(rendered.filename)
-    return response
-
-
-def content_disposition(filename: str) -> str:
-    return f'attachment; filename="{filename}"; filename*=UTF-8\'\'{quote(filename)}'
-
-
 @login_required
 @require_safe
 def progress_report(request):
@@ -65,7 +53,7 @@ def progress_report(request):
         html_context={"filterset": filterset, "downloads": download_links(request), "months": range(1, 13),
                       "show_appendix": parse_appendix(request.GET)},
     )
-    return respond(rendered, fmt)
+    return rendered.response()
 
 
 @login_required
@@ -80,4 +68,4 @@ def indicators_report(request):
     rendered = render_indicators(
         report, fmt, request=request, html_context={"downloads": download_links(request), "months": range(1, 13)}
     )
-    return respond(rendered, fmt)
+    return rendered.response()

@@ -4,8 +4,8 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from projects.generator import DEFAULT_SEED, GeneratorError, generate_portfolio
 from projects.figures import programme_reconciliation
+from projects.generator import DEFAULT_SEED, GeneratorError, generate_portfolio
 
 
 class Command(BaseCommand):

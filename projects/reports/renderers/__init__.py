@@ -5,7 +5,9 @@ scheduled run of the same report are the same document.
 """
 
 from dataclasses import dataclass
+from urllib.parse import quote
 
+from django.http import HttpResponse
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
@@ -35,6 +37,17 @@ class Rendered:
     content: bytes
     content_type: str
     filename: str
+
+    def response(self) -> HttpResponse:
+        """The page itself, or the file as a download: the same answer for the pages and the API."""
+        response = HttpResponse(self.content, content_type=self.content_type)
+        if not self.content_type.startswith("text/html"):
+            response["Content-Disposition"] = content_disposition(self.filename)
+        return response
+
+
+def content_disposition(filename: str) -> str:
+    return f'attachment; filename="{filename}"; filename*=UTF-8\'\'{quote(filename)}'
 
 
 def _pdf(html: str) -> bytes:
