@@ -45,8 +45,10 @@ setup: install
 	$(PY) manage.py migrate --no-input -v0
 	$(PY) manage.py setup_demo
 
+# ruff (with McCabe complexity at most 15) and the import-linter contracts in pyproject.toml.
 lint: install-dev
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports
 
 messages: install
 	$(PY) manage.py makemessages -l en --ignore=.venv --ignore=staticfiles
