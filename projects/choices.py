@@ -1,8 +1,7 @@
 """Code lists of the projects app.
 
 Project status and milestone codes follow OC4IDS 0.9.4 (codelists projectStatus and
-milestoneCode) where it has them; local additions (停工, 封顶, 签约, 用地批复, 通车) keep a
-mapping to the nearest OC4IDS code for open-data export.
+milestoneCode) where it has them; 停工, 封顶, 签约, 用地批复 and 通车 are local additions.
 """
 
 from django.db import models
@@ -44,18 +43,6 @@ class ProjectStatus(models.TextChoices):
     CANCELLED = "cancelled", _("取消")
 
 
-# Nearest OC4IDS projectStatus code for each status (for open-data export).
-PROJECT_STATUS_OC4IDS = {
-    ProjectStatus.IDENTIFICATION: "identification",
-    ProjectStatus.PREPARATION: "preparation",
-    ProjectStatus.IMPLEMENTATION: "implementation",
-    ProjectStatus.COMPLETION: "completion",
-    ProjectStatus.MAINTENANCE: "maintenance",
-    ProjectStatus.SUSPENDED: "implementation",
-    ProjectStatus.CANCELLED: "cancelled",
-}
-
-
 class MilestoneKind(models.TextChoices):
     APPROVAL = "approval", _("立项")
     LAND = "land", _("用地批复")
@@ -66,19 +53,6 @@ class MilestoneKind(models.TextChoices):
     OPENING = "opening", _("通车")
     OPERATION = "operation", _("投产/投用")
     OTHER = "other", _("其他节点")
-
-
-MILESTONE_KIND_OC4IDS = {
-    MilestoneKind.APPROVAL: "projectApproval",
-    MilestoneKind.LAND: "projectApproval",
-    MilestoneKind.SIGNING: "commercialClose",
-    MilestoneKind.START: "commencement",
-    MilestoneKind.TOPPING_OUT: "commencement",
-    MilestoneKind.COMPLETION: "completion",
-    MilestoneKind.OPENING: "commissioning",
-    MilestoneKind.OPERATION: "commissioning",
-    MilestoneKind.OTHER: "",
-}
 
 
 class DatePrecision(models.TextChoices):

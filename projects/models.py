@@ -24,7 +24,6 @@ from .choices import (
 )
 from .querysets import (
     DepartmentManager,
-    MilestoneQuerySet,
     MonthlyReportQuerySet,
     ProgrammeManager,
     ProjectManager,
@@ -338,7 +337,6 @@ class Milestone(SourcedModel, TimeStampedModel):
     note = models.TextField(_("说明"), blank=True)
     version = models.PositiveIntegerField(_("版本"), default=1, editable=False)
 
-    objects = MilestoneQuerySet.as_manager()
     history = HistoricalRecords(excluded_fields=["updated_at"])
 
     class Meta:

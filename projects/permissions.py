@@ -6,7 +6,7 @@ Two kinds of answer:
 - ``can(user, action, obj)`` / ``require(...)``: a yes/no for one object, one action;
 - ``changeable_fields(user, model)``: which fields of a model the user may write.
 
-Policy (see DESIGN.md): viewers read; department editors change the progress of their own
+Policy: viewers read; department editors change the progress of their own
 department's projects and fill their monthly reports; coordinators change everything in the
 portfolio and review reports; administrators also manage users and groups.
 """

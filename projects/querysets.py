@@ -2,14 +2,11 @@
 
 from django.db import models
 
+from .choices import DepartmentKind
+
 
 class DepartmentQuerySet(models.QuerySet):
-    def active(self):
-        return self.filter(active=True)
-
     def towns_and_streets(self):
-        from .choices import DepartmentKind
-
         return self.filter(kind__in=[DepartmentKind.TOWN, DepartmentKind.STREET])
 
 
@@ -23,28 +20,9 @@ class ProgrammeManager(models.Manager):
         return self.get(year=year, level=level)
 
 
-class ProjectQuerySet(models.QuerySet):
-    def for_list(self):
-        """Everything a project list row shows, in a fixed number of queries."""
-        return self.select_related("programme", "lead_department", "town").prefetch_related(
-            "co_departments"
-        )
-
-    def report_facts(self):
-        return self.exclude(source_quote="")
-
-    def synthetic(self):
-        return self.filter(is_synthetic=True)
-
-
-class ProjectManager(models.Manager.from_queryset(ProjectQuerySet)):
+class ProjectManager(models.Manager):
     def get_by_natural_key(self, code):
         return self.get(code=code)
-
-
-class MilestoneQuerySet(models.QuerySet):
-    def for_list(self):
-        return self.select_related("project", "project__programme", "project__lead_department")
 
 
 class MonthlyReportQuerySet(models.QuerySet):
@@ -56,6 +34,3 @@ class MonthlyReportQuerySet(models.QuerySet):
             "submitted_by",
             "reviewed_by",
         )
-
-    def for_period(self, year: int, month: int):
-        return self.filter(year=year, month=month)

@@ -2,7 +2,7 @@
 
 The workflow tests are generated over record shapes (with/without milestones, with/without a lead
 department, sample or report data) and over every way in (entry page, bulk sheet, service, API);
-the focused tests after them each pin one rule of DESIGN.md's "The monthly cycle".
+the focused tests after them each pin one rule of the monthly cycle (README, "The monthly cycle").
 """
 
 import datetime as dt

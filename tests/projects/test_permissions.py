@@ -1,6 +1,6 @@
 """The permission matrix at the service layer: role × own/other department × model × action.
 
-Expectations are written out here from the policy in DESIGN.md, independently of
+Expectations are written out here from the policy as the README states it, independently of
 projects.permissions; every refused cell also proves that the database did not change.
 """
 
