@@ -88,6 +88,8 @@ MIDDLEWARE = [
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
+    # Authorisation: user.has_perm() is the policy's answer (the role groups carry no permissions).
+    "portfolio.policy.PolicyBackend",
 ]
 AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = 0.5  # hours
@@ -191,7 +193,7 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
 }
 
-# Role policy switches (projects.permissions): editors read every project and change only those
+# Role policy switches (the projects app's rules, projects.permissions): editors read every project and change only those
 # their department leads, unless these say otherwise.
 PORTFOLIO_EDITOR_SEES_ALL_PROJECTS = env_bool("PORTFOLIO_EDITOR_SEES_ALL_PROJECTS", True)
 PORTFOLIO_EDITOR_EDITS_CO_RESPONSIBLE = env_bool("PORTFOLIO_EDITOR_EDITS_CO_RESPONSIBLE", False)
