@@ -15,7 +15,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from portfolio.money import format_amount
 from portfolio.policy import Action, can, changeable_fields, restrict
-from projects.services import ConflictError, record_create, record_delete, record_save
+from portfolio.records import ConflictError, record_create, record_delete, record_save
 
 VERSION_FIELD = "_version"
 

@@ -16,6 +16,9 @@ from rest_framework.response import Response
 from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.views import APIView
 
+from portfolio.api_base import PortfolioViewSet, SearchFilter
+from portfolio.api_schema import PortfolioAutoSchema
+from portfolio.api_serializers import StrictSerializer
 from projects import closing, services
 from projects.filters import (
     DepartmentFilterSet,
@@ -27,9 +30,7 @@ from projects.filters import (
 from projects.models import Department, Milestone, MonthlyReport, PeriodLock, Programme, Project
 from projects.permissions import Action
 
-from .base import PortfolioViewSet, SearchFilter
 from .exceptions import api_exception_handler
-from .schema import PortfolioAutoSchema
 from .serializers import (
     CO_DEPARTMENTS_PREFETCHED,
     DepartmentSerializer,
@@ -40,7 +41,6 @@ from .serializers import (
     ProjectSerializer,
     ReturnSerializer,
     ReviewSerializer,
-    StrictSerializer,
     SubmitSerializer,
 )
 
