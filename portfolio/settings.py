@@ -110,7 +110,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "portfolio.context_processors.navigation",
+                "projects.context_processors.navigation",
                 "notifications.context_processors.unread_notifications",
             ],
         },

@@ -15,6 +15,7 @@ from collections.abc import Iterable
 
 from django.apps import apps
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db.models import Exists, Model, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -349,14 +350,20 @@ def manages_data(user) -> bool:
     return is_reviewer(user)
 
 
-def reported_by_editors_only(user) -> bool:
+def sees_own_department_only(user) -> bool:
     """The user sees only their department's projects (editors, when PORTFOLIO_EDITOR_SEES_ALL_PROJECTS is off)."""
     return role_of(user) == Role.EDITOR and not editor_sees_all()
 
 
-def reminded_as_editor(user) -> bool:
-    """Whom the monthly reminders are for: editors (a user in a stronger group too is not reminded)."""
-    return role_of(user) == Role.EDITOR
+def report_fillers() -> list:
+    """The active users who fill their department's reports (whom the monthly reminders are for).
+    A user in a stronger group too (e.g. a coordinator) is not one of them."""
+    users = (
+        get_user_model().objects.filter(is_active=True, groups__name=str(Role.EDITOR), membership__isnull=False)
+        .distinct()
+        .order_by("username")
+    )
+    return [user for user in users if fills_reports(user)]
 
 
 def writable_rows(user, projects: list[Project], year: int, month: int) -> dict[int, bool]:

@@ -54,12 +54,16 @@ from .permissions import (
     can_see_unapproved,
     changeable_fields,
     department_of,
+    fills_for_any_department,
+    fills_reports,
     get_visible_or_404,
-    is_reviewer,
+    month_closed,
     month_lock,
     refusal,
     require,
     restrict,
+    reviews_reports,
+    writable_rows,
 )
 from .reminders import open_periods, outstanding_count
 from .reports.charts import cumulative_chart
@@ -177,7 +181,7 @@ class DashboardView(LoginRequiredMixin, View):
         overdue = milestones_overdue(scoped, period).select_related("project__lead_department")
         waiting = reports_waiting_for(request.user)
         outstanding = None
-        if not is_reviewer(request.user) and can(request.user, Action.SUBMIT, model=MonthlyReport):
+        if fills_reports(request.user):
             # An editor's to-do counts the months' missing reports too, not only the drafts.
             outstanding = outstanding_count(restrict(Project.objects.all(), request.user, Action.CHANGE),
                                             open_periods(todo_views._today()))
@@ -488,12 +492,13 @@ class ReviewQueueView(LoginRequiredMixin, View):
     """Coordinator: the submitted reports they may approve. Editor: their drafts and returned reports."""
 
     def get(self, request):
-        if not (is_reviewer(request.user) or can(request.user, Action.SUBMIT, model=MonthlyReport)):
+        reviewer = reviews_reports(request.user)
+        if not (reviewer or fills_reports(request.user)):
             raise PermissionDenied
         reports = reports_waiting_for(request.user)
         page = _page(request, reports)
         return render(request, "projects/review_queue.html", {
-            "page": page, "reviewer": is_reviewer(request.user), "return_form": ReturnForm()})
+            "page": page, "reviewer": reviewer, "return_form": ReturnForm()})
 
 
 class ReviewActionView(LoginRequiredMixin, View):
@@ -546,8 +551,7 @@ class BulkEntryView(LoginRequiredMixin, View):
 
     def _setup(self, request):
         department = department_of(request.user)
-        if is_reviewer(request.user):
-            # Coordinators may fill a department's sheet for it (e.g. from a paper return).
+        if fills_for_any_department(request.user):
             chosen = request.GET.get("department")
             department = (
                 Department.objects.filter(pk=chosen).first() if chosen and chosen.isdigit() else None
@@ -555,7 +559,7 @@ class BulkEntryView(LoginRequiredMixin, View):
         if department is None:
             raise PermissionDenied(_("您不属于任何责任单位,无法批量填报。"))
         own = restrict(Project.objects.filter(lead_department=department), request.user, Action.CHANGE)
-        if not own.exists() and not is_reviewer(request.user):
+        if not own.exists() and not fills_for_any_department(request.user):
             raise PermissionDenied(_("您没有可填报的项目。"))
         period = _resolve_period(PeriodForm(request.GET or None), own)
         projects = list(own.order_by("code"))
@@ -572,17 +576,8 @@ class BulkEntryView(LoginRequiredMixin, View):
         return department, period, projects, existing, previous
 
     def _editable(self, request, period, projects, existing):
-        """Which rows may be written (asked of the policy): two queries for the whole sheet."""
-        open_reports = set(
-            restrict(MonthlyReport.objects.filter(pk__in=[r.pk for r in existing.values()]), request.user,
-                     Action.CHANGE).values_list("pk", flat=True)
-        )
-        new_allowed = bool(projects) and can(
-            request.user, Action.ADD, MonthlyReport(project=projects[0], year=period.year, month=period.month))
-        return {
-            p.pk: existing[p.pk].pk in open_reports if p.pk in existing else new_allowed
-            for p in projects
-        }
+        """Which rows may be written: the policy's answer for the whole sheet (a few queries, not one a row)."""
+        return writable_rows(request.user, projects, period.year, period.month)
 
     def _initial(self, projects, existing):
         initial = []
@@ -659,7 +654,7 @@ class BulkEntryView(LoginRequiredMixin, View):
                 probe = existing.get(project.pk) or MonthlyReport(project=project, year=period.year, month=period.month)
                 formset.forms[index].add_error(None, _("本行在您打开页面后已被提交、审核或所在月份已关闭，未保存：%(reason)s") % {
                     "reason": refusal(request.user, Action.CHANGE if probe.pk else Action.ADD, probe)})
-            closed = month_lock(period.year, period.month)
+            closed = month_closed(period.year, period.month)
             messages.error(request, refusal(request.user, Action.ADD, MonthlyReport(
                 project=projects[0], year=period.year, month=period.month)) if closed and not stale else
                 _("有行已不能修改，所有行均未保存。您填写的内容仍在页面上，请复制后刷新页面。") if stale else
