@@ -6,7 +6,7 @@ acting user in the history, and runs in one transaction: a refused action change
 closing and waivers are in projects.closing.
 """
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -29,7 +29,7 @@ from portfolio.records import (  # noqa: F401 - the generic versioned saves, use
     record_update,
 )
 
-from .models import Milestone, MonthlyReport, Project
+from .models import Department, Milestone, MonthlyReport, Project
 from .permissions import Action, can, refusal, require, restrict
 from .workflow import TRANSITIONS
 
@@ -49,6 +49,39 @@ class WorkflowError(Exception):
     def __init__(self, message):
         super().__init__(message)
         self.message = message
+
+
+# Projects ---------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def project_update(
+    *,
+    project: Project,
+    data: dict,
+    co_departments: Iterable[Department] | None = None,
+    acting_user,
+    expected_version,
+) -> Project:
+    """Change a project's fields and co-departments: one version, one history record, or nothing at all.
+
+    ``data`` holds field -> value as the user submitted it (unchanged values included); the
+    co-departments count as changed only when the set differs. Every changed field is asked of the
+    policy first, so a refused change writes nothing; a save that changes nothing bumps no version
+    and records no history. The page, the admin and the API call this.
+    """
+    require(acting_user, Action.CHANGE, project)
+    changed = changed_fields(project, data)
+    m2m = {}
+    if co_departments is not None:
+        wanted = list(co_departments)
+        stored = set(project.co_departments.values_list("pk", flat=True))
+        if {department.pk for department in wanted} != stored:
+            m2m["co_departments"] = wanted
+    check_fields(acting_user, Project, [*changed, *m2m])
+    for name in changed:
+        setattr(project, name, data[name])
+    return record_save(instance=project, acting_user=acting_user, expected_version=expected_version, m2m=m2m)
 
 
 # Monthly reports -----------------------------------------------------------------------------

@@ -11,7 +11,6 @@ from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
@@ -355,14 +354,10 @@ class ProjectEditView(LoginRequiredMixin, View):
         if form.is_valid():
             data = {name: form.cleaned_data[name] for name in form.fields if name != "co_departments"}
             try:
-                with transaction.atomic():
-                    instance = Project.objects.get(pk=pk)
-                    services.record_update(instance=instance, data=data, acting_user=request.user,
-                                           expected_version=version)
-                    if "co_departments" in form.fields:
-                        services.record_save(instance=instance, acting_user=request.user,
-                                             m2m={"co_departments": form.cleaned_data["co_departments"]},
-                                             expected_version=instance.version)
+                services.project_update(
+                    project=Project.objects.get(pk=pk), data=data, co_departments=form.cleaned_data.get("co_departments"),
+                    acting_user=request.user, expected_version=version,
+                )
                 messages.success(request, _("已保存。"))
                 return HttpResponseRedirect(reverse("projects:project_detail", args=[pk]))
             except services.ConflictError as exc:

@@ -89,6 +89,13 @@ class ProjectViewSet(PortfolioViewSet):
     search_fields = ["code", "name", "location"]
     m2m_fields = ("co_departments",)
 
+    def perform_update(self, serializer, *, expected_version=None):
+        data, m2m = self.split_m2m(serializer.validated_data)
+        return services.project_update(
+            project=serializer.instance, data=data, co_departments=m2m.get("co_departments"),
+            acting_user=self.request.user, expected_version=expected_version,
+        )
+
 
 class MilestoneViewSet(PortfolioViewSet):
     """Milestones of projects."""

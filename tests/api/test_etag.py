@@ -97,19 +97,20 @@ def test_a_round_trip_put_of_what_was_read_is_accepted(world):
 
 def test_the_service_checks_the_version_again_when_it_writes(world, monkeypatch):
     """Between the If-Match check and the UPDATE someone may save: the service's own check refuses it."""
-    from portfolio import records
+    from projects import services
 
     client = token_client(world.users["editor"])
     target = detail("project", world.projects["own"])
     etag = etag_of(client, target)
-    original = records.record_update
+    original = services.record_save  # what project_update writes with
 
     def someone_saves_first(*, instance, **kwargs):
         other = Project.objects.get(pk=instance.pk)
-        original(instance=other, data={"progress_summary": "抢先"}, acting_user=world.users["coordinator"])
+        other.progress_summary = "抢先"
+        original(instance=other, acting_user=world.users["coordinator"], expected_version=other.version)
         return original(instance=instance, **kwargs)
 
-    monkeypatch.setattr(records, "record_update", someone_saves_first)
+    monkeypatch.setattr(services, "record_save", someone_saves_first)
     response = client.patch(target, {"progress_summary": "迟到"}, format="json", HTTP_IF_MATCH=etag)
     # (Here the interloper writes inside the request's transaction, so the refusal undoes it too.)
     assert response.status_code == 412
