@@ -3,7 +3,7 @@
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
-from projects.filters import NameOrCodeSearch
+from portfolio.filters import NameOrCodeSearch
 
 from .choices import IndicatorCategory, TargetPeriod
 from .models import Indicator, Observation, Target

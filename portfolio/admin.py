@@ -9,28 +9,27 @@ from django.utils.translation import pgettext_lazy
 from rest_framework.authtoken.admin import TokenAdmin
 from rest_framework.authtoken.models import TokenProxy
 
-from projects.permissions import is_administrator
-
 from .models import DatasetLoad
+from .policy import Action, can
 
 
 class AdministratorOnly:
-    """Users, groups and data loads are the administrator's (the policy in projects.permissions)."""
+    """Users, groups, tokens and data loads: what the policy says (they are registered as the administrator's)."""
 
     def has_module_permission(self, request):
-        return is_administrator(request.user)
+        return can(request.user, Action.VIEW, model=self.model)
 
     def has_view_permission(self, request, obj=None):
-        return is_administrator(request.user)
+        return can(request.user, Action.VIEW, obj, model=self.model)
 
     def has_add_permission(self, request, obj=None):
-        return is_administrator(request.user)
+        return can(request.user, Action.ADD, model=self.model)
 
     def has_change_permission(self, request, obj=None):
-        return is_administrator(request.user)
+        return can(request.user, Action.CHANGE, obj, model=self.model)
 
     def has_delete_permission(self, request, obj=None):
-        return is_administrator(request.user)
+        return can(request.user, Action.DELETE, obj, model=self.model)
 
 
 @admin.register(DatasetLoad)

@@ -1,4 +1,4 @@
-"""Admin base class whose every decision comes from projects.permissions and every write from the services.
+"""Admin base class whose every decision comes from the policy (portfolio.policy) and every write from the services.
 
 Querysets, view/add/change/delete permissions (per object), read-only fields per role, actions
 and foreign-key choices all ask the one policy. Saves go through the services, which check the
@@ -14,8 +14,8 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from portfolio.money import format_amount
-from projects.permissions import Action, can, changeable_fields, restrict
-from projects.services import ConflictError, record_create, record_delete, record_save
+from portfolio.policy import Action, can, changeable_fields, restrict
+from portfolio.records import ConflictError, record_create, record_delete, record_save
 
 VERSION_FIELD = "_version"
 

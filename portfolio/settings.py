@@ -88,6 +88,8 @@ MIDDLEWARE = [
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
+    # Authorisation: user.has_perm() is the policy's answer (the role groups carry no permissions).
+    "portfolio.policy.PolicyBackend",
 ]
 AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = 0.5  # hours
@@ -108,7 +110,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "portfolio.context_processors.navigation",
+                "projects.context_processors.navigation",
                 "notifications.context_processors.unread_notifications",
             ],
         },
@@ -180,6 +182,8 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # Every API view answers refusals the same way (portfolio.api_base relies on it).
+    "EXCEPTION_HANDLER": "projects.api.exceptions.api_exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "白云区重点项目管理平台 API",
@@ -191,7 +195,7 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
 }
 
-# Role policy switches (projects.permissions): editors read every project and change only those
+# Role policy switches (the projects app's rules, projects.permissions): editors read every project and change only those
 # their department leads, unless these say otherwise.
 PORTFOLIO_EDITOR_SEES_ALL_PROJECTS = env_bool("PORTFOLIO_EDITOR_SEES_ALL_PROJECTS", True)
 PORTFOLIO_EDITOR_EDITS_CO_RESPONSIBLE = env_bool("PORTFOLIO_EDITOR_EDITS_CO_RESPONSIBLE", False)

@@ -12,7 +12,7 @@ from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 
-from portfolio.admin_base import HistoryPolicyAdmin, PolicyAdmin, PolicyInline, PolicyModelForm
+from portfolio.admin_base import VERSION_FIELD, HistoryPolicyAdmin, PolicyAdmin, PolicyInline, PolicyModelForm
 
 from . import closing, services
 from .forms import AmountField
@@ -157,6 +157,26 @@ class ProjectAdmin(MoneyFields, HistoryPolicyAdmin):
             },
         ),
     ]
+
+
+    def save_model(self, request, obj, form, change):
+        """A change is one project_update: fields and co-departments in one version, nothing when unchanged."""
+        if not change:
+            return super().save_model(request, obj, form, change)
+        names = [name for name in form.fields if name != VERSION_FIELD and name != "co_departments"]
+        updated = services.project_update(
+            project=Project.objects.get(pk=obj.pk), data={name: getattr(obj, name) for name in names},
+            co_departments=form.cleaned_data.get("co_departments") if "co_departments" in form.fields else None,
+            acting_user=request.user, expected_version=form.cleaned_data.get(VERSION_FIELD),
+        )
+        obj.version = updated.version
+
+    def save_related(self, request, form, formsets, change):
+        if not change:
+            return super().save_related(request, form, formsets, change)
+        # The co-departments were saved with the fields (save_model); the inlines' rows are saved here.
+        for formset in formsets:
+            self.save_formset(request, form, formset, change=change)
 
 
 @admin.register(Milestone)

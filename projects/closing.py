@@ -43,7 +43,7 @@ from .models import (
     SnapshotProject,
     SnapshotReport,
 )
-from .permissions import Action, can
+from .permissions import Action, can, month_closed
 from .selectors import FROZEN_ATTRIBUTES, FigureSource, expected_projects, with_period_figures
 from .services import WorkflowError, month_guard
 from .workflow import MISSING
@@ -111,7 +111,7 @@ def report_waive(*, project: Project, year: int, month: int, reason: str, acting
     if not (reason or "").strip():
         raise ValidationError({"reason": _("免报须填写原因。")})
     month_guard(year, month, exclusive=True)
-    if PeriodLock.objects.filter(year=year, month=month).exists():
+    if month_closed(year, month):
         raise WorkflowError(_("该月份已关闭，不能再确认免报。"))
     if MonthlyReport.objects.filter(project=project, year=year, month=month).exists():
         raise WorkflowError(_("该项目本月已有月报，不能免报：月报须审核通过（或退回后由填报单位处理）。"))
@@ -141,7 +141,7 @@ def month_close(*, year: int, month: int, acting_user, waive_missing: str | None
     Period(year, month)  # refuses a month outside 1-12
     # No report of the month is written while it closes, and two closes of one month queue up.
     month_guard(year, month, exclusive=True)
-    if PeriodLock.objects.filter(year=year, month=month).exists():
+    if month_closed(year, month):
         raise WorkflowError(_("%(year)s年%(month)s月已经关闭。") % {"year": year, "month": month})
     if waive_missing is not None:
         if not waive_missing.strip():

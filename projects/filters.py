@@ -1,12 +1,13 @@
 """One FilterSet per model, shared by the pages, the API and the reports."""
 
 import django_filters
-from django.db.models import F, Q, Value
+from django.db.models import F, Value
 from django.utils.functional import lazy
 from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 from django_filters.constants import EMPTY_VALUES
 
+from portfolio.filters import NameOrCodeSearch
 from portfolio.periods import Period
 
 from .choices import (
@@ -91,13 +92,6 @@ class ProjectOrdering(SortOrdering):
         if period is None:
             return queryset.annotate(**{field: Value(None) for field in COMPUTED_ORDERING.values()})
         return with_list_figures(queryset, period, getattr(parent, "source", None))
-
-
-class NameOrCodeSearch:
-    """The `q` filter of the lists: a part of the name or of the code."""
-
-    def filter_q(self, queryset, name, value):
-        return queryset.filter(Q(name__icontains=value) | Q(code__icontains=value)) if value else queryset
 
 
 class ProjectFilterSet(NameOrCodeSearch, django_filters.FilterSet):

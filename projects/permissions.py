@@ -1,26 +1,40 @@
-"""The one place that decides who may see and change what in the portfolio.
+"""The projects app's rules: who may see and change departments, projects, milestones and monthly reports.
 
-Admin, pages, API, imports, exports and reports ask this module; none has a rule of its own.
-Two kinds of answer:
-- ``restrict(queryset, user, action)``: the rows the user may see (VIEW) or act on;
-- ``can(user, action, obj)`` / ``require(...)``: a yes/no for one object, one action;
-- ``changeable_fields(user, model)``: which fields of a model the user may write.
+Registered in the core registry (portfolio.policy) for every model of the app; callers ask the
+core's ``restrict`` / ``can`` / ``require`` / ``refusal`` / ``changeable_fields`` (re-exported here),
+and the named questions below (``reviews_reports``, ``fills_reports``, ``writable_rows`` …) for
+what pages and services decide by role or by a closed month. Nothing outside this module (and
+portfolio.policy) compares roles or reads a month's lock to decide anything.
 
 Policy: viewers read; department editors change the progress of their own
 department's projects and fill their monthly reports; coordinators change everything in the
 portfolio and review reports; administrators also manage users and groups.
 """
 
-from enum import StrEnum
+from collections.abc import Iterable
 
+from django.apps import apps
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
+from django.contrib.auth import get_user_model
 from django.db.models import Exists, Model, OuterRef, Q, QuerySet
-from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from indicators.models import Indicator, Observation, Target
+from portfolio import policy
+from portfolio.policy import (  # noqa: F401 - the questions callers ask, answered by the core's dispatch
+    Action,
+    Role,
+    can,
+    can_change_field,
+    changeable_fields,
+    get_visible_or_404,
+    is_administrator,
+    is_reviewer,
+    refusal,
+    require,
+    restrict,
+    role_of,
+)
 
 from .choices import ReportStatus
 from .models import (
@@ -33,30 +47,14 @@ from .models import (
     ProgrammeSnapshot,
     Project,
 )
-from .roles import Role
 from .workflow import EDITABLE_STATES, TRANSITIONS
-
-
-class Action(StrEnum):
-    VIEW = "view"
-    ADD = "add"
-    CHANGE = "change"
-    DELETE = "delete"
-    SUBMIT = "submit"
-    APPROVE = "approve"
-    RETURN = "return"
-    REOPEN = "reopen"
-    WITHDRAW = "withdraw"
-    LOCK = "lock"
-
 
 # The monthly report's workflow actions, named as in projects.workflow.TRANSITIONS.
 WORKFLOW_ACTIONS = (Action.SUBMIT, Action.WITHDRAW, Action.APPROVE, Action.RETURN, Action.REOPEN)
 
-
+# The app's models every role reads; its other models (snapshots, waivers, history) are the administrator's.
 PORTFOLIO_MODELS = (
-    Department, DepartmentMembership, Programme, ProgrammeSnapshot, Project, Milestone, MonthlyReport,
-    PeriodLock, Indicator, Observation, Target,
+    Department, DepartmentMembership, Programme, ProgrammeSnapshot, Project, Milestone, MonthlyReport, PeriodLock,
 )
 # What a department editor may write: progress, never plan fields.
 EDITOR_FIELDS: dict[type[Model], frozenset[str]] = {
@@ -66,28 +64,7 @@ EDITOR_FIELDS: dict[type[Model], frozenset[str]] = {
         "completed_month", "progress_text", "problems", "coordination_requests", "plausibility_note",
     }),
 }
-# Fields nobody writes directly: the workflow and the version are set by the services.
-SYSTEM_FIELDS = frozenset({
-    "version", "status_changed", "created_by", "contributors", "submitted_by", "submitted_at", "reviewed_by", "reviewed_at",
-    "created_at", "updated_at",
-})
 EDITABLE_REPORT_STATES = tuple(EDITABLE_STATES)
-
-_ROLE_ORDER = [Role.ADMINISTRATOR, Role.COORDINATOR, Role.EDITOR, Role.VIEWER]
-
-
-def role_of(user) -> Role | None:
-    """The user's role; the strongest wins when a user is in several groups. Cached on the user."""
-    if user is None or not user.is_authenticated or not user.is_active:
-        return None
-    if not hasattr(user, "_portfolio_role"):
-        if user.is_superuser:
-            role = Role.ADMINISTRATOR
-        else:
-            names = set(user.groups.values_list("name", flat=True))
-            role = next((r for r in _ROLE_ORDER if str(r) in names), None)
-        user._portfolio_role = role
-    return user._portfolio_role
 
 
 def department_of(user) -> Department | None:
@@ -97,14 +74,6 @@ def department_of(user) -> Department | None:
         membership = DepartmentMembership.objects.filter(user=user).select_related("department").first()
         user._portfolio_department = membership.department if membership else None
     return user._portfolio_department
-
-
-def is_administrator(user) -> bool:
-    return role_of(user) == Role.ADMINISTRATOR
-
-
-def is_reviewer(user) -> bool:
-    return role_of(user) in (Role.ADMINISTRATOR, Role.COORDINATOR)
 
 
 def can_see_unapproved(user) -> bool:
@@ -137,9 +106,34 @@ def _project_prefix(model) -> str | None:
     return None
 
 
+# Closed months ----------------------------------------------------------------------------------
+
+
 def _unlocked() -> Exists:
     """The report's month is open (not closed): a closed month changes for nobody until it is reopened."""
     return ~Exists(PeriodLock.objects.filter(year=OuterRef("year"), month=OuterRef("month")))
+
+
+def month_lock(year: int, month: int) -> PeriodLock | None:
+    """The row that closes the month (with who closed it), None while it is open."""
+    return PeriodLock.objects.filter(year=year, month=month).select_related("locked_by").first()
+
+
+def month_closed(year: int, month: int) -> bool:
+    return PeriodLock.objects.filter(year=year, month=month).exists()
+
+
+def month_closed_q(year: int, month: int) -> Exists:
+    """The month is closed, as a condition a query can hold (one query for a whole list)."""
+    return Exists(PeriodLock.objects.filter(year=year, month=month))
+
+
+def closed_months(years: Iterable[int]) -> set[tuple[int, int]]:
+    """The closed (year, month) pairs of these years: nothing of them is owed or written any more."""
+    return set(PeriodLock.objects.filter(year__in=list(years)).values_list("year", "month"))
+
+
+# Monthly reports: four eyes and the workflow ---------------------------------------------------------
 
 
 def _earlier_unapproved() -> QuerySet:
@@ -162,7 +156,7 @@ def _workflow_rows(queryset: QuerySet, user, role: Role, action: Action) -> Quer
     """Monthly reports on which the user may take a workflow action: a queue is exactly this queryset."""
     transition = TRANSITIONS[str(action)]
     rows = queryset.filter(_unlocked(), status__in=transition.sources)
-    reviewer = role in (Role.ADMINISTRATOR, Role.COORDINATOR)
+    reviewer = role in policy.REVIEWER_ROLES
     if transition.reviewer_only:
         if not reviewer:
             return queryset.none()
@@ -179,13 +173,16 @@ def _workflow_rows(queryset: QuerySet, user, role: Role, action: Action) -> Quer
     return queryset.none()
 
 
-def restrict(queryset: QuerySet, user, action: Action | str = Action.VIEW) -> QuerySet:
-    """The rows of ``queryset`` the user may act on. Every list, export and report starts here."""
-    action = Action(action)
+def _distinct(queryset: QuerySet) -> QuerySet:
+    # Filtering through the co_departments many-to-many can repeat rows.
+    return queryset.distinct() if editor_edits_co_responsible() or not editor_sees_all() else queryset
+
+
+# The rules ------------------------------------------------------------------------------------------
+
+
+def _restrict(queryset: QuerySet, user, role: Role, action: Action) -> QuerySet:
     model = queryset.model
-    role = role_of(user)
-    if role is None:
-        return queryset.none()
     if model is MonthlyReport and action in WORKFLOW_ACTIONS:
         return _workflow_rows(queryset, user, role, action)
     if model is MonthlyReport and action in (Action.CHANGE, Action.DELETE):
@@ -203,7 +200,7 @@ def restrict(queryset: QuerySet, user, action: Action | str = Action.VIEW) -> Qu
         return queryset
     if role == Role.COORDINATOR:
         if model is DepartmentMembership:
-            return queryset if action == Action.VIEW else queryset.none()
+            return queryset.none()
         return queryset
     editor_writes = action == Action.CHANGE or (action == Action.ADD and model is MonthlyReport)
     if role == Role.EDITOR and prefix is not None and editor_writes:
@@ -216,31 +213,20 @@ def restrict(queryset: QuerySet, user, action: Action | str = Action.VIEW) -> Qu
     return queryset.none()
 
 
-def _distinct(queryset: QuerySet) -> QuerySet:
-    # Filtering through the co_departments many-to-many can repeat rows.
-    return queryset.distinct() if editor_edits_co_responsible() or not editor_sees_all() else queryset
-
-
-def can(user, action: Action | str, obj: Model | None = None, *, model: type[Model] | None = None) -> bool:
-    """May the user take this action on this object (or, without an object, on this model at all)?"""
-    action = Action(action)
-    model = model or type(obj)
-    role = role_of(user)
-    if role is None:
-        return False
+def _can(user, role: Role, action: Action, obj: Model | None, model: type[Model]) -> bool:
     if action == Action.LOCK:
-        return role in (Role.ADMINISTRATOR, Role.COORDINATOR)
+        return role in policy.REVIEWER_ROLES
     if action in WORKFLOW_ACTIONS:
         return _can_transition(user, role, action, obj, model)
-    if obj is None:
-        return _can_on_model(role, action, model)
     if not _can_on_model(role, action, model):
         return False
+    if obj is None:
+        return True
     if action == Action.ADD and model is MonthlyReport and obj.pk is None:
-        return _may_fill(user, role, obj)
+        return _may_fill(user, obj)
     if obj.pk is None:
         return True
-    return restrict(model._default_manager.filter(pk=obj.pk), user, action).exists()
+    return _restrict(model._default_manager.filter(pk=obj.pk), user, role, action).exists()
 
 
 def _can_on_model(role: Role, action: Action, model) -> bool:
@@ -260,22 +246,21 @@ def _can_on_model(role: Role, action: Action, model) -> bool:
     return False
 
 
-def month_lock(year: int, month: int) -> PeriodLock | None:
-    """The row that closes the month (with who closed it), None while it is open."""
-    return PeriodLock.objects.filter(year=year, month=month).select_related("locked_by").first()
+def _fillable_projects(projects: QuerySet, user) -> QuerySet:
+    """Of the projects, those whose monthly reports the user (allowed to add reports at all) may start:
+    an editor their own department's, a coordinator or administrator any (``projects`` unchanged)."""
+    if role_of(user) == Role.EDITOR:
+        return restrict(projects, user, Action.CHANGE)
+    return projects
 
 
-def month_closed(year: int, month: int) -> bool:
-    return PeriodLock.objects.filter(year=year, month=month).exists()
-
-
-def _may_fill(user, role: Role, report: MonthlyReport) -> bool:
+def _may_fill(user, report: MonthlyReport) -> bool:
     """A new report: an editor for one of their projects, a coordinator for any, and never in a closed month."""
     if month_closed(report.year, report.month):
         return False
-    if role == Role.EDITOR:
-        return restrict(Project.objects.filter(pk=report.project_id), user, Action.CHANGE).exists()
-    return True
+    projects = Project.objects.filter(pk=report.project_id)
+    fillable = _fillable_projects(projects, user)
+    return fillable is projects or fillable.exists()  # no query when any project will do
 
 
 def _can_transition(user, role: Role, action: Action, obj, model) -> bool:
@@ -283,14 +268,12 @@ def _can_transition(user, role: Role, action: Action, obj, model) -> bool:
         return False
     if obj is None:
         if TRANSITIONS[str(action)].reviewer_only:
-            return role in (Role.ADMINISTRATOR, Role.COORDINATOR)
-        return role in (Role.ADMINISTRATOR, Role.COORDINATOR, Role.EDITOR)
-    return restrict(MonthlyReport.objects.filter(pk=obj.pk), user, action).exists()
+            return role in policy.REVIEWER_ROLES
+        return role in (*policy.REVIEWER_ROLES, Role.EDITOR)
+    return _workflow_rows(MonthlyReport.objects.filter(pk=obj.pk), user, role, action).exists()
 
 
-def refusal(user, action: Action | str, report: MonthlyReport) -> str:
-    """Why the user may not take this action on this monthly report, in words (for messages)."""
-    action = Action(action)
+def _report_refusal(user, action: Action, report: MonthlyReport) -> str:
     lock = month_lock(report.year, report.month)
     if lock is not None:
         return _("%(year)s年%(month)s月已于%(when)s由%(who)s关闭，月报不能再修改或审核；如需更正，请发改局统筹人员先重新打开该月份。") % {
@@ -314,36 +297,85 @@ def refusal(user, action: Action | str, report: MonthlyReport) -> str:
     return _("您没有权限执行此操作（该项目不属于本单位，或您的角色不能执行此操作）。")
 
 
-def changeable_fields(user, model: type[Model]) -> frozenset[str] | None:
-    """Fields the user may write on this model: None means every editable field, empty means none."""
-    role = role_of(user)
-    if role in (Role.ADMINISTRATOR, Role.COORDINATOR) and _can_on_model(role, Action.CHANGE, model):
-        return None
-    if role == Role.EDITOR:
-        return EDITOR_FIELDS.get(model, frozenset())
-    return frozenset()
+class ProjectRules(policy.Rules):
+    """The rules above, registered for every model of the projects app."""
+
+    def restrict(self, queryset, user, action):
+        return _restrict(queryset, user, role_of(user), action)
+
+    def can(self, user, action, obj, model):
+        return _can(user, role_of(user), action, obj, model)
+
+    def changeable_fields(self, user, model):
+        role = role_of(user)
+        if role in policy.REVIEWER_ROLES and _can_on_model(role, Action.CHANGE, model):
+            return None
+        if role == Role.EDITOR:
+            return EDITOR_FIELDS.get(model, frozenset())
+        return frozenset()
+
+    def refusal(self, user, action, obj):
+        return _report_refusal(user, action, obj) if isinstance(obj, MonthlyReport) else None
 
 
-def can_change_field(user, model: type[Model], field: str) -> bool:
-    if field in SYSTEM_FIELDS:
-        return False
-    fields = changeable_fields(user, model)
-    return fields is None or field in fields
+RULES = ProjectRules()
 
 
-def require(user, action: Action | str, obj: Model | None = None, *, model: type[Model] | None = None) -> None:
-    """Raise 404 for an object the user may not see, 403 for an action they may not take."""
-    model = model or type(obj)
-    if obj is not None and obj.pk is not None and not restrict(
-        model._default_manager.filter(pk=obj.pk), user, Action.VIEW
-    ).exists():
-        raise Http404(_("找不到该记录。"))
-    if not can(user, action, obj, model=model):
-        raise PermissionDenied(_("您没有权限执行此操作。"))
+def register_rules() -> None:
+    """Called from ProjectsConfig.ready: the app's every model (history tables too) answers by RULES."""
+    for model in apps.get_app_config("projects").get_models():
+        policy.register(model, RULES)
 
 
-def get_visible_or_404(queryset: QuerySet, user, **lookup) -> Model:
-    try:
-        return restrict(queryset, user, Action.VIEW).get(**lookup)
-    except queryset.model.DoesNotExist as exc:
-        raise Http404(_("找不到该记录。")) from exc
+# Named questions the pages, services and reminders ask ------------------------------------------------
+
+
+def reviews_reports(user) -> bool:
+    """The user reviews monthly reports (the review queue, the late departments, closing months)."""
+    return can(user, Action.APPROVE, model=MonthlyReport)
+
+
+def fills_reports(user) -> bool:
+    """The user fills their own department's monthly reports (the bulk sheet and the to-do list are theirs)."""
+    return can(user, Action.SUBMIT, model=MonthlyReport) and not reviews_reports(user)
+
+
+def fills_for_any_department(user) -> bool:
+    """Coordinators may fill a department's sheet for it (e.g. from a paper return)."""
+    return reviews_reports(user)
+
+
+def manages_data(user) -> bool:
+    """The user manages the portfolio's records in the admin (coordinators, administrators)."""
+    return is_reviewer(user)
+
+
+def sees_own_department_only(user) -> bool:
+    """The user sees only their department's projects (editors, when PORTFOLIO_EDITOR_SEES_ALL_PROJECTS is off)."""
+    return role_of(user) == Role.EDITOR and not editor_sees_all()
+
+
+def report_fillers() -> list:
+    """The active users who fill their department's reports (whom the monthly reminders are for).
+    A user in a stronger group too (e.g. a coordinator) is not one of them."""
+    users = (
+        get_user_model().objects.filter(is_active=True, groups__name=str(Role.EDITOR), membership__isnull=False)
+        .distinct()
+        .order_by("username")
+    )
+    return [user for user in users if fills_reports(user)]
+
+
+def writable_rows(user, projects: list[Project], year: int, month: int) -> dict[int, bool]:
+    """Which of these projects' reports for the month the user may write now (a sheet's rows): a stored
+    report while it is open to change, a new one where the user may start it in an open month."""
+    reports = MonthlyReport.objects.filter(project__in=projects, year=year, month=month)
+    stored = dict(reports.values_list("project_id", "pk"))
+    open_reports = set(restrict(reports, user, Action.CHANGE).values_list("project_id", flat=True))
+    startable = set()
+    new = [p for p in projects if p.pk not in stored]
+    if new and can(user, Action.ADD, model=MonthlyReport) and not month_closed(year, month):
+        startable = set(_fillable_projects(
+            Project.objects.filter(pk__in=[p.pk for p in new]), user
+        ).values_list("pk", flat=True))
+    return {p.pk: (p.pk in open_reports) if p.pk in stored else (p.pk in startable) for p in projects}

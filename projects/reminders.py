@@ -11,7 +11,6 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 from django.urls import reverse
 from django.utils import translation
@@ -23,9 +22,8 @@ from portfolio.periods import Period
 
 from . import selectors
 from .choices import ReportStatus
-from .models import Department, MonthlyReport, PeriodLock, Project, ReportWaiver
-from .permissions import Action, restrict, role_of
-from .roles import Role
+from .models import Department, MonthlyReport, Project, ReportWaiver
+from .permissions import Action, closed_months, month_closed, month_closed_q, report_fillers, restrict
 from .workflow import EDITABLE_STATES, MISSING
 
 DRAFT, RETURNED = ReportStatus.DRAFT.value, ReportStatus.RETURNED.value
@@ -84,7 +82,6 @@ def _outstanding_projects(projects: QuerySet, period: Period) -> QuerySet:
     # One report per project and month (a unique constraint), so no ordering is needed.
     report = MonthlyReport.objects.filter(project=OuterRef("pk"), year=period.year, month=period.month).order_by()
     waived = ReportWaiver.objects.filter(project=OuterRef("pk"), year=period.year, month=period.month)
-    closed = PeriodLock.objects.filter(year=period.year, month=period.month)
     return (
         expected_projects(projects, period)
         .annotate(
@@ -92,7 +89,7 @@ def _outstanding_projects(projects: QuerySet, period: Period) -> QuerySet:
             report_comment=Subquery(report.values("review_comment")[:1]),
         )
         .filter(Q(report_status__isnull=True) | Q(report_status__in=EDITABLE_STATES))
-        .filter(~Exists(waived), ~Exists(closed))
+        .filter(~Exists(waived), ~month_closed_q(period.year, period.month))
     )
 
 
@@ -129,7 +126,7 @@ def late_departments(period: Period, today: dt.date) -> list[LateDepartment]:
     department are counted under ``department=None``.
     """
     due = period.due_date
-    if today <= due or PeriodLock.objects.filter(year=period.year, month=period.month).exists():
+    if today <= due or month_closed(period.year, period.month):
         return []
     late = selectors.reporting_status(Project.objects.all(), period, today=today).late_departments
     departments = Department.objects.in_bulk([int(d.key) for d in late if d.key])
@@ -152,7 +149,7 @@ def open_periods(today: dt.date) -> list[Period]:
     years = {last.year}
     if MonthlyReport.objects.filter(year=last.year - 1).exists():
         years.add(last.year - 1)
-    closed = set(PeriodLock.objects.filter(year__in=years).values_list("year", "month"))
+    closed = closed_months(years)
     return [
         Period(year, month)
         for year in sorted(years)
@@ -191,17 +188,6 @@ class ReminderRun:
     sent: list[SentReminder] = field(default_factory=list)
 
 
-def _active_editors():
-    User = get_user_model()
-    editors = (
-        User.objects.filter(is_active=True, groups__name=str(Role.EDITOR), membership__isnull=False)
-        .distinct()
-        .order_by("username")
-    )
-    # A user in a stronger group too (e.g. a coordinator) is not reminded as an editor.
-    return [user for user in editors if role_of(user) == Role.EDITOR]
-
-
 def _message(kind: str, period: Period, rows: list[OutstandingReport], today: dt.date) -> tuple[str, str]:
     due = rows[0].due_date
     values = {
@@ -236,7 +222,7 @@ def send_reminders(*, today: dt.date) -> ReminderRun:
         return run
     url = reverse("projects:todo")
     with translation.override(settings.LANGUAGE_CODE):
-        for editor in _active_editors():
+        for editor in report_fillers():
             own = set(restrict(Project.objects.all(), editor, Action.CHANGE).values_list("pk", flat=True))
             for period, kind in due_periods:
                 rows = [row for row in outstanding[period] if row.project.pk in own]

@@ -1,9 +1,9 @@
-"""Every write to the portfolio: create, update, delete, and the monthly report's use cases.
+"""Every write to the portfolio: the project's and the monthly report's use cases.
 
-Each service asks projects.permissions, validates the model, checks the version the caller read in
-the same UPDATE that bumps it (optimistic locking: a stale or missing version is refused, never
-silently overwrites), records the acting user in the history, and runs in one transaction: a
-refused action changes nothing. Month closing and waivers are in projects.closing.
+Each service asks the policy (projects.permissions), validates the model, checks the version the
+caller read (the generic versioned saves are portfolio.records', re-exported here), records the
+acting user in the history, and runs in one transaction: a refused action changes nothing. Month
+closing and waivers are in projects.closing.
 """
 
 from collections.abc import Iterable, Sequence
@@ -13,25 +13,25 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F, Model
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext
 
 from portfolio.money import format_amount, rate_percent
+from portfolio.records import (  # noqa: F401 - the generic versioned saves, used here and by callers
+    ConflictError,
+    bump_version,
+    changed_fields,
+    check_fields,
+    expected,
+    record_create,
+    record_delete,
+    record_save,
+    record_update,
+)
 
-from .choices import ReportStatus
-from .models import Milestone, MonthlyReport, Project
-from .permissions import Action, can, can_change_field, refusal, require, restrict
+from .models import Department, Milestone, MonthlyReport, Project
+from .permissions import Action, can, refusal, require, restrict
 from .workflow import TRANSITIONS
-
-
-class ConflictError(Exception):
-    """Someone else saved the record since it was read (stale or missing version)."""
-
-    def __init__(self, message=None):
-        super().__init__(message or _("该记录已被他人修改,您的保存未生效。请刷新页面查看最新内容后再修改。"))
-        self.message = str(self.args[0])
 
 
 class AlreadyExists(ConflictError):
@@ -43,16 +43,6 @@ class AlreadyExists(ConflictError):
         ))
 
 
-def expected(version) -> int:
-    """The version a write says it read; a missing or malformed version is refused, never skipped."""
-    if version is None or version == "":
-        raise ConflictError(_("保存请求没有带上您读取时的版本号，无法确认没有覆盖他人的修改，保存未生效。请刷新页面后再保存。"))
-    try:
-        return int(version)
-    except (TypeError, ValueError):
-        raise ConflictError(_("版本号“%(version)s”无效，保存未生效。请刷新页面后再保存。") % {"version": version}) from None
-
-
 class WorkflowError(Exception):
     """A workflow transition that the report's current state does not allow."""
 
@@ -61,115 +51,37 @@ class WorkflowError(Exception):
         self.message = message
 
 
-def _field_label(model: type[Model], name: str) -> str:
-    try:
-        return str(model._meta.get_field(name).verbose_name)
-    except Exception:
-        return name
-
-
-def _check_fields(user, model: type[Model], fields: Iterable[str]) -> None:
-    refused = [name for name in fields if not can_change_field(user, model, name)]
-    if refused:
-        labels = pgettext("punctuation: between items of a list", "、").join(_field_label(model, name) for name in refused)
-        raise PermissionDenied(_("您无权修改以下字段:%(fields)s。") % {"fields": labels})
-
-
-def _bump_version(instance: Model, expected_version) -> None:
-    """Check and increase the version in one UPDATE; the row stays locked until the transaction ends."""
-    if not hasattr(instance, "version"):
-        return
-    read = expected(expected_version)
-    updated = type(instance)._default_manager.filter(pk=instance.pk, version=read).update(
-        version=F("version") + 1
-    )
-    if not updated:
-        raise ConflictError()
-    instance.version = read + 1
-
-
-def _ensure_still_allowed(user, instance: Model) -> None:
-    """After a save: the object must still be within what the user may change (or the save is undone)."""
-    model = type(instance)
-    if not restrict(model._default_manager.filter(pk=instance.pk), user, Action.CHANGE).exists() and not (
-        model is MonthlyReport and instance.status == ReportStatus.APPROVED
-    ):
-        raise PermissionDenied(_("保存后该记录将超出您的修改范围,保存未生效。"))
-
-
-def changed_fields(instance: Model, data: dict) -> list[str]:
-    return [name for name, value in data.items() if getattr(instance, name) != value]
-
-
-def _changed_since_stored(instance: Model) -> list[str]:
-    """Fields whose in-memory value differs from the stored row: what a save would really change."""
-    stored = type(instance)._default_manager.filter(pk=instance.pk).values().first() or {}
-    return [
-        field.name
-        for field in type(instance)._meta.concrete_fields
-        if field.editable and not field.primary_key and getattr(instance, field.attname) != stored.get(field.attname)
-    ]
+# Projects ---------------------------------------------------------------------------------------
 
 
 @transaction.atomic
-def record_save(
+def project_update(
     *,
-    instance: Model,
+    project: Project,
+    data: dict,
+    co_departments: Iterable[Department] | None = None,
     acting_user,
-    expected_version: int | None = None,
-    m2m: dict | None = None,
-    computed: Iterable[str] = (),
-) -> Model:
-    """Save an existing record whose new values were set in memory (admin forms, history reverts).
+    expected_version,
+) -> Project:
+    """Change a project's fields and co-departments: one version, one history record, or nothing at all.
 
-    ``computed`` names fields the calling service derived itself (a report's year to date); they are
-    not the user's input and are not checked against what the user may write.
-
-    What changes is worked out against the stored row, so a crafted form cannot slip a field past
-    the field check, and a save that changes nothing writes nothing.
+    ``data`` holds field -> value as the user submitted it (unchanged values included); the
+    co-departments count as changed only when the set differs. Every changed field is asked of the
+    policy first, so a refused change writes nothing; a save that changes nothing bumps no version
+    and records no history. The page, the admin and the API call this.
     """
-    changed = _changed_since_stored(instance) + list(m2m or {})
-    require(acting_user, Action.CHANGE, instance)
-    if not changed:
-        return instance  # nothing to write: no version bump, no empty history record
-    _check_fields(acting_user, type(instance), [name for name in changed if name not in computed])
-    instance.full_clean()
-    _bump_version(instance, expected_version)
-    instance._history_user = acting_user
-    instance.save()
-    for name, values in (m2m or {}).items():
-        getattr(instance, name).set(values)
-    _ensure_still_allowed(acting_user, instance)
-    return instance
-
-
-@transaction.atomic
-def record_update(*, instance: Model, data: dict, acting_user, expected_version: int | None = None) -> Model:
-    """Apply ``data`` (field -> value) to an existing record and save it through the policy."""
-    require(acting_user, Action.CHANGE, instance)
-    changed = changed_fields(instance, data)
-    _check_fields(acting_user, type(instance), changed)
+    require(acting_user, Action.CHANGE, project)
+    changed = changed_fields(project, data)
+    m2m = {}
+    if co_departments is not None:
+        wanted = list(co_departments)
+        stored = set(project.co_departments.values_list("pk", flat=True))
+        if {department.pk for department in wanted} != stored:
+            m2m["co_departments"] = wanted
+    check_fields(acting_user, Project, [*changed, *m2m])
     for name in changed:
-        setattr(instance, name, data[name])
-    return record_save(instance=instance, acting_user=acting_user, expected_version=expected_version)
-
-
-@transaction.atomic
-def record_create(*, instance: Model, acting_user, m2m: dict | None = None) -> Model:
-    require(acting_user, Action.ADD, instance)
-    instance.full_clean()
-    instance._history_user = acting_user
-    instance.save()
-    for name, values in (m2m or {}).items():
-        getattr(instance, name).set(values)
-    return instance
-
-
-@transaction.atomic
-def record_delete(*, instance: Model, acting_user) -> None:
-    require(acting_user, Action.DELETE, instance)
-    instance._history_user = acting_user
-    instance.delete()
+        setattr(project, name, data[name])
+    return record_save(instance=project, acting_user=acting_user, expected_version=expected_version, m2m=m2m)
 
 
 # Monthly reports -----------------------------------------------------------------------------
@@ -263,7 +175,7 @@ def monthly_report_create(*, project, year: int, month: int, data: dict, acting_
     report = MonthlyReport(project=project, year=year, month=month, created_by=acting_user)
     if not can(acting_user, Action.ADD, report):
         raise PermissionDenied(refusal(acting_user, Action.ADD, report))
-    _check_fields(acting_user, MonthlyReport, [k for k in data if k not in ("project", "year", "month")] or [])
+    check_fields(acting_user, MonthlyReport, [k for k in data if k not in ("project", "year", "month")] or [])
     if MonthlyReport.objects.filter(project=project, year=year, month=month).exists():
         raise AlreadyExists()
     for name, value in data.items():
@@ -291,7 +203,7 @@ def monthly_report_update(*, report: MonthlyReport, data: dict, acting_user, exp
     month_guard(report.year, report.month)
     _require_report(acting_user, Action.CHANGE, report)
     changed = changed_fields(report, data)
-    _check_fields(acting_user, MonthlyReport, changed)
+    check_fields(acting_user, MonthlyReport, changed)
     for name in changed:
         setattr(report, name, data[name])
     report.compute_ytd()
@@ -318,7 +230,7 @@ def _transition(report: MonthlyReport, action: Action, acting_user, expected_ver
         if report.status not in TRANSITIONS[str(action)].sources:
             raise WorkflowError(message)
         raise PermissionDenied(message)
-    _bump_version(report, report.version if expected_version is None else expected_version)
+    bump_version(report, report.version if expected_version is None else expected_version)
     changes["status"] = TRANSITIONS[str(action)].target
     for name, value in changes.items():
         setattr(report, name, value)

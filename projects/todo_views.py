@@ -9,8 +9,8 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views import View
 
-from .models import MonthlyReport, Project
-from .permissions import Action, can, is_reviewer, restrict
+from .models import Project
+from .permissions import Action, fills_reports, restrict, reviews_reports
 from .reminders import late_departments, open_periods, outstanding_reports
 
 PAGE_SIZE = 50
@@ -36,13 +36,13 @@ class TodoView(LoginRequiredMixin, View):
     def get(self, request):
         today = _today()
         periods = open_periods(today)
-        if is_reviewer(request.user):
+        if reviews_reports(request.user):
             late = [row for period in periods for row in late_departments(period, today)]
             page = _page(request, late)
             return render(request, self.template, {
                 "reviewer": True, "late": page.object_list, "page": page, "today": today,
             })
-        if not can(request.user, Action.SUBMIT, model=MonthlyReport):
+        if not fills_reports(request.user):
             raise PermissionDenied
         projects = restrict(Project.objects.all(), request.user, Action.CHANGE)
         rows = [

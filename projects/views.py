@@ -10,7 +10,6 @@ from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
@@ -56,12 +55,16 @@ from .permissions import (
     can_see_unapproved,
     changeable_fields,
     department_of,
+    fills_for_any_department,
+    fills_reports,
     get_visible_or_404,
-    is_reviewer,
+    month_closed,
     month_lock,
     refusal,
     require,
     restrict,
+    reviews_reports,
+    writable_rows,
 )
 from .reminders import open_periods, outstanding_count
 from .reports.charts import cumulative_chart
@@ -175,7 +178,7 @@ class DashboardView(LoginRequiredMixin, View):
         overdue = milestones_overdue(scoped, period).select_related("project__lead_department")
         waiting = reports_waiting_for(request.user)
         outstanding = None
-        if not is_reviewer(request.user) and can(request.user, Action.SUBMIT, model=MonthlyReport):
+        if fills_reports(request.user):
             # An editor's to-do counts the months' missing reports too, not only the drafts.
             outstanding = outstanding_count(restrict(Project.objects.all(), request.user, Action.CHANGE),
                                             open_periods(todo_views._today()))
@@ -346,14 +349,10 @@ class ProjectEditView(LoginRequiredMixin, View):
         if form.is_valid():
             data = {name: form.cleaned_data[name] for name in form.fields if name != "co_departments"}
             try:
-                with transaction.atomic():
-                    instance = Project.objects.get(pk=pk)
-                    services.record_update(instance=instance, data=data, acting_user=request.user,
-                                           expected_version=version)
-                    if "co_departments" in form.fields:
-                        services.record_save(instance=instance, acting_user=request.user,
-                                             m2m={"co_departments": form.cleaned_data["co_departments"]},
-                                             expected_version=instance.version)
+                services.project_update(
+                    project=Project.objects.get(pk=pk), data=data, co_departments=form.cleaned_data.get("co_departments"),
+                    acting_user=request.user, expected_version=version,
+                )
                 messages.success(request, _("已保存。"))
                 return HttpResponseRedirect(reverse("projects:project_detail", args=[pk]))
             except services.ConflictError as exc:
@@ -483,12 +482,13 @@ class ReviewQueueView(LoginRequiredMixin, View):
     """Coordinator: the submitted reports they may approve. Editor: their drafts and returned reports."""
 
     def get(self, request):
-        if not (is_reviewer(request.user) or can(request.user, Action.SUBMIT, model=MonthlyReport)):
+        reviewer = reviews_reports(request.user)
+        if not (reviewer or fills_reports(request.user)):
             raise PermissionDenied
         reports = reports_waiting_for(request.user)
         page = _page(request, reports)
         return render(request, "projects/review_queue.html", {
-            "page": page, "reviewer": is_reviewer(request.user), "return_form": ReturnForm()})
+            "page": page, "reviewer": reviewer, "return_form": ReturnForm()})
 
 
 class ReviewActionView(LoginRequiredMixin, View):
@@ -541,8 +541,7 @@ class BulkEntryView(LoginRequiredMixin, View):
 
     def _setup(self, request):
         department = department_of(request.user)
-        if is_reviewer(request.user):
-            # Coordinators may fill a department's sheet for it (e.g. from a paper return).
+        if fills_for_any_department(request.user):
             chosen = request.GET.get("department")
             department = (
                 Department.objects.filter(pk=chosen).first() if chosen and chosen.isdigit() else None
@@ -550,7 +549,7 @@ class BulkEntryView(LoginRequiredMixin, View):
         if department is None:
             raise PermissionDenied(_("您不属于任何责任单位,无法批量填报。"))
         own = restrict(Project.objects.filter(lead_department=department), request.user, Action.CHANGE)
-        if not own.exists() and not is_reviewer(request.user):
+        if not own.exists() and not fills_for_any_department(request.user):
             raise PermissionDenied(_("您没有可填报的项目。"))
         period = _resolve_period(PeriodForm(request.GET or None), own)
         projects = list(own.order_by("code"))
@@ -567,17 +566,8 @@ class BulkEntryView(LoginRequiredMixin, View):
         return department, period, projects, existing, previous
 
     def _editable(self, request, period, projects, existing):
-        """Which rows may be written (asked of the policy): two queries for the whole sheet."""
-        open_reports = set(
-            restrict(MonthlyReport.objects.filter(pk__in=[r.pk for r in existing.values()]), request.user,
-                     Action.CHANGE).values_list("pk", flat=True)
-        )
-        new_allowed = bool(projects) and can(
-            request.user, Action.ADD, MonthlyReport(project=projects[0], year=period.year, month=period.month))
-        return {
-            p.pk: existing[p.pk].pk in open_reports if p.pk in existing else new_allowed
-            for p in projects
-        }
+        """Which rows may be written: the policy's answer for the whole sheet (a few queries, not one a row)."""
+        return writable_rows(request.user, projects, period.year, period.month)
 
     def _initial(self, projects, existing):
         initial = []
@@ -654,7 +644,7 @@ class BulkEntryView(LoginRequiredMixin, View):
                 probe = existing.get(project.pk) or MonthlyReport(project=project, year=period.year, month=period.month)
                 formset.forms[index].add_error(None, _("本行在您打开页面后已被提交、审核或所在月份已关闭，未保存：%(reason)s") % {
                     "reason": refusal(request.user, Action.CHANGE if probe.pk else Action.ADD, probe)})
-            closed = month_lock(period.year, period.month)
+            closed = month_closed(period.year, period.month)
             messages.error(request, refusal(request.user, Action.ADD, MonthlyReport(
                 project=projects[0], year=period.year, month=period.month)) if closed and not stale else
                 _("有行已不能修改，所有行均未保存。您填写的内容仍在页面上，请复制后刷新页面。") if stale else

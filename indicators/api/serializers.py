@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 
 from indicators.models import Indicator, Observation, Target
-from projects.api.serializers import StrictModelSerializer, SummaryField, summary
+from portfolio.api_serializers import StrictModelSerializer, SummaryField, summary
 
 
 class IndicatorSummarySerializer(StrictModelSerializer):

@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from indicators.filters import IndicatorFilterSet, ObservationFilterSet, TargetFilterSet
 from indicators.models import Indicator, Observation, Target
-from projects.api.base import PortfolioViewSet
+from portfolio.api_base import PortfolioViewSet
 
 from .serializers import IndicatorSerializer, ObservationSerializer, TargetSerializer
 

@@ -1,6 +1,7 @@
 """How the API answers a refusal: the services' exceptions mapped to HTTP statuses in one place.
 
-PermissionDenied → 403, Http404 → 404 (DRF's own handler), a stale version → 412, an impossible
+PermissionDenied → 403, Http404 → 404 (DRF's own handler), a stale version → 412 (and a missing
+or stale If-Match, raised by portfolio.api_base as 428/412), an impossible
 workflow transition or a record still referenced → 409, a model's field errors → 400 with the same
 shape as a serializer's errors. Anything not mapped here is a bug and stays a 500.
 """
@@ -15,25 +16,10 @@ from rest_framework.serializers import as_serializer_error
 from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler
 
+from portfolio.api_base import PreconditionFailed
 from projects.closing import CloseBlocked
 from projects.reports.requests import BadRequest
 from projects.services import AlreadyExists, ConflictError, WorkflowError
-
-
-class PreconditionFailed(exceptions.APIException):
-    """The If-Match header names a version that is no longer the current one."""
-
-    status_code = status.HTTP_412_PRECONDITION_FAILED
-    default_detail = _("该记录已被他人修改,您的保存未生效。请重新读取后再修改(If-Match 与当前 ETag 不符)。")
-    default_code = "precondition_failed"
-
-
-class PreconditionRequired(exceptions.APIException):
-    """A change was sent without If-Match: it could silently overwrite someone else's edit."""
-
-    status_code = status.HTTP_428_PRECONDITION_REQUIRED
-    default_detail = _("修改须带 If-Match 请求头,其值为读取该记录时响应中的 ETag。")
-    default_code = "precondition_required"
 
 
 class Conflict(exceptions.APIException):

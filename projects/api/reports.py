@@ -25,6 +25,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from indicators.models import Indicator
+from portfolio.api_base import PolicyPermission
+from portfolio.api_schema import PortfolioAutoSchema
 from portfolio.money import round_half_up
 from projects.filters import ProjectFilterSet
 from projects.models import Project
@@ -32,9 +34,7 @@ from projects.permissions import Action
 from projects.reports.renderers import CONTENT_TYPES, render_indicators, render_progress
 from projects.reports.requests import indicators_report_for, parse_appendix, progress_report_for
 
-from .base import PolicyPermission
 from .exceptions import api_exception_handler
-from .schema import PortfolioAutoSchema
 
 FILE_FORMATS = ("pdf", "xlsx", "docx")
 

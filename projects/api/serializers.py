@@ -1,91 +1,25 @@
-"""Serializers of API v1 for the projects app: explicit fields, strict input, a description for every field.
+"""Serializers of API v1 for the projects app, on the core's strict base (portfolio.api_serializers).
 
-Input is strict: a field the serializer does not declare answers 400, and so does a read-only field
-sent with a value other than the current one (a client may send back what it read). Which fields
-a role may change is not decided here but by the services (projects.permissions), which answer 403.
+Which fields a role may change is not decided here but by the services (projects.permissions),
+which answer 403.
 """
 
-from collections.abc import Mapping
-
-from django.db import models
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
-from rest_framework.relations import ManyRelatedField, PrimaryKeyRelatedField
 
+from portfolio.api_serializers import (
+    TEXT_MAX_LENGTH,
+    PrefetchedManyRelatedField,
+    StrictModelSerializer,
+    StrictSerializer,
+    SummaryField,
+    summary,
+)
 from projects.models import Department, Milestone, MonthlyReport, PeriodLock, Programme, Project
-from projects.permissions import Action, restrict
 
 # Where the project list's prefetch puts each project's co-departments (a plain list, no manager per row).
 CO_DEPARTMENTS_PREFETCHED = "co_department_list"
-# Text fields are unlimited in the database; the API refuses anything longer with a 400.
-TEXT_MAX_LENGTH = 20_000
-
-COMMON_DESCRIPTIONS = {
-    "id": _("记录编号,由系统生成。"),
-    "created_at": _("创建时间,由系统记录。"),
-    "updated_at": _("最后修改时间,由系统记录。"),
-    "version": _("版本号,每次保存加一。响应头 ETag 由它得出,修改时须在 If-Match 中提交。"),
-    "code": _("编码,唯一。"),
-    "name": _("名称。"),
-    "note": _("说明。"),
-    "unit": _("计量单位,例如:亿元、%。"),
-}
-
-
-class StrictInputMixin:
-    """Refuse undeclared fields and changes to read-only ones; describe every field for the schema."""
-
-    descriptions: Mapping = {}
-    create_only_fields: tuple[str, ...] = ()
-
-    def get_fields(self):
-        fields = super().get_fields()
-        request = self.context.get("request")
-        user = getattr(request, "user", None)
-        updating = self.instance is not None and not isinstance(self.instance, models.QuerySet | list)
-        for name, field in fields.items():
-            if updating and name in self.create_only_fields:
-                field.read_only, field.required = True, False
-            relation = field.child_relation if isinstance(field, ManyRelatedField) else field
-            if isinstance(relation, PrimaryKeyRelatedField) and relation.queryset is not None:
-                # A client can name only what it may see: the same 404 as anywhere else.
-                relation.queryset = restrict(relation.queryset, user, Action.VIEW)
-            if not field.help_text:
-                field.help_text = self.descriptions.get(name) or COMMON_DESCRIPTIONS.get(name) or field.label
-        return fields
-
-    def to_internal_value(self, data):
-        if isinstance(data, Mapping):
-            errors = {}
-            for name, value in data.items():
-                field = self.fields.get(name)
-                if field is None:
-                    errors[name] = [_("未知字段。")]
-                elif field.read_only and not self._unchanged(name, value):
-                    errors[name] = [_("只读字段,不能通过接口设置或修改。")]
-            if errors:
-                raise serializers.ValidationError(errors)
-        return super().to_internal_value(data)
-
-    def _unchanged(self, name, value) -> bool:
-        if self.instance is None or isinstance(self.instance, models.QuerySet | list):
-            return False
-        if not hasattr(self, "_current_representation"):
-            self._current_representation = self.to_representation(self.instance)
-        return self._current_representation.get(name) == value
-
-
-class StrictModelSerializer(StrictInputMixin, serializers.ModelSerializer):
-    def build_standard_field(self, field_name, model_field):
-        field_class, field_kwargs = super().build_standard_field(field_name, model_field)
-        if isinstance(model_field, models.TextField) and not field_kwargs.get("read_only"):
-            field_kwargs.setdefault("max_length", TEXT_MAX_LENGTH)
-        return field_class, field_kwargs
-
-
-class StrictSerializer(StrictInputMixin, serializers.Serializer):
-    pass
 
 
 # Summaries, nested in the rows that refer to them (read-only, no extra query: select_related) -----
@@ -114,31 +48,6 @@ class ProjectSummarySerializer(StrictModelSerializer):
         read_only_fields = fields
 
 
-class SummaryField(serializers.Field):
-    """A read-only summary of a related row ({id, code, name}…), read straight from the joined row.
-
-    A nested serializer per row costs as much as the row itself; this field reads a few attributes
-    of what select_related/prefetch_related already loaded. The schema shows the summary
-    serializer's component (extend_schema_field on the subclasses below).
-    """
-
-    attributes: tuple[str, ...] = ("id", "code", "name")
-    many = False
-
-    def __init__(self, **kwargs):
-        kwargs["read_only"] = True
-        super().__init__(**kwargs)
-
-    def get_attribute(self, instance):
-        value = super().get_attribute(instance)
-        return list(value.all()) if self.many and hasattr(value, "all") else value
-
-    def to_representation(self, value):
-        if self.many:
-            return [{name: getattr(obj, name) for name in self.attributes} for obj in value]
-        return {name: getattr(value, name) for name in self.attributes}
-
-
 @extend_schema_field(DepartmentSummarySerializer)
 class DepartmentSummaryField(SummaryField):
     pass
@@ -157,22 +66,6 @@ class ProgrammeSummaryField(SummaryField):
 @extend_schema_field(ProjectSummarySerializer)
 class ProjectSummaryField(SummaryField):
     pass
-
-
-class PrefetchedManyRelatedField(ManyRelatedField):
-    """Reads a many-to-many set from the list prefetched ``to_attr`` when there is one (no manager per row)."""
-
-    def __init__(self, *args, prefetched_attr: str, **kwargs):
-        self.prefetched_attr = prefetched_attr
-        super().__init__(*args, **kwargs)
-
-    def get_attribute(self, instance):
-        prefetched = getattr(instance, self.prefetched_attr, None)
-        return prefetched if prefetched is not None else super().get_attribute(instance)
-
-
-def summary(field_class, source, description, **kwargs):
-    return field_class(source=source, help_text=description, **kwargs)
 
 
 # Resources ------------------------------------------------------------------------------------------

@@ -16,6 +16,9 @@ from rest_framework.response import Response
 from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.views import APIView
 
+from portfolio.api_base import PortfolioViewSet, SearchFilter
+from portfolio.api_schema import PortfolioAutoSchema
+from portfolio.api_serializers import StrictSerializer
 from projects import closing, services
 from projects.filters import (
     DepartmentFilterSet,
@@ -27,9 +30,7 @@ from projects.filters import (
 from projects.models import Department, Milestone, MonthlyReport, PeriodLock, Programme, Project
 from projects.permissions import Action
 
-from .base import PortfolioViewSet, SearchFilter
 from .exceptions import api_exception_handler
-from .schema import PortfolioAutoSchema
 from .serializers import (
     CO_DEPARTMENTS_PREFETCHED,
     DepartmentSerializer,
@@ -40,7 +41,6 @@ from .serializers import (
     ProjectSerializer,
     ReturnSerializer,
     ReviewSerializer,
-    StrictSerializer,
     SubmitSerializer,
 )
 
@@ -88,6 +88,13 @@ class ProjectViewSet(PortfolioViewSet):
     filter_backends = [DjangoFilterBackend, SearchFilter]
     search_fields = ["code", "name", "location"]
     m2m_fields = ("co_departments",)
+
+    def perform_update(self, serializer, *, expected_version=None):
+        data, m2m = self.split_m2m(serializer.validated_data)
+        return services.project_update(
+            project=serializer.instance, data=data, co_departments=m2m.get("co_departments"),
+            acting_user=self.request.user, expected_version=expected_version,
+        )
 
 
 class MilestoneViewSet(PortfolioViewSet):

@@ -1,10 +1,10 @@
-"""Create the four role groups with their model permissions."""
+"""Create the four role groups (their permissions are the policy's answer, not the groups')."""
 
 from django.db import migrations
 
 
 def create_role_groups(apps, schema_editor):
-    from projects.roles import sync_role_groups
+    from portfolio.policy import sync_role_groups
 
     sync_role_groups(apps)
 

@@ -15,8 +15,7 @@ from indicators.reports import IndicatorReport, build_indicator_report
 from portfolio.periods import Period
 from projects.filters import ProjectFilterSet
 from projects.models import Project
-from projects.permissions import Action, can, can_see_unapproved, editor_sees_all, restrict, role_of
-from projects.roles import Role
+from projects.permissions import Action, can, can_see_unapproved, restrict, sees_own_department_only
 from projects.selectors import Basis, FigureSource, figure_source, latest_period
 
 from .builders import build_progress_report, scope_from_filterset
@@ -139,7 +138,7 @@ def progress_report_for(user, params) -> tuple[ProgressReport, ProjectFilterSet]
             % {"programme_year": programme.year, "year": period.year}
         ]})
     scope = scope_from_filterset(filterset)
-    if role_of(user) == Role.EDITOR and not editor_sees_all():
+    if sees_own_department_only(user):
         scope.append((_("可见范围"), _("本单位牵头或配合的项目")))
     report = build_progress_report(
         filterset.qs, period, scope=scope, indicators=restrict(Indicator.objects.all(), user, Action.VIEW),

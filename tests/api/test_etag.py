@@ -102,14 +102,15 @@ def test_the_service_checks_the_version_again_when_it_writes(world, monkeypatch)
     client = token_client(world.users["editor"])
     target = detail("project", world.projects["own"])
     etag = etag_of(client, target)
-    original = services.record_update
+    original = services.record_save  # what project_update writes with
 
     def someone_saves_first(*, instance, **kwargs):
         other = Project.objects.get(pk=instance.pk)
-        original(instance=other, data={"progress_summary": "抢先"}, acting_user=world.users["coordinator"])
+        other.progress_summary = "抢先"
+        original(instance=other, acting_user=world.users["coordinator"], expected_version=other.version)
         return original(instance=instance, **kwargs)
 
-    monkeypatch.setattr(services, "record_update", someone_saves_first)
+    monkeypatch.setattr(services, "record_save", someone_saves_first)
     response = client.patch(target, {"progress_summary": "迟到"}, format="json", HTTP_IF_MATCH=etag)
     # (Here the interloper writes inside the request's transaction, so the refusal undoes it too.)
     assert response.status_code == 412

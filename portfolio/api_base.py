@@ -3,11 +3,15 @@
 A viewset here is mostly declaration (model, serializer, FilterSet, ordering and search fields);
 this module does the rest the same way for every resource:
 - reads start from ``restrict(queryset, user, VIEW)``: what a user may not see answers 404;
-- the action is checked against ``projects.permissions.can`` for the model (403), the object-level
+- the action is checked against the policy's ``can`` for the model (403), the object-level
   rules are the services' (403/404/409/412);
-- every write goes through ``projects.services``;
+- every write goes through the versioned saves (portfolio.records), or a viewset's own use-case
+  service (``perform_*``);
 - a response that carries one record carries its ETag; PUT and PATCH require If-Match (428 when
   missing, 412 when it is not the current ETag) and change nothing when refused.
+
+How errors are answered is the API's setting (REST_FRAMEWORK's EXCEPTION_HANDLER: the feature
+apps' exceptions are theirs to map). Imports no feature app.
 """
 
 import hashlib
@@ -17,7 +21,7 @@ from django.db import transaction
 from django.db.models import Model, QuerySet
 from django.utils.translation import gettext_lazy as _
 from django_filters.rest_framework import DjangoFilterBackend
-from rest_framework import filters, permissions, viewsets
+from rest_framework import exceptions, filters, permissions, status, viewsets
 from rest_framework.authentication import SessionAuthentication, TokenAuthentication
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
@@ -26,11 +30,25 @@ from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
 from rest_framework.response import Response
 from rest_framework.utils.encoders import JSONEncoder
 
-from projects import services
-from projects.permissions import Action, can, restrict
+from . import records
+from .api_schema import PortfolioAutoSchema
+from .policy import Action, can, restrict
 
-from .exceptions import PreconditionFailed, PreconditionRequired, api_exception_handler
-from .schema import PortfolioAutoSchema
+
+class PreconditionFailed(exceptions.APIException):
+    """The If-Match header names a version that is no longer the current one."""
+
+    status_code = status.HTTP_412_PRECONDITION_FAILED
+    default_detail = _("该记录已被他人修改,您的保存未生效。请重新读取后再修改(If-Match 与当前 ETag 不符)。")
+    default_code = "precondition_failed"
+
+
+class PreconditionRequired(exceptions.APIException):
+    """A change was sent without If-Match: it could silently overwrite someone else's edit."""
+
+    status_code = status.HTTP_428_PRECONDITION_REQUIRED
+    default_detail = _("修改须带 If-Match 请求头,其值为读取该记录时响应中的 ETag。")
+    default_code = "precondition_required"
 
 # The view action (DRF's name) -> the policy's action.
 POLICY_ACTIONS = {
@@ -45,7 +63,7 @@ POLICY_ACTIONS = {
 
 
 class PolicyPermission(permissions.BasePermission):
-    """May this user take this action on this kind of record at all? (projects.permissions.can)"""
+    """May this user take this action on this kind of record at all? (the policy's ``can``)"""
 
     message = _("您没有权限执行此操作。")
 
@@ -143,9 +161,6 @@ class PortfolioViewSet(viewsets.ModelViewSet):
     m2m_fields: tuple[str, ...] = ()
     extra_policy_actions: dict[str, Action] = {}
 
-    def get_exception_handler(self):
-        return api_exception_handler
-
     def policy_action(self) -> Action | None:
         return {**POLICY_ACTIONS, **self.extra_policy_actions}.get(self.action)
 
@@ -242,7 +257,7 @@ class PortfolioViewSet(viewsets.ModelViewSet):
 
     def perform_create(self, serializer):
         data, m2m = self.split_m2m(serializer.validated_data)
-        instance = services.record_create(instance=self.model(**data), acting_user=self.request.user, m2m=m2m)
+        instance = records.record_create(instance=self.model(**data), acting_user=self.request.user, m2m=m2m)
         serializer.instance = instance
         return instance
 
@@ -255,14 +270,14 @@ class PortfolioViewSet(viewsets.ModelViewSet):
         }
         user = self.request.user
         if not m2m:
-            return services.record_update(
+            return records.record_update(
                 instance=instance, data=data, acting_user=user, expected_version=expected_version
             )
         # A change to a many-to-many set: values are set in memory and the whole save is checked by
         # record_save (what changed is worked out against the stored row, the sets included).
-        for name in services.changed_fields(instance, data):
+        for name in records.changed_fields(instance, data):
             setattr(instance, name, data[name])
-        return services.record_save(instance=instance, acting_user=user, expected_version=expected_version, m2m=m2m)
+        return records.record_save(instance=instance, acting_user=user, expected_version=expected_version, m2m=m2m)
 
     def perform_destroy(self, instance):
-        services.record_delete(instance=instance, acting_user=self.request.user)
+        records.record_delete(instance=instance, acting_user=self.request.user)
