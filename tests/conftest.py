@@ -9,8 +9,8 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 
 from portfolio.datasets import load_report_data
+from portfolio.policy import Role, sync_role_groups
 from projects.models import Department, DepartmentMembership
-from projects.roles import Role, sync_role_groups
 
 
 @pytest.fixture(autouse=True)

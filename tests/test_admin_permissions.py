@@ -10,8 +10,8 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
+from portfolio.policy import Role
 from projects.models import Milestone, MonthlyReport, Programme, Project
-from projects.roles import Role
 from tests.conftest import make_user
 from tests.forms import form_data
 from tests.projects.test_permissions import database_state

@@ -68,9 +68,9 @@ def main(argv=None) -> int:
     from rest_framework.authtoken.models import Token
 
     from portfolio.datasets import load_report_data
+    from portfolio.policy import Role
     from projects.generator import generate_portfolio
     from projects.models import Project
-    from projects.roles import Role
     from tests.conftest import make_user
 
     urlpatterns[:] = _urlpatterns()

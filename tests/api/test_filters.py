@@ -5,6 +5,7 @@ from django.urls import reverse
 
 from indicators.api.views import IndicatorViewSet, ObservationViewSet, TargetViewSet
 from indicators.filters import IndicatorFilterSet, ObservationFilterSet, TargetFilterSet
+from portfolio.policy import Role
 from projects.api.views import (
     DepartmentViewSet,
     MilestoneViewSet,
@@ -21,7 +22,6 @@ from projects.filters import (
 )
 from projects.models import Department, MonthlyReport, Project
 from projects.permissions import Action, restrict
-from projects.roles import Role
 from tests.api.conftest import build_portfolio, token_client
 from tests.conftest import make_user
 

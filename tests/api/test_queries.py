@@ -3,8 +3,8 @@
 import pytest
 from django.urls import reverse
 
+from portfolio.policy import Role
 from projects.models import Project
-from projects.roles import Role
 from tests.api.conftest import build_portfolio, token_client
 from tests.conftest import make_user
 

@@ -11,10 +11,10 @@ from django.test.utils import CaptureQueriesContext
 from pypdf import PdfReader
 
 from portfolio.periods import Period
+from portfolio.policy import Role
 from projects.generator import generate_portfolio
 from projects.models import Department, Project
 from projects.reports.builders import build_progress_report
-from projects.roles import Role
 from tests.conftest import make_user
 
 pytestmark = pytest.mark.django_db

@@ -16,9 +16,9 @@ from django.contrib.auth.models import Group
 from django.db import models
 
 from indicators.models import Indicator, Observation, Target
+from portfolio.policy import Role
 from projects import services
 from projects.models import Milestone, MonthlyReport, Programme, Project
-from projects.roles import Role
 from tests.conftest import make_user
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.e2e]

@@ -19,8 +19,8 @@ import pytest
 from django.db import connection
 from django.test import Client
 
+from portfolio.policy import Role
 from projects.models import MonthlyReport, Programme, Project
-from projects.roles import Role
 from tests.conftest import make_user
 from tests.projects.test_monthly_cycle import bulk_read, bulk_url, entry_url, form_fields
 

@@ -10,10 +10,10 @@ import pytest
 from django.urls import reverse
 
 from portfolio.periods import Period
+from portfolio.policy import Role
 from projects.generator import generate_portfolio
 from projects.models import Department, Milestone, MonthlyReport, Programme, Project
 from projects.progress import classify
-from projects.roles import Role
 from projects.selectors import WARNING_RANK, figure_source, progress_of, with_list_figures
 from tests.conftest import make_user
 

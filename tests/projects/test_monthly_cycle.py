@@ -20,6 +20,7 @@ from django.test import Client
 from django.urls import reverse
 
 from portfolio.periods import Period
+from portfolio.policy import Role
 from projects import closing, services
 from projects.models import (
     Milestone,
@@ -31,7 +32,6 @@ from projects.models import (
     ReportWaiver,
 )
 from projects.reports.builders import build_progress_report
-from projects.roles import Role
 from projects.selectors import Basis, figure_source, reports_waiting_for
 from tests.api.conftest import act, etag_of, token_client
 from tests.conftest import make_user

@@ -13,10 +13,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 
 from indicators.models import Indicator, Observation, Target
+from portfolio.policy import Role
 from projects import closing, services
 from projects.models import Milestone, MonthlyReport, PeriodLock, Programme, Project
 from projects.permissions import Action, restrict
-from projects.roles import Role
 from tests.conftest import make_user
 
 pytestmark = pytest.mark.django_db

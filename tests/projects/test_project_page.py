@@ -8,10 +8,10 @@ import pytest
 from django.urls import reverse
 from django.utils import translation
 
+from portfolio.policy import Role
 from projects.history import project_history
 from projects.models import Department, MonthlyReport, Programme, Project
 from projects.reports.charts import MONTHS, cumulative_chart
-from projects.roles import Role
 from tests.conftest import make_user
 
 pytestmark = pytest.mark.django_db

@@ -11,6 +11,7 @@ from django.urls import reverse
 
 from notifications.models import Notification
 from portfolio.periods import Period
+from portfolio.policy import Role
 from projects import todo_views
 from projects.models import Department, MonthlyReport, PeriodLock, Programme, Project, ReportWaiver
 from projects.reminders import (
@@ -21,7 +22,6 @@ from projects.reminders import (
     outstanding_reports,
     send_reminders,
 )
-from projects.roles import Role
 from tests.conftest import make_user
 
 pytestmark = pytest.mark.django_db

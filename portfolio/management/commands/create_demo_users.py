@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from portfolio.demo import DemoDisabled, create_demo_accounts
+from projects.demo import DemoDisabled, create_demo_accounts
 
 
 class Command(BaseCommand):

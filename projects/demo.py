@@ -8,8 +8,8 @@ from django.contrib.auth.models import Group
 from django.db import transaction
 from django.db.models import Count
 
+from portfolio.policy import Role
 from projects.models import Department, DepartmentMembership
-from projects.roles import Role
 
 
 @dataclass(frozen=True)
