@@ -46,7 +46,7 @@ from .models import (
 from .permissions import Action, can, month_closed
 from .selectors import FROZEN_ATTRIBUTES, FigureSource, expected_projects, with_period_figures
 from .services import WorkflowError, month_guard
-from .workflow import MISSING
+from .workflow import COUNTED_STATE, MISSING
 
 
 @dataclass(frozen=True)
@@ -92,7 +92,7 @@ def close_blockers(year: int, month: int) -> list[Blocker]:
         Project.objects.annotate(report_status=status, waived=waived)
         .filter(
             (Q(pk__in=expected.values("pk")) & Q(report_status__isnull=True, waived=False))
-            | (Q(report_status__isnull=False) & ~Q(report_status=ReportStatus.APPROVED))
+            | (Q(report_status__isnull=False) & ~Q(report_status=COUNTED_STATE))
         )
         .values("pk", "code", "name", "lead_department__name", "report_status")
         .order_by("lead_department__name", "code")
@@ -185,7 +185,7 @@ def _freeze(snapshot: MonthSnapshot) -> None:
     _insert_select(
         SnapshotReport,
         MonthlyReport.objects.filter(
-            project__in=projects.values("pk"), year=year, month__lte=month, status=ReportStatus.APPROVED
+            project__in=projects.values("pk"), year=year, month__lte=month, status=COUNTED_STATE
         ).annotate(snapshot_id=_value(snapshot.pk)).values("snapshot_id", "project_id", *fields),
         ["snapshot_id", "project_id", *fields],
     )

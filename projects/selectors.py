@@ -49,6 +49,7 @@ from .progress import (
     completion_rate,
     rules,
 )
+from .workflow import COUNTED_STATE
 
 
 @dataclass(frozen=True)
@@ -148,7 +149,7 @@ class FigureSource:
         if self.snapshot is not None:
             return SnapshotReport.objects.filter(snapshot=self.snapshot)
         if self.basis == Basis.APPROVED:
-            return MonthlyReport.objects.filter(status=ReportStatus.APPROVED)
+            return MonthlyReport.objects.filter(status=COUNTED_STATE)
         return MonthlyReport.objects.all()
 
     def scope(self, projects: QuerySet) -> QuerySet:
@@ -213,7 +214,7 @@ def latest_period(projects: QuerySet | None = None) -> Period | None:
     closed = PeriodLock.objects.order_by("-year", "-month").values_list("year", "month").first()
     if closed:
         return Period(*closed)
-    reports = MonthlyReport.objects.filter(status=ReportStatus.APPROVED)
+    reports = MonthlyReport.objects.filter(status=COUNTED_STATE)
     if projects is not None:
         reports = reports.filter(project__in=projects.values("pk"))
     latest = reports.order_by("-year", "-month").values_list("year", "month").first()

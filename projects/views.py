@@ -23,7 +23,6 @@ from indicators.reports import build_indicator_report
 from portfolio.periods import Period, months_between
 
 from . import closing, services, todo_views
-from .choices import ReportStatus
 from .exports import project_list_workbook
 from .figures import totals
 from .filters import MilestoneListFilterSet, ProjectFilterSet
@@ -83,6 +82,7 @@ from .selectors import (
     warning_counts,
     with_list_figures,
 )
+from .workflow import COUNTED_STATE
 
 PAGE_SIZE = 50
 
@@ -323,7 +323,7 @@ def _project_chart(project, reports, period):
     """The latest reported year (else the page's period) of the project's cumulative chart, counting
     approved reports only, like the page's headline figures (the table below lists every report)."""
     year = reports[-1].year if reports else period.year
-    completed = {r.month: r.completed_ytd for r in reports if r.year == year and r.status == ReportStatus.APPROVED}
+    completed = {r.month: r.completed_ytd for r in reports if r.year == year and r.status == COUNTED_STATE}
     return cumulative_chart(year=year, annual_plan=project.annual_plan, completed=completed)
 
 

@@ -32,6 +32,8 @@ TRANSITIONS: dict[str, Transition] = {
 MISSING = "missing"
 # States in which the report's figures and texts may still be changed.
 EDITABLE_STATES = frozenset({S.DRAFT, S.RETURNED})
+# The state whose figures count in the leaders' figures (the approved basis) and in a month's close.
+COUNTED_STATE = S.APPROVED
 # States that count as "submitted for the month" (the department has done its part).
 SUBMITTED_STATES = frozenset({S.SUBMITTED, S.APPROVED})
 

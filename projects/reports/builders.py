@@ -40,6 +40,7 @@ from projects.selectors import (
     progress_of,
     reporting_status,
 )
+from projects.workflow import COUNTED_STATE
 
 from .narrative import draft_narrative
 from .structure import IssueRow, MilestoneRow, ProgressReport, ProjectRow, WarningRow
@@ -110,7 +111,7 @@ def _appendix_and_warnings(figured: QuerySet, period: Period, source: FigureSour
     for progress in progress_of(with_text, period, overdue):
         p, warning = progress.project, progress.warning
         department = p.as_department_name or str(NOT_GIVEN)
-        unapproved += progress.report_status != ReportStatus.APPROVED
+        unapproved += progress.report_status != COUNTED_STATE
         project_rows.append(ProjectRow(
             code=p.code, name=p.name, programme=p.as_programme_name or "", department=department,
             town=p.as_town_name or "",
