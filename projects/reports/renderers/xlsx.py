@@ -16,7 +16,8 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from .tables import DATE, INT, NUMBER, POINTS, RATE, TEXT, WAN, YI, Table
+from ..fields import DATE, INT, NUMBER, POINTS, RATE, TEXT, WAN, YI
+from .tables import Table
 
 FORMATS = {
     INT: "#,##0",
