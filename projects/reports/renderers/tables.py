@@ -41,6 +41,11 @@ class Table:
     columns: list[Column]
     rows: list[list] = field(default_factory=list)
     note: str = ""
+    # How the Excel sheet shows it: the frozen corner, a filter on the header row, and whether
+    # the first row is the header (a sheet of label/value lines has none).
+    freeze: str = "A2"
+    auto_filter: bool = False
+    with_header: bool = True
 
 
 def _c(header, kind=TEXT, width=None) -> Column:
