@@ -1,60 +1,60 @@
-"""The project list as an Excel workbook: real numbers, frozen header, text safe from formula injection."""
-
-from io import BytesIO
+"""The project list as an Excel workbook, written by the reports' Excel writer (real numbers, safe text)."""
 
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
-from openpyxl.styles import Font
+from django.utils.translation import gettext_lazy
 
 from portfolio.money import round_half_up
 
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+from .progress import WarningColour
+from .reports.fields import RATE, TEXT, WAN
+from .reports.renderers.tables import Column, Table
+from .reports.renderers.xlsx import write_workbook
+
+LIST_COLUMNS = [  # header, kind, width (at most)
+    (gettext_lazy("项目编号"), TEXT, 14),
+    (gettext_lazy("项目名称"), TEXT, 40),
+    (gettext_lazy("重点项目计划"), TEXT, 22),
+    (gettext_lazy("牵头单位"), TEXT, 22),
+    (gettext_lazy("所在镇街"), TEXT, 12),
+    (gettext_lazy("项目类别"), TEXT, 14),
+    (gettext_lazy("项目状态"), TEXT, 10),
+    (gettext_lazy("年度计划投资(万元)"), WAN, 16),
+    (gettext_lazy("累计完成投资(万元)"), WAN, 16),
+    (gettext_lazy("完成率(%)"), RATE, 10),
+    (gettext_lazy("预警"), TEXT, 8),
+    (gettext_lazy("预警原因"), TEXT, 40),
+    (gettext_lazy("样例数据"), TEXT, 8),
+]
 
 
-def safe_text(value) -> str:
-    """Text that a spreadsheet will never run as a formula."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
+def _text(value) -> str:
+    return "" if value is None else str(value)
+
+
+def _row(row) -> list:
+    p = row.project
+    return [
+        p.code, p.name, _text(p.programme), _text(p.lead_department), _text(p.town), p.get_category_display(),
+        p.get_status_display(),
+        float(round_half_up(p.period_plan)) if p.period_plan is not None else None,
+        float(round_half_up(row.completed_ytd)),
+        float(row.rate) if row.rate is not None else None,
+        str(WarningColour(row.warning.colour).label), row.warning.reason_text,
+        _("是") if p.is_synthetic else _("否"),
+    ]
 
 
 def project_list_workbook(rows, period, *, basis: str = "") -> bytes:
-    wb = Workbook()
-    ws = wb.active
-    ws.title = _("项目清单")
-    headers = [
-        _("项目编号"), _("项目名称"), _("重点项目计划"), _("牵头单位"), _("所在镇街"), _("项目类别"), _("项目状态"),
-        _("年度计划投资(万元)"), _("累计完成投资(万元)"), _("完成率(%)"), _("预警"), _("预警原因"), _("样例数据"),
-    ]
-    ws.append(headers)
-    for cell in ws[1]:
-        cell.font = Font(bold=True)
-    labels = {"red": _("红灯"), "yellow": _("黄灯"), "green": _("绿灯")}
-    for row in rows:
-        p = row.project
-        ws.append([
-            safe_text(p.code), safe_text(p.name), safe_text(p.programme or ""), safe_text(p.lead_department or ""),
-            safe_text(p.town or ""), safe_text(p.get_category_display()), safe_text(p.get_status_display()),
-            float(round_half_up(p.period_plan)) if p.period_plan is not None else None,
-            float(round_half_up(row.completed_ytd)),
-            float(row.rate) if row.rate is not None else None,
-            labels[row.warning.colour], safe_text(row.warning.reason_text),
-            _("是") if p.is_synthetic else _("否"),
-        ])
-    for col, width in zip("ABCDEFGHIJKLM", [14, 40, 22, 22, 12, 14, 10, 16, 16, 10, 8, 40, 8], strict=True):
-        ws.column_dimensions[col].width = width
-    for column in ("H", "I"):
-        for cell in ws[column][1:]:
-            cell.number_format = "#,##0.00"
-    for cell in ws["J"][1:]:
-        cell.number_format = "0.00"
-    ws.freeze_panes = "C2"
-    ws.auto_filter.ref = ws.dimensions
-    ws.sheet_properties.tabColor = "1F4E79"
-    wb.properties.title = _("重点项目清单 %(period)s") % {"period": period}
-    notes = wb.create_sheet(_("说明"))
-    notes.append([_("统计期"), str(period)])
-    notes.append([_("统计口径"), safe_text(basis)])
-    notes.column_dimensions["B"].width = 80
-    out = BytesIO()
-    wb.save(out)
-    return out.getvalue()
+    """The list's rows (selectors.project_progress) with a sheet saying the period and the basis."""
+    projects = Table(
+        "projects", _("项目清单"), _("项目清单"),
+        [Column(str(header), kind, width) for header, kind, width in LIST_COLUMNS],
+        [_row(row) for row in rows],
+        freeze="C2", auto_filter=True,
+    )
+    notes = Table(
+        "notes", _("说明"), _("说明"), [Column("", TEXT, 12), Column("", TEXT, 80)],
+        [[_("统计期"), str(period)], [_("统计口径"), basis]],
+        with_header=False,
+    )
+    return write_workbook([projects, notes], title=_("重点项目清单 %(period)s") % {"period": period})

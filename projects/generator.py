@@ -60,6 +60,8 @@ SAMPLE_CATEGORY_WEIGHTS = [
     (ProjectCategory.ECOLOGY, 7),
     (ProjectCategory.AGRICULTURE, 5),
 ]
+SAMPLE_CATEGORIES = [category for category, _share in SAMPLE_CATEGORY_WEIGHTS]
+SAMPLE_CATEGORY_SHARES = [share for _category, share in SAMPLE_CATEGORY_WEIGHTS]
 
 
 class GeneratorError(Exception):
@@ -113,10 +115,6 @@ def plan_total_for(completed: int, rate_percent: Decimal) -> int:
         if candidate > 0 and round_half_up(Decimal(completed) * 100 / Decimal(candidate)) == rate_percent:
             return candidate
     raise GeneratorError(_("找不到与公布完成率一致的年度计划总额。"))
-
-
-def _parameters_checksum(**params) -> str:
-    return hashlib.sha256(json.dumps(params, sort_keys=True, default=str).encode()).hexdigest()
 
 
 def _snapshots() -> list[ProgrammeSnapshot]:
@@ -291,6 +289,164 @@ def clear_sample_portfolio() -> None:
     DatasetLoad.objects.filter(name=PORTFOLIO_DATASET).delete()
 
 
+def _parameters_for(seed: int, counts: list[int], months: int | None, snapshots: list[ProgrammeSnapshot]) -> str:
+    """The checksum of everything the generated data depends on, recorded with the dataset."""
+    params = {
+        "seed": seed,
+        "counts": counts,
+        "months": months,
+        "snapshots": [
+            (s.pk, s.project_count, s.completed_investment, s.plan_ratio, s.period_end) for s in snapshots
+        ],
+    }
+    return hashlib.sha256(json.dumps(params, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _make_room(checksum: str, replace: bool) -> bool:
+    """False when these parameters already generated the data; clears other sample data if asked to."""
+    existing = DatasetLoad.objects.filter(name=PORTFOLIO_DATASET).first()
+    if existing and existing.checksum == checksum and not replace:
+        return False
+    if existing or Project.objects.filter(is_synthetic=True).exists():
+        if not replace:
+            raise GeneratorError(_("已有不同参数生成的样例数据;如需替换,请使用 --replace。"))
+        clear_sample_portfolio()
+    return True
+
+
+def _assign_named_projects(snapshots: list[ProgrammeSnapshot], counts: list[int]) -> dict[int, list[Project]]:
+    """The report's named projects by programme; those without one go where there is room, district first."""
+    named_pool = Project.objects.filter(is_synthetic=False, sample_fields=[]).order_by("code")
+    capacity = dict(zip([s.programme_id for s in snapshots], counts, strict=True))
+    assignment: dict[int, list[Project]] = {s.programme_id: [] for s in snapshots}
+    unassigned = []
+    for project in named_pool:
+        if project.programme_id in capacity:
+            assignment[project.programme_id].append(project)
+        elif project.programme_id is None:
+            unassigned.append(project)
+    for project in unassigned:
+        with_room = [pid for pid in capacity if len(assignment[pid]) < capacity[pid]]
+        if not with_room:
+            break
+        assignment[with_room[0]].append(project)
+    return assignment
+
+
+class _ProgrammeItemiser:
+    """Itemises one programme's snapshot into projects, milestones and monthly reports.
+
+    One random stream per programme, drawn in a fixed order (plans, rates, named projects' lead
+    departments, then each batch's new projects and monthly reports), so a seed gives one portfolio.
+    """
+
+    def __init__(self, snapshot, *, seed, months, batch_size, leads, towns):
+        self.snapshot = snapshot
+        self.programme: Programme = snapshot.programme
+        self.rng = random.Random(f"{seed}:{self.programme.year}:{self.programme.level}")
+        self.snapshot_month = snapshot.period_end.month
+        self.total_months = max(self.snapshot_month, months or self.snapshot_month)
+        self.batch_size = batch_size
+        self.leads, self.towns = leads, towns
+        self.milestones = self.monthly_reports = 0
+
+    def run(self, named: list[Project], count: int) -> ProgrammeResult:
+        completed = int(to_decimal(self.snapshot.completed_investment))
+        plan_total = plan_total_for(completed, self.snapshot.plan_ratio)
+        slots = [_Slot(project=p) for p in named] + [_Slot(project=None) for _ in range(count - len(named))]
+        self.share_out(slots, plan_total, completed)
+        self.fill_named(slots[: len(named)])
+        sample_number = 0
+        for chunk in _chunks(slots, self.batch_size):
+            sample_number = self.create_chunk(chunk, sample_number)
+        return ProgrammeResult(
+            programme=self.programme.name,
+            projects=len(slots),
+            named_projects=len(named),
+            annual_plan=Decimal(plan_total),
+            completed_ytd=Decimal(sum(s.ytd for s in slots)),
+            months=self.total_months,
+        )
+
+    def share_out(self, slots: list[_Slot], plan_total: int, completed: int) -> None:
+        """Each slot's annual plan and year-to-date completion, summing to the published totals."""
+        rng = self.rng
+        plan_weights = [rng.lognormvariate(0, 0.9) for _ in slots]
+        # Every project gets at least 1 万元 of plan, the rest in proportion to its weight.
+        for slot, extra in zip(slots, allocate(plan_total - len(slots), plan_weights), strict=True):
+            slot.plan = 1 + extra
+        rates = [min(1.3, max(0.0, rng.gauss(float(self.snapshot.plan_ratio) / 100, 0.2))) for _ in slots]
+        _respect_total_investment(slots)
+        ytd_weights = [s.plan * r for s, r in zip(slots, rates, strict=True)]
+        for slot, ytd in zip(slots, allocate(completed, ytd_weights), strict=True):
+            slot.ytd = ytd
+
+    def fill_named(self, slots: list[_Slot]) -> None:
+        """Fill the figures the report leaves out for its named projects, and list them as sample fields."""
+        for slot in slots:
+            project = slot.project
+            filled = list(project.sample_fields)
+            if project.programme_id is None:
+                project.programme = self.programme
+                filled.append("programme")
+            if project.lead_department_id is None:
+                project.lead_department = self.rng.choice(self.leads)
+                filled.append("lead_department")
+            project.annual_plan = Decimal(slot.plan)
+            filled.append("annual_plan")
+            project.sample_fields = sorted(set(filled))
+        if slots:
+            bulk_update_with_history(
+                [slot.project for slot in slots], Project,
+                ["programme", "lead_department", "annual_plan", "sample_fields"],
+                batch_size=self.batch_size,
+            )
+
+    def create_chunk(self, chunk: Sequence[_Slot], sample_number: int) -> int:
+        """Create one batch: its new sample projects with their milestones, then every slot's reports."""
+        new_projects, milestones, reports = [], [], []
+        for slot in chunk:
+            if slot.project is None:
+                sample_number += 1
+                slot.project = self.new_project(slot, sample_number)
+                milestones.extend(
+                    _sample_milestones(self.rng, slot.project, self.programme.year, self.snapshot.period_end)
+                )
+                new_projects.append(slot.project)
+        bulk_create_with_history(new_projects, Project, batch_size=self.batch_size)
+        for slot in chunk:
+            reports.extend(
+                _monthly_reports(
+                    self.rng, slot.project, slot, self.programme.year, self.snapshot_month, self.total_months
+                )
+            )
+        for milestone in milestones:
+            milestone.project_id = milestone.project.pk
+        for report in reports:
+            report.project_id = report.project.pk
+        bulk_create_with_history(milestones, Milestone, batch_size=self.batch_size)
+        bulk_create_with_history(reports, MonthlyReport, batch_size=self.batch_size)
+        self.milestones += len(milestones)
+        self.monthly_reports += len(reports)
+        return sample_number
+
+    def new_project(self, slot: _Slot, sample_number: int) -> Project:
+        rng, programme = self.rng, self.programme
+        level_letter = "D" if programme.level == "district" else "C"
+        category = rng.choices(SAMPLE_CATEGORIES, SAMPLE_CATEGORY_SHARES)[0]
+        return Project(
+            programme=programme,
+            code=f"S{programme.year}{level_letter}{sample_number:06d}",
+            name=f"样例{ProjectCategory(category).label}项目{sample_number:05d}",
+            category=category,
+            lead_department=rng.choice(self.leads),
+            town=rng.choice(self.towns) if self.towns and rng.random() < 0.8 else None,
+            annual_plan=Decimal(slot.plan),
+            total_investment=Decimal(slot.plan * rng.choice([1, 2, 3, 4, 6, 10])),
+            is_synthetic=True,
+        )
+
+
 @transaction.atomic
 def generate_portfolio(
     *,
@@ -306,126 +462,26 @@ def generate_portfolio(
     if not snapshots:
         raise GeneratorError(_("没有带公布汇总数的重点项目计划,请先载入报告数据。"))
     counts = _split_counts(snapshots, projects)
-    checksum = _parameters_checksum(
-        seed=seed,
-        counts=counts,
-        months=months,
-        snapshots=[(s.pk, s.project_count, s.completed_investment, s.plan_ratio, s.period_end) for s in snapshots],
-    )
-    existing = DatasetLoad.objects.filter(name=PORTFOLIO_DATASET).first()
-    if existing and existing.checksum == checksum and not replace:
+    checksum = _parameters_for(seed, counts, months, snapshots)
+    if not _make_room(checksum, replace):
         return GenerationResult(generated=False, seed=seed)
-    if existing or Project.objects.filter(is_synthetic=True).exists():
-        if not replace:
-            raise GeneratorError(_("已有不同参数生成的样例数据;如需替换,请使用 --replace。"))
-        clear_sample_portfolio()
 
     leads, towns = _department_pool(stdout)
-    named_pool = list(
-        Project.objects.filter(is_synthetic=False, sample_fields=[]).order_by("code")
-    )
+    assignment = _assign_named_projects(snapshots, counts)
     result = GenerationResult(generated=True, seed=seed)
-    capacity = dict(zip([s.programme_id for s in snapshots], counts, strict=True))
-    assignment: dict[int, list[Project]] = {s.programme_id: [] for s in snapshots}
-    unassigned = []
-    for project in named_pool:
-        if project.programme_id in capacity:
-            assignment[project.programme_id].append(project)
-        elif project.programme_id is None:
-            unassigned.append(project)
-    # Named projects without a programme go where there is room, the district list first.
-    for project in unassigned:
-        with_room = [pid for pid in capacity if len(assignment[pid]) < capacity[pid]]
-        if not with_room:
-            break
-        assignment[with_room[0]].append(project)
-
     for snapshot, count in zip(snapshots, counts, strict=True):
-        programme: Programme = snapshot.programme
-        rng = random.Random(f"{seed}:{programme.year}:{programme.level}")
-        snapshot_month = snapshot.period_end.month
-        total_months = max(snapshot_month, months or snapshot_month)
-        completed = int(to_decimal(snapshot.completed_investment))
-        plan_total = plan_total_for(completed, snapshot.plan_ratio)
-        named = assignment[programme.pk][:count]
-        slots = [_Slot(project=p) for p in named] + [_Slot(project=None) for _ in range(count - len(named))]
-
-        plan_weights = [rng.lognormvariate(0, 0.9) for _ in slots]
-        # Every project gets at least 1 万元 of plan, the rest in proportion to its weight.
-        for slot, extra in zip(slots, allocate(plan_total - len(slots), plan_weights), strict=True):
-            slot.plan = 1 + extra
-        rates = [min(1.3, max(0.0, rng.gauss(float(snapshot.plan_ratio) / 100, 0.2))) for _ in slots]
-        _respect_total_investment(slots)
-        for slot, ytd in zip(slots, allocate(completed, [s.plan * r for s, r in zip(slots, rates, strict=True)]), strict=True):
-            slot.ytd = ytd
-
-        named_updates = []
-        for slot in slots[: len(named)]:
-            project = slot.project
-            filled = list(project.sample_fields)
-            if project.programme_id is None:
-                project.programme = programme
-                filled.append("programme")
-            if project.lead_department_id is None:
-                project.lead_department = rng.choice(leads)
-                filled.append("lead_department")
-            project.annual_plan = Decimal(slot.plan)
-            filled.append("annual_plan")
-            project.sample_fields = sorted(set(filled))
-            named_updates.append(project)
-        if named_updates:
-            bulk_update_with_history(
-                named_updates, Project, ["programme", "lead_department", "annual_plan", "sample_fields"],
-                batch_size=batch_size,
-            )
-
-        level_letter = "D" if programme.level == "district" else "C"
-        categories = [c for c, _w in SAMPLE_CATEGORY_WEIGHTS]
-        category_weights = [w for _c, w in SAMPLE_CATEGORY_WEIGHTS]
-        sample_number = 0
-        for chunk in _chunks(slots, batch_size):
-            new_projects, milestones, reports = [], [], []
-            for slot in chunk:
-                if slot.project is None:
-                    sample_number += 1
-                    category = rng.choices(categories, category_weights)[0]
-                    slot.project = Project(
-                        programme=programme,
-                        code=f"S{programme.year}{level_letter}{sample_number:06d}",
-                        name=f"样例{ProjectCategory(category).label}项目{sample_number:05d}",
-                        category=category,
-                        lead_department=rng.choice(leads),
-                        town=rng.choice(towns) if towns and rng.random() < 0.8 else None,
-                        annual_plan=Decimal(slot.plan),
-                        total_investment=Decimal(slot.plan * rng.choice([1, 2, 3, 4, 6, 10])),
-                        is_synthetic=True,
-                    )
-                    milestones.extend(_sample_milestones(rng, slot.project, programme.year, snapshot.period_end))
-                    new_projects.append(slot.project)
-            bulk_create_with_history(new_projects, Project, batch_size=batch_size)
-            for slot in chunk:
-                reports.extend(
-                    _monthly_reports(rng, slot.project, slot, programme.year, snapshot_month, total_months)
-                )
-            for milestone in milestones:
-                milestone.project_id = milestone.project.pk
-            for report in reports:
-                report.project_id = report.project.pk
-            bulk_create_with_history(milestones, Milestone, batch_size=batch_size)
-            bulk_create_with_history(reports, MonthlyReport, batch_size=batch_size)
-            result.milestones += len(milestones)
-            result.monthly_reports += len(reports)
-        result.programmes.append(
-            ProgrammeResult(
-                programme=programme.name,
-                projects=len(slots),
-                named_projects=len(named),
-                annual_plan=Decimal(plan_total),
-                completed_ytd=Decimal(sum(s.ytd for s in slots)),
-                months=total_months,
-            )
+        itemiser = _ProgrammeItemiser(
+            snapshot, seed=seed, months=months, batch_size=batch_size, leads=leads, towns=towns
         )
-        stdout(f"{programme.name}: {len(slots)} projects ({len(named)} from the report), {total_months} months.")
+        named = assignment[snapshot.programme_id][:count]
+        programme_result = itemiser.run(named, count)
+        result.programmes.append(programme_result)
+        result.milestones += itemiser.milestones
+        result.monthly_reports += itemiser.monthly_reports
+        stdout(
+            f"{programme_result.programme}: {programme_result.projects} projects "
+            f"({programme_result.named_projects} from the report), {programme_result.months} months."
+        )
 
     DatasetLoad.objects.update_or_create(name=PORTFOLIO_DATASET, defaults={"checksum": checksum})
     return result

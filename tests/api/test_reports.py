@@ -1,6 +1,8 @@
 """Report data through the API: the same structure and files as the report pages, the same policy."""
 
+import hashlib
 import io
+import json
 from decimal import Decimal
 
 import docx
@@ -8,6 +10,7 @@ import openpyxl
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 from pypdf import PdfReader
 
 from portfolio.periods import Period
@@ -209,3 +212,49 @@ def test_every_role_reads_the_reports_and_changes_nothing(world, api_client, rol
     response = api_client(world.users[role]).get(url, H1)
     assert response.status_code == 200, response.content
     assert database_state() == before
+
+
+def _digest(value) -> str:
+    return hashlib.sha256(json.dumps(value, ensure_ascii=False).encode()).hexdigest()
+
+
+def test_report_json_is_pinned(coordinator_api, portfolio):
+    """The JSON of both reports, keys in order and every value, as the API has always written it."""
+    progress = coordinator_api.get(PROGRESS, H1).json()
+    indicators = coordinator_api.get(INDICATORS, H1).json()
+    for data in (progress, indicators):
+        assert data.pop("generated_at")
+    assert (_digest(progress), _digest(indicators)) == (
+        "8b391a9bf44c7682eca57b6cdbf25e399c16df3b67dd790de2d986f15f443d80",
+        "59ea9fa3a9aac54645ba17688a8caf56b97cfee1f8711eb6eae8526c47cad726",
+    )
+
+
+def test_report_schema_is_pinned(client):
+    """The schema's report components: names, fields in order, types, labels and help texts."""
+    components = json.loads(client.get(reverse("api_schema"), {"format": "json"}).content)["components"]["schemas"]
+    names = ["ProgressReport", "IndicatorReport", "IndicatorGroup", "IndicatorRow", "Figures", "Period", "Scope",
+             "Reconciliation", "ProgrammeFigures", "GroupRow", "Breakdown", "Warning", "MilestoneRow", "Issue",
+             "MonthPoint", "ProjectRow", "WarningCounts", "WarningRules", "Completeness", "ReportingStatus"]
+    assert {name: _digest(components[name]) for name in names} == {
+        "ProgressReport": "8d56bfee62509937d19377117e3b7394db05260f9b152777b58c18d542e13486",
+        "IndicatorReport": "b9976b9c52b40e6288b2868facaea05c196a01aea80598b2357241a3296d1e5f",
+        "IndicatorGroup": "e65749010fdbba3a46d9a77e87625231aac3b16c53363c4f9edbee3459209ddd",
+        "IndicatorRow": "7bfd33b9c8f55d87ed8baeb9f0923a99c32706a58b986792d1307eb58413bf99",
+        "Figures": "0d9060c49c8bbb14663e476e5f5047e27c567dd26df13b74543ea213953d8eb7",
+        "Period": "0b64c9c72719067bc04a4be706e20d8d70888f52eeb2ce2d87606a1062b07675",
+        "Scope": "3a96ccebd0fabc4f8207d4fad3c51d920894868b8085a21ebcf9c77a1c645bc4",
+        "Reconciliation": "d9ee8bb2e07ac20ce7458857845ca574b34b5cabc13da2db3bc33761b4a42114",
+        "ProgrammeFigures": "e127ee833e0936e80cafbccc635a3e2e78681779214a31f07d006c58d69d3a38",
+        "GroupRow": "46f1873be8685d40b586db256cca17de108710add1f41d5d3a619bcb022a5c22",
+        "Breakdown": "4ce760cbb850596d53887f225e99cb4d3a4f3260260aabb20270a7110810e76a",
+        "Warning": "c26a4626d8cb710aef279570a9d783566ec4ceb5b0f5de658c8e425e154e2f38",
+        "MilestoneRow": "16b5578987ec85de6ec3617f0ce81fbd2c57d56990915daac8b346eac2e86137",
+        "Issue": "21678d2976c1140acd60b621c78941c9ba964135a5a09fefb9842d2b109bc675",
+        "MonthPoint": "612312c4fe112675900d4153c689ed293f94ed744e005c12b1ca00c8ae03dcf6",
+        "ProjectRow": "9ab37a317b873f958f1a0ba74693f3b3c811c4949cadf79a281a4249c30515e2",
+        "WarningCounts": "3de198863113338a94237e7aaeeb8ef55e7f7903c62ca498522a72b51e798958",
+        "WarningRules": "7ace1e02befc1cd355aa8f69ad0000f0ad69c05e2196548d6e2fe1dc38927d92",
+        "Completeness": "0468f5afe97520ddbdeb4bb9a4055e0a506a4197f3b3758c38d2198ddc6a8086",
+        "ReportingStatus": "79d9fedc1804a829ea8db18d0132d675eb76b67a3c3acdaad0926b9a23b55be4",
+    }

@@ -256,6 +256,22 @@ def test_export_is_the_filtered_list(client, pages_world):
     assert "仅计已审核月报" in notes["B2"].value
 
 
+def test_export_keeps_text_the_file_format_cannot_hold_out(client, pages_world):
+    """A name pasted from Word with a vertical tab, or starting like a formula, still exports."""
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    users, projects = pages_world
+    Project.objects.filter(pk=projects["own"].pk).update(name="\x0b=项目own\x0b一期")
+    client.force_login(users["viewer"])
+    response = client.get(reverse("projects:project_export"), {"q": "own", "month": "2"})
+    assert response.status_code == 200
+    rows = list(load_workbook(BytesIO(response.content)).active.iter_rows(values_only=True))
+    assert rows[1][:2] == ("P-own", "'=项目own一期")
+    assert rows[1][10] == "绿灯"
+
+
 def test_dashboard_figures(client, pages_world):
     users, _projects = pages_world
     client.force_login(users["viewer"])

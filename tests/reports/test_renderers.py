@@ -104,6 +104,8 @@ def test_xlsx_text_is_safe_from_formula_injection(build):
     assert row[0].value == "'=HYPERLINK(\"http://x\")" and row[0].data_type == "s"
     assert row[1].value == "'+cmd|' /C calc'!A0"
     assert [safe_text(t) for t in ("-1", "@SUM(A1)", "\tx", "正常")] == ["'-1", "'@SUM(A1)", "'\tx", "正常"]
+    # Control characters the file format cannot hold are dropped before the formula check.
+    assert [safe_text(t) for t in ("\x0b=1", "一期\x0b二期\x00")] == ["'=1", "一期二期"]
 
 
 def test_docx_has_the_narrative_and_main_tables(city_report):

@@ -7,15 +7,13 @@ decides how a kind is written: an Excel number format, a right-aligned Word cell
 from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
-from indicators.reports import IndicatorReport
-from projects.figures import Breakdown, Figures
+from indicators.reports import IndicatorReport, IndicatorRow
+from projects.figures import Breakdown, Figures, GroupRow, MonthPoint, ReconciliationRow
 
-from ..structure import MilestoneRow, ProgressReport
+from ..fields import INT, NUMBER, POINTS, RATE, TEXT, WAN, YI, header, report_field
+from ..structure import IssueRow, MilestoneRow, ProgressReport, ProjectRow, WarningRow
 
-TEXT, INT, YI, WAN, RATE, POINTS, DATE = "text", "int", "yi", "wan", "rate", "points", "date"
-NUMBER = "number"  # an indicator value: as precise as it was reported
 NUMERIC = {INT, YI, WAN, RATE, POINTS, NUMBER}
 
 
@@ -34,25 +32,29 @@ class Table:
     columns: list[Column]
     rows: list[list] = field(default_factory=list)
     note: str = ""
+    # How the Excel sheet shows it: the frozen corner, a filter on the header row, and whether
+    # the first row is the header (a sheet of label/value lines has none).
+    freeze: str = "A2"
+    auto_filter: bool = False
+    with_header: bool = True
 
 
 def _c(header, kind=TEXT, width=None) -> Column:
+    """A column of the table's own (a label, a combination of fields, a verdict in words)."""
     return Column(str(header), kind, width)
 
 
-FIGURE_HEADERS = [
-    (gettext_lazy("项目数"), INT),
-    (gettext_lazy("年度计划投资(亿元)"), YI),
-    (gettext_lazy("累计完成投资(亿元)"), YI),
-    (gettext_lazy("完成率(%)"), RATE),
-    (gettext_lazy("序时进度(%)"), RATE),
-    (gettext_lazy("较序时进度(百分点)"), POINTS),
-    (gettext_lazy("进度评价"), TEXT),
-]
+def _f(structure, name: str, kind: str | None = None, width: int | None = None) -> Column:
+    """A column that is one field of the report: header and kind as projects.reports.fields declares."""
+    return Column(header(structure, name), kind or report_field(structure, name).kind, width)
+
+
+FIGURE_FIELDS = ["count", "annual_plan_yi", "completed_ytd_yi", "rate", "time_elapsed", "difference", "verdict_text"]
 
 
 def figure_columns() -> list[Column]:
-    return [_c(h, k, 22 if k == TEXT else None) for h, k in FIGURE_HEADERS]
+    return [_f(Figures, name, width=22 if report_field(Figures, name).kind == TEXT else None)
+            for name in FIGURE_FIELDS]
 
 
 def figure_values(f: Figures) -> list:
@@ -70,8 +72,8 @@ def summary_table(report: ProgressReport) -> Table:
 def months_table(report: ProgressReport) -> Table:
     table = Table(
         "months", _("月度进度"), _("累计完成月度走势"),
-        [_c(_("月份"), INT), _c(_("当月完成投资(亿元)"), YI), _c(_("累计完成投资(亿元)"), YI),
-         _c(_("累计完成率(%)"), RATE), _c(_("序时进度(%)"), RATE)],
+        [_f(MonthPoint, name) for name in
+         ("month", "completed_month_yi", "completed_cumulative_yi", "rate", "time_elapsed")],
     )
     for p in report.months:
         table.rows.append([p.month, p.completed_month_yi, p.completed_cumulative_yi, p.rate, p.time_elapsed])
@@ -81,7 +83,7 @@ def months_table(report: ProgressReport) -> Table:
 def breakdown_table(breakdown: Breakdown) -> Table:
     table = Table(
         breakdown.key, breakdown.title, breakdown.title,
-        [_c(_("排名"), INT), _c(breakdown.dimension, width=24)] + figure_columns(),
+        [_f(GroupRow, "rank"), _c(breakdown.dimension, width=24)] + figure_columns(),
     )
     for row in breakdown.rows:
         table.rows.append([row.rank, row.label, *figure_values(row.figures)])
@@ -91,8 +93,9 @@ def breakdown_table(breakdown: Breakdown) -> Table:
 def warnings_table(report: ProgressReport) -> Table:
     table = Table(
         "warnings", _("预警项目"), _("预警项目(红灯、黄灯)"),
-        [_c(_("预警")), _c(_("项目编号")), _c(_("项目名称"), width=34), _c(_("牵头单位"), width=22),
-         _c(_("完成率(%)"), RATE), _c(_("预警原因"), width=44), _c(_("规则版本"))],
+        [_f(WarningRow, "colour_label"), _f(WarningRow, "code"), _f(WarningRow, "name", width=34),
+         _f(WarningRow, "department", width=22), _f(WarningRow, "rate"), _f(WarningRow, "reason_text", width=44),
+         _f(WarningRow, "rule_version")],
         note=_("绿灯项目%(n)s个,未列出。") % {"n": report.warning_counts["green"]},
     )
     for w in report.warnings:
@@ -101,10 +104,12 @@ def warnings_table(report: ProgressReport) -> Table:
 
 
 def _milestone_table(key, name, rows: list[MilestoneRow], overdue: bool) -> Table:
-    columns = [_c(_("项目编号")), _c(_("项目名称"), width=34), _c(_("牵头单位"), width=22), _c(_("节点")),
-               _c(_("计划日期"), DATE)]
-    columns += [_c(_("逾期月数"), INT)] if overdue else [_c(_("实际日期"), DATE)]
-    columns.append(_c(_("说明"), width=30))
+    # The date columns hold the dates as precisely as they are known (planned_cell, actual_cell).
+    columns = [_f(MilestoneRow, "code"), _f(MilestoneRow, "project", width=34),
+               _f(MilestoneRow, "department", width=22), _f(MilestoneRow, "kind_label"),
+               _f(MilestoneRow, "planned_date")]
+    columns.append(_f(MilestoneRow, "months_overdue") if overdue else _f(MilestoneRow, "actual_date"))
+    columns.append(_f(MilestoneRow, "note", width=30))
     table = Table(key, name, name, columns)
     for m in rows:
         last = m.months_overdue if overdue else m.actual_cell
@@ -115,8 +120,8 @@ def _milestone_table(key, name, rows: list[MilestoneRow], overdue: bool) -> Tabl
 def issues_table(report: ProgressReport) -> Table:
     table = Table(
         "issues", _("问题与协调"), _("存在问题与需协调事项"),
-        [_c(_("项目编号")), _c(_("项目名称"), width=34), _c(_("牵头单位"), width=22),
-         _c(_("存在问题"), width=36), _c(_("需协调事项"), width=36)],
+        [_f(IssueRow, "code"), _f(IssueRow, "project", width=34), _f(IssueRow, "department", width=22),
+         _f(IssueRow, "problems", width=36), _f(IssueRow, "coordination_requests", width=36)],
     )
     for i in report.issues:
         table.rows.append([i.code, i.project, i.department, i.problems, i.coordination_requests])
@@ -126,10 +131,11 @@ def issues_table(report: ProgressReport) -> Table:
 def reconciliation_table(report: ProgressReport) -> Table:
     table = Table(
         "reconciliation", _("公布数核对"), _("公布汇总数与明细合计核对"),
-        [_c(_("重点项目计划"), width=30), _c(_("统计期止"), DATE),
-         _c(_("公布项目数"), INT), _c(_("明细项目数"), INT), _c(_("项目数差额"), INT),
-         _c(_("公布完成投资(亿元)"), YI), _c(_("明细完成投资(亿元)"), YI), _c(_("完成投资差额(亿元)"), YI),
-         _c(_("公布完成率(%)"), RATE), _c(_("明细完成率(%)"), RATE), _c(_("完成率差额(百分点)"), POINTS),
+        [_f(ReconciliationRow, "programme", width=30), _f(ReconciliationRow, "period_end"),
+         _f(ReconciliationRow, "published_count"), _c(_("明细项目数"), INT), _f(ReconciliationRow, "count_difference"),
+         _f(ReconciliationRow, "published_completed_yi"), _c(_("明细完成投资(亿元)"), YI),
+         _f(ReconciliationRow, "completed_difference_yi"),
+         _f(ReconciliationRow, "published_rate"), _c(_("明细完成率(%)"), RATE), _f(ReconciliationRow, "rate_difference"),
          _c(_("核对结果"), width=16)],
     )
     for r in report.reconciliation:
@@ -150,11 +156,11 @@ def reconciliation_status(row) -> str:
 def projects_table(report: ProgressReport) -> Table:
     table = Table(
         "projects", _("项目明细"), _("附表:项目明细"),
-        [_c(_("项目编号")), _c(_("项目名称"), width=34), _c(_("重点项目计划"), width=22),
-         _c(_("牵头单位"), width=22), _c(_("所在镇街")), _c(_("项目类别")), _c(_("项目状态")),
-         _c(_("总投资(万元)"), WAN), _c(_("年度计划投资(万元)"), WAN), _c(_("本月完成投资(万元)"), WAN),
-         _c(_("累计完成投资(万元)"), WAN), _c(_("完成率(%)"), RATE), _c(_("预警")), _c(_("月报状态")),
-         _c(_("形象进度"), width=30), _c(_("样例数据"))],
+        [_f(ProjectRow, "code"), _f(ProjectRow, "name", width=34), _f(ProjectRow, "programme", width=22),
+         _f(ProjectRow, "department", width=22), *[_f(ProjectRow, name) for name in (
+             "town", "category", "status", "total_investment", "annual_plan", "completed_month", "completed_ytd",
+             "rate", "colour_label", "report_status")],
+         _f(ProjectRow, "progress", width=30), _f(ProjectRow, "is_synthetic", TEXT)],  # written 是 or blank
     )
     yes = _("是")
     for p in report.projects:
@@ -187,9 +193,11 @@ def indicator_tables(report: IndicatorReport) -> list[Table]:
     for group in report.groups:
         table = Table(
             f"indicators_{group.key}", group.label[:31], group.label,
-            [_c(_("指标"), width=34), _c(_("计量单位")), _c(_("最新值")), _c(_("数值"), NUMBER),
-             _c(_("统计期"), width=16), _c(_("同比增长(%)"), RATE), _c(_("全市排名"), width=20),
-             _c(_("全年目标"), width=18), _c(_("目标值"), NUMBER), _c(_("完成目标(%)"), RATE)],
+            [_f(IndicatorRow, "name", width=34), _f(IndicatorRow, "unit"), _f(IndicatorRow, "value_text"),
+             _f(IndicatorRow, "value"), _f(IndicatorRow, "observed_text", width=16),
+             _f(IndicatorRow, "growth", RATE),  # two places in the file; as reported in the API
+             _f(IndicatorRow, "rank_text", width=20), _f(IndicatorRow, "target_text", width=18),
+             _f(IndicatorRow, "target_value"), _f(IndicatorRow, "share")],
         )
         for r in group.rows:
             table.rows.append([

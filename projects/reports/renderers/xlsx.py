@@ -1,8 +1,11 @@
-"""Excel (.xlsx) rendering with openpyxl: one sheet per section, real numbers with number formats.
+"""Excel (.xlsx) writing with openpyxl, for every workbook the platform offers (reports, the project list).
 
-Written in openpyxl's write-only mode (streamed, several times faster on the 10,000-project
-appendix). Text that a spreadsheet would read as a formula (= + - @, or a leading tab or
-carriage return) is prefixed with a quote, so a project name cannot run anything.
+A sheet is a Table (header, kinds, rows): numbers stay numbers with the number format of their
+kind, dates are dates, and text is made safe. Text that a spreadsheet would read as a formula
+(= + - @, or a leading tab or carriage return) is prefixed with a quote, so a project name cannot
+run anything; control characters that the file format cannot hold (openpyxl refuses \\x0b, as
+pasted from Word) are dropped. Written in openpyxl's write-only mode (streamed, several times
+faster on the 10,000-project appendix).
 """
 
 import datetime as dt
@@ -13,10 +16,12 @@ from io import BytesIO
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from .tables import DATE, INT, NUMBER, POINTS, RATE, TEXT, WAN, YI, Table
+from ..fields import DATE, INT, NUMBER, POINTS, RATE, TEXT, WAN, YI
+from .tables import Table
 
 FORMATS = {
     INT: "#,##0",
@@ -37,7 +42,8 @@ SAMPLE_ROWS = 300  # rows looked at to size a column
 
 
 def safe_text(value: str) -> str:
-    """Neutralise text a spreadsheet would evaluate (CSV/formula injection)."""
+    """Text a spreadsheet can hold and will never evaluate (CSV/formula injection)."""
+    value = ILLEGAL_CHARACTERS_RE.sub("", value)
     return "'" + value if value.startswith(FORMULA_TRIGGERS) else value
 
 
@@ -66,26 +72,35 @@ def _cell(ws, value, kind: str):
     return cell
 
 
-def _write_table(wb: Workbook, table: Table) -> None:
-    ws = wb.create_sheet(table.name)
-    widths = [display_width(c.header) + 2 for c in table.columns]
+def _size_columns(ws, table: Table) -> None:
+    widths = [display_width(c.header) + 2 if table.with_header else 0 for c in table.columns]
     for row in table.rows[:SAMPLE_ROWS]:
         for i, value in enumerate(row):
             widths[i] = max(widths[i], display_width(value) + 2)
     for i, column in enumerate(table.columns):
         width = column.width if column.width and widths[i] > column.width else widths[i]
         ws.column_dimensions[get_column_letter(i + 1)].width = min(MAX_WIDTH, max(8, width))
-    ws.freeze_panes = "A2"
-    ws.print_title_rows = "1:1"
+
+
+def write_table(wb: Workbook, table: Table) -> None:
+    """One sheet: the styled header row, then the rows with their kinds' formats, then the note."""
+    ws = wb.create_sheet(table.name)
+    _size_columns(ws, table)
+    if table.with_header:
+        ws.freeze_panes = table.freeze
+        ws.print_title_rows = "1:1"
+    if table.auto_filter:
+        ws.auto_filter.ref = f"A1:{get_column_letter(len(table.columns))}{len(table.rows) + 1}"
     if len(table.columns) > 8:
         ws.page_setup.orientation = "landscape"
     ws.page_setup.paperSize = "9"  # A4
-    header = []
-    for column in table.columns:
-        cell = WriteOnlyCell(ws, value=safe_text(column.header))
-        cell.font, cell.fill, cell.alignment = HEADER_FONT, HEADER_FILL, WRAP
-        header.append(cell)
-    ws.append(header)
+    if table.with_header:
+        header = []
+        for column in table.columns:
+            cell = WriteOnlyCell(ws, value=safe_text(column.header))
+            cell.font, cell.fill, cell.alignment = HEADER_FONT, HEADER_FILL, WRAP
+            header.append(cell)
+        ws.append(header)
     kinds = [c.kind for c in table.columns]
     for row in table.rows:
         ws.append([_cell(ws, value, kind) for value, kind in zip(row, kinds, strict=True)])
@@ -94,11 +109,22 @@ def _write_table(wb: Workbook, table: Table) -> None:
         ws.append([safe_text(table.note)])
 
 
-def render_xlsx(
-    tables: list[Table], *, title: str, meta: list[str], narrative: list[str] | None = None
-) -> bytes:
-    """The workbook: a cover sheet (title, scope, narrative), then one sheet per table."""
+def _saved(wb: Workbook) -> bytes:
+    buffer = BytesIO()
+    wb.save(buffer)
+    return buffer.getvalue()
+
+
+def write_workbook(tables: list[Table], *, title: str = "") -> bytes:
+    """A workbook of one sheet per table."""
     wb = Workbook(write_only=True)
+    wb.properties.title = title or None
+    for table in tables:
+        write_table(wb, table)
+    return _saved(wb)
+
+
+def _write_cover(wb: Workbook, title: str, meta: list[str], narrative: list[str] | None) -> None:
     cover = wb.create_sheet(_("报告摘要"))
     cover.column_dimensions["A"].width = 120
     title_cell = WriteOnlyCell(cover, value=safe_text(title))
@@ -115,8 +141,14 @@ def render_xlsx(
             cell = WriteOnlyCell(cover, value=safe_text(paragraph))
             cell.alignment = WRAP
             cover.append([cell])
+
+
+def render_xlsx(
+    tables: list[Table], *, title: str, meta: list[str], narrative: list[str] | None = None
+) -> bytes:
+    """A report's workbook: a cover sheet (title, scope, narrative), then one sheet per table."""
+    wb = Workbook(write_only=True)
+    _write_cover(wb, title, meta, narrative)
     for table in tables:
-        _write_table(wb, table)
-    buffer = BytesIO()
-    wb.save(buffer)
-    return buffer.getvalue()
+        write_table(wb, table)
+    return _saved(wb)
