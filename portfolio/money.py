@@ -109,6 +109,13 @@ def wan(amount_wan: Decimal | None) -> Decimal | None:
     return None if amount_wan is None else round_half_up(amount_wan)
 
 
+def format_fixed(value, *, places: int = 2, grouping: bool = True, signed: bool = False) -> str:
+    """A rate, points or amount with a fixed number of places, rounded half-up: 74.20, 1,079.40,
+    +8.21 (``signed`` writes the plus of a positive difference). The one writer of fixed places."""
+    rounded = round_half_up(value, Decimal(1).scaleb(-places))
+    return format(rounded, f"{'+' if signed else ''}{',' if grouping else ''}.{places}f")
+
+
 def format_yi(amount_wan) -> str:
     """万元 -> 亿元 rounded half-up to two places, with separators: 5900000 -> "590.00"."""
     return f"{round_half_up(wan_to_yi(amount_wan)):,}"

@@ -16,7 +16,7 @@ from django.db.models import Count, QuerySet, Sum
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from portfolio.money import format_number, round_half_up, yi
+from portfolio.money import format_fixed, format_number, round_half_up, yi
 from portfolio.periods import Period
 
 from .choices import ProgrammeLevel, ProjectCategory, ProjectStatus
@@ -77,7 +77,7 @@ class Figures:
     def difference_text(self) -> str:
         """+8.21 / -8.80 / 0.00, for tables."""
         difference = self.difference
-        return "" if difference is None else f"{difference:+.2f}" if difference else "0.00"
+        return "" if difference is None else format_fixed(difference, grouping=False, signed=bool(difference))
 
     @property
     def verdict(self) -> str:

@@ -13,7 +13,7 @@ from django.utils.translation import get_language, gettext_lazy, pgettext
 from django.utils.translation import gettext as _
 
 from indicators.reports import IndicatorReport, IndicatorRow
-from portfolio.money import format_number, round_half_up, yi_words
+from portfolio.money import format_fixed, format_number, round_half_up, yi_words
 from portfolio.periods import Period
 from projects.choices import MilestoneKind
 from projects.figures import Breakdown, ProgrammeFigures, verdict_text
@@ -43,7 +43,7 @@ def yi(value_yi: Decimal) -> str:
 
 def rate(value: Decimal) -> str:
     """Rates keep their two places, as the report writes them (74.20%)."""
-    return f"{value:.2f}"
+    return format_fixed(value, grouping=False)
 
 
 # Punctuation that joins generated pieces, translatable like the words (English: ", " ". " "; ").

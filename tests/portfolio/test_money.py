@@ -43,3 +43,17 @@ def test_time_elapsed(month, expected):
 def test_time_elapsed_rejects_month_13():
     with pytest.raises(ValueError):
         time_elapsed_percent(13)
+
+
+@pytest.mark.parametrize(("value", "kwargs", "text"), [
+    (Decimal("74.2"), {"grouping": False}, "74.20"),
+    (Decimal("1079.395"), {}, "1,079.40"),
+    (Decimal("8.205"), {"signed": True}, "+8.21"),
+    (Decimal("-8.805"), {"signed": True}, "-8.81"),
+    (Decimal("0"), {"signed": True}, "+0.00"),
+    (Decimal("2.5"), {"places": 0}, "3"),
+])
+def test_format_fixed_rounds_half_up_and_writes_its_places(value, kwargs, text):
+    from portfolio.money import format_fixed
+
+    assert format_fixed(value, **kwargs) == text

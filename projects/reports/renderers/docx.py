@@ -17,6 +17,8 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt
 
+from portfolio.money import format_fixed
+
 from .tables import NUMERIC, POINTS, Table
 
 BODY_FONT = "宋体"
@@ -30,9 +32,7 @@ def cell_text(value, kind: str) -> str:
     if isinstance(value, dt.date):
         return value.isoformat()
     if isinstance(value, Decimal):
-        if kind == POINTS and value > 0:
-            return f"+{value:,.2f}"
-        return f"{value:,.2f}"
+        return format_fixed(value, signed=kind == POINTS and value > 0)
     if isinstance(value, int) and not isinstance(value, bool):
         return f"{value:,}" if kind in NUMERIC else str(value)
     return str(value)
