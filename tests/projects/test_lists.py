@@ -104,7 +104,9 @@ def test_the_database_warning_agrees_with_classify_at_the_thresholds(lists_world
     _viewer, departments, district = lists_world
     period = Period(2025, 6)
     for i, (plan, ytd) in enumerate([(10000, 1999), (10000, 2000), (10000, 2001), (10000, 3999), (10000, 4000),
-                                     (10000, 4001), (3, 1), (30000, 11999.5), (30000, 11999.4), (7, 0)]):
+                                     (10000, 4001), (3, 1), (30000, 11999.5), (30000, 11999.4), (7, 0),
+                                     # Exact ties in hundredths of a percent (40.005%, 19.995%), rounded half-up.
+                                     (20000, 8001), (20000, 3999)]):
         project = Project.objects.create(programme=district, code=f"T-{i:02d}", name=f"阈值{i}",
                                          lead_department=departments["A局"], annual_plan=Decimal(plan))
         MonthlyReport.objects.create(project=project, year=2025, month=6, completed_month=Decimal(str(ytd)),
