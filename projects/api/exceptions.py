@@ -1,10 +1,14 @@
 """How the API answers a refusal: the services' exceptions mapped to HTTP statuses in one place.
 
 PermissionDenied → 403, Http404 → 404 (DRF's own handler), a stale version → 412 (and a missing
-or stale If-Match, raised by portfolio.api_base as 428/412), an impossible
+or stale If-Match, raised by portfolio.api_base as 428/412; a stale version sent in the body, as the
+use-case endpoints take it, → 409 through ``version_in_body``), an impossible
 workflow transition or a record still referenced → 409, a model's field errors → 400 with the same
-shape as a serializer's errors. Anything not mapped here is a bug and stays a 500.
+shape as a serializer's errors. Anything not mapped here is a bug and stays a 500 (a refused bulk
+sheet is its view's to answer: only the view knows which row of the body each refusal is).
 """
+
+from contextlib import contextmanager
 
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -36,6 +40,18 @@ def field_errors(exc: DjangoValidationError) -> dict:
     if NON_FIELD_ERRORS in errors:
         errors[api_settings.NON_FIELD_ERRORS_KEY] = errors.pop(NON_FIELD_ERRORS)
     return errors
+
+
+@contextmanager
+def version_in_body():
+    """The version read came in the body, not in If-Match: a stale one is a conflict with the record's
+    current state (409), like a second first save of the month, not a failed precondition (412)."""
+    try:
+        yield
+    except AlreadyExists:
+        raise
+    except ConflictError as exc:
+        raise Conflict(exc.message, code="stale") from exc
 
 
 def api_exception_handler(exc, context):

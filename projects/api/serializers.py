@@ -17,6 +17,7 @@ from portfolio.api_serializers import (
     summary,
 )
 from projects.models import Department, Milestone, MonthlyReport, PeriodLock, Programme, Project
+from projects.services import REPORT_INPUT_FIELDS
 
 # Where the project list's prefetch puts each project's co-departments (a plain list, no manager per row).
 CO_DEPARTMENTS_PREFETCHED = "co_department_list"
@@ -245,3 +246,129 @@ class ReturnSerializer(StrictSerializer):
     comment = serializers.CharField(
         max_length=TEXT_MAX_LENGTH, label=_("审核意见"), help_text=_("退回的理由,必填:部门据此修改后再次提交。")
     )
+
+
+# Use-case request bodies: the entry page's and the bulk sheet's (projects.services), versions in the body --
+
+
+# The texts of a report as typed: omitted, they stay as stored (empty in a new report).
+REPORT_TEXT_DESCRIPTIONS = {
+    "completed_month": _("本月完成投资,单位万元。"),
+    "progress_text": _("本月形象进度;省略时保持原值(新月报为空)。"),
+    "problems": _("存在问题;省略时保持原值(新月报为空)。"),
+    "coordination_requests": _("需协调事项;省略时保持原值(新月报为空)。"),
+}
+# Ids and versions the database can hold: a larger number is a 400, never a query that overflows.
+ID_RANGE = {"min_value": 1, "max_value": 2**63 - 1}
+VERSION_MAX = 2**31 - 1
+
+# The model's help text would win over the descriptions above.
+REPORT_INPUT_KWARGS = {
+    "completed_month": {"required": True},
+    "plausibility_note": {"help_text": _("异常说明:本月完成超过年度计划的一定比例或累计超过总投资时必填,审核时可见;省略时保持原值。")},
+}
+
+
+class MilestoneEntrySerializer(StrictModelSerializer):
+    """A milestone row of a report entry: its actual date and note, with the version the client read."""
+
+    schema_description = _("一个节点的实际日期和说明,带读取时的版本号。")
+
+    id = serializers.IntegerField(**ID_RANGE, help_text=_("节点编号,须为该项目的节点。"))
+    version = serializers.IntegerField(
+        min_value=1, max_value=VERSION_MAX, help_text=_("读取该节点时的版本号;节点已被他人修改时答 409,不作任何更改。"),
+    )
+    descriptions = {
+        "actual_date": _("实际完成日期;为空表示尚未完成。省略时保持原值。"),
+        "actual_date_precision": _("实际日期的精确程度;省略时保持原值。"),
+        "note": _("说明;省略时保持原值。"),
+    }
+
+    class Meta:
+        model = Milestone
+        fields = ["id", "version", "actual_date", "actual_date_precision", "note"]
+
+
+MILESTONE_ENTRY_FIELDS = ("actual_date", "actual_date_precision", "note")
+
+
+class MonthlyReportEntrySerializer(StrictModelSerializer):
+    """The report entry page's form as a body: one project's month, its milestones, and whether to submit."""
+
+    schema_description = _("一个项目一个月的月报(与填报页面相同):月报、节点实际日期,以及是否同时提交。")
+    project = serializers.IntegerField(**ID_RANGE, help_text=_("项目编号;无权查看的项目答 404。"))
+    version = serializers.IntegerField(min_value=0, max_value=VERSION_MAX, help_text=_(
+        "读取该月报时的版本号;当时还没有月报时为 0。月报已被他人新建或修改时答 409,不作任何更改。"))
+    milestones = MilestoneEntrySerializer(
+        many=True, required=False, max_length=500,
+        help_text=_("要填写实际日期或说明的节点(只列要修改的);全部与月报一起保存,或全部不保存。"),
+    )
+    submit = serializers.BooleanField(default=False, help_text=_("为 true 时保存后立即提交审核(草稿或已退回 → 已提交)。"))
+    descriptions = {
+        "year": _("月报年度,须与项目所属计划的年度一致。"),
+        "month": _("月份(1—12)。"),
+        **REPORT_TEXT_DESCRIPTIONS,
+    }
+
+    class Meta:
+        model = MonthlyReport
+        fields = ["project", "year", "month", "version", *REPORT_INPUT_FIELDS, "milestones", "submit"]
+        extra_kwargs = REPORT_INPUT_KWARGS
+        # Whether the month already has a report is the service's question, asked with the version (409).
+        validators = []
+
+    def validate_milestones(self, rows):
+        seen, repeated = set(), []
+        for row in rows:
+            if row["id"] in seen:
+                repeated.append(str(row["id"]))
+            seen.add(row["id"])
+        if repeated:
+            raise serializers.ValidationError(_("节点 %(ids)s 出现了多次。") % {"ids": "、".join(repeated)})
+        return rows
+
+
+class MonthlyReportBulkRowSerializer(StrictModelSerializer):
+    """One row of a bulk sheet: a project's report for the sheet's month, with the version read."""
+
+    schema_description = _("批量填报的一行:一个项目该月的月报,带读取时的版本号。")
+    project = serializers.IntegerField(**ID_RANGE, help_text=_("项目编号;无权查看的项目是该行的错误。"))
+    version = serializers.IntegerField(min_value=0, max_value=VERSION_MAX, help_text=_(
+        "读取该月报时的版本号;当时还没有月报时为 0。月报已被他人新建或修改时该行被拒绝,全部不保存。"))
+    descriptions = REPORT_TEXT_DESCRIPTIONS
+
+    class Meta:
+        model = MonthlyReport
+        fields = ["project", "version", *REPORT_INPUT_FIELDS]
+        extra_kwargs = REPORT_INPUT_KWARGS
+        validators = []
+
+
+class MonthlyReportBulkSerializer(StrictSerializer):
+    """The bulk sheet as a body: several projects' reports for one month, all saved (or submitted) or none."""
+
+    schema_description = _("批量填报(与批量填报页面相同):多个项目同一个月的月报,全部保存(或提交)或全部不保存。")
+
+    year = serializers.IntegerField(min_value=2000, max_value=2100, help_text=_("月报年度。"))
+    month = serializers.IntegerField(min_value=1, max_value=12, help_text=_("月份(1—12)。"))
+    submit = serializers.BooleanField(default=False, help_text=_("为 true 时保存后全部提交审核。"))
+    rows = MonthlyReportBulkRowSerializer(
+        many=True, allow_empty=False, max_length=1000,
+        help_text=_("各项目的月报,每个项目一行;任何一行被拒绝则全部不保存,错误按行号(从0起)列出。"),
+    )
+
+    def validate_rows(self, rows):
+        """A project named twice: the later rows are named, by index, as DRF names a row's own errors."""
+        seen, repeated = set(), {}
+        for index, row in enumerate(rows):
+            if row["project"] in seen:
+                repeated[str(index)] = [_("同一项目在表中出现了多次。")]
+            seen.add(row["project"])
+        if repeated:
+            raise serializers.ValidationError(repeated)
+        return rows
+
+
+class MonthlyReportBulkResultSerializer(StrictSerializer):
+    schema_description = _("批量填报的结果。")
+    saved = serializers.IntegerField(read_only=True, help_text=_("保存(或提交)的月报数。"))

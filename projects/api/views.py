@@ -3,6 +3,7 @@
 from django.contrib.auth import authenticate
 from django.db import transaction
 from django.db.models import Prefetch
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema, inline_serializer
@@ -28,13 +29,17 @@ from projects.filters import (
     ProjectFilterSet,
 )
 from projects.models import Department, Milestone, MonthlyReport, PeriodLock, Programme, Project
-from projects.permissions import Action
+from projects.permissions import Action, get_visible_or_404, restrict
 
-from .exceptions import api_exception_handler
+from .exceptions import api_exception_handler, version_in_body
 from .serializers import (
     CO_DEPARTMENTS_PREFETCHED,
+    MILESTONE_ENTRY_FIELDS,
     DepartmentSerializer,
     MilestoneSerializer,
+    MonthlyReportBulkResultSerializer,
+    MonthlyReportBulkSerializer,
+    MonthlyReportEntrySerializer,
     MonthlyReportSerializer,
     PeriodLockSerializer,
     ProgrammeSerializer,
@@ -111,7 +116,8 @@ class MilestoneViewSet(PortfolioViewSet):
 
 
 class MonthlyReportViewSet(PortfolioViewSet):
-    """Monthly reports and their workflow: submit, approve, return, reopen."""
+    """Monthly reports, their workflow (submit, withdraw, approve, return, reopen) and the two use cases the
+    pages have: one project's month (``entry``) and a sheet of projects for one month (``bulk``)."""
 
     schema_description = _("月报:部门填报员填报、提交本单位项目的月报,发改局统筹审核、退回或重新打开。")
 
@@ -125,6 +131,13 @@ class MonthlyReportViewSet(PortfolioViewSet):
         "submit": Action.SUBMIT, "approve": Action.APPROVE, "return_report": Action.RETURN, "reopen": Action.REOPEN,
         "withdraw": Action.WITHDRAW,
     }
+    # The use cases create or change reports: only who may fill reports at all gets to the services. They are
+    # not workflow actions: the version read is in the body, so no If-Match, and a stale one answers 409.
+    use_case_actions = {"entry": Action.ADD, "bulk": Action.ADD}
+    error_codes = None  # the use cases' own (@action(error_codes=…)); None: the schema's rule for the rest
+
+    def policy_action(self):
+        return self.use_case_actions.get(self.action) or super().policy_action()
 
     def perform_create(self, serializer):
         data = dict(serializer.validated_data)
@@ -177,6 +190,96 @@ class MonthlyReportViewSet(PortfolioViewSet):
     @action(detail=True, methods=["post"])
     def reopen(self, request, pk=None):
         return self._transition(request, services.monthly_report_reopen, ReviewSerializer)
+
+    # The use cases: the same services as the entry page and the bulk sheet; the view only translates HTTP.
+
+    @extend_schema(
+        request=MonthlyReportEntrySerializer,
+        responses={200: MonthlyReportSerializer, 201: MonthlyReportSerializer},
+        summary=_("填报一个项目一个月的月报及其节点实际日期,可同时提交;与填报页面相同,全部保存或全部不保存"),
+    )
+    @action(detail=False, methods=["post"], error_codes=("400", "401", "403", "404", "409", "415"))
+    def entry(self, request):
+        """services.monthly_report_entry_save: 201 when the month had no report (``version`` 0), else 200.
+
+        A project the user may not see answers 404; a milestone they may not see (or that does not exist)
+        400 naming ``milestones``; one of another project 403 (the service's refusal). A stale version of
+        the report or a milestone, or version 0 when the month has a report, answers 409.
+        """
+        body = MonthlyReportEntrySerializer(data=request.data, context=self.get_serializer_context())
+        body.is_valid(raise_exception=True)
+        data = dict(body.validated_data)
+        project = get_visible_or_404(Project.objects.all(), request.user, pk=data.pop("project"))
+        year, month, version = data.pop("year"), data.pop("month"), data.pop("version")
+        milestones = self._milestone_inputs(data.pop("milestones", []))
+        submit = data.pop("submit")
+        with version_in_body():
+            report = services.monthly_report_entry_save(
+                project=project, year=year, month=month, data=data, acting_user=request.user,
+                expected_version=version, milestones=milestones, submit=submit,
+            )
+        if version != 0:
+            return self.object_response(report)
+        location = request.build_absolute_uri(reverse("api:monthly-report-detail", args=[report.pk]))
+        return self.object_response(report, status=201, headers={"Location": location})
+
+    def _milestone_inputs(self, rows) -> list[services.MilestoneInput]:
+        """The milestones named, as the user may see them: one they may not see is one that does not exist."""
+        found = restrict(Milestone.objects.all(), self.request.user, Action.VIEW).in_bulk([row["id"] for row in rows])
+        missing = [str(row["id"]) for row in rows if row["id"] not in found]
+        if missing:
+            raise serializers.ValidationError(
+                {"milestones": [_("节点 %(ids)s 不存在或您无权查看。") % {"ids": "、".join(missing)}]}
+            )
+        return [
+            services.MilestoneInput(
+                milestone=found[row["id"]], expected_version=row["version"],
+                data={name: row[name] for name in MILESTONE_ENTRY_FIELDS if name in row},
+            )
+            for row in rows
+        ]
+
+    @extend_schema(
+        request=MonthlyReportBulkSerializer,
+        responses={200: MonthlyReportBulkResultSerializer},
+        summary=_("批量填报:多个项目同一个月的月报全部保存(或全部提交)或全部不保存;与批量填报页面相同"),
+    )
+    @action(detail=False, methods=["post"], error_codes=("400", "401", "403", "415"))
+    def bulk(self, request):
+        """services.monthly_report_bulk_save: 200 ``{"saved": n}``, or 400 ``{"rows": {"<index>": [...]}}``.
+
+        Rows are named by their index in ``rows``, as DRF names a row's own input errors: one shape for
+        every row error (a project's code or id as the key could be mistaken for another row's index).
+        Every refusal of the sheet is a 400, a stale version among them (its message says so; a client
+        re-reads the rows named): the sheet is refused as a whole, for whatever mix of reasons, and a
+        second status for "only stale rows" would make clients handle one refusal two ways. A project the
+        user may not see (or that does not exist) is a row error too, in the same words for both, found
+        before any row is saved; a project named twice is a 400 on its later rows.
+        """
+        body = MonthlyReportBulkSerializer(data=request.data, context=self.get_serializer_context())
+        body.is_valid(raise_exception=True)
+        rows = body.validated_data["rows"]
+        projects = restrict(Project.objects.all(), request.user, Action.VIEW).in_bulk([row["project"] for row in rows])
+        unknown = {str(i): [_("项目不存在或您无权查看。")] for i, row in enumerate(rows) if row["project"] not in projects}
+        if unknown:
+            raise serializers.ValidationError({"rows": unknown})
+        try:
+            saved = services.monthly_report_bulk_save(
+                year=body.validated_data["year"], month=body.validated_data["month"],
+                submit=body.validated_data["submit"], acting_user=request.user,
+                rows=[
+                    services.BulkRow(
+                        project=projects[row["project"]], expected_version=row["version"],
+                        data={name: row[name] for name in services.REPORT_INPUT_FIELDS if name in row},
+                    )
+                    for row in rows
+                ],
+            )
+        except services.BulkRefused as refused:
+            raise serializers.ValidationError({"rows": {
+                str(i): refused.errors[row["project"]] for i, row in enumerate(rows) if row["project"] in refused.errors
+            }}) from refused
+        return Response({"saved": saved})
 
 
 class PeriodLockViewSet(PortfolioViewSet):
