@@ -9,8 +9,10 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 
 from portfolio.datasets import load_report_data
+from projects.generator import generate_portfolio
 from projects.models import Department, DepartmentMembership
 from projects.roles import Role, sync_role_groups
+from tests.snapshots import capture
 
 
 @pytest.fixture(autouse=True)
@@ -27,10 +29,30 @@ def fast_password_hasher(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(scope="session")
+def report_data_snapshot(django_db_setup, django_db_blocker):
+    """The rows load_report_data() writes, captured once per run (tests/snapshots.py says why)."""
+    with django_db_blocker.unblock():
+        return capture("report_data", load_report_data)
+
+
+@pytest.fixture(scope="session")
+def portfolio_snapshot(report_data_snapshot, django_db_setup, django_db_blocker):
+    """What generate_portfolio() writes on top of the report fixtures, captured once per run."""
+    with django_db_blocker.unblock():
+        return capture("portfolio", generate_portfolio, base=report_data_snapshot)
+
+
 @pytest.fixture
-def report_data(db):
-    """The report fixtures, loaded as `make run` loads them."""
-    load_report_data()
+def report_data(db, report_data_snapshot):
+    """The report fixtures, as `make run` loads them (the same rows, restored rather than loaded)."""
+    report_data_snapshot.restore()
+
+
+@pytest.fixture
+def portfolio(report_data, portfolio_snapshot):
+    """The report fixtures and the itemised sample portfolio of 2025-H1 (434 projects, months 1-6)."""
+    portfolio_snapshot.restore()
 
 
 @pytest.fixture

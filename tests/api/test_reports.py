@@ -24,11 +24,6 @@ H1 = {"year": 2025, "month": 6}
 
 
 @pytest.fixture
-def portfolio(report_data):
-    generate_portfolio()
-
-
-@pytest.fixture
 def coordinator_api(api_client, coordinator):
     return api_client(coordinator)
 
