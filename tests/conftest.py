@@ -1,17 +1,20 @@
-"""Shared fixtures: report data, role users, and a query-count helper that prints queries on failure."""
+"""Shared fixtures: the report data and sample portfolio, role users, the permission world, query counts."""
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
 
 import pytest
 from django.conf import settings as django_settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 
+from indicators.models import Indicator, Observation, Target
 from portfolio.datasets import load_report_data
 from projects.generator import generate_portfolio
-from projects.models import Department, DepartmentMembership
-from projects.roles import Role, sync_role_groups
+from projects.models import Department, Milestone, MonthlyReport, Programme, Project
+from projects.roles import Role
+from tests.helpers import QueryCounter, make_user
 from tests.snapshots import capture
 
 
@@ -65,17 +68,6 @@ def other_department(db):
     return Department.objects.create(code="test-other", name="另一单位", kind="town")
 
 
-def make_user(username, role=None, department=None, **extra):
-    user = get_user_model().objects.create_user(username=username, password="pw-for-tests-123", **extra)
-    if role:
-        if not Group.objects.filter(name=str(role)).exists():
-            sync_role_groups()  # a transactional test's flush removed the groups the migration made
-        user.groups.add(Group.objects.get(name=str(role)))
-    if department:
-        DepartmentMembership.objects.create(user=user, department=department)
-    return user
-
-
 @pytest.fixture
 def superuser(db):
     return get_user_model().objects.create_superuser("root", "root@example.org", "pw-for-tests-123")
@@ -96,26 +88,59 @@ def viewer(db):
     return make_user("viewer", Role.VIEWER, is_staff=True)
 
 
-class QueryCounter:
-    def __init__(self):
-        self.context = CaptureQueriesContext(connection)
-
-    def __enter__(self):
-        self.context.__enter__()
-        return self
-
-    def __exit__(self, *exc):
-        self.context.__exit__(*exc)
-
-    @property
-    def count(self):
-        return len(self.context.captured_queries)
-
-    def describe(self):
-        return "\n".join(f"{i}. {q['sql']}" for i, q in enumerate(self.context.captured_queries, 1))
-
-
 @pytest.fixture
 def count_queries():
     """Use as `with count_queries() as q: ...; q.count`, and `q.describe()` in assertion messages."""
     return QueryCounter
+
+
+# The permission world of the service, API and report matrices -----------------------------------
+
+
+@dataclass
+class World:
+    users: dict
+    programme: Programme
+    projects: dict  # "own"/"other" -> Project (own = the editor's department leads it)
+    milestones: dict
+    approved: dict  # month 1, approved
+    submitted: dict  # month 2, submitted by the editor of that department
+    drafts: dict  # month 3, draft
+    indicator: Indicator
+
+
+@pytest.fixture
+def world(department, other_department):
+    users = {
+        "viewer": make_user("viewer", Role.VIEWER),
+        "editor": make_user("editor", Role.EDITOR, department),
+        "other_editor": make_user("other_editor", Role.EDITOR, other_department),
+        "coordinator": make_user("coordinator", Role.COORDINATOR),
+        "administrator": make_user("administrator", Role.ADMINISTRATOR),
+    }
+    programme = Programme.objects.create(year=2025, level="district", name="2025年区重点项目")
+    projects, milestones, drafts, submitted, approved = {}, {}, {}, {}, {}
+    for side, dept, author in (("own", department, users["editor"]), ("other", other_department, users["other_editor"])):
+        p = Project.objects.create(
+            programme=programme, code=f"P-{side}", name=f"项目{side}", lead_department=dept,
+            annual_plan=Decimal("1000"), total_investment=Decimal("5000"),
+        )
+        projects[side] = p
+        milestones[side] = Milestone.objects.create(project=p, kind="start", planned_date=dt.date(2025, 3, 1))
+        approved[side] = MonthlyReport.objects.create(
+            project=p, year=2025, month=1, completed_month=Decimal(10), completed_ytd=Decimal(10),
+            status="approved", created_by=author, submitted_by=author,
+        )
+        submitted[side] = MonthlyReport.objects.create(
+            project=p, year=2025, month=2, completed_month=Decimal(5), completed_ytd=Decimal(15),
+            status="submitted", created_by=author, submitted_by=author,
+        )
+        drafts[side] = MonthlyReport.objects.create(
+            project=p, year=2025, month=3, completed_month=Decimal(5), completed_ytd=Decimal(20), created_by=author,
+        )
+    indicator = Indicator.objects.create(code="gdp", name="地区生产总值", unit="亿元")
+    Observation.objects.create(indicator=indicator, period_start=dt.date(2025, 1, 1),
+                               period_end=dt.date(2025, 6, 30), value=Decimal("1532.8"))
+    Target.objects.create(indicator=indicator, year=2025, value=Decimal("3000"))
+    return World(users=users, programme=programme, projects=projects, milestones=milestones, drafts=drafts,
+                 submitted=submitted, approved=approved, indicator=indicator)

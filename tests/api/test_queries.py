@@ -5,8 +5,7 @@ from django.urls import reverse
 
 from projects.models import Project
 from projects.roles import Role
-from tests.api.conftest import build_portfolio, token_client
-from tests.conftest import make_user
+from tests.helpers import build_portfolio, make_user, token_client
 
 pytestmark = pytest.mark.django_db
 

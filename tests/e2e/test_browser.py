@@ -8,7 +8,7 @@ import pytest
 
 from projects.models import Milestone, MonthlyReport, Programme, Project
 from projects.roles import Role
-from tests.conftest import make_user
+from tests.helpers import make_user
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.e2e]
 

@@ -15,7 +15,7 @@ from projects.models import Department, Milestone, MonthlyReport, Programme, Pro
 from projects.progress import classify
 from projects.roles import Role
 from projects.selectors import WARNING_RANK, figure_source, progress_of, with_list_figures
-from tests.conftest import make_user
+from tests.helpers import make_user
 
 pytestmark = pytest.mark.django_db
 LIST = reverse("projects:project_list")

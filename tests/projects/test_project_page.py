@@ -12,7 +12,7 @@ from projects.history import project_history
 from projects.models import Department, MonthlyReport, Programme, Project
 from projects.reports.charts import MONTHS, cumulative_chart
 from projects.roles import Role
-from tests.conftest import make_user
+from tests.helpers import make_user
 
 pytestmark = pytest.mark.django_db
 

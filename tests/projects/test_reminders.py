@@ -22,7 +22,7 @@ from projects.reminders import (
     send_reminders,
 )
 from projects.roles import Role
-from tests.conftest import make_user
+from tests.helpers import make_user
 
 pytestmark = pytest.mark.django_db
 JUNE = Period(2025, 6)  # due 2025-07-05; the due-soon window opens 2025-07-02

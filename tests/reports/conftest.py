@@ -1,6 +1,5 @@
 """Fixtures of the report tests: a small hand-made programme (the 2025-H1 portfolio is in tests/conftest.py)."""
 
-import datetime as dt
 from decimal import Decimal
 
 import pytest
@@ -39,7 +38,3 @@ class Builder:
 @pytest.fixture
 def build(db):
     return Builder()
-
-
-def date(text):
-    return dt.date.fromisoformat(text)

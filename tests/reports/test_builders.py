@@ -10,8 +10,7 @@ from portfolio.periods import Period
 from projects.models import MonthlyReport, Programme, Project
 from projects.reports.builders import build_progress_report, ranked
 from projects.selectors import Basis, figure_source
-
-from .conftest import date
+from tests.helpers import date
 
 pytestmark = pytest.mark.django_db
 H1 = Period(2025, 6)

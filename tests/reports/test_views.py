@@ -13,7 +13,7 @@ from projects.generator import generate_portfolio
 from projects.models import Department, Programme, Project
 from projects.reports.builders import build_progress_report
 from projects.roles import Role
-from tests.conftest import make_user
+from tests.helpers import make_user
 
 pytestmark = pytest.mark.django_db
 PROGRESS = reverse("reports:progress")
