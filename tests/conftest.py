@@ -1,5 +1,6 @@
 """Shared fixtures: the report data and sample portfolio, role users, the permission world, query counts."""
 
+import contextlib
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
@@ -7,6 +8,7 @@ from decimal import Decimal
 import pytest
 from django.conf import settings as django_settings
 from django.contrib.auth import get_user_model
+from django.db import transaction
 from django.utils import translation
 
 from indicators.models import Indicator, Observation, Target
@@ -46,6 +48,14 @@ def portfolio_snapshot(report_data_snapshot, django_db_setup, django_db_blocker)
         return capture("portfolio", generate_portfolio, base=report_data_snapshot)
 
 
+@pytest.fixture(scope="session")
+def sized_portfolio_snapshots(report_data_snapshot, django_db_setup, django_db_blocker):
+    """The sample portfolio at 10 and at 1,000 projects, for the query counts pinned at both sizes."""
+    with django_db_blocker.unblock():
+        return {n: capture(f"portfolio of {n}", lambda n=n: generate_portfolio(projects=n), base=report_data_snapshot)
+                for n in (10, 1000)}
+
+
 @pytest.fixture
 def report_data(db, report_data_snapshot):
     """The report fixtures, as `make run` loads them (the same rows, restored rather than loaded)."""
@@ -56,6 +66,27 @@ def report_data(db, report_data_snapshot):
 def portfolio(report_data, portfolio_snapshot):
     """The report fixtures and the itemised sample portfolio of 2025-H1 (434 projects, months 1-6)."""
     portfolio_snapshot.restore()
+
+
+@pytest.fixture
+def portfolio_of_size(report_data, sized_portfolio_snapshots):
+    """`with portfolio_of_size(n): ...`: the sample portfolio of n projects (10 or 1,000) until the block ends.
+
+    The block runs in a savepoint that is rolled back, so the next size starts from the report data alone.
+    """
+
+    @contextlib.contextmanager
+    def of_size(n):
+        with contextlib.suppress(_Rollback), transaction.atomic():
+            sized_portfolio_snapshots[n].restore()
+            yield
+            raise _Rollback
+
+    return of_size
+
+
+class _Rollback(Exception):
+    pass
 
 
 @pytest.fixture
