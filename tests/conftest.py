@@ -2,6 +2,7 @@
 
 import contextlib
 import datetime as dt
+import sys
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -19,6 +20,33 @@ from projects.roles import Role
 from tests.helpers import QueryCounter, make_user
 from tests.snapshots import capture
 
+# The schemathesis case count, printed at the end of every run (CI's log keeps it). Under xdist the
+# fuzz tests run in workers: each hands its counts to the controller, which prints the sum.
+_FUZZ_CASES: dict[str, int] = {}
+
+
+def _fuzz_totals() -> dict[str, int]:
+    fuzz = sys.modules.get("tests.api.test_fuzz")
+    return dict(getattr(fuzz, "TOTALS", None) or {})
+
+
+def pytest_sessionfinish(session):
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None:
+        workeroutput["fuzz_cases"] = _fuzz_totals()
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error):
+    _FUZZ_CASES.update(getattr(node, "workeroutput", {}).get("fuzz_cases", {}))
+
+
+def pytest_terminal_summary(terminalreporter):
+    totals = {**_FUZZ_CASES, **_fuzz_totals()}
+    if totals:
+        runs = ", ".join(f"{name} {count}" for name, count in sorted(totals.items()))
+        terminalreporter.write_line(f"schemathesis: {sum(totals.values())} cases ({runs})")
+
 
 @pytest.fixture(autouse=True)
 def default_language():
@@ -34,6 +62,12 @@ def fast_password_hasher(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+# The report fixtures and the sample portfolio are built once per run (per xdist worker), in a
+# transaction that is rolled back, and their rows inserted again in each test that asks for them.
+# Why not keep them in the base test database: most tests start from an empty database and count
+# rows globally, and transactional tests (browser tests with live_server) flush every table. Why
+# not hold a transaction open across tests: a transactional test in between ends it. Restoring
+# the rows costs about 0.15 s; building them cost seconds. The details are in tests/snapshots.py.
 @pytest.fixture(scope="session")
 def report_data_snapshot(django_db_setup, django_db_blocker):
     """The rows load_report_data() writes, captured once per run (tests/snapshots.py says why)."""

@@ -6,17 +6,6 @@ from django.core.cache import cache
 from tests.helpers import token_client
 
 
-def pytest_terminal_summary(terminalreporter):
-    """Print the schemathesis case count at the end of every run (CI's log keeps it)."""
-    import sys
-
-    fuzz = sys.modules.get("tests.api.test_fuzz")
-    totals = getattr(fuzz, "TOTALS", None)
-    if totals:
-        runs = ", ".join(f"{name} {count}" for name, count in sorted(totals.items()))
-        terminalreporter.write_line(f"schemathesis: {sum(totals.values())} cases ({runs})")
-
-
 @pytest.fixture(autouse=True)
 def _fresh_throttle_counts():
     """The token endpoint's throttle counts live in the cache; each test starts from zero."""

@@ -68,6 +68,7 @@ def test_a_department_report_uses_its_own_figures_not_the_published_ones(portfol
     assert {r.department for r in report.projects} == {report.breakdown("department").rows[0].label}
 
 
+@pytest.mark.slow
 def test_itemised_portfolio_at_another_scale_still_reconciles(report_data):
     from projects.generator import generate_portfolio
 
