@@ -6,14 +6,25 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install install-dev system-deps js-deps setup lint messages clean
+.PHONY: run test test-fast install install-dev system-deps js-deps setup lint messages clean
+
+# `make test` runs every test (the slow, browser and fuzz ones too) on one worker per core
+# (pytest-xdist) and prints the coverage of the four apps. PYTEST_ARGS adds to it: a path, -k, or
+# -m "not slow and not e2e and not fuzz"; PYTEST_WORKERS=0 runs in one process (e.g. for pdb).
+PYTEST_WORKERS ?= auto
+COVERAGE := --cov=portfolio --cov=projects --cov=indicators --cov=notifications --cov-report=term:skip-covered
 
 run: install system-deps setup
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
 test: install-dev system-deps js-deps
 	$(PY) manage.py compilemessages --ignore=.venv -v0 2>/dev/null || true
-	$(VENV)/bin/pytest $(PYTEST_ARGS)
+	$(VENV)/bin/pytest -n $(PYTEST_WORKERS) $(COVERAGE) $(PYTEST_ARGS)
+
+# A quick local run: everything but the slow, browser and fuzz tests, without coverage.
+test-fast: install-dev
+	$(PY) manage.py compilemessages --ignore=.venv -v0 2>/dev/null || true
+	$(VENV)/bin/pytest -n $(PYTEST_WORKERS) -m "not slow and not e2e and not fuzz" $(PYTEST_ARGS)
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)

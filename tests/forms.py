@@ -1,6 +1,13 @@
 """Read a rendered HTML form back into POST data, as a browser would submit it unchanged."""
 
+import html
+import re
 from html.parser import HTMLParser
+
+from django.urls import reverse
+
+# The month the monthly-cycle pages are tested at.
+YEAR, MONTH = 2025, 3
 
 
 class _FormParser(HTMLParser):
@@ -59,3 +66,41 @@ def form_data(html: str, form_id_suffix: str = "_form") -> dict[str, list[str]]:
     parser = _FormParser(form_id_suffix)
     parser.feed(html)
     return {k: v for k, v in parser.data.items() if not (len(v) == 0 and k.endswith("_select"))}
+
+
+# The monthly report pages: the entry page and the bulk sheet -------------------------------------
+
+_TAG = re.compile(r"<input\b([^>]*)>()|<textarea\b([^>]*)>(.*?)</textarea>", re.S)
+_ATTR = re.compile(r'([\w-]+)(?:="([^"]*)")?')
+
+
+def form_fields(page: str, form_id: str) -> dict[str, str]:
+    """Every named input and textarea of one form of the page, with the value the page shows."""
+    match = re.search(rf'<form\b[^>]*id="{form_id}"[^>]*>(.*?)</form>', page, re.S)
+    assert match, f"no form #{form_id} on the page"
+    fields = {}
+    for input_attrs, _none, textarea_attrs, body in _TAG.findall(match.group(1)):
+        attributes = {k: html.unescape(v or "") for k, v in _ATTR.findall(input_attrs or textarea_attrs)}
+        if "name" not in attributes:
+            continue
+        value = html.unescape(body.strip("\n")) if textarea_attrs else attributes.get("value", "")
+        fields[attributes["name"]] = value
+    return fields
+
+
+def entry_url(project, year=YEAR, month=MONTH):
+    return reverse("projects:report_entry", args=[project.pk, year, month])
+
+
+def bulk_url(year=YEAR, month=MONTH, department=None):
+    url = reverse("projects:bulk_entry") + f"?year={year}&month={month}"
+    return url + (f"&department={department.pk}" if department else "")
+
+
+def bulk_read(client, url) -> tuple[dict, dict[int, str]]:
+    """The sheet's fields and, for each project pk, the prefix of its row."""
+    page = client.get(url)
+    assert page.status_code == 200
+    data = form_fields(page.content.decode(), "bulk-form")
+    rows = {int(v): k.removesuffix("-project") for k, v in data.items() if k.endswith("-project")}
+    return data, rows

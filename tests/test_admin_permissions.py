@@ -1,7 +1,8 @@
 """The permission matrix through the admin: every page and POST asks the same policy.
 
-Forms are read back from the rendered page and posted as a browser would (tests/forms.py), so a
-read-only field that is posted anyway is ignored exactly as it would be for a crafted request.
+Expectations come from the shared table (tests/expectations.py). Forms are read back from the
+rendered page and posted as a browser would (tests/forms.py), so a read-only field that is posted
+anyway is ignored exactly as it would be for a crafted request.
 """
 
 import datetime as dt
@@ -12,13 +13,11 @@ from django.urls import reverse
 
 from portfolio.policy import Role
 from projects.models import Milestone, MonthlyReport, Programme, Project
-from tests.conftest import make_user
+from tests.expectations import ROLES, SIDES, cell_id, cells, is_allowed
 from tests.forms import form_data
-from tests.projects.test_permissions import database_state
+from tests.helpers import database_state, make_user
 
 pytestmark = pytest.mark.django_db
-ROLES = ["viewer", "editor", "coordinator", "administrator"]
-REVIEWERS = {"coordinator", "administrator"}
 
 
 @pytest.fixture
@@ -67,35 +66,28 @@ def post_change(client, obj, **changes):
     return client.post(url, data)
 
 
-# (object key, field, new value, how to read it back)
+# (object key, field, new value, how to read it back, row in the shared table of expectations)
 CHANGES = {
-    "project(progress)": ("project", "progress_summary", "主体封顶", lambda o: o.progress_summary),
-    "project(plan)": ("project", "annual_plan", "1234", lambda o: str(o.annual_plan.normalize())),
-    "project(department)": ("project", "lead_department", None, lambda o: o.lead_department_id),
-    "milestone(actual)": ("milestone", "actual_date", "2025-03-05", lambda o: str(o.actual_date)),
-    "milestone(planned)": ("milestone", "planned_date", "2025-09-01", lambda o: str(o.planned_date)),
-    "report(draft)": ("draft", "problems", "用地未批", lambda o: o.problems),
+    "project(progress)": ("project", "progress_summary", "主体封顶", lambda o: o.progress_summary,
+                          ("project", "change:progress")),
+    "project(plan)": ("project", "annual_plan", "1234", lambda o: str(o.annual_plan.normalize()),
+                      ("project", "change:plan")),
+    "project(department)": ("project", "lead_department", None, lambda o: o.lead_department_id,
+                            ("project", "change:department")),
+    "milestone(actual)": ("milestone", "actual_date", "2025-03-05", lambda o: str(o.actual_date),
+                          ("milestone", "change:actual")),
+    "milestone(planned)": ("milestone", "planned_date", "2025-09-01", lambda o: str(o.planned_date),
+                           ("milestone", "change:planned")),
+    "report(draft)": ("draft", "problems", "用地未批", lambda o: o.problems, ("report:draft", "change")),
 }
-CHANGE_ALLOWED = {
-    # name: (roles allowed on own, roles allowed on other)
-    "project(progress)": (REVIEWERS | {"editor"}, REVIEWERS),
-    "project(plan)": (REVIEWERS, REVIEWERS),
-    "project(department)": (REVIEWERS, REVIEWERS),
-    "milestone(actual)": (REVIEWERS | {"editor"}, REVIEWERS),
-    "milestone(planned)": (REVIEWERS, REVIEWERS),
-    "report(draft)": (REVIEWERS | {"editor"}, REVIEWERS),
-}
-CHANGE_CELLS = [
-    (name, role, side, role in CHANGE_ALLOWED[name][0 if side == "own" else 1])
-    for name in CHANGES for role in ROLES for side in ("own", "other")
-]
+CHANGE_CELLS = cells({name: change[4] for name, change in CHANGES.items()})
 
 
 @pytest.mark.parametrize(("name", "role", "side", "allowed"), CHANGE_CELLS,
-                         ids=[f"{n}-{r}-{s}-{'allowed' if a else 'refused'}" for n, r, s, a in CHANGE_CELLS])
+                         ids=[cell_id(*c) for c in CHANGE_CELLS])
 def test_admin_change_matrix(client, admin_world, department, other_department, name, role, side, allowed):
     users, objects = admin_world
-    key, field, value, read = CHANGES[name]
+    key, field, value, read, _expected = CHANGES[name]
     obj = objects[side][key]
     if field == "lead_department":
         value = str((other_department if side == "own" else department).pk)
@@ -113,28 +105,24 @@ def test_admin_change_matrix(client, admin_world, department, other_department, 
         assert database_state() == before
 
 
+# object key -> its subject in the shared table; each is listed, viewed and deleted
+SUBJECTS = {"project": "project", "milestone": "milestone", "draft": "report:draft"}
 PAGE_CELLS = [
-    (model_key, view, role, side)
-    for model_key in ("project", "milestone", "draft")
+    (model_key, view, role, side, is_allowed((subject if view == "delete" else subject.split(":")[0],
+                                              "delete" if view == "delete" else "view"), role, side))
+    for model_key, subject in SUBJECTS.items()
     for view in ("list", "view", "delete")
     for role in ROLES
-    for side in ("own", "other")
+    for side in SIDES
 ]
 
 
-def expected_page(view, role):
-    if view in ("list", "view"):
-        return True
-    return role in REVIEWERS
-
-
-@pytest.mark.parametrize(("model_key", "view", "role", "side"), PAGE_CELLS,
-                         ids=[f"{m}-{v}-{r}-{s}" for m, v, r, s in PAGE_CELLS])
-def test_admin_page_matrix(client, admin_world, model_key, view, role, side):
+@pytest.mark.parametrize(("model_key", "view", "role", "side", "allowed"), PAGE_CELLS,
+                         ids=[f"{m}-{v}-{r}-{s}" for m, v, r, s, _a in PAGE_CELLS])
+def test_admin_page_matrix(client, admin_world, model_key, view, role, side, allowed):
     users, objects = admin_world
     obj = objects[side][model_key]
     client.force_login(users[role])
-    allowed = expected_page(view, role)
     before = database_state()
     if view == "list":
         response = client.get(admin_url(obj, "changelist"))
@@ -152,22 +140,17 @@ def test_admin_page_matrix(client, admin_world, model_key, view, role, side):
             assert database_state() == before
 
 
-ACTION_CELLS = [
-    (action, role, side)
-    for action in ("approve_reports", "return_reports", "submit_reports")
-    for role in ROLES
-    for side in ("own", "other")
-]
+ADMIN_ACTIONS = {
+    "approve_reports": ("report:submitted", "approve"),
+    "return_reports": ("report:submitted", "return"),
+    "submit_reports": ("report:draft", "submit"),
+}
+ACTION_CELLS = cells(ADMIN_ACTIONS)
 
 
-def expected_action(action, role, side):
-    if action == "submit_reports":
-        return role in REVIEWERS or (role == "editor" and side == "own")
-    return role in REVIEWERS
-
-
-@pytest.mark.parametrize(("action", "role", "side"), ACTION_CELLS, ids=[f"{a}-{r}-{s}" for a, r, s in ACTION_CELLS])
-def test_admin_workflow_actions(client, admin_world, action, role, side):
+@pytest.mark.parametrize(("action", "role", "side", "allowed"), ACTION_CELLS,
+                         ids=[cell_id(*c) for c in ACTION_CELLS])
+def test_admin_workflow_actions(client, admin_world, action, role, side, allowed):
     users, objects = admin_world
     report = objects[side]["draft" if action == "submit_reports" else "submitted"]
     client.force_login(users[role])
@@ -176,7 +159,7 @@ def test_admin_workflow_actions(client, admin_world, action, role, side):
     client.post(admin_url(report, "changelist"), data)
     status = MonthlyReport.objects.get(pk=report.pk).status
     expected = {"approve_reports": "approved", "return_reports": "returned", "submit_reports": "submitted"}[action]
-    if expected_action(action, role, side):
+    if allowed:
         assert status == expected
         assert MonthlyReport.history.filter(id=report.pk).latest().history_user == users[role]
     else:

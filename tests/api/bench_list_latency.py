@@ -71,7 +71,7 @@ def main(argv=None) -> int:
     from portfolio.policy import Role
     from projects.generator import generate_portfolio
     from projects.models import Project
-    from tests.conftest import make_user
+    from tests.helpers import make_user
 
     urlpatterns[:] = _urlpatterns()
     setup_test_environment()

@@ -8,8 +8,7 @@ import pytest
 from django.urls import reverse
 
 from projects.models import Milestone, MonthlyReport, Project
-from tests.api.conftest import etag_of, token_client
-from tests.projects.test_permissions import database_state
+from tests.helpers import database_state, etag_of, token_client
 
 pytestmark = pytest.mark.django_db
 

@@ -22,8 +22,7 @@ from projects.filters import (
 )
 from projects.models import Department, MonthlyReport, Project
 from projects.permissions import Action, restrict
-from tests.api.conftest import build_portfolio, token_client
-from tests.conftest import make_user
+from tests.helpers import build_portfolio, make_user, token_client
 
 pytestmark = pytest.mark.django_db
 

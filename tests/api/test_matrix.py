@@ -1,8 +1,9 @@
 """The permission matrix of the service layer, extended to every API endpoint.
 
-Same world, same roles, same own/other split as tests/projects/test_permissions.py; each cell is an
-HTTP request with a token. Allowed cells answer 2xx and change the database; refused cells answer
-403 (or 404 for what the user may not see) and leave the database exactly as it was.
+Same world, same roles, same own/other split and the same table of expectations
+(tests/expectations.py) as tests/projects/test_permissions.py; each cell is an HTTP request with a
+token. Allowed cells answer 2xx and change the database; refused cells answer 403 (or 404 for what
+the user may not see) and leave the database exactly as it was.
 """
 
 import datetime as dt
@@ -11,23 +12,15 @@ from dataclasses import dataclass
 import pytest
 from django.urls import reverse
 
-from projects.models import Department
-from tests.api.conftest import act, etag_of, token_client
-from tests.conftest import make_user
-from tests.projects import test_permissions
+from tests.expectations import cell_id, cells
+from tests.helpers import act, etag_of, make_user, token_client
+from tests.helpers import database_state as service_state
 
 pytestmark = pytest.mark.django_db
 
-ROLES = ["viewer", "editor", "coordinator", "administrator"]
-ALL, NOBODY = set(ROLES), set()
-REVIEWERS = {"coordinator", "administrator"}
-
-
 def database_state():
     """The service matrix's state, with departments (which only the API matrix writes)."""
-    state = test_permissions.database_state()
-    state["Department"] = list(Department.objects.order_by("pk").values())
-    return state
+    return service_state(departments=True)
 
 
 def url(basename, obj=None, action=None):
@@ -38,11 +31,10 @@ def url(basename, obj=None, action=None):
 
 @dataclass
 class Cell:
-    """One request: how to send it and who may (on their own department's object, on another's)."""
+    """One request: how to send it, its row in the shared table of expectations, and what success answers."""
 
     send: callable
-    own: set
-    other: set
+    key: tuple[str, str]
     success: int = 200
     writes: bool = True
 
@@ -130,78 +122,79 @@ def other_side(side):
 
 
 READS = {
-    f"{basename}.{kind}": Cell(reader(basename, pick), ALL, ALL, writes=False)
-    for basename, pick in [
-        ("department", department), ("programme", lambda w, s: w.programme), ("project", project),
-        ("milestone", milestone), ("monthly-report", draft), ("indicator", indicator),
-        ("observation", observation), ("target", target),
+    f"{basename}.{kind}": Cell(reader(basename, pick), (subject, "view"), writes=False)
+    for basename, subject, pick in [
+        ("department", "department", department), ("programme", "programme", lambda w, s: w.programme),
+        ("project", "project", project), ("milestone", "milestone", milestone), ("monthly-report", "report", draft),
+        ("indicator", "indicator", indicator), ("observation", "observation", observation),
+        ("target", "target", target),
     ]
     for kind, reader in (("list", get_list), ("retrieve", get_detail))
 }
 
 WRITES = {
     "department.create": Cell(post("department", lambda w, s: {"code": f"new-{s}", "name": f"新单位{s}",
-                                                                "kind": "bureau"}), REVIEWERS, REVIEWERS, 201),
-    "department.update": Cell(patch("department", department, {"name": "改名单位"}), REVIEWERS, REVIEWERS),
+                                                                "kind": "bureau"}),
+        ("department", "add"), 201),
+    "department.update": Cell(patch("department", department, {"name": "改名单位"}), ("department", "change")),
     "programme.update": Cell(patch("programme", lambda w, s: w.programme, {"declared_project_count": 400}),
-                             REVIEWERS, REVIEWERS),
+        ("programme", "change")),
     "programme.create": Cell(post("programme", lambda w, s: {"year": 2026 if s == "own" else 2027,
                                                               "level": "district", "name": "新计划"}),
-                             REVIEWERS, REVIEWERS, 201),
+        ("programme", "add"), 201),
     "project.create": Cell(post("project", lambda w, s: {
         "code": f"NEW-{s}", "name": "新项目", "programme": w.programme.pk,
         "lead_department": w.projects[s].lead_department_id, "co_departments": [w.projects[other_side(s)]
                                                                                 .lead_department_id],
-    }), REVIEWERS, REVIEWERS, 201),
+    }), ("project", "add"), 201),
     "project.update(progress)": Cell(patch("project", project, {"progress_summary": "主体封顶"}),
-                                     REVIEWERS | {"editor"}, REVIEWERS),
-    "project.update(plan)": Cell(patch("project", project, {"annual_plan": "1200"}), REVIEWERS, REVIEWERS),
+        ("project", "change:progress")),
+    "project.update(plan)": Cell(patch("project", project, {"annual_plan": "1200"}),
+        ("project", "change:plan")),
     "project.update(department)": Cell(
         patch("project", project, lambda w, s: {"lead_department": w.projects[other_side(s)].lead_department_id}),
-        REVIEWERS, REVIEWERS),
+        ("project", "change:department")),
     "project.update(co_departments)": Cell(
         patch("project", project, lambda w, s: {"co_departments": [w.projects[other_side(s)].lead_department_id]}),
-        REVIEWERS, REVIEWERS),
-    "project.delete": Cell(delete("project", project), REVIEWERS, REVIEWERS, 204),
+        ("project", "change:co_departments")),
+    "project.delete": Cell(delete("project", project), ("project", "delete"), 204),
     "milestone.create": Cell(post("milestone", lambda w, s: {"project": w.projects[s].pk, "kind": "completion",
                                                               "planned_date": "2026-01-01"}),
-                             REVIEWERS, REVIEWERS, 201),
+        ("milestone", "add"), 201),
     "milestone.update(actual)": Cell(patch("milestone", milestone, {"actual_date": "2025-03-05", "note": "已开工"}),
-                                     REVIEWERS | {"editor"}, REVIEWERS),
+        ("milestone", "change:actual")),
     "milestone.update(planned)": Cell(patch("milestone", milestone, {"planned_date": "2025-09-01"}),
-                                      REVIEWERS, REVIEWERS),
-    "milestone.delete": Cell(delete("milestone", milestone), REVIEWERS, REVIEWERS, 204),
+        ("milestone", "change:planned")),
+    "milestone.delete": Cell(delete("milestone", milestone), ("milestone", "delete"), 204),
     "report.create": Cell(post("monthly-report", lambda w, s: {
         "project": w.projects[s].pk, "year": 2025, "month": 4, "completed_month": "7", "progress_text": "桩基施工",
-    }), REVIEWERS | {"editor"}, REVIEWERS, 201),
+    }), ("report", "add"), 201),
     "report.update(draft)": Cell(patch("monthly-report", draft, {"completed_month": "6", "problems": "用地未批"}),
-                                 REVIEWERS | {"editor"}, REVIEWERS),
-    "report.update(approved)": Cell(patch("monthly-report", approved, {"progress_text": "改"}), NOBODY, NOBODY),
-    "report.delete": Cell(delete("monthly-report", draft), REVIEWERS, REVIEWERS, 204),
-    "report.submit": Cell(workflow("submit", draft), REVIEWERS | {"editor"}, REVIEWERS),
-    "report.approve": Cell(workflow("approve", submitted), REVIEWERS, REVIEWERS),
-    "report.return": Cell(workflow("return", submitted, {"comment": "请补充形象进度"}), REVIEWERS, REVIEWERS),
-    "report.reopen": Cell(workflow("reopen", approved), REVIEWERS, REVIEWERS),
+        ("report:draft", "change")),
+    "report.update(approved)": Cell(patch("monthly-report", approved, {"progress_text": "改"}),
+        ("report:approved", "change")),
+    "report.delete": Cell(delete("monthly-report", draft), ("report:draft", "delete"), 204),
+    "report.submit": Cell(workflow("submit", draft), ("report:draft", "submit")),
+    "report.approve": Cell(workflow("approve", submitted), ("report:submitted", "approve")),
+    "report.return": Cell(workflow("return", submitted, {"comment": "请补充形象进度"}),
+        ("report:submitted", "return")),
+    "report.reopen": Cell(workflow("reopen", approved), ("report:approved", "reopen")),
     # January is approved for every project of the world: the month can close.
     "period-lock.create": Cell(post("period-lock", lambda w, s: {"year": 2025, "month": 1}),
-                               REVIEWERS, REVIEWERS, 201),
+        ("month", "close"), 201),
     "indicator.create": Cell(post("indicator", lambda w, s: {"code": f"ind-{s}", "name": "新指标", "unit": "%"}),
-                             REVIEWERS, REVIEWERS, 201),
-    "indicator.update": Cell(patch("indicator", indicator, {"unit": "万元"}), REVIEWERS, REVIEWERS),
-    "observation.update": Cell(patch("observation", observation, {"value": "1533"}), REVIEWERS, REVIEWERS),
+        ("indicator", "add"), 201),
+    "indicator.update": Cell(patch("indicator", indicator, {"unit": "万元"}), ("indicator", "change")),
+    "observation.update": Cell(patch("observation", observation, {"value": "1533"}),
+        ("observation", "change")),
     "observation.create": Cell(post("observation", lambda w, s: {
         "indicator": w.indicator.pk, "period_start": "2025-01-01", "period_end": "2025-03-31", "growth": "5.2",
-    }), REVIEWERS, REVIEWERS, 201),
-    "target.update": Cell(patch("target", target, {"value": "3100"}), REVIEWERS, REVIEWERS),
-    "target.delete": Cell(delete("target", target), REVIEWERS, REVIEWERS, 204),
+    }), ("observation", "add"), 201),
+    "target.update": Cell(patch("target", target, {"value": "3100"}), ("target", "change")),
+    "target.delete": Cell(delete("target", target), ("target", "delete"), 204),
 }
 MATRIX = {**READS, **WRITES}
-CELLS = [
-    (name, role, side, role in (cell.own if side == "own" else cell.other))
-    for name, cell in MATRIX.items()
-    for role in ROLES
-    for side in ("own", "other")
-]
+CELLS = cells({name: cell.key for name, cell in MATRIX.items()})
 
 
 def test_the_matrix_covers_every_resource_and_is_large_enough():
@@ -211,10 +204,7 @@ def test_the_matrix_covers_every_resource_and_is_large_enough():
     assert len(CELLS) >= 300
 
 
-@pytest.mark.parametrize(
-    ("name", "role", "side", "allowed"), CELLS,
-    ids=[f"{name}-{role}-{side}-{'allowed' if ok else 'refused'}" for name, role, side, ok in CELLS],
-)
+@pytest.mark.parametrize(("name", "role", "side", "allowed"), CELLS, ids=[cell_id(*c) for c in CELLS])
 def test_api_permission_matrix(world, name, role, side, allowed):
     cell = MATRIX[name]
     client = token_client(world.users[role])

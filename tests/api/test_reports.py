@@ -8,27 +8,19 @@ from decimal import Decimal
 import docx
 import openpyxl
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from pypdf import PdfReader
 
 from portfolio.periods import Period
 from portfolio.policy import Role
-from projects.generator import generate_portfolio
 from projects.models import Department, Project
 from projects.reports.builders import build_progress_report
-from tests.conftest import make_user
+from tests.helpers import database_state, make_user
 
 pytestmark = pytest.mark.django_db
 PROGRESS = "/api/v1/reports/progress/"
 INDICATORS = "/api/v1/reports/indicators/"
 H1 = {"year": 2025, "month": 6}
-
-
-@pytest.fixture
-def portfolio(report_data):
-    generate_portfolio()
 
 
 @pytest.fixture
@@ -190,28 +182,24 @@ def test_indicators_json_and_file(coordinator_api, report_data):
     assert "地区生产总值" in cells and 1532.8 in {c for c in cells if isinstance(c, float)}
 
 
-def test_query_count_does_not_grow_with_the_portfolio(api_client, report_data, coordinator):
+def test_query_count_is_pinned_at_10_and_1000_projects(api_client, portfolio_of_size, coordinator, count_queries):
     client = api_client(coordinator)
-    counts = {}
     for size in (10, 1000):
-        generate_portfolio(projects=size, replace=True)
-        with CaptureQueriesContext(connection) as captured:
-            response = client.get(PROGRESS, H1)
-        assert response.status_code == 200 and len(response.json()["projects"]) == size
-        counts[size] = len(captured)
-    assert counts[10] == counts[1000], counts
+        with portfolio_of_size(size):
+            with count_queries() as q:
+                response = client.get(PROGRESS, H1)
+            assert response.status_code == 200 and len(response.json()["projects"]) == size
+            q.assert_count(26, f"the progress report's JSON at {size} projects")
 
 
 @pytest.mark.parametrize("role", ["viewer", "editor", "coordinator", "administrator"])
 @pytest.mark.parametrize("url", [PROGRESS, INDICATORS, PROGRESS + "xlsx/", INDICATORS + "docx/"])
 def test_every_role_reads_the_reports_and_changes_nothing(world, api_client, role, url):
     """The matrix's report cells: reading is every role's (through the policy's VIEW); nothing is written."""
-    from tests.api.test_matrix import database_state
-
-    before = database_state()
+    before = database_state(departments=True)
     response = api_client(world.users[role]).get(url, H1)
     assert response.status_code == 200, response.content
-    assert database_state() == before
+    assert database_state(departments=True) == before
 
 
 def _digest(value) -> str:

@@ -5,8 +5,7 @@ from django.urls import reverse
 
 from projects import services
 from projects.models import MonthlyReport, PeriodLock
-from tests.api.conftest import act, etag_of, token_client
-from tests.projects.test_permissions import database_state
+from tests.helpers import act, database_state, etag_of, token_client
 
 pytestmark = pytest.mark.django_db
 

@@ -17,7 +17,7 @@ from django.template.loader import render_to_string
 from notifications.services import notification_send
 from portfolio.policy import Role
 from projects.models import Milestone, MonthlyReport, Programme, Project
-from tests.conftest import make_user
+from tests.helpers import make_user
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.e2e]
 

@@ -8,7 +8,7 @@ import pytest
 
 from portfolio.policy import Role
 from projects.models import Milestone, MonthlyReport, Programme, Project
-from tests.conftest import make_user
+from tests.helpers import make_user
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.e2e]
 

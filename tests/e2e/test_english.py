@@ -19,7 +19,7 @@ from indicators.models import Indicator, Observation, Target
 from portfolio.policy import Role
 from projects import services
 from projects.models import Milestone, MonthlyReport, Programme, Project
-from tests.conftest import make_user
+from tests.helpers import make_user
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.e2e]
 

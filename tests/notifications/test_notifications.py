@@ -6,7 +6,7 @@ from django.urls import reverse
 
 from notifications.models import Notification
 from notifications.services import notification_send
-from tests.conftest import make_user
+from tests.helpers import make_user
 
 pytestmark = pytest.mark.django_db
 

@@ -21,8 +21,8 @@ from django.test import Client
 
 from portfolio.policy import Role
 from projects.models import MonthlyReport, Programme, Project
-from tests.conftest import make_user
-from tests.projects.test_monthly_cycle import bulk_read, bulk_url, entry_url, form_fields
+from tests.forms import bulk_read, bulk_url, entry_url, form_fields
+from tests.helpers import make_user
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -11,11 +11,10 @@ from django.urls import reverse
 
 from portfolio.periods import Period
 from portfolio.policy import Role
-from projects.generator import generate_portfolio
 from projects.models import Department, Milestone, MonthlyReport, Programme, Project
 from projects.progress import classify
 from projects.selectors import WARNING_RANK, figure_source, progress_of, with_list_figures
-from tests.conftest import make_user
+from tests.helpers import make_user
 
 pytestmark = pytest.mark.django_db
 LIST = reverse("projects:project_list")
@@ -277,21 +276,22 @@ def test_the_indicator_panel_shows_values_first_and_counts_the_rest(client, repo
     # The dashboard counts its warnings in one query (selectors.warning_counts), not per project.
     (reverse("dashboard"), {}, 27),
 ])
-def test_list_query_counts_are_pinned_at_10_and_1000_projects(client, report_data, count_queries, url, params,
+def test_list_query_counts_are_pinned_at_10_and_1000_projects(client, portfolio_of_size, count_queries, url, params,
                                                               expected):
     coordinator = make_user("coordinator", Role.COORDINATOR)
     counts = []
     for n in (10, 1000):
-        generate_portfolio(projects=n, replace=True)
-        # One project red with a long-overdue milestone, so that no list is empty at either size.
-        Milestone.objects.create(project=Project.objects.order_by("pk").first(), kind="other",
-                                 planned_date=dt.date(2000, 1, 1))
-        client.force_login(coordinator)
-        client.get(url, params)  # warm the session
-        with count_queries() as q:
-            response = client.get(url, params)
-        assert response.status_code == 200
-        counts.append((q.count, q.describe()))
+        with portfolio_of_size(n):
+            # One project red with a long-overdue milestone, so that no list is empty at either size.
+            Milestone.objects.create(project=Project.objects.order_by("pk").first(), kind="other",
+                                     planned_date=dt.date(2000, 1, 1))
+            client.force_login(coordinator)
+            client.get(url, params)  # warm the session
+            with count_queries() as q:
+                response = client.get(url, params)
+            assert response.status_code == 200
+            assert Project.objects.filter(programme__isnull=False).count() == n
+            counts.append((q.count, q.describe()))
     assert counts[0][0] == counts[1][0] == expected, f"10: {counts[0][0]}, 1000: {counts[1][0]}\n{counts[1][1]}"
 
 

@@ -6,7 +6,6 @@ the focused tests after them each pin one rule of the monthly cycle (README, "Th
 """
 
 import datetime as dt
-import html
 import re
 from dataclasses import dataclass
 from decimal import Decimal
@@ -33,39 +32,15 @@ from projects.models import (
 )
 from projects.reports.builders import build_progress_report
 from projects.selectors import Basis, figure_source, reports_waiting_for
-from tests.api.conftest import act, etag_of, token_client
-from tests.conftest import make_user
-from tests.projects.test_permissions import database_state
+from tests.forms import MONTH, YEAR, bulk_read, bulk_url, entry_url, form_fields
+from tests.helpers import act, database_state, etag_of, make_user, token_client
 
 pytestmark = pytest.mark.django_db
 
-YEAR, MONTH = 2025, 3
 PLAN = Decimal("1200")  # 50% of it is 600: more in one month asks for a reason
 
 
 # Page helpers: post what the page rendered ---------------------------------------------------------
-
-_TAG = re.compile(r"<input\b([^>]*)>()|<textarea\b([^>]*)>(.*?)</textarea>", re.S)
-_ATTR = re.compile(r'([\w-]+)(?:="([^"]*)")?')
-
-
-def form_fields(page: str, form_id: str) -> dict[str, str]:
-    """Every named input and textarea of one form of the page, with the value the page shows."""
-    match = re.search(rf'<form\b[^>]*id="{form_id}"[^>]*>(.*?)</form>', page, re.S)
-    assert match, f"no form #{form_id} on the page"
-    fields = {}
-    for input_attrs, _none, textarea_attrs, body in _TAG.findall(match.group(1)):
-        attributes = {k: html.unescape(v or "") for k, v in _ATTR.findall(input_attrs or textarea_attrs)}
-        if "name" not in attributes:
-            continue
-        value = html.unescape(body.strip("\n")) if textarea_attrs else attributes.get("value", "")
-        fields[attributes["name"]] = value
-    return fields
-
-
-def entry_url(project, year=YEAR, month=MONTH):
-    return reverse("projects:report_entry", args=[project.pk, year, month])
-
 
 def entry_post(client, project, values: dict, *, submit=False, page=None, year=YEAR, month=MONTH):
     """Read the entry page (or use ``page``, read earlier), type ``values`` and press save or submit."""
@@ -75,20 +50,6 @@ def entry_post(client, project, values: dict, *, submit=False, page=None, year=Y
     data.update(values)
     data["submit" if submit else "save"] = "1"
     return client.post(entry_url(project, year, month), data)
-
-
-def bulk_url(year=YEAR, month=MONTH, department=None):
-    url = reverse("projects:bulk_entry") + f"?year={year}&month={month}"
-    return url + (f"&department={department.pk}" if department else "")
-
-
-def bulk_read(client, url) -> tuple[dict, dict[int, str]]:
-    """The sheet's fields and, for each project pk, the prefix of its row."""
-    page = client.get(url)
-    assert page.status_code == 200
-    data = form_fields(page.content.decode(), "bulk-form")
-    rows = {int(v): k.removesuffix("-project") for k, v in data.items() if k.endswith("-project")}
-    return data, rows
 
 
 def bulk_post(client, url, values: dict, *, submit=False, read=None):

@@ -1,27 +1,26 @@
 """The permission matrix at the service layer: role × own/other department × model × action.
 
-Expectations are written out here from the policy as the README states it, independently of
-projects.permissions; every refused cell also proves that the database did not change.
+Expectations come from the shared table (tests/expectations.py), written from the policy as the
+README states it, independently of projects.permissions; every refused cell also proves that the
+database did not change.
 """
 
 import datetime as dt
-from dataclasses import dataclass
 from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 
-from indicators.models import Indicator, Observation, Target
-from portfolio.policy import Role
+from indicators.models import Observation, Target
 from projects import closing, services
-from projects.models import Milestone, MonthlyReport, PeriodLock, Programme, Project
+from projects.models import Milestone, MonthlyReport, Project
 from projects.permissions import Action, restrict
-from tests.conftest import make_user
+from tests.expectations import cell_id, cells
+from tests.helpers import database_state
 
 pytestmark = pytest.mark.django_db
 
-ROLES = ["viewer", "editor", "coordinator", "administrator"]
 REFUSALS = (PermissionDenied, Http404, services.WorkflowError, services.ConflictError)
 
 
@@ -36,65 +35,6 @@ def report_update(*, report, data, acting_user):
     return services.monthly_report_update(
         report=report, data=data, acting_user=acting_user, expected_version=report.version
     )
-
-
-@dataclass
-class World:
-    users: dict
-    programme: Programme
-    projects: dict  # "own"/"other" -> Project (own = the editor's department leads it)
-    milestones: dict
-    approved: dict  # month 1, approved
-    submitted: dict  # month 2, submitted by the editor of that department
-    drafts: dict  # month 3, draft
-    indicator: Indicator
-
-
-@pytest.fixture
-def world(department, other_department):
-    users = {
-        "viewer": make_user("viewer", Role.VIEWER),
-        "editor": make_user("editor", Role.EDITOR, department),
-        "other_editor": make_user("other_editor", Role.EDITOR, other_department),
-        "coordinator": make_user("coordinator", Role.COORDINATOR),
-        "administrator": make_user("administrator", Role.ADMINISTRATOR),
-    }
-    programme = Programme.objects.create(year=2025, level="district", name="2025年区重点项目")
-    projects, milestones, drafts, submitted, approved = {}, {}, {}, {}, {}
-    for side, dept, author in (("own", department, users["editor"]), ("other", other_department, users["other_editor"])):
-        p = Project.objects.create(
-            programme=programme, code=f"P-{side}", name=f"项目{side}", lead_department=dept,
-            annual_plan=Decimal("1000"), total_investment=Decimal("5000"),
-        )
-        projects[side] = p
-        milestones[side] = Milestone.objects.create(project=p, kind="start", planned_date=dt.date(2025, 3, 1))
-        approved[side] = MonthlyReport.objects.create(
-            project=p, year=2025, month=1, completed_month=Decimal(10), completed_ytd=Decimal(10),
-            status="approved", created_by=author, submitted_by=author,
-        )
-        submitted[side] = MonthlyReport.objects.create(
-            project=p, year=2025, month=2, completed_month=Decimal(5), completed_ytd=Decimal(15),
-            status="submitted", created_by=author, submitted_by=author,
-        )
-        drafts[side] = MonthlyReport.objects.create(
-            project=p, year=2025, month=3, completed_month=Decimal(5), completed_ytd=Decimal(20), created_by=author,
-        )
-    indicator = Indicator.objects.create(code="gdp", name="地区生产总值", unit="亿元")
-    Observation.objects.create(indicator=indicator, period_start=dt.date(2025, 1, 1),
-                               period_end=dt.date(2025, 6, 30), value=Decimal("1532.8"))
-    Target.objects.create(indicator=indicator, year=2025, value=Decimal("3000"))
-    return World(users=users, programme=programme, projects=projects, milestones=milestones, drafts=drafts,
-                 submitted=submitted, approved=approved, indicator=indicator)
-
-
-def database_state():
-    """Everything a refused action must leave alone, history included."""
-    models = (Programme, Project, Milestone, MonthlyReport, PeriodLock, Indicator, Observation, Target)
-    state = {m.__name__: list(m.objects.order_by("pk").values()) for m in models}
-    for m in (Programme, Project, Milestone, MonthlyReport, PeriodLock, Observation, Target):
-        state[f"{m.__name__}.history"] = m.history.count()
-    state["co_departments"] = list(Project.co_departments.through.objects.order_by("pk").values())
-    return state
 
 
 def fresh(obj):
@@ -205,50 +145,40 @@ def programme_change(w, u, side):
     record_update(instance=fresh(w.programme), data={"declared_project_count": 400}, acting_user=u)
 
 
-ALL, NOBODY = set(ROLES), set()
-REVIEWERS = {"coordinator", "administrator"}
-# operation -> (roles allowed on their own department's object, roles allowed on another's)
+# operation -> (how the service is called, its row in the shared table of expectations)
 MATRIX = {
-    "project.list": (project_list, ALL, ALL),
-    "project.view": (project_view, ALL, ALL),
-    "project.add": (project_add, REVIEWERS, REVIEWERS),
-    "project.change(progress)": (project_change_progress, REVIEWERS | {"editor"}, REVIEWERS),
-    "project.change(plan)": (project_change_plan, REVIEWERS, REVIEWERS),
-    "project.change(department)": (project_change_department, REVIEWERS, REVIEWERS),
-    "project.delete": (project_delete, REVIEWERS, REVIEWERS),
-    "milestone.add": (milestone_add, REVIEWERS, REVIEWERS),
-    "milestone.change(actual)": (milestone_change_actual, REVIEWERS | {"editor"}, REVIEWERS),
-    "milestone.change(planned)": (milestone_change_planned, REVIEWERS, REVIEWERS),
-    "milestone.delete": (milestone_delete, REVIEWERS, REVIEWERS),
-    "report.add": (report_add, REVIEWERS | {"editor"}, REVIEWERS),
-    "report.change(draft)": (report_change, REVIEWERS | {"editor"}, REVIEWERS),
-    "report.change(approved)": (report_change_approved, NOBODY, NOBODY),
-    "report.delete": (report_delete, REVIEWERS, REVIEWERS),
-    "report.submit": (report_submit, REVIEWERS | {"editor"}, REVIEWERS),
-    "report.approve": (report_approve, REVIEWERS, REVIEWERS),
-    "report.return": (report_return, REVIEWERS, REVIEWERS),
-    "report.reopen": (report_reopen, REVIEWERS, REVIEWERS),
-    "month.lock": (month_lock, REVIEWERS, REVIEWERS),
-    "observation.change": (observation_change, REVIEWERS, REVIEWERS),
-    "target.delete": (target_delete, REVIEWERS, REVIEWERS),
-    "programme.change": (programme_change, REVIEWERS, REVIEWERS),
+    "project.list": (project_list, ("project", "view")),
+    "project.view": (project_view, ("project", "view")),
+    "project.add": (project_add, ("project", "add")),
+    "project.change(progress)": (project_change_progress, ("project", "change:progress")),
+    "project.change(plan)": (project_change_plan, ("project", "change:plan")),
+    "project.change(department)": (project_change_department, ("project", "change:department")),
+    "project.delete": (project_delete, ("project", "delete")),
+    "milestone.add": (milestone_add, ("milestone", "add")),
+    "milestone.change(actual)": (milestone_change_actual, ("milestone", "change:actual")),
+    "milestone.change(planned)": (milestone_change_planned, ("milestone", "change:planned")),
+    "milestone.delete": (milestone_delete, ("milestone", "delete")),
+    "report.add": (report_add, ("report", "add")),
+    "report.change(draft)": (report_change, ("report:draft", "change")),
+    "report.change(approved)": (report_change_approved, ("report:approved", "change")),
+    "report.delete": (report_delete, ("report:draft", "delete")),
+    "report.submit": (report_submit, ("report:draft", "submit")),
+    "report.approve": (report_approve, ("report:submitted", "approve")),
+    "report.return": (report_return, ("report:submitted", "return")),
+    "report.reopen": (report_reopen, ("report:approved", "reopen")),
+    "month.lock": (month_lock, ("month", "close")),
+    "observation.change": (observation_change, ("observation", "change")),
+    "target.delete": (target_delete, ("target", "delete")),
+    "programme.change": (programme_change, ("programme", "change")),
 }
-CELLS = [
-    (op, role, side, role in (own if side == "own" else other))
-    for op, (_fn, own, other) in MATRIX.items()
-    for role in ROLES
-    for side in ("own", "other")
-]
+CELLS = cells({op: key for op, (_fn, key) in MATRIX.items()})
 
 
 def test_the_matrix_is_large_enough():
     assert len(CELLS) >= 100
 
 
-@pytest.mark.parametrize(
-    ("operation", "role", "side", "allowed"), CELLS,
-    ids=[f"{op}-{role}-{side}-{'allowed' if ok else 'refused'}" for op, role, side, ok in CELLS],
-)
+@pytest.mark.parametrize(("operation", "role", "side", "allowed"), CELLS, ids=[cell_id(*c) for c in CELLS])
 def test_permission_matrix(world, operation, role, side, allowed):
     fn = MATRIX[operation][0]
     user = world.users[role]

@@ -1,18 +1,10 @@
-"""Fixtures of the report tests: the 2025-H1 portfolio, and a small hand-made programme."""
+"""Fixtures of the report tests: a small hand-made programme (the 2025-H1 portfolio is in tests/conftest.py)."""
 
-import datetime as dt
 from decimal import Decimal
 
 import pytest
 
-from projects.generator import generate_portfolio
 from projects.models import Department, Milestone, MonthlyReport, Programme, Project
-
-
-@pytest.fixture
-def portfolio(report_data):
-    """The report fixtures and the itemised sample portfolio of 2025-H1 (434 projects, months 1-6)."""
-    generate_portfolio()
 
 
 class Builder:
@@ -46,7 +38,3 @@ class Builder:
 @pytest.fixture
 def build(db):
     return Builder()
-
-
-def date(text):
-    return dt.date.fromisoformat(text)

@@ -11,8 +11,7 @@ from projects.figures import ranked
 from projects.models import MonthlyReport, Programme, Project
 from projects.reports.builders import build_progress_report
 from projects.selectors import Basis, figure_source
-
-from .conftest import date
+from tests.helpers import date
 
 pytestmark = pytest.mark.django_db
 H1 = Period(2025, 6)
@@ -70,6 +69,7 @@ def test_a_department_report_uses_its_own_figures_not_the_published_ones(portfol
     assert {r.department for r in report.projects} == {report.breakdown("department").rows[0].label}
 
 
+@pytest.mark.slow
 def test_itemised_portfolio_at_another_scale_still_reconciles(report_data):
     from projects.generator import generate_portfolio
 
