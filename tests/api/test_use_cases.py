@@ -13,8 +13,7 @@ from django.urls import reverse
 
 from projects import closing, services
 from projects.models import Milestone, MonthlyReport, Project
-from tests.api.conftest import token_client
-from tests.projects.test_permissions import database_state
+from tests.helpers import database_state, token_client
 
 pytestmark = pytest.mark.django_db
 

@@ -16,10 +16,8 @@ from projects import services
 from projects.context_processors import navigation
 from projects.models import Department, MonthlyReport, Project
 from projects.selectors import reports_waiting_for
-from tests.api.conftest import etag_of, token_client
-from tests.conftest import make_user
 from tests.forms import form_data
-from tests.projects.test_permissions import database_state
+from tests.helpers import database_state, etag_of, make_user, token_client
 
 pytestmark = pytest.mark.django_db
 ROLES = ["viewer", "editor", "coordinator", "administrator"]
