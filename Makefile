@@ -9,22 +9,26 @@ PORT ?= 8000
 .PHONY: run test test-fast install install-dev system-deps js-deps setup lint messages clean
 
 # `make test` runs every test (the slow, browser and fuzz ones too) on one worker per core
-# (pytest-xdist) and prints the coverage of the four apps. PYTEST_ARGS adds to it: a path, -k, or
-# -m "not slow and not e2e and not fuzz"; PYTEST_WORKERS=0 runs in one process (e.g. for pdb).
+# (pytest-xdist, work stealing: the long browser and fuzz tests do not leave a core idle).
+# COVERAGE=1 adds the coverage of the four apps to the output (CI's PostgreSQL run does; it costs
+# about a quarter more time). PYTEST_ARGS adds to it: a path, -k, or -m "not slow and not e2e and
+# not fuzz"; PYTEST_WORKERS=0 runs in one process (e.g. for pdb).
 PYTEST_WORKERS ?= auto
-COVERAGE := --cov=portfolio --cov=projects --cov=indicators --cov=notifications --cov-report=term:skip-covered
+COVERAGE ?=
+COVERAGE_ARGS := $(if $(COVERAGE),--cov=portfolio --cov=projects --cov=indicators --cov=notifications --cov-report=term:skip-covered)
+XDIST = $(if $(filter 0,$(PYTEST_WORKERS)),-n 0,-n $(PYTEST_WORKERS) --dist worksteal)
 
 run: install system-deps setup
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
 test: install-dev system-deps js-deps
 	$(PY) manage.py compilemessages --ignore=.venv -v0 2>/dev/null || true
-	$(VENV)/bin/pytest -n $(PYTEST_WORKERS) $(COVERAGE) $(PYTEST_ARGS)
+	$(VENV)/bin/pytest $(XDIST) $(COVERAGE_ARGS) $(PYTEST_ARGS)
 
 # A quick local run: everything but the slow, browser and fuzz tests, without coverage.
 test-fast: install-dev
 	$(PY) manage.py compilemessages --ignore=.venv -v0 2>/dev/null || true
-	$(VENV)/bin/pytest -n $(PYTEST_WORKERS) -m "not slow and not e2e and not fuzz" $(PYTEST_ARGS)
+	$(VENV)/bin/pytest $(XDIST) -m "not slow and not e2e and not fuzz" $(PYTEST_ARGS)
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
