@@ -207,11 +207,15 @@ def _digest(value) -> str:
 
 
 def _without_keys(value):
-    """The JSON without primary keys, which depend on the database's sequences, not on the report."""
-    if isinstance(value, dict):
-        return {key: _without_keys(item) for key, item in value.items() if key != "pk"}
+    """The JSON without primary keys (programmes' pk, departments' and towns' row keys in the breakdowns):
+    they come from the database's sequences, which earlier tests advance on PostgreSQL, not from the report."""
     if isinstance(value, list):
         return [_without_keys(item) for item in value]
+    if not isinstance(value, dict):
+        return value
+    value = {key: _without_keys(item) for key, item in value.items() if key != "pk"}
+    if value.get("key") in ("department", "town"):
+        value["rows"] = [{k: v for k, v in row.items() if k != "key"} for row in value["rows"]]
     return value
 
 
@@ -224,7 +228,7 @@ def test_report_json_is_pinned(coordinator_api, portfolio):
     assert [p["pk"] for p in progress["programmes"]] == [
         Programme.objects.get(year=2025, level=level).pk for level in ("district", "city")]
     assert (_digest(_without_keys(progress)), _digest(indicators)) == (
-        "91732e66f1996c6a056fb0b9c19e032259b09ade96aaba875a06babc4112462d",
+        "8c64be845f4aa555bdba08052a5405761afe1410cc10a0dd5ebaf01d8b4a42d5",
         "59ea9fa3a9aac54645ba17688a8caf56b97cfee1f8711eb6eae8526c47cad726",
     )
 
