@@ -62,6 +62,14 @@ def fast_password_hasher(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def pdf_in_one_process(settings):
+    """PDFs render in the test's process: with a test worker on every core, laying out the appendix
+    in another process only adds a spawned interpreter and the merge. The tests of the worker
+    (tests/reports/test_renderers.py) switch it on themselves."""
+    settings.PORTFOLIO_PDF_WORKER = False
+
+
 # The report fixtures and the sample portfolio are built once per run (per xdist worker), in a
 # transaction that is rolled back, and their rows inserted again in each test that asks for them.
 # Why not keep them in the base test database: most tests start from an empty database and count
