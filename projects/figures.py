@@ -337,7 +337,11 @@ def figured_projects(base: QuerySet, period: Period, source: FigureSource | None
 def totals(projects: QuerySet, period: Period, source: FigureSource | None = None) -> Figures:
     """Count, plan, year to date and this month of a set of projects (one query)."""
     source = source or figure_source(period)
-    figured = figured_projects(period_projects(projects, period, source), period, source)
+    return aggregate(figured_projects(period_projects(projects, period, source), period, source), period)
+
+
+def aggregate(figured: QuerySet, period: Period) -> Figures:
+    """The figures of projects already annotated by ``figured_projects`` (one query)."""
     return figures_of(figured.aggregate(**TOTALS), period)
 
 

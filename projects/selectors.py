@@ -38,6 +38,7 @@ from .models import (
     SnapshotProject,
     SnapshotReport,
 )
+from .permissions import Action, month_lock, restrict, reviews_reports
 from .progress import (
     COLOURS,
     GREEN,
@@ -196,8 +197,6 @@ class FigureSource:
 
 def figure_source(period: Period, basis: str = Basis.APPROVED, version: int | None = None) -> FigureSource:
     """The source of a period's figures: a closed month on the approved basis reads its snapshot (two queries)."""
-    from .permissions import month_lock
-
     closed = month_lock(period.year, period.month)
     snapshot = None
     if basis == Basis.APPROVED:
@@ -400,8 +399,6 @@ def milestones_due(projects: QuerySet, period: Period, *, days: int = 30) -> Que
 def reports_waiting_for(user) -> QuerySet:
     """Coordinator: the submitted reports this user may approve (asked of the policy, four eyes included);
     editor: their drafts and returned reports still to submit."""
-    from .permissions import Action, restrict, reviews_reports
-
     if reviews_reports(user):
         return restrict(MonthlyReport.objects.all(), user, Action.APPROVE).for_list().order_by("submitted_at", "pk")
     return restrict(MonthlyReport.objects.all(), user, Action.SUBMIT).for_list().order_by("year", "month", "pk")

@@ -19,12 +19,11 @@ from portfolio.periods import Period, months_between, number_word, period_label
 from projects.choices import DatePrecision, MilestoneKind, ProjectCategory, ProjectStatus, ReportStatus
 from projects.figures import (
     NOT_GIVEN,
-    TOTALS,
     ZERO,
     ProgrammeFigures,
+    aggregate,
     breakdowns,
     figured_projects,
-    figures_of,
     months,
     programme_figures,
 )
@@ -184,7 +183,7 @@ def build_progress_report(
     base = period_projects(projects, period, source)
     figured = figured_projects(base, period, source)
     current_rules = rules()
-    totals = figures_of(figured.aggregate(**TOTALS), period)
+    totals = aggregate(figured, period)
     programmes = programme_figures(figured, period)
     project_rows, warnings, unapproved = _appendix_and_warnings(figured, period, source, overdue_milestones(base, period))
     # The appendix goes programme by programme (district first), then by project code.
