@@ -5,6 +5,11 @@ VENV := .venv
 PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# Python keeps the bytecode it compiles (__pycache__/, ignored by git) even where the shell says not to:
+# otherwise every process of a run (each test worker, each PDF worker, each command) compiles Django,
+# the libraries and the project again, about five seconds of CPU each. The installs compile the
+# libraries' bytecode once, for the same reason.
+unexport PYTHONDONTWRITEBYTECODE
 
 .PHONY: run test test-fast install install-dev system-deps js-deps setup lint messages clean
 
@@ -36,11 +41,11 @@ $(PY):
 
 # Re-install only when pyproject.toml changes, so a second `make run` is fast.
 $(VENV)/.installed: pyproject.toml | $(PY)
-	$(VENV)/bin/uv pip install -q --python $(PY) -e . || $(PY) -m pip install -q -e .
+	$(VENV)/bin/uv pip install -q --compile-bytecode --python $(PY) -e . || $(PY) -m pip install -q -e .
 	touch $@
 
 $(VENV)/.installed-dev: pyproject.toml | $(PY)
-	$(VENV)/bin/uv pip install -q --python $(PY) -e '.[dev]' || $(PY) -m pip install -q -e '.[dev]'
+	$(VENV)/bin/uv pip install -q --compile-bytecode --python $(PY) -e '.[dev]' || $(PY) -m pip install -q -e '.[dev]'
 	touch $(VENV)/.installed $@
 
 install: $(VENV)/.installed
