@@ -20,8 +20,9 @@ from decimal import Decimal
 
 from django.db import transaction
 from django.utils.translation import gettext as _
-from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+from simple_history.utils import bulk_update_with_history
 
+from portfolio.bulk import insert, insert_history
 from portfolio.models import DatasetLoad
 from portfolio.money import round_half_up, to_decimal
 
@@ -413,7 +414,8 @@ class _ProgrammeItemiser:
                     _sample_milestones(self.rng, slot.project, self.programme.year, self.snapshot.period_end)
                 )
                 new_projects.append(slot.project)
-        bulk_create_with_history(new_projects, Project, batch_size=self.batch_size)
+        insert(new_projects)
+        insert_history(new_projects)
         for slot in chunk:
             reports.extend(
                 _monthly_reports(
@@ -424,8 +426,9 @@ class _ProgrammeItemiser:
             milestone.project_id = milestone.project.pk
         for report in reports:
             report.project_id = report.project.pk
-        bulk_create_with_history(milestones, Milestone, batch_size=self.batch_size)
-        bulk_create_with_history(reports, MonthlyReport, batch_size=self.batch_size)
+        for objs in (milestones, reports):
+            insert(objs)
+            insert_history(objs)
         self.milestones += len(milestones)
         self.monthly_reports += len(reports)
         return sample_number
