@@ -1,7 +1,9 @@
 'use strict';
 // Names for the controls Django's admin leaves unnamed (WCAG 2.1 1.3.1 and 4.1.2): the inputs of
-// tabular inlines, whose only label is their column's heading, and the autocomplete (select2)
-// widgets, whose combobox is named by its (often empty) current value.
+// tabular inlines, whose only label is their column's heading, the autocomplete (select2)
+// widgets, whose combobox is named by its (often empty) current value, and the date and time
+// inputs of a split date-time field, whose label names neither. The search icons of the two-list
+// selectors (filter_horizontal) carry a name without a role that may have one: they become images.
 (function () {
   function text(element) {
     return element ? element.textContent.replace(/\s+/g, ' ').trim() : '';
@@ -43,9 +45,30 @@
     });
   }
 
+  function nameSplitDateTimes(root) {
+    root.querySelectorAll('p.datetime').forEach(function (paragraph) {
+      const row = paragraph.closest('.form-row');
+      const field = text(row && row.querySelector('label')).replace(/[:：]$/, '');
+      paragraph.querySelectorAll('input.vDateField, input.vTimeField').forEach(function (input) {
+        if (!unnamed(input)) return;
+        const before = input.previousSibling;
+        const part = before && before.nodeType === Node.TEXT_NODE ? text(before).replace(/[:：]$/, '') : '';
+        input.setAttribute('aria-label', [field, part].filter(Boolean).join(' '));
+      });
+    });
+  }
+
+  function roleForNamedIcons(root) {
+    root.querySelectorAll('span.help-tooltip[aria-label]:not([role])').forEach(function (icon) {
+      icon.setAttribute('role', 'img');
+    });
+  }
+
   function nameAll() {
     nameTabularInputs(document);
     nameAutocompletes(document);
+    nameSplitDateTimes(document);
+    roleForNamedIcons(document);
   }
 
   // After Django's own scripts: autocomplete.js builds its widgets in a jQuery ready handler,
@@ -55,8 +78,8 @@
   if ($) {
     $(nameAll);
     $(document).on('select2:select select2:unselect select2:close', nameAll);
-  } else {
-    window.addEventListener('load', nameAll);
   }
+  // The two-list selectors are built in a load handler (SelectFilter2.js).
+  window.addEventListener('load', nameAll);
   document.addEventListener('formset:added', nameAll);
 })();
