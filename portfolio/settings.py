@@ -207,10 +207,13 @@ PORTFOLIO_PDF_WORKER = env_bool("PORTFOLIO_PDF_WORKER", True)
 # Early-warning rules (预警), following common district practice; the version is printed with
 # every warning so a reader knows which rules produced it.
 PORTFOLIO_WARNING_RULES = {
-    "version": "2025.1",
+    "version": "2025.2",
     "yellow_behind_points": 10,  # yellow when 10-30 points behind 序时进度
     "red_behind_points": 30,  # red when more than 30 points behind
     "red_overdue_months": 3,  # red when a milestone is overdue by more than 3 months
+    # Built (建成) and operating (投产运营) projects have done their investing: a completion rate
+    # below 序时进度 is no lag there, so they are judged on their milestones alone.
+    "milestones_only_statuses": ["completion", "maintenance"],
 }
 
 # Where the report the fixtures are drawn from is kept (provenance tests read it).

@@ -50,6 +50,10 @@ PROGRESS_TEXTS = [
     (Decimal("0.85"), "主体封顶,开展装饰装修"),
     (Decimal("9"), "设备安装调试"),
 ]
+# Before a project starts, and once it is built or operating, the sample text says so instead.
+NOT_STARTED_TEXT = "开展前期工作"
+FINISHED_TEXTS = {ProjectStatus.COMPLETION: "项目已建成", ProjectStatus.MAINTENANCE: "项目已投产运营"}
+FINISHED = tuple(FINISHED_TEXTS)
 PROBLEMS = ["征地拆迁进度滞后", "用地报批手续尚未完成", "建设资金未及时到位", "管线迁改协调中", "施工许可办理中"]
 REQUESTS = ["请区规划和自然资源部门协助加快用地报批", "请属地镇街协调征拆工作", "请区财政统筹保障资金"]
 SAMPLE_CATEGORY_WEIGHTS = [
@@ -165,18 +169,41 @@ def _progress_text(share: Decimal) -> str:
 
 
 @dataclass
+class _Dates:
+    """A sample project's planned and actual start and completion."""
+
+    planned_start: dt.date
+    actual_start: dt.date | None
+    planned_completion: dt.date
+    actual_completion: dt.date | None
+
+    @property
+    def status(self) -> str:
+        if self.actual_completion:
+            return ProjectStatus.COMPLETION
+        return ProjectStatus.IMPLEMENTATION if self.actual_start else ProjectStatus.PREPARATION
+
+
+@dataclass
 class _Slot:
-    """One project position in a programme: a named report project or a new sample one."""
+    """One project position in a programme: a named report project or a new sample one.
+
+    ``start_month`` is the first month of the year with investment (None: not started by the
+    snapshot, so none); from ``finished_month`` the project is built or operating and its monthly
+    text says so (``finished_status``).
+    """
 
     project: Project | None
     plan: int = 0
     ytd: int = 0
+    dates: _Dates | None = None
+    start_month: int | None = 1
+    finished_month: int | None = None
+    finished_status: str = ""
 
 
-def _sample_milestones(
-    rng: random.Random, project: Project, year: int, snapshot_end: dt.date
-) -> list[Milestone]:
-    """Start and completion nodes consistent with the project's dates; some start nodes overdue."""
+def _sample_dates(rng: random.Random, year: int, snapshot_end: dt.date) -> _Dates:
+    """Start and completion consistent with each other and with the snapshot; some starts overdue."""
     new_start = rng.random() < 0.35
     if new_start:
         planned_start = _random_date(rng, dt.date(year, 1, 10), dt.date(year, 10, 31))
@@ -192,45 +219,68 @@ def _sample_milestones(
     actual_completion = None
     if actual_start and planned_completion <= snapshot_end and rng.random() < 0.7:
         actual_completion = max(actual_start, planned_completion - dt.timedelta(days=rng.randint(0, 20)))
-    project.planned_start, project.actual_start = planned_start, actual_start
-    project.planned_completion, project.actual_completion = planned_completion, actual_completion
-    if actual_completion:
-        project.status = ProjectStatus.COMPLETION
-    elif actual_start:
-        project.status = ProjectStatus.IMPLEMENTATION
-    else:
-        project.status = ProjectStatus.PREPARATION
+    return _Dates(planned_start, actual_start, planned_completion, actual_completion)
+
+
+def _month_in(year: int, day: dt.date | None, *, before: int | None) -> int | None:
+    """The month of ``day`` within ``year``: 1 for a day before the year, ``before`` for no day."""
+    if day is None:
+        return before
+    if day.year < year:
+        return 1
+    return day.month if day.year == year else 13
+
+
+def _sample_milestones(project: Project, dates: _Dates) -> list[Milestone]:
+    """The sample project's start and completion nodes, from its dates."""
     return [
-        Milestone(
-            project=project,
-            kind=MilestoneKind.START,
-            planned_date=planned_start,
-            actual_date=actual_start,
-            is_synthetic=True,
-        ),
-        Milestone(
-            project=project,
-            kind=MilestoneKind.COMPLETION,
-            planned_date=planned_completion,
-            actual_date=actual_completion,
-            is_synthetic=True,
-        ),
+        Milestone(project=project, kind=MilestoneKind.START, planned_date=dates.planned_start,
+                  actual_date=dates.actual_start, is_synthetic=True),
+        Milestone(project=project, kind=MilestoneKind.COMPLETION, planned_date=dates.planned_completion,
+                  actual_date=dates.actual_completion, is_synthetic=True),
     ]
+
+
+def _named_timing(slot: _Slot, year: int, reached: dict) -> None:
+    """When a report project's investment starts and when it is finished, from what the report states:
+    its status and the actual dates of its nodes. A project in preparation has not started; a built or
+    operating one is finished from its completion or operation node (the year's start without one)."""
+    project = slot.project
+    if project.status == ProjectStatus.PREPARATION:
+        slot.start_month = None
+    else:
+        slot.start_month = _month_in(year, reached.get(MilestoneKind.START), before=1)
+    if project.status in FINISHED:
+        finished = reached.get(MilestoneKind.OPERATION) or reached.get(MilestoneKind.COMPLETION)
+        slot.finished_month = _month_in(year, finished, before=1)
+        slot.finished_status = project.status
+
+
+def _monthly_text(slot: _Slot, month: int, share: Decimal) -> str:
+    if slot.start_month is None or month < slot.start_month:
+        return NOT_STARTED_TEXT
+    if slot.finished_month is not None and month >= slot.finished_month:
+        return FINISHED_TEXTS[slot.finished_status]
+    return _progress_text(share)
 
 
 def _monthly_reports(
     rng: random.Random, project: Project, slot: _Slot, year: int, snapshot_month: int, months: int
 ) -> list[MonthlyReport]:
-    increments = allocate(slot.ytd, [MONTH_WEIGHTS[m] * (0.6 + rng.random()) for m in range(snapshot_month)])
+    """Every month's report; no investment before the project starts, and the text follows its stage."""
+    started = slot.start_month or 13
+    weights = [MONTH_WEIGHTS[m] * (0.6 + rng.random()) if m + 1 >= started else 0.0 for m in range(snapshot_month)]
+    increments = allocate(slot.ytd, weights) if slot.ytd else [0] * snapshot_month
     monthly_pace = slot.ytd / snapshot_month if snapshot_month else 0
     for m in range(snapshot_month, months):
-        increments.append(int(monthly_pace * MONTH_WEIGHTS[m] * (0.7 + 0.6 * rng.random())))
+        pace = monthly_pace * MONTH_WEIGHTS[m] * (0.7 + 0.6 * rng.random())
+        increments.append(int(pace) if m + 1 >= started else 0)
     behind = slot.plan and Decimal(slot.ytd) / Decimal(slot.plan) < Decimal(snapshot_month) / 24
     reports, cumulative = [], 0
     for index, increment in enumerate(increments):
         cumulative += increment
         share = Decimal(cumulative) / Decimal(slot.plan) if slot.plan else Decimal(0)
-        has_problem = behind and index == snapshot_month - 1
+        has_problem = behind and index == snapshot_month - 1 and slot.finished_month is None
         reports.append(
             MonthlyReport(
                 project=project,
@@ -238,7 +288,7 @@ def _monthly_reports(
                 month=index + 1,
                 completed_month=Decimal(increment),
                 completed_ytd=Decimal(cumulative),
-                progress_text=_progress_text(share),
+                progress_text=_monthly_text(slot, index + 1, share),
                 problems=rng.choice(PROBLEMS) if has_problem else "",
                 coordination_requests=rng.choice(REQUESTS) if has_problem else "",
                 status=ReportStatus.APPROVED,
@@ -355,6 +405,7 @@ class _ProgrammeItemiser:
         completed = int(to_decimal(self.snapshot.completed_investment))
         plan_total = plan_total_for(completed, self.snapshot.plan_ratio)
         slots = [_Slot(project=p) for p in named] + [_Slot(project=None) for _ in range(count - len(named))]
+        self.time_slots(slots)
         self.share_out(slots, plan_total, completed)
         self.fill_named(slots[: len(named)])
         sample_number = 0
@@ -369,8 +420,28 @@ class _ProgrammeItemiser:
             months=self.total_months,
         )
 
+    def time_slots(self, slots: list[_Slot]) -> None:
+        """When each slot starts investing and finishes: from the report for its named projects, from
+        drawn dates for the new ones (drawn first, so that the figures can follow them)."""
+        year, end = self.programme.year, self.snapshot.period_end
+        reached: dict[int, dict] = {}
+        named = [slot.project.pk for slot in slots if slot.project is not None]
+        nodes = Milestone.objects.filter(project__in=named, actual_date__isnull=False).order_by("actual_date")
+        for project_id, kind, day in nodes.values_list("project", "kind", "actual_date"):
+            reached.setdefault(project_id, {}).setdefault(kind, day)
+        for slot in slots:
+            if slot.project is not None:
+                _named_timing(slot, year, reached.get(slot.project.pk, {}))
+                continue
+            slot.dates = _sample_dates(self.rng, year, end)
+            slot.start_month = _month_in(year, slot.dates.actual_start, before=None)
+            if slot.dates.actual_completion:
+                slot.finished_month = _month_in(year, slot.dates.actual_completion, before=None)
+                slot.finished_status = ProjectStatus.COMPLETION
+
     def share_out(self, slots: list[_Slot], plan_total: int, completed: int) -> None:
-        """Each slot's annual plan and year-to-date completion, summing to the published totals."""
+        """Each slot's annual plan and year-to-date completion, summing to the published totals; a slot
+        that has not started by the snapshot month completes nothing."""
         rng = self.rng
         plan_weights = [rng.lognormvariate(0, 0.9) for _ in slots]
         # Every project gets at least 1 万元 of plan, the rest in proportion to its weight.
@@ -378,7 +449,10 @@ class _ProgrammeItemiser:
             slot.plan = 1 + extra
         rates = [min(1.3, max(0.0, rng.gauss(float(self.snapshot.plan_ratio) / 100, 0.2))) for _ in slots]
         _respect_total_investment(slots)
-        ytd_weights = [s.plan * r for s, r in zip(slots, rates, strict=True)]
+        ytd_weights = [
+            s.plan * r if s.start_month is not None and s.start_month <= self.snapshot_month else 0.0
+            for s, r in zip(slots, rates, strict=True)
+        ]
         for slot, ytd in zip(slots, allocate(completed, ytd_weights), strict=True):
             slot.ytd = ytd
 
@@ -410,9 +484,7 @@ class _ProgrammeItemiser:
             if slot.project is None:
                 sample_number += 1
                 slot.project = self.new_project(slot, sample_number)
-                milestones.extend(
-                    _sample_milestones(self.rng, slot.project, self.programme.year, self.snapshot.period_end)
-                )
+                milestones.extend(_sample_milestones(slot.project, slot.dates))
                 new_projects.append(slot.project)
         insert(new_projects)
         insert_history(new_projects)
@@ -446,6 +518,11 @@ class _ProgrammeItemiser:
             town=rng.choice(self.towns) if self.towns and rng.random() < 0.8 else None,
             annual_plan=Decimal(slot.plan),
             total_investment=Decimal(slot.plan * rng.choice([1, 2, 3, 4, 6, 10])),
+            planned_start=slot.dates.planned_start,
+            actual_start=slot.dates.actual_start,
+            planned_completion=slot.dates.planned_completion,
+            actual_completion=slot.dates.actual_completion,
+            status=slot.dates.status,
             is_synthetic=True,
         )
 

@@ -31,7 +31,8 @@ COLOURS = tuple(WarningColour.values)
 
 
 def rules() -> dict:
-    return settings.PORTFOLIO_WARNING_RULES
+    """PORTFOLIO_WARNING_RULES; rules written before ``milestones_only_statuses`` judge every status on its rate."""
+    return {"milestones_only_statuses": [], **settings.PORTFOLIO_WARNING_RULES}
 
 
 @dataclass
@@ -53,18 +54,20 @@ class OverdueMilestone:
 
 
 def classify(
-    *, rate: Decimal | None, time_elapsed: Decimal, overdue: list[OverdueMilestone] | None = None
+    *, rate: Decimal | None, time_elapsed: Decimal, overdue: list[OverdueMilestone] | None = None,
+    status: str = "",
 ) -> ProjectWarning:
     """Red, yellow or green with the reasons in words.
 
     Yellow: the completion rate is between ``yellow_behind_points`` and ``red_behind_points``
     behind 序时进度 (both ends included). Red: more than ``red_behind_points`` behind, or a
     milestone overdue by more than ``red_overdue_months`` months. A project without an annual
-    plan has no rate and is judged on its milestones alone.
+    plan has no rate, and a project whose status is one of ``milestones_only_statuses`` (built or
+    operating) has no investment left to lag: both are judged on their milestones alone.
     """
     r = rules()
     colour, reasons = GREEN, []
-    if rate is not None:
+    if rate is not None and status not in r["milestones_only_statuses"]:
         behind = round_half_up(time_elapsed - rate)
         if behind > Decimal(r["red_behind_points"]):
             colour = RED

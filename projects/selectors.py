@@ -240,6 +240,8 @@ def with_period_figures(projects: QuerySet, period: Period, source: FigureSource
             .values("status")[:1]
         ) if not source.frozen else latest_report_value(source, "status", exact_month=True),
         period_plan=source.plan(),
+        # The project's status as it stood at the close for a frozen month: the warnings read it.
+        period_project_status=source.attributes()["as_status"],
     )
 
 
@@ -303,7 +305,8 @@ def progress_of(
                 completed_month=project.period_month,
                 report_status=project.period_status,
                 rate=rate,
-                warning=classify(rate=rate, time_elapsed=period.time_elapsed, overdue=project_overdue),
+                warning=classify(rate=rate, time_elapsed=period.time_elapsed, overdue=project_overdue,
+                                 status=project.period_project_status),
                 overdue=project_overdue,
             )
         )
@@ -330,7 +333,8 @@ def with_list_figures(projects: QuerySet, period: Period, source: FigureSource |
     The warning follows progress.classify on the figures a reader sees: the rate rounded to two
     places is compared in hundredths of a percent, in integers, against 序时进度 less the
     thresholds of PORTFOLIO_WARNING_RULES; a milestone not reached by the period's end and
-    planned more than ``red_overdue_months`` before it makes the project red whatever its rate.
+    planned more than ``red_overdue_months`` before it makes the project red whatever its rate,
+    and a built or operating project (``milestones_only_statuses``) is not judged on its rate.
     """
     r = rules()
     has_plan = Q(period_plan__isnull=False) & ~Q(period_plan=0)
@@ -352,6 +356,7 @@ def with_list_figures(projects: QuerySet, period: Period, source: FigureSource |
         list_late_milestone=Exists(late),
         list_warning=Case(
             When(list_late_milestone=True, then=Value(WARNING_RANK[RED])),
+            When(period_project_status__in=r["milestones_only_statuses"], then=Value(WARNING_RANK[GREEN])),
             When(list_rate_hundredths__lt=red_below,
                  then=Value(WARNING_RANK[RED])),
             When(list_rate_hundredths__lte=yellow_from,

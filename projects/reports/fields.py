@@ -202,6 +202,10 @@ STRUCTURES: dict[object, Structure] = {
         "yellow_behind_points": f(_("黄灯落后百分点"), _("完成率落后序时进度达到此百分点为黄灯。"), INT),
         "red_behind_points": f(_("红灯落后百分点"), _("完成率落后序时进度超过此百分点为红灯。"), INT),
         "red_overdue_months": f(_("红灯逾期月数"), _("节点逾期超过此月数为红灯。"), INT),
+        "milestones_only_statuses": f(
+            _("只看节点的项目状态"),
+            _("项目状态代码：处于这些状态（如建成、投产运营）的项目已完成投资，不按完成率判定，只看节点是否逾期。"),
+            TEXTS),
     }),
     Completeness: Structure("Completeness", _("报告月的月报填报情况（全部项目或一个牵头单位）。"), {
         "label": f(_("单位"), _("牵头单位名称，合计行为“合计”。")),

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from indicators.reports import IndicatorReport, IndicatorRow
 from portfolio.money import format_fixed, format_number, round_half_up, yi_words
 from portfolio.periods import Period
-from projects.choices import MilestoneKind
+from projects.choices import MilestoneKind, ProjectStatus
 from projects.figures import Breakdown, ProgrammeFigures, verdict_text
 from projects.progress import RED, YELLOW
 
@@ -188,14 +188,23 @@ def breakdown_paragraph(report: ProgressReport) -> str:
 def warnings_paragraph(report: ProgressReport) -> str:
     r = report.rules
     counts = report.warning_counts
-    text = _(
-        "按预警规则(%(version)s版:落后序时进度%(yellow)s至%(red)s个百分点为黄灯,超过%(red)s个百分点或节点逾期超过"
-        "%(months)s个月为红灯),红灯项目%(n_red)s个、黄灯项目%(n_yellow)s个、绿灯项目%(n_green)s个。"
-    ) % {
+    exempt = joined([str(ProjectStatus(code).label) for code in r.get("milestones_only_statuses", ())])
+    values = {
         "version": r["version"], "yellow": r["yellow_behind_points"], "red": r["red_behind_points"],
         "months": r["red_overdue_months"], "n_red": counts[RED], "n_yellow": counts[YELLOW],
-        "n_green": counts["green"],
+        "n_green": counts["green"], "exempt": exempt,
     }
+    if exempt:
+        text = _(
+            "按预警规则(%(version)s版:落后序时进度%(yellow)s至%(red)s个百分点为黄灯,超过%(red)s个百分点或节点逾期超过"
+            "%(months)s个月为红灯;%(exempt)s项目只看节点),红灯项目%(n_red)s个、黄灯项目%(n_yellow)s个、"
+            "绿灯项目%(n_green)s个。"
+        ) % values
+    else:
+        text = _(
+            "按预警规则(%(version)s版:落后序时进度%(yellow)s至%(red)s个百分点为黄灯,超过%(red)s个百分点或节点逾期超过"
+            "%(months)s个月为红灯),红灯项目%(n_red)s个、黄灯项目%(n_yellow)s个、绿灯项目%(n_green)s个。"
+        ) % values
     red = report.red
     if red:
         far_behind = sum(1 for w in red if w.behind is not None and w.behind > Decimal(r["red_behind_points"]))

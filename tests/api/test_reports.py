@@ -228,7 +228,7 @@ def test_report_json_is_pinned(coordinator_api, portfolio):
     assert [p["pk"] for p in progress["programmes"]] == [
         Programme.objects.get(year=2025, level=level).pk for level in ("district", "city")]
     assert (_digest(_without_keys(progress)), _digest(indicators)) == (
-        "8c64be845f4aa555bdba08052a5405761afe1410cc10a0dd5ebaf01d8b4a42d5",
+        "dae3d2bb2c1d56a5bba8fa2dec2f364d0df74bb879d14bcb77b8ea4f1fd2d168",
         "59ea9fa3a9aac54645ba17688a8caf56b97cfee1f8711eb6eae8526c47cad726",
     )
 
@@ -257,7 +257,7 @@ def test_report_schema_is_pinned(client):
         "MonthPoint": "612312c4fe112675900d4153c689ed293f94ed744e005c12b1ca00c8ae03dcf6",
         "ProjectRow": "9ab37a317b873f958f1a0ba74693f3b3c811c4949cadf79a281a4249c30515e2",
         "WarningCounts": "3de198863113338a94237e7aaeeb8ef55e7f7903c62ca498522a72b51e798958",
-        "WarningRules": "7ace1e02befc1cd355aa8f69ad0000f0ad69c05e2196548d6e2fe1dc38927d92",
+        "WarningRules": "047b8ddc63c4dc8f230d38783fa0c50a7deac7395d97c5532174d015152263bb",
         "Completeness": "0468f5afe97520ddbdeb4bb9a4055e0a506a4197f3b3758c38d2198ddc6a8086",
         "ReportingStatus": "79d9fedc1804a829ea8db18d0132d675eb76b67a3c3acdaad0926b9a23b55be4",
     }

@@ -174,10 +174,74 @@ def _fingerprint(result):
 @pytest.mark.parametrize(
     ("arguments", "expected"),
     [
-        ({}, "987e3cd9313c7ff56160d9a62bb51746d4e373a545b25d6c11088cfa3a272348"),
+        ({}, "f5d341e184625a772328fecf6988dfbed33d96b8b700bd39e96b2126eb3d023b"),
         ({"projects": 40, "seed": 11, "months": 9, "batch_size": 7},
-         "d3f04cbf34804971ec82356abef8934b3d1cb44b9c4c78357f108a2f9ccf154d"),
+         "1dfac10be4fb5dd239da810f9114ad073f5a6d34a175a68715a6fb6687633db4"),
     ],
 )
 def test_generated_portfolio_is_pinned(report_data, arguments, expected):
     assert _fingerprint(generate_portfolio(**arguments)) == expected
+
+
+NOT_STARTED_TEXT = "开展前期工作"
+FINISHED_TEXT = {"completion": "项目已建成", "maintenance": "项目已投产运营"}
+
+
+def _first_and_finished_month(project, nodes, year):
+    """When a project's investment may start and when it is finished, read from what is stored: the
+    project's own dates (sample projects) or the actual dates of its report nodes (named projects)."""
+    start = project.actual_start or nodes.get("start")
+    if project.status == "preparation" or (project.is_synthetic and project.actual_start is None):
+        first = None
+    elif start is None or start.year < year:
+        first = 1
+    else:
+        first = start.month if start.year == year else None
+    finished = None
+    if project.status in FINISHED_TEXT:
+        day = project.actual_completion or nodes.get("operation") or nodes.get("completion")
+        finished = 1 if day is None or day.year < year else day.month
+    return first, finished
+
+
+def _check_the_sample_follows_each_project(year=2025):
+    """No investment before a project starts, and every monthly text matches the project's stage."""
+    nodes = {}
+    for project_id, kind, day in Milestone.objects.filter(actual_date__isnull=False).order_by(
+            "actual_date").values_list("project", "kind", "actual_date"):
+        nodes.setdefault(project_id, {}).setdefault(kind, day)
+    reports = {}
+    for report in MonthlyReport.objects.filter(is_synthetic=True, year=year).order_by("month"):
+        reports.setdefault(report.project_id, []).append(report)
+    checked = {"not started": 0, "finished": 0, "working": 0}
+    for project in Project.objects.filter(pk__in=reports):
+        first, finished = _first_and_finished_month(project, nodes.get(project.pk, {}), year)
+        for report in reports[project.pk]:
+            if first is None or report.month < first:
+                assert report.completed_month == 0 and report.progress_text == NOT_STARTED_TEXT, (project.code, report.month)
+                checked["not started"] += 1
+            elif finished is not None and report.month >= finished:
+                assert report.progress_text == FINISHED_TEXT[project.status], (project.code, report.month)
+                checked["finished"] += 1
+            else:
+                assert report.progress_text not in (NOT_STARTED_TEXT, *FINISHED_TEXT.values()), project.code
+                checked["working"] += 1
+    return checked
+
+
+def test_the_sample_follows_each_projects_dates_and_stage(portfolio):
+    checked = _check_the_sample_follows_each_project()
+    # Every stage occurs, so each branch above was taken (the checks cannot pass on nothing).
+    assert all(checked.values()), checked
+    named_finished = Project.objects.filter(is_synthetic=False, status__in=list(FINISHED_TEXT))
+    assert MonthlyReport.objects.filter(project__in=named_finished, progress_text__in=FINISHED_TEXT.values()).exists()
+
+
+@pytest.mark.parametrize("seed", [1, 99])
+def test_other_seeds_follow_the_dates_and_stages_and_still_reconcile(report_data, seed):
+    generate_portfolio(seed=seed, months=12)
+    checked = _check_the_sample_follows_each_project()
+    assert all(checked.values()), checked
+    for level, published in (("district", (Decimal("590.00"), Decimal("54.66"))),
+                             ("city", (Decimal("177.80"), Decimal("74.20")))):
+        assert _itemised(level)[1:] == published

@@ -12,7 +12,7 @@ from django.urls import reverse
 from portfolio.periods import Period
 from portfolio.policy import Role
 from projects.models import Department, Milestone, MonthlyReport, Programme, Project
-from projects.progress import classify
+from projects.progress import OverdueMilestone, classify
 from projects.selectors import WARNING_RANK, figure_source, progress_of, with_list_figures
 from tests.helpers import make_user
 
@@ -99,23 +99,50 @@ def test_computed_columns_sort_in_full_with_empty_values_last(client, lists_worl
 
 
 def test_the_database_warning_agrees_with_classify_at_the_thresholds(lists_world, settings):
-    """Rates at and beside the yellow (10 points) and red (30 points) thresholds, rounding included."""
+    """Rates at and beside the yellow (10 points) and red (30 points) thresholds, rounding included,
+    for projects in each status: a built or operating one is judged on its milestones alone."""
     _viewer, departments, district = lists_world
     period = Period(2025, 6)
+    statuses = ["implementation", "completion", "maintenance", "suspended"]
     for i, (plan, ytd) in enumerate([(10000, 1999), (10000, 2000), (10000, 2001), (10000, 3999), (10000, 4000),
                                      (10000, 4001), (3, 1), (30000, 11999.5), (30000, 11999.4), (7, 0),
                                      # Exact ties in hundredths of a percent (40.005%, 19.995%), rounded half-up.
                                      (20000, 8001), (20000, 3999)]):
-        project = Project.objects.create(programme=district, code=f"T-{i:02d}", name=f"阈值{i}",
-                                         lead_department=departments["A局"], annual_plan=Decimal(plan))
-        MonthlyReport.objects.create(project=project, year=2025, month=6, completed_month=Decimal(str(ytd)),
-                                     completed_ytd=Decimal(str(ytd)), status="approved")
+        for status in statuses:
+            project = Project.objects.create(programme=district, code=f"T-{i:02d}-{status}", name=f"阈值{i}",
+                                             lead_department=departments["A局"], annual_plan=Decimal(plan),
+                                             status=status)
+            MonthlyReport.objects.create(project=project, year=2025, month=6, completed_month=Decimal(str(ytd)),
+                                         completed_ytd=Decimal(str(ytd)), status="approved")
+    judged = {}
     for rules in ({}, {"red_overdue_months": 4, "yellow_behind_points": 14, "red_behind_points": 35}):
         settings.PORTFOLIO_WARNING_RULES = {**settings.PORTFOLIO_WARNING_RULES, **rules}
         figured = list(with_list_figures(Project.objects.all(), period, figure_source(period)))
         for row, project in zip(progress_of(figured, period), figured, strict=True):
-            expected = classify(rate=row.rate, time_elapsed=period.time_elapsed, overdue=row.overdue).colour
+            expected = classify(rate=row.rate, time_elapsed=period.time_elapsed, overdue=row.overdue,
+                                status=project.status).colour
             assert project.list_warning == WARNING_RANK[expected], (project.code, row.rate)
+            assert row.warning.colour == expected
+            judged.setdefault(project.code, expected)  # under the settings' own rules
+    # The exemption decided something: the same figures are red or yellow in work, green once built.
+    for i in (0, 1, 4):
+        assert judged[f"T-{i:02d}-implementation"] != "green" and judged[f"T-{i:02d}-suspended"] != "green"
+        assert judged[f"T-{i:02d}-completion"] == judged[f"T-{i:02d}-maintenance"] == "green"
+
+
+def test_a_built_project_is_still_red_for_an_overdue_milestone():
+    late = [OverdueMilestone(kind_label="竣工", planned_date=dt.date(2025, 1, 31), months=4)]
+    for status in ("completion", "maintenance"):
+        warning = classify(rate=Decimal("5"), time_elapsed=Decimal("50"), overdue=late, status=status)
+        assert warning.colour == "red" and warning.reasons == ["竣工节点逾期4个月"]
+        assert classify(rate=Decimal("5"), time_elapsed=Decimal("50"), status=status).colour == "green"
+    assert classify(rate=Decimal("5"), time_elapsed=Decimal("50"), status="implementation").colour == "red"
+
+
+def test_rules_without_the_exemption_judge_every_status_on_its_rate(settings):
+    settings.PORTFOLIO_WARNING_RULES = {
+        k: v for k, v in settings.PORTFOLIO_WARNING_RULES.items() if k != "milestones_only_statuses"}
+    assert classify(rate=Decimal("5"), time_elapsed=Decimal("50"), status="completion").colour == "red"
 
 
 @pytest.mark.parametrize(("params", "parameter"), [

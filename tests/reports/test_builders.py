@@ -140,7 +140,7 @@ def test_warning_boundaries_behind_time_elapsed(build, ytd, colour, reason):
     else:
         (warning,) = report.warnings
         assert warning.reasons == [reason]
-        assert warning.rule_version == "2025.1"
+        assert warning.rule_version == "2025.2"
         assert warning.colour_label == {"red": "红灯", "yellow": "黄灯"}[colour]
 
 

@@ -191,3 +191,11 @@ def test_figures_in_yi_yuan_read_in_billions_in_english():
     with translation.override("zh-hans"):
         assert figure_text(Decimal("640"), "亿元", "over") == "超640亿元"
         assert target_text(Decimal("1350"), "亿元", "gte") == "1350亿元以上"
+
+
+def test_the_warning_paragraph_states_which_statuses_are_judged_on_milestones_alone(portfolio, settings):
+    text = "\n".join(build_progress_report(Project.objects.all(), H1).narrative)
+    assert "超过30个百分点或节点逾期超过3个月为红灯;建成、投产运营项目只看节点)" in text
+    settings.PORTFOLIO_WARNING_RULES = {**settings.PORTFOLIO_WARNING_RULES, "milestones_only_statuses": []}
+    text = "\n".join(build_progress_report(Project.objects.all(), H1).narrative)
+    assert "节点逾期超过3个月为红灯),红灯项目" in text and "只看节点" not in text
