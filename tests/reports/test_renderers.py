@@ -18,6 +18,7 @@ from projects.reports.renderers.xlsx import safe_text
 
 pytestmark = pytest.mark.django_db
 H1 = Period(2025, 6)
+SAMPLE_MARK = "含样例数据，非真实数据"
 
 
 @pytest.fixture
@@ -208,9 +209,19 @@ def test_the_pdf_in_parts_is_the_single_document(city_report, settings):
     total = len(expected)
     assert any(_orientations(single)) and not all(_orientations(single))
     for number, lines in enumerate(expected, start=1):
-        assert f"第 {number} 页 / 共 {total} 页" in lines
+        # The foot: the sample mark (bottom left) and the page number (centre) share a line.
+        assert any(f"第 {number} 页 / 共 {total} 页" in line for line in lines)
+        assert any(SAMPLE_MARK in line for line in lines)  # on every page, the appendix's too
         if number > 1:
             assert any(city_report.title in line for line in lines)  # the running head
+
+
+def test_a_report_without_sample_data_has_no_sample_mark(report_data):
+    codes = Project.objects.order_by("code").values_list("code", flat=True)[:10]
+    report = build_progress_report(Project.objects.filter(code__in=list(codes)), H1)
+    assert not report.has_sample_data
+    pages, text = pdf_text(render_progress(report, "pdf").content)
+    assert pages >= 2 and f"第 {pages} 页 / 共 {pages} 页" in text and SAMPLE_MARK not in text
 
 
 def test_a_failing_worker_leaves_the_part_to_this_process(city_report, settings, monkeypatch):
