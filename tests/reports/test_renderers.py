@@ -124,6 +124,7 @@ def test_docx_has_the_narrative_and_main_tables(city_report):
                                                           "74.20"]
     warnings = document.tables[5]
     assert len(warnings.rows) == 1 + len(city_report.warnings)
+    assert document.sections[0].footer.paragraphs[0].text == SAMPLE_MARK  # at the foot of every page
 
 
 def test_html_is_a_standalone_printable_page(city_report):
@@ -222,6 +223,8 @@ def test_a_report_without_sample_data_has_no_sample_mark(report_data):
     assert not report.has_sample_data
     pages, text = pdf_text(render_progress(report, "pdf").content)
     assert pages >= 2 and f"第 {pages} 页 / 共 {pages} 页" in text and SAMPLE_MARK not in text
+    document = docx.Document(io.BytesIO(render_progress(report, "docx").content))
+    assert document.paragraphs[0].text == report.title and not document.sections[0].footer.paragraphs[0].text
 
 
 def test_a_failing_worker_leaves_the_part_to_this_process(city_report, settings, monkeypatch):

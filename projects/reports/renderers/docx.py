@@ -118,9 +118,12 @@ def add_table(document, table: Table) -> None:
 
 def render_docx(
     tables: list[Table], *, title: str, meta: list[str], narrative: list[str] | None = None,
-    landscape: bool = False,
+    landscape: bool = False, footer: str = "",
 ) -> bytes:
+    """``footer`` is printed at the foot of every page (the sample-data mark)."""
     document = _new_document(title, landscape=landscape)
+    if footer:
+        document.sections[0].footer.paragraphs[0].text = footer
     heading = document.add_heading(title, level=0)
     heading.alignment = WD_ALIGN_PARAGRAPH.CENTER
     for line in meta:
