@@ -94,10 +94,11 @@ def _warning_counts(self, instance):
 
 
 def _warning_rules(self, instance):
-    return {
-        "version": str(instance.get("version", "")),
-        **{key: instance.get(key) for key in ("yellow_behind_points", "red_behind_points", "red_overdue_months")},
-    }
+    """Every rule the structure declares, by its kind (the settings dict may hold others)."""
+    as_kind = {fields.TEXT: lambda v: str(v or ""), fields.INT: lambda v: v,
+               fields.TEXTS: lambda v: [str(item) for item in v or ()]}
+    return {key: as_kind[declared.kind](instance.get(key))
+            for key, declared in fields.STRUCTURES[fields.WARNING_RULES].fields.items()}
 
 
 REPRESENTATIONS = {fields.SCOPE: _scope, fields.WARNING_COUNTS: _warning_counts, fields.WARNING_RULES: _warning_rules}

@@ -45,6 +45,8 @@ def test_progress_json_carries_the_2025_h1_figures(coordinator_api, portfolio):
     assert district["snapshot"]["reconciles"] is True
     assert city["figures"]["completed_ytd_yi"] == "177.80"
     assert city["figures"]["rate"] == "74.20"
+    assert data["rules"] == {"version": "2025.2", "yellow_behind_points": 10, "red_behind_points": 30,
+                             "red_overdue_months": 3, "milestones_only_statuses": ["completion", "maintenance"]}
     assert data["totals"]["time_elapsed"] == "50.00"
     assert "336个区重点项目完成投资590亿元,完成年度投资计划54.66%,超序时进度" in data["narrative"][0]
     assert "98个市重点项目完成投资177.8亿元,完成年度投资计划74.20%" in data["narrative"][0]
@@ -228,7 +230,7 @@ def test_report_json_is_pinned(coordinator_api, portfolio):
     assert [p["pk"] for p in progress["programmes"]] == [
         Programme.objects.get(year=2025, level=level).pk for level in ("district", "city")]
     assert (_digest(_without_keys(progress)), _digest(indicators)) == (
-        "dae3d2bb2c1d56a5bba8fa2dec2f364d0df74bb879d14bcb77b8ea4f1fd2d168",
+        "582ec865ca17c1eb1aef0f596dcaeaf4609eb342636f2e1763af5f8aa3f4b105",
         "59ea9fa3a9aac54645ba17688a8caf56b97cfee1f8711eb6eae8526c47cad726",
     )
 
