@@ -99,16 +99,18 @@ def _milestone_rows(queryset: QuerySet, period: Period | None) -> list[Milestone
 
 
 def _appendix_and_warnings(figured: QuerySet, period: Period, source: FigureSource, overdue: dict):
-    """Every project's line of the appendix, the red and yellow ones and how many lack an approved
-    report, from one pass over
+    """Every project's line of the appendix, the red and yellow ones, how many lack an approved
+    report and whether any of it is sample data, from one pass over
     ``selectors.progress_of`` (the per-project figures and warning of the pages too)."""
     category_labels = dict(ProjectCategory.choices)
     status_labels = dict(ProjectStatus.choices)
     report_status_labels = dict(ReportStatus.choices)
     with_text = figured.annotate(period_progress=latest_report_value(source, "progress_text")).order_by("code")
-    project_rows, warnings, unapproved = [], [], 0
+    project_rows, warnings, unapproved, sample = [], [], 0, False
     for progress in progress_of(with_text, period, overdue):
         p, warning = progress.project, progress.warning
+        # A report project whose missing figures the generator filled is sample data too.
+        sample = sample or p.is_synthetic or bool(p.sample_fields)
         department = p.as_department_name or str(NOT_GIVEN)
         unapproved += progress.report_status != COUNTED_STATE
         project_rows.append(ProjectRow(
@@ -133,7 +135,7 @@ def _appendix_and_warnings(figured: QuerySet, period: Period, source: FigureSour
             ))
     # Red before yellow; within a colour the furthest behind first.
     warnings.sort(key=lambda w: (w.colour != RED, -(w.behind or ZERO), -w.max_overdue_months, w.code))
-    return project_rows, warnings, unapproved
+    return project_rows, warnings, unapproved, sample
 
 
 def _issues(base: QuerySet, source: FigureSource) -> list[IssueRow]:
@@ -185,7 +187,8 @@ def build_progress_report(
     current_rules = rules()
     totals = aggregate(figured, period)
     programmes = programme_figures(figured, period)
-    project_rows, warnings, unapproved = _appendix_and_warnings(figured, period, source, overdue_milestones(base, period))
+    project_rows, warnings, unapproved, sample = _appendix_and_warnings(
+        figured, period, source, overdue_milestones(base, period))
     # The appendix goes programme by programme (district first), then by project code.
     programme_order = {p.name: position for position, p in enumerate(programmes)}
     project_rows.sort(key=lambda p: (programme_order.get(p.programme, len(programme_order)), p.code))
@@ -217,7 +220,7 @@ def build_progress_report(
         months=months(base, source, totals.annual_plan),
         projects=project_rows,
         unapproved_reports=unapproved,
-        has_sample_data=any(p.is_synthetic for p in project_rows),
+        has_sample_data=sample,
         basis=source.basis,
         basis_statement=source.statement,
         snapshot_version=source.snapshot.version if source.snapshot else None,

@@ -13,7 +13,7 @@ from portfolio.periods import Period
 from projects.models import Project
 from projects.reports.builders import build_progress_report
 from projects.reports.charts import completion_chart
-from projects.reports.renderers import render_indicators, render_progress
+from projects.reports.renderers import render_indicators, render_progress, sample_mark
 from projects.reports.renderers.xlsx import safe_text
 
 pytestmark = pytest.mark.django_db
@@ -215,6 +215,14 @@ def test_the_pdf_in_parts_is_the_single_document(city_report, settings):
         assert any(SAMPLE_MARK in line for line in lines)  # on every page, the appendix's too
         if number > 1:
             assert any(city_report.title in line for line in lines)  # the running head
+
+
+def test_report_projects_with_generated_figures_are_sample_data(portfolio):
+    named = Project.objects.filter(is_synthetic=False).exclude(sample_fields=[])
+    report = build_progress_report(named, H1)
+    assert report.projects and not any(row.is_synthetic for row in report.projects)
+    assert report.has_sample_data  # their plan, department and monthly reports were generated
+    assert sample_mark(report) == SAMPLE_MARK
 
 
 def test_a_report_without_sample_data_has_no_sample_mark(report_data):
