@@ -222,13 +222,18 @@ def _sample_dates(rng: random.Random, year: int, snapshot_end: dt.date) -> _Date
     return _Dates(planned_start, actual_start, planned_completion, actual_completion)
 
 
+# A start month for a day after the year: no month of the year reaches it.
+AFTER_THE_YEAR = 13
+
+
 def _month_in(year: int, day: dt.date | None, *, before: int | None) -> int | None:
-    """The month of ``day`` within ``year``: 1 for a day before the year, ``before`` for no day."""
+    """The month of ``day`` within ``year``: 1 for a day before the year, AFTER_THE_YEAR after it,
+    ``before`` for no day."""
     if day is None:
         return before
     if day.year < year:
         return 1
-    return day.month if day.year == year else 13
+    return day.month if day.year == year else AFTER_THE_YEAR
 
 
 def _sample_milestones(project: Project, dates: _Dates) -> list[Milestone]:
@@ -268,7 +273,7 @@ def _monthly_reports(
     rng: random.Random, project: Project, slot: _Slot, year: int, snapshot_month: int, months: int
 ) -> list[MonthlyReport]:
     """Every month's report; no investment before the project starts, and the text follows its stage."""
-    started = slot.start_month or 13
+    started = slot.start_month or AFTER_THE_YEAR
     weights = [MONTH_WEIGHTS[m] * (0.6 + rng.random()) if m + 1 >= started else 0.0 for m in range(snapshot_month)]
     increments = allocate(slot.ytd, weights) if slot.ytd else [0] * snapshot_month
     monthly_pace = slot.ytd / snapshot_month if snapshot_month else 0

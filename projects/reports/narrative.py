@@ -188,23 +188,16 @@ def breakdown_paragraph(report: ProgressReport) -> str:
 def warnings_paragraph(report: ProgressReport) -> str:
     r = report.rules
     counts = report.warning_counts
-    exempt = joined([str(ProjectStatus(code).label) for code in r.get("milestones_only_statuses", ())])
-    values = {
+    statuses = joined([str(ProjectStatus(code).label) for code in r["milestones_only_statuses"]])
+    text = _(
+        "按预警规则(%(version)s版:落后序时进度%(yellow)s至%(red)s个百分点为黄灯,超过%(red)s个百分点或节点逾期超过"
+        "%(months)s个月为红灯%(exemption)s),红灯项目%(n_red)s个、黄灯项目%(n_yellow)s个、绿灯项目%(n_green)s个。"
+    ) % {
         "version": r["version"], "yellow": r["yellow_behind_points"], "red": r["red_behind_points"],
         "months": r["red_overdue_months"], "n_red": counts[RED], "n_yellow": counts[YELLOW],
-        "n_green": counts["green"], "exempt": exempt,
+        "n_green": counts["green"],
+        "exemption": _(";%(statuses)s项目只看节点") % {"statuses": statuses} if statuses else "",
     }
-    if exempt:
-        text = _(
-            "按预警规则(%(version)s版:落后序时进度%(yellow)s至%(red)s个百分点为黄灯,超过%(red)s个百分点或节点逾期超过"
-            "%(months)s个月为红灯;%(exempt)s项目只看节点),红灯项目%(n_red)s个、黄灯项目%(n_yellow)s个、"
-            "绿灯项目%(n_green)s个。"
-        ) % values
-    else:
-        text = _(
-            "按预警规则(%(version)s版:落后序时进度%(yellow)s至%(red)s个百分点为黄灯,超过%(red)s个百分点或节点逾期超过"
-            "%(months)s个月为红灯),红灯项目%(n_red)s个、黄灯项目%(n_yellow)s个、绿灯项目%(n_green)s个。"
-        ) % values
     red = report.red
     if red:
         far_behind = sum(1 for w in red if w.behind is not None and w.behind > Decimal(r["red_behind_points"]))

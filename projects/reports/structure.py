@@ -8,6 +8,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.utils.translation import gettext as _
+
 from portfolio.periods import Period
 from projects.figures import Breakdown, Figures, MonthPoint, ProgrammeFigures, ReconciliationRow
 from projects.progress import RED, YELLOW
@@ -122,6 +124,11 @@ class ProgressReport:
     @property
     def time_elapsed(self) -> Decimal:
         return self.period.time_elapsed
+
+    @property
+    def sample_mark(self) -> str:
+        """The words at the foot of every page of a report with sample data (PDF and Word)."""
+        return _("含样例数据，非真实数据") if self.has_sample_data else ""
 
     @property
     def red(self) -> list[WarningRow]:

@@ -13,7 +13,7 @@ from portfolio.periods import Period
 from projects.models import Project
 from projects.reports.builders import build_progress_report
 from projects.reports.charts import completion_chart
-from projects.reports.renderers import render_indicators, render_progress, sample_mark
+from projects.reports.renderers import render_indicators, render_progress
 from projects.reports.renderers.xlsx import safe_text
 
 pytestmark = pytest.mark.django_db
@@ -222,7 +222,7 @@ def test_report_projects_with_generated_figures_are_sample_data(portfolio):
     report = build_progress_report(named, H1)
     assert report.projects and not any(row.is_synthetic for row in report.projects)
     assert report.has_sample_data  # their plan, department and monthly reports were generated
-    assert sample_mark(report) == SAMPLE_MARK
+    assert report.sample_mark == SAMPLE_MARK
 
 
 def test_a_report_without_sample_data_has_no_sample_mark(report_data):

@@ -90,11 +90,6 @@ def progress_meta(report: ProgressReport) -> list[str]:
     return lines
 
 
-def sample_mark(report: ProgressReport) -> str:
-    """The words at the foot of every page of a report with sample data (the PDF's come from its template)."""
-    return _("含样例数据，非真实数据") if report.has_sample_data else ""
-
-
 def completeness_line(report: ProgressReport) -> str:
     """The month's reporting completeness in one sentence (Excel and Word; the page has its own)."""
     c = report.completeness.total
@@ -134,7 +129,7 @@ def render_progress(report: ProgressReport, fmt: str, *, request=None, html_cont
     if fmt == "docx":
         main = [t for t in tables if t.key in DOCX_TABLES]
         content = render_docx(main, title=report.title, meta=progress_meta(report), narrative=report.narrative,
-                              footer=sample_mark(report))
+                              footer=report.sample_mark)
         return Rendered(content, CONTENT_TYPES[fmt], filename)
     raise ValueError(f"unknown format {fmt!r}")
 
