@@ -244,3 +244,7 @@ PORTFOLIO_SITE_URL = os.environ.get("PORTFOLIO_SITE_URL", "http://127.0.0.1:8000
 PORTFOLIO_PLAUSIBILITY = {
     "month_share_of_plan": 50,
 }
+
+# Imports from spreadsheets (the project list, departments, editor accounts): the largest file
+# accepted, in bytes (unpacked, an .xlsx may hold ten times this). A 1,000-project list is about 100 KB.
+PORTFOLIO_IMPORT_MAX_BYTES = int(os.environ.get("PORTFOLIO_IMPORT_MAX_BYTES", str(10 * 1024 * 1024)))

@@ -7,6 +7,8 @@ from django.utils.translation import gettext_lazy as _
 
 from projects.views import DashboardView
 
+from .accounts import SetPasswordRequestForm
+
 admin.site.site_header = _("白云区重点项目管理平台")
 admin.site.site_title = _("白云区重点项目管理平台")
 admin.site.index_title = _("数据管理")
@@ -15,6 +17,12 @@ urlpatterns = [
     path("", DashboardView.as_view(), name="dashboard"),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    # Setting one's password: the link an imported account is e-mailed, and "forgot my password".
+    path("accounts/password/", auth_views.PasswordResetView.as_view(form_class=SetPasswordRequestForm), name="password_reset"),
+    path("accounts/password/sent/", auth_views.PasswordResetDoneView.as_view(), name="password_reset_done"),
+    path("accounts/password/done/", auth_views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
+    path("accounts/password/<uidb64>/<token>/", auth_views.PasswordResetConfirmView.as_view(),
+         name="password_reset_confirm"),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("projects/", include("projects.urls")),

@@ -16,6 +16,7 @@ from portfolio.admin_base import VERSION_FIELD, HistoryPolicyAdmin, PolicyAdmin,
 
 from . import closing, services
 from .forms import AmountField
+from .imports.views import ImportAdminMixin
 from .models import (
     AMOUNT_VALIDATORS,
     Department,
@@ -44,7 +45,8 @@ class MoneyFields:
 
 
 @admin.register(Department)
-class DepartmentAdmin(PolicyAdmin):
+class DepartmentAdmin(ImportAdminMixin, PolicyAdmin):
+    import_kind = "departments"
     list_display = ["code", "name", "kind", "active", "is_synthetic", "project_count"]
     list_filter = ["kind", "active", "is_synthetic"]
     search_fields = ["code", "name"]
@@ -59,7 +61,8 @@ class DepartmentAdmin(PolicyAdmin):
 
 
 @admin.register(DepartmentMembership)
-class DepartmentMembershipAdmin(PolicyAdmin):
+class DepartmentMembershipAdmin(ImportAdminMixin, PolicyAdmin):
+    import_kind = "editors"
     list_display = ["user", "department", "created_at"]
     list_filter = ["department__kind"]
     list_select_related = ["user", "department"]
@@ -123,7 +126,8 @@ class MonthlyReportInline(admin.TabularInline):
 
 
 @admin.register(Project)
-class ProjectAdmin(MoneyFields, HistoryPolicyAdmin):
+class ProjectAdmin(ImportAdminMixin, MoneyFields, HistoryPolicyAdmin):
+    import_kind = "projects"
     list_display = [
         "code", "name", "programme", "category", "lead_department", "town", "status", "annual_plan",
         "is_synthetic",
