@@ -246,5 +246,7 @@ PORTFOLIO_PLAUSIBILITY = {
 }
 
 # Imports from spreadsheets (the project list, departments, editor accounts): the largest file
-# accepted, in bytes (unpacked, an .xlsx may hold ten times this). A 1,000-project list is about 100 KB.
+# accepted, and the most an .xlsx may unpack to (a sheet of many formatted empty rows is small
+# zipped), in bytes. A 1,000-project list is about 100 KB zipped and 1 MB unpacked.
 PORTFOLIO_IMPORT_MAX_BYTES = int(os.environ.get("PORTFOLIO_IMPORT_MAX_BYTES", str(10 * 1024 * 1024)))
+PORTFOLIO_IMPORT_MAX_UNPACKED_BYTES = int(os.environ.get("PORTFOLIO_IMPORT_MAX_UNPACKED_BYTES", str(100 * 1024 * 1024)))

@@ -18,6 +18,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from django.conf import settings
+from django.template.defaultfilters import filesizeformat
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 
@@ -101,8 +102,8 @@ def read_table(file, *, name: str, columns: Sequence[Column], sheet: str | None 
     if not data:
         raise SheetError(_("“%(name)s”是空文件。") % {"name": name})
     if len(data) > limit:
-        raise SheetError(_("“%(name)s”超过 %(limit)s MB，无法导入。请删除多余的工作表或空行后再上传。")
-                         % {"name": name, "limit": limit // (1024 * 1024)})
+        raise SheetError(_("“%(name)s”超过 %(limit)s，无法导入。请删除多余的工作表或空行后再上传。")
+                         % {"name": name, "limit": filesizeformat(limit)})
     table = _csv_table(data, name) if _kind_of(data[:8], name) == "csv" else _xlsx_table(data, name, sheet)
     return _under_header(table, columns, name)
 
@@ -128,7 +129,7 @@ def _xlsx_table(data: bytes, name: str, sheet: str | None) -> Table:
         unpacked = sum(info.file_size for info in archive.infolist())
     except zipfile.BadZipFile:
         raise SheetError(_("“%(name)s”已损坏，或不是 Excel 工作簿（.xlsx）。") % {"name": name}) from None
-    if unpacked > settings.PORTFOLIO_IMPORT_MAX_BYTES * 10:
+    if unpacked > settings.PORTFOLIO_IMPORT_MAX_UNPACKED_BYTES:
         raise SheetError(_(
             "“%(name)s”解压后过大（多为大量空行或格式），无法导入。请只保留有数据的行后另存再上传。"
         ) % {"name": name})

@@ -63,21 +63,21 @@ PROJECT_COLUMNS = [
 
 DEPARTMENT_COLUMNS = [
     Column("code", gettext_lazy("单位编码"), ("编码", "代码", "单位代码"), required=True,
-           help=gettext_lazy("唯一编码，字母、数字、短横线，如 fgj。"), example="fgj"),
+           help=gettext_lazy("唯一编码，字母、数字、短横线，如 fgj。"), example="shili"),
     Column("name", gettext_lazy("单位名称"), ("名称", "单位全称", "单位"), required=True,
-           help=gettext_lazy("单位全称，在项目清单中按此名称引用。"), example="广州市白云区发展和改革局"),
+           help=gettext_lazy("单位全称，在项目清单中按此名称引用。"), example="白云区示例单位"),
     Column("kind", gettext_lazy("单位类型"), ("类型",), required=True,
            help=gettext_lazy("从下拉列表选择。"), example=gettext_lazy("区直部门")),
 ]
 
 EDITOR_COLUMNS = [
     Column("name", gettext_lazy("姓名"), ("名字", "填报人"), required=True, help=gettext_lazy("填报员姓名。"),
-           example="张三"),
+           example="示例姓名"),
     Column("department", gettext_lazy("所属单位"), ("单位", "单位名称", "部门"), required=True,
            help=gettext_lazy("单位全称，须已在单位名录中。"), example="广州市白云区发展和改革局"),
     Column("email", gettext_lazy("电子邮箱"), ("邮箱", "email", "e-mail"), required=True,
            help=gettext_lazy("账号以邮箱登录；设置密码的链接发到此邮箱，密码不通过邮件发送。"),
-           example="zhangsan@example.gov.cn"),
+           example="shili@example.invalid"),
 ]
 
 
@@ -405,8 +405,7 @@ class EditorResource(PortfolioResource):
         if not email:
             raise ValidationError({"email": _("电子邮箱不能为空。")})
         user = get_user_model().objects.filter(email__iexact=email).first()
-        key = user.pk if user else email
-        earlier = self.claimed.setdefault(key, row["row"])
+        earlier = self.claimed.setdefault(email, row["row"])
         if earlier != row["row"]:
             raise ValidationError(_("与第 %(row)s 行是同一个邮箱（%(email)s），同一账号只能出现一次。")
                                   % {"row": earlier, "email": email})

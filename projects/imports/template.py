@@ -32,6 +32,7 @@ def _lists() -> dict[str, list[str]]:
         "kind": [str(label) for label in DepartmentKind.labels],
         "programme": list(Programme.objects.order_by("-year", "level").values_list("name", flat=True)),
         "lead_department": list(departments.values_list("name", flat=True)),
+        "co_departments": list(departments.values_list("name", flat=True)),
         "department": list(departments.values_list("name", flat=True)),
         "town": list(departments.filter(kind__in=towns).values_list("name", flat=True)),
     }
