@@ -21,6 +21,7 @@ from django.conf import settings
 from django.template.defaultfilters import filesizeformat
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
+from django.utils.translation import override
 
 HEADER_SEARCH_ROWS = 30
 # A header such as "总投资（亿元）" holds its amounts in 亿元; the reader appends the unit to each value,
@@ -50,7 +51,12 @@ class Column:
     example: object = ""
 
     def names(self) -> set[str]:
-        return {normalise_header(name) for name in (str(self.label), *self.aliases)}
+        """The headers that mean this column: its label in Chinese and in English, and its aliases."""
+        labels = []
+        for language in ("zh-hans", "en"):
+            with override(language):
+                labels.append(str(self.label))
+        return {normalise_header(name) for name in (*labels, *self.aliases)}
 
 
 @dataclass

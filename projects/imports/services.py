@@ -15,7 +15,7 @@ import tablib
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, override
 
 from portfolio.records import ConflictError
 from portfolio.sheets import Column, Mapping, SheetError, Table, map_headers, mapped_rows, read_table
@@ -127,8 +127,8 @@ def _run(kind: Kind, table: Table, mapping: Mapping, *, acting_user, file_name: 
         plan.errors.append(_("表头行（第 %(row)s 行）以下没有数据行。") % {"row": table.header_row})
         return plan
     headers, rows = mapped_rows(table, mapping)
-    example = _example(kind, headers)
-    for row in [row for row in rows if _same(row[1:], example)]:
+    examples = [_example(kind, headers, language) for language in ("zh-hans", "en")]
+    for row in [row for row in rows if any(_same(row[1:], example) for example in examples)]:
         rows.remove(row)
         plan.notes.append(_("第 %(row)s 行是模板中的示例行，已忽略。") % {"row": row[0]})
     if not rows:
@@ -159,9 +159,11 @@ def _run(kind: Kind, table: Table, mapping: Mapping, *, acting_user, file_name: 
     return plan
 
 
-def _example(kind: Kind, headers: list[str]) -> list[str]:
-    examples = {column.key: column.example for column in kind.columns}
-    return [_text(examples.get(key, "")) for key in headers[1:]]
+def _example(kind: Kind, headers: list[str], language: str) -> list[str]:
+    """The template's example row (as written in either language) under these headers."""
+    with override(language):
+        examples = {column.key: _text(column.example) for column in kind.columns}
+    return [examples.get(key, "") for key in headers[1:]]
 
 
 def _text(value) -> str:

@@ -228,3 +228,15 @@ def test_the_command_previews_applies_and_refuses(report_data, coordinator, tmp_
     template = tmp_path / "模板.xlsx"
     call_command("import_projects", "--template", str(template), stdout=io.StringIO())
     assert openpyxl.load_workbook(template).sheetnames == ["项目清单", "选项", "填写说明"]
+
+
+def test_headers_and_the_template_are_read_whatever_the_language(report_data, coordinator):
+    from django.utils import translation
+
+    with translation.override("en"):
+        english = write_template(KIND)
+        assert openpyxl.load_workbook(io.BytesIO(english)).worksheets[0]["B1"].value == "Project name*"
+        chinese_sheet = preview(workbook([HEADERS, project_row("L-1", "语言项目")]), coordinator)
+        assert [row.kind for row in chinese_sheet.rows] == ["new"]
+    plan = preview(english, coordinator)  # an English template, uploaded in Chinese: its example still ignored
+    assert plan.notes == ["第 2 行是模板中的示例行，已忽略。"]
