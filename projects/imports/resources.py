@@ -276,12 +276,12 @@ class ProjectResource(PortfolioResource):
             super().import_values(instance, row, **kwargs)
         except ValidationError as exc:
             errors = exc.update_error_dict(errors)
-        if errors:
-            raise ValidationError(errors)
         if "programme" not in row and instance.pk is None:
             instance.programme = self.programme
         if not instance.code:
             instance.code = self._new_code(instance)
+        if errors:
+            raise ValidationError(errors)
 
     def _new_code(self, instance) -> str:
         prefix = f"{instance.programme.year}-{instance.programme.level[0].upper()}-" if instance.programme else "P-"

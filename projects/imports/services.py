@@ -30,6 +30,7 @@ from .resources import (
     ProjectResource,
     RowOutcome,
 )
+from .widgets import text
 
 
 @dataclass(frozen=True)
@@ -149,6 +150,8 @@ def _run(kind: Kind, table: Table, mapping: Mapping, *, acting_user, file_name: 
     for index, row_result in enumerate(result.rows):
         number = rows[index][0] if index < len(rows) else index + 1
         outcome = resource.outcomes.get(number) or RowOutcome(number=number, kind="")
+        if not outcome.name and "name" in headers and index < len(rows) and rows[index][headers.index("name")]:
+            outcome.name = text(rows[index][headers.index("name")])
         if row_result.validation_error is not None:
             outcome.kind, outcome.errors = "error", _messages(row_result.validation_error, labels)
         elif row_result.errors:

@@ -190,7 +190,8 @@ class ImportAdminMixin:
     def _header_choices(self, kind, table, mapping):
         options = [("", _("（忽略此列）"))] + [(column.key, str(column.label)) for column in kind.columns]
         return [
-            {"header": header, "key": mapping.keys.get(position, ""), "options": options}
+            {"header": header, "key": mapping.keys.get(position, ""), "options": options,
+             "in_yi": position in mapping.in_yi}
             for position, header in enumerate(table.headers) if header
         ]
 

@@ -203,3 +203,10 @@ def test_an_unchanged_reimport_costs_the_same_queries_at_10_and_100_rows(distric
         assert plan.counts["skip"] == size
         counts.append(sum(1 for q in counter.context.captured_queries if "SAVEPOINT" not in q["sql"]))
     assert counts[0] == counts[1], counts
+
+
+def test_an_error_row_is_named_and_reports_only_what_is_wrong(district, coordinator):
+    plan = run(workbook([HEADERS, project_row("", "出错的新项目", total="abc")]), coordinator)
+    row = plan.rows[0]
+    assert row.kind == "error" and row.name == "出错的新项目"
+    assert row.errors == ["总投资（万元）：“abc”不是金额。请填写万元数，例如 1200.5、3,210.5、3210.5万元或 1.2亿元。"]
