@@ -38,7 +38,7 @@ from .models import (
     SnapshotProject,
     SnapshotReport,
 )
-from .permissions import Action, month_lock, restrict, reviews_reports
+from .permissions import Action, month_lock, restrict, reviews_reports, writable_rows
 from .progress import (
     COLOURS,
     GREEN,
@@ -498,4 +498,41 @@ def reporting_status(projects: QuerySet, period: Period, *, today: dt.date | Non
     return ReportingStatus(
         period=period, due_date=period.due_date, overdue=today > period.due_date, total=total,
         departments=departments,
+    )
+
+
+@dataclass
+class MonthSheet:
+    """A department's monthly sheet: the projects the user may report for it, in code order, with the
+    month's stored reports, each project's latest earlier report of the year (last month's year to
+    date and 形象进度), their milestones, and which rows the user may write now. The bulk page and
+    the Excel sheet (download and upload) both read it."""
+
+    department: object
+    period: Period
+    projects: list
+    existing: dict
+    previous: dict
+    milestones: dict
+    editable: dict
+
+
+def month_sheet(user, department, period: Period, *, with_milestones: bool = False) -> MonthSheet:
+    own = restrict(Project.objects.filter(lead_department=department), user, Action.CHANGE)
+    projects = list(own.select_related("lead_department", "programme").order_by("code"))
+    existing = {
+        r.project_id: r for r in MonthlyReport.objects.filter(project__in=projects, year=period.year, month=period.month)
+    }
+    previous = {}
+    if period.month > 1:
+        for row in (MonthlyReport.objects.filter(project__in=projects, year=period.year, month__lt=period.month)
+                    .order_by("project_id", "-month").values("project_id", "month", "completed_ytd", "progress_text")):
+            previous.setdefault(row["project_id"], row)
+    milestones: dict[int, list] = {}
+    if with_milestones:
+        for milestone in Milestone.objects.filter(project__in=projects).order_by("project_id", "planned_date", "pk"):
+            milestones.setdefault(milestone.project_id, []).append(milestone)
+    return MonthSheet(
+        department=department, period=period, projects=projects, existing=existing, previous=previous,
+        milestones=milestones, editable=writable_rows(user, projects, period.year, period.month),
     )

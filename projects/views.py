@@ -63,7 +63,6 @@ from .permissions import (
     require,
     restrict,
     reviews_reports,
-    writable_rows,
 )
 from .reminders import open_periods, outstanding_count
 from .reports.charts import cumulative_chart
@@ -75,6 +74,7 @@ from .selectors import (
     latest_period,
     milestones_due,
     milestones_overdue,
+    month_sheet,
     progress_of,
     project_progress,
     reporting_status,
@@ -534,40 +534,33 @@ class ReviewActionView(LoginRequiredMixin, View):
         return HttpResponseRedirect(back)
 
 
+def sheet_department(request) -> Department:
+    """The department whose monthly sheet is asked for: the editor's own; a coordinator's choice
+    (``department=``), else their own, else the first department that leads projects."""
+    department = department_of(request.user)
+    if fills_for_any_department(request.user):
+        chosen = request.GET.get("department")
+        department = (
+            Department.objects.filter(pk=chosen).first() if chosen and chosen.isdigit() else None
+        ) or department or Department.objects.filter(projects_led__isnull=False).order_by("code").first()
+    if department is None:
+        raise PermissionDenied(_("您不属于任何责任单位,无法批量填报。"))
+    return department
+
+
 class BulkEntryView(LoginRequiredMixin, View):
     """All of a department's projects for one month on one sheet; all rows saved (or submitted) or none."""
 
     template = "projects/bulk_entry.html"
 
     def _setup(self, request):
-        department = department_of(request.user)
-        if fills_for_any_department(request.user):
-            chosen = request.GET.get("department")
-            department = (
-                Department.objects.filter(pk=chosen).first() if chosen and chosen.isdigit() else None
-            ) or department or Department.objects.filter(projects_led__isnull=False).order_by("code").first()
-        if department is None:
-            raise PermissionDenied(_("您不属于任何责任单位,无法批量填报。"))
+        department = sheet_department(request)
         own = restrict(Project.objects.filter(lead_department=department), request.user, Action.CHANGE)
         if not own.exists() and not fills_for_any_department(request.user):
             raise PermissionDenied(_("您没有可填报的项目。"))
         period = _resolve_period(PeriodForm(request.GET or None), own)
-        projects = list(own.order_by("code"))
-        existing = {
-            r.project_id: r for r in MonthlyReport.objects.filter(project__in=projects, year=period.year,
-                                                                  month=period.month)
-        }
-        previous = {}
-        if period.month > 1:
-            # Each project's latest earlier report of the year: last month's year to date and 形象进度.
-            for row in (MonthlyReport.objects.filter(project__in=projects, year=period.year, month__lt=period.month)
-                        .order_by("project_id", "-month").values("project_id", "completed_ytd", "progress_text")):
-                previous.setdefault(row["project_id"], row)
-        return department, period, projects, existing, previous
-
-    def _editable(self, request, period, projects, existing):
-        """Which rows may be written: the policy's answer for the whole sheet (a few queries, not one a row)."""
-        return writable_rows(request.user, projects, period.year, period.month)
+        sheet = month_sheet(request.user, department, period)
+        return sheet.department, period, sheet.projects, sheet.existing, sheet.previous, sheet.editable
 
     def _initial(self, projects, existing):
         initial = []
@@ -606,8 +599,7 @@ class BulkEntryView(LoginRequiredMixin, View):
         }, status=status)
 
     def get(self, request):
-        department, period, projects, existing, previous = self._setup(request)
-        editable = self._editable(request, period, projects, existing)
+        department, period, projects, existing, previous, editable = self._setup(request)
         formset = BulkFormSet(initial=self._initial(projects, existing), prefix="rows")
         self._disable(formset, projects, editable)
         return self._render(request, department, period, formset, projects, existing, previous, editable)
@@ -624,8 +616,7 @@ class BulkEntryView(LoginRequiredMixin, View):
         return stale
 
     def post(self, request):
-        department, period, projects, existing, previous = self._setup(request)
-        editable = self._editable(request, period, projects, existing)
+        department, period, projects, existing, previous, editable = self._setup(request)
         initial = self._initial(projects, existing)
         formset = BulkFormSet(request.POST, initial=initial, prefix="rows")
         if not formset.management_form.is_valid() or formset.total_form_count() != len(projects):
