@@ -552,6 +552,32 @@ class ReportWaiver(TimeStampedModel):
         return f"{self.project.name} {self.year}-{self.month:02d}"
 
 
+class SheetReturn(models.Model):
+    """A department's monthly Excel sheet as it came back: who uploaded it, when, and what it saved."""
+
+    department = models.ForeignKey(
+        Department, verbose_name=_("责任单位"), on_delete=models.CASCADE, related_name="sheet_returns"
+    )
+    year = models.PositiveSmallIntegerField(_("年度"))
+    month = models.PositiveSmallIntegerField(_("月份"), validators=[MinValueValidator(1), MaxValueValidator(12)])
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("上传人"), on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
+    file_name = models.CharField(_("文件名"), max_length=255)
+    saved = models.PositiveIntegerField(_("保存的月报数"))
+    submitted = models.BooleanField(_("已提交审核"), default=False)
+
+    class Meta:
+        verbose_name = _("月报表回传")
+        verbose_name_plural = pgettext_lazy("plural", "月报表回传")
+        ordering = ["-uploaded_at", "-pk"]
+        indexes = [models.Index(fields=["year", "month", "department"], name="sheet_return_month_idx")]
+
+    def __str__(self):
+        return f"{self.department.name} {self.year}-{self.month:02d}"
+
+
 class MonthSnapshot(models.Model):
     """One version of a closed month's frozen figures; reports of a closed month are printed from it.
 

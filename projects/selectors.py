@@ -35,6 +35,7 @@ from .models import (
     PeriodLock,
     Project,
     ReportWaiver,
+    SheetReturn,
     SnapshotProject,
     SnapshotReport,
 )
@@ -536,3 +537,11 @@ def month_sheet(user, department, period: Period, *, with_milestones: bool = Fal
         department=department, period=period, projects=projects, existing=existing, previous=previous,
         milestones=milestones, editable=writable_rows(user, projects, period.year, period.month),
     )
+
+
+def sheet_returns(year: int, month: int) -> dict[str, SheetReturn]:
+    """Each department's latest Excel sheet returned for the month, by department key (as ``Completeness.key``)."""
+    latest = {}
+    for sheet_return in SheetReturn.objects.filter(year=year, month=month).select_related("uploaded_by"):
+        latest.setdefault(str(sheet_return.department_id), sheet_return)
+    return latest

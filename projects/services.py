@@ -339,6 +339,7 @@ class BulkRow:
     data: dict
     expected_version: int | str | None
     has_input: bool = True
+    milestones: Sequence[MilestoneInput] = ()
 
 
 @dataclass
@@ -373,7 +374,7 @@ def monthly_report_bulk_save(*, year: int, month: int, rows: Sequence[BulkRow], 
                 with transaction.atomic():
                     monthly_report_entry_save(
                         project=row.project, year=year, month=month, data=row.data, acting_user=acting_user,
-                        expected_version=row.expected_version, submit=submit,
+                        expected_version=row.expected_version, submit=submit, milestones=row.milestones,
                     )
                 saved += 1
             except (ValidationError, PermissionDenied, ConflictError, WorkflowError) as exc:

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import todo_views, views
+from . import sheet_views, todo_views, views
 
 app_name = "projects"
 urlpatterns = [
@@ -14,6 +14,9 @@ urlpatterns = [
     path("review/", views.ReviewQueueView.as_view(), name="review_queue"),
     path("review/<int:pk>/<str:action>/", views.ReviewActionView.as_view(), name="review_action"),
     path("bulk/", views.BulkEntryView.as_view(), name="bulk_entry"),
+    path("bulk/sheet.xlsx", sheet_views.MonthSheetDownloadView.as_view(), name="month_sheet"),
+    path("bulk/upload/", sheet_views.MonthSheetUploadView.as_view(), name="month_sheet_upload"),
+    path("months/<int:year>/<int:month>/sheets.zip", sheet_views.MonthSheetsZipView.as_view(), name="month_sheets"),
     path("months/<int:year>/<int:month>/", views.MonthView.as_view(), name="month"),
     path("milestones/overdue/", views.MilestoneListView.as_view(which="overdue"), name="milestones_overdue"),
     path("milestones/due/", views.MilestoneListView.as_view(which="due"), name="milestones_due"),

@@ -79,6 +79,7 @@ from .selectors import (
     project_progress,
     reporting_status,
     reports_waiting_for,
+    sheet_returns,
     warning_counts,
     with_list_figures,
 )
@@ -677,9 +678,12 @@ class MonthView(LoginRequiredMixin, View):
         if not can(request.user, Action.LOCK, model=PeriodLock):
             raise PermissionDenied(_("只有发改局统筹人员可以管理月份的关账。"))
         period = _url_period(year, month)
+        reporting = reporting_status(Project.objects.all(), period)
+        returns = sheet_returns(year, month)
         return render(request, self.template, {
             "period": period,
-            "reporting": reporting_status(Project.objects.all(), period),
+            "reporting": reporting,
+            "departments": [(d, returns.get(d.key)) for d in reporting.departments],
             "blockers": closing.close_blockers(year, month),
             "closed": month_lock(year, month),
             "snapshots": list(MonthSnapshot.objects.filter(year=year, month=month)

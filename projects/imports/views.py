@@ -6,11 +6,6 @@ mapping, the programme, the versions the preview read and the preview's digest, 
 tampered or stale confirm writes nothing.
 """
 
-import secrets
-import tempfile
-import time
-from pathlib import Path
-
 from django import forms
 from django.contrib import messages
 from django.core import signing
@@ -26,38 +21,13 @@ from portfolio.policy import Action, can
 from portfolio.sheets import SheetError
 
 from ..models import Programme
-from . import services
+from . import services, uploads
 from .invitations import send_invitations
 from .template import write_template
 
-STALE_SECONDS = 24 * 3600
+STALE_SECONDS = uploads.STALE_SECONDS
 SALT = "projects.imports.confirm"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def _folder() -> Path:
-    folder = Path(tempfile.gettempdir()) / "portfolio-imports"
-    folder.mkdir(exist_ok=True)
-    return folder
-
-
-def _keep(user, data: bytes) -> str:
-    folder = _folder()
-    for old in folder.glob("*.upload"):
-        if old.stat().st_mtime < time.time() - STALE_SECONDS:
-            old.unlink(missing_ok=True)
-    token = secrets.token_urlsafe(16)
-    (folder / f"{user.pk}-{token}.upload").write_bytes(data)
-    return token
-
-
-def _kept(user, token: str) -> Path:
-    if not token or not token.replace("-", "").replace("_", "").isalnum():
-        raise FileNotFoundError
-    kept = _folder() / f"{user.pk}-{token}.upload"
-    if not kept.is_file():
-        raise FileNotFoundError
-    return kept
 
 
 class UploadForm(forms.Form):
@@ -133,7 +103,7 @@ class ImportAdminMixin:
         except SheetError as exc:
             form.add_error("file", exc.message)
             return self._render(request, {"form": form, "programme_form": programme_form})
-        return self._preview(request, _keep(request.user, data), upload.name)
+        return self._preview(request, uploads.keep(request.user, data), upload.name)
 
     def _limit(self) -> int:
         from django.conf import settings
@@ -155,7 +125,7 @@ class ImportAdminMixin:
     def _read(self, request, token, file_name):
         kind = services.KINDS[self.import_kind]
         chosen = self._chosen(request)
-        table, mapping = services.read(kind, _kept(request.user, token).read_bytes(), name=file_name, chosen=chosen)
+        table, mapping = services.read(kind, uploads.kept(request.user, token).read_bytes(), name=file_name, chosen=chosen)
         programme_form = self._programme_form(request.POST)
         programme = None
         if programme_form is not None and programme_form.is_valid():
@@ -203,7 +173,7 @@ class ImportAdminMixin:
             return HttpResponseRedirect(request.path)
         kind = services.KINDS[self.import_kind]
         try:
-            kept = _kept(request.user, signed["token"])
+            kept = uploads.kept(request.user, signed["token"])
             table, mapping = services.read(kind, kept.read_bytes(), name=signed["file_name"], chosen=signed["chosen"])
         except FileNotFoundError:
             return self._expired(request)

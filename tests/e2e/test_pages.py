@@ -147,6 +147,8 @@ def pages(users, with_milestones, without_milestones, other):
         ("to-do", "/projects/todo/", ALL - {"viewer"}),
         ("bulk entry", f"/projects/bulk/?year={YEAR}&month={MONTH}", {"editor"}),
         ("month page", f"/projects/months/{YEAR}/{MONTH}/", REVIEWERS),
+        ("bulk entry, coordinator", f"/projects/bulk/?year={YEAR}&month={MONTH}&department={other.lead_department_id}",
+         REVIEWERS),
         ("notifications", "/notifications/", ALL),
         ("progress report", f"/reports/progress/?year={YEAR}&month={MONTH}", ALL),
         ("indicators report", f"/reports/indicators/?year={YEAR}&month={MONTH}", ALL),
@@ -302,10 +304,37 @@ def role_pages(page, live_server, pages_world, role, language, width):
         results.append(result)
     if role == "administrator":
         results += import_steps(page, role, language, width, values)
+    if role == "editor":
+        results += sheet_steps(page, role, language, width, values)
     return results
 
 
-IMPORT_STEPS = frozenset({"admin import preview", "admin import done"})
+def sheet_steps(page, role, language, width, values):
+    """The monthly Excel round-trip on the bulk page: download, fill, upload, the preview, the save."""
+    page.goto(f"/projects/bulk/?year={YEAR}&month=4")
+    page.locator("#excel-round-trip summary").click()
+    with page.expect_download() as download:
+        page.locator("#excel-round-trip a[download]").click()
+    path = Path(tempfile.mkdtemp()) / "sheet.xlsx"
+    download.value.save_as(path)
+    book = openpyxl.load_workbook(path)
+    sheet = book.worksheets[0]
+    sheet.cell(row=4, column=6, value=12.5)  # the month's amount: the first column to fill, in either language
+    book.save(path)
+    page.set_input_files("#id_sheet_file", str(path))
+    page.locator("#excel-round-trip button").click()
+    page.wait_for_load_state()
+    assert page.locator("#sheet-preview tbody tr").count() >= 1
+    results = [Result("sheet preview", role, language, width, 200, axe(page),
+                      untranslated(page, "sheet", values) if language == "en" else [])]
+    page.locator("button[value=save]").click()
+    page.wait_for_load_state()
+    results.append(Result("sheet saved", role, language, width, 200, axe(page),
+                          untranslated(page, "sheet saved", values) if language == "en" else []))
+    return results
+
+
+IMPORT_STEPS = frozenset({"admin import preview", "admin import done", "sheet preview", "sheet saved"})
 
 
 def import_steps(page, role, language, width, values):
