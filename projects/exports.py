@@ -1,7 +1,7 @@
 """The project list as an Excel workbook, written by the reports' Excel writer (real numbers, safe text)."""
 
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 
 from portfolio.money import round_half_up
 
@@ -23,7 +23,7 @@ LIST_COLUMNS = [  # header, kind, width (at most)
     (gettext_lazy("完成率(%)"), RATE, 10),
     (gettext_lazy("预警"), TEXT, 8),
     (gettext_lazy("预警原因"), TEXT, 40),
-    (gettext_lazy("样例数据"), TEXT, 8),
+    (gettext_lazy("样例数据"), TEXT, 24),
 ]
 
 
@@ -40,8 +40,22 @@ def _row(row) -> list:
         float(round_half_up(row.completed_ytd)),
         float(row.rate) if row.rate is not None else None,
         str(WarningColour(row.warning.colour).label), row.warning.reason_text,
-        _("是") if p.is_synthetic else _("否"),
+        _sample(row),
     ]
+
+
+# The list's columns that may hold a report project's generated values, by the name sample_values uses.
+SAMPLE_COLUMNS = {"programme": 2, "department": 3, "annual_plan": 7, "completed_ytd": 8, "rate": 9, "colour_label": 10}
+
+
+def _sample(row) -> str:
+    """是 for a sample project; for a report project the columns holding generated values; else 否."""
+    if row.project.is_synthetic:
+        return _("是")
+    columns = [str(LIST_COLUMNS[index][0]) for name, index in SAMPLE_COLUMNS.items() if name in row.sample_fields]
+    if not columns:
+        return _("否")
+    return _("部分：%(columns)s") % {"columns": pgettext("punctuation: between items of a list", "、").join(columns)}
 
 
 def project_list_workbook(rows, period, *, basis: str = "") -> bytes:

@@ -114,6 +114,40 @@ class ProjectProgress:
     warning: ProjectWarning
     overdue: list[OverdueMilestone]
 
+    @property
+    def sample_fields(self) -> tuple[str, ...]:
+        """The shown values that are sample data (``sample_values``)."""
+        p = self.project
+        return sample_values(is_synthetic=p.is_synthetic, fact_fields=p.sample_fields,
+                             generated_reports=getattr(p, "period_generated", False))
+
+
+# A report project's facts the generator may fill in (Project.sample_fields), and the row's fields
+# each one makes sample: a generated plan makes the rate and the warning sample too.
+SAMPLE_FACT_FIELDS = {
+    "programme": ("programme",),
+    "lead_department": ("department",),
+    "annual_plan": ("annual_plan", "rate", "colour", "colour_label"),
+}
+# The row's fields read from the monthly reports: sample when any of the year's reports up to the
+# month was generated.
+REPORT_FIELDS = ("completed_month", "completed_ytd", "rate", "colour", "colour_label", "report_status", "progress")
+ROW_FIELDS = (
+    "code", "name", "programme", "department", "town", "category", "status", "total_investment", "annual_plan",
+    *REPORT_FIELDS,
+)
+
+
+def sample_values(*, is_synthetic: bool, fact_fields, generated_reports: bool) -> tuple[str, ...]:
+    """Which of a project's shown values the sample generator made, by the names of the report's appendix
+    row (reports.structure.ProjectRow): the list, its Excel, the report and the API mark them."""
+    if is_synthetic:
+        return ROW_FIELDS
+    names = {name for fact in fact_fields for name in SAMPLE_FACT_FIELDS.get(fact, ())}
+    if generated_reports:
+        names.update(REPORT_FIELDS)
+    return tuple(name for name in ROW_FIELDS if name in names)
+
 
 class Basis(TextChoices):
     """Which monthly reports a figure counts. Leaders' figures count approved reports only."""
@@ -243,6 +277,9 @@ def with_period_figures(projects: QuerySet, period: Period, source: FigureSource
         period_plan=source.plan(),
         # The project's status as it stood at the close for a frozen month: the warnings read it.
         period_project_status=source.attributes()["as_status"],
+        # Whether the figures rest on a generated monthly report (marked as sample where shown).
+        period_generated=Exists(MonthlyReport.objects.filter(
+            project=OuterRef("pk"), year=period.year, month__lte=period.month, is_synthetic=True)),
     )
 
 

@@ -9,7 +9,7 @@ converted and rounded only through portfolio.money (亿元 and rates half-up to 
 import datetime as dt
 from collections import Counter
 
-from django.db.models import F, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -27,7 +27,7 @@ from projects.figures import (
     months,
     programme_figures,
 )
-from projects.models import Milestone
+from projects.models import Milestone, MonthlyReport
 from projects.progress import COLOURS, GREEN, RED, WarningColour, rules, verdict
 from projects.selectors import (
     FigureSource,
@@ -73,6 +73,7 @@ def _milestone_rows(queryset: QuerySet, period: Period | None) -> list[Milestone
     rows = []
     for m in queryset.values(
         "kind", "planned_date", "planned_date_precision", "actual_date", "actual_date_precision", "note",
+        "is_synthetic", "project__is_synthetic", "project__sample_fields",
         code=F("project__code"), project_name=F("project__name"), department=F("project__lead_department__name"),
     ):
         months = None
@@ -93,6 +94,8 @@ def _milestone_rows(queryset: QuerySet, period: Period | None) -> list[Milestone
                 actual_exact=m["actual_date_precision"] == DatePrecision.DAY,
                 months_overdue=months,
                 note=m["note"],
+                is_sample=m["is_synthetic"] or m["project__is_synthetic"]
+                or "lead_department" in (m["project__sample_fields"] or []),
             )
         )
     return rows
@@ -110,7 +113,7 @@ def _appendix_and_warnings(figured: QuerySet, period: Period, source: FigureSour
     for progress in progress_of(with_text, period, overdue):
         p, warning = progress.project, progress.warning
         # A report project whose missing figures the generator filled is sample data too.
-        sample = sample or p.is_synthetic or bool(p.sample_fields)
+        sample = sample or p.is_synthetic or bool(p.sample_fields) or p.period_generated
         department = p.as_department_name or str(NOT_GIVEN)
         unapproved += progress.report_status != COUNTED_STATE
         project_rows.append(ProjectRow(
@@ -123,6 +126,7 @@ def _appendix_and_warnings(figured: QuerySet, period: Period, source: FigureSour
             rate=progress.rate, colour=warning.colour, colour_label=str(WarningColour(warning.colour).label),
             report_status=str(report_status_labels.get(progress.report_status, _("未填报"))),
             progress=p.period_progress or "", is_synthetic=p.is_synthetic,
+            sample_fields=progress.sample_fields,
         ))
         if warning.colour != GREEN:
             word, points = verdict(progress.rate, period.time_elapsed)
@@ -132,6 +136,7 @@ def _appendix_and_warnings(figured: QuerySet, period: Period, source: FigureSour
                 behind=points if word == "behind" else None,
                 max_overdue_months=max((m.months for m in progress.overdue), default=0),
                 reasons=list(warning.reasons), rule_version=warning.rule_version,
+                is_sample=bool({"department", "rate", "colour"} & set(project_rows[-1].sample_fields)),
             ))
     # Red before yellow; within a colour the furthest behind first.
     warnings.sort(key=lambda w: (w.colour != RED, -(w.behind or ZERO), -w.max_overdue_months, w.code))
@@ -148,11 +153,15 @@ def _issues(base: QuerySet, source: FigureSource) -> list[IssueRow]:
             department=r["project__lead_department__name"] or str(NOT_GIVEN),
             problems=r["problems"],
             coordination_requests=r["coordination_requests"],
+            is_sample=r["generated"] or r["project__is_synthetic"]
+            or "lead_department" in (r["project__sample_fields"] or []),
         )
         for r in source.reports().filter(project__in=base, year=period.year, month=period.month)
         .filter(~Q(problems="") | ~Q(coordination_requests=""))
+        .annotate(generated=Exists(MonthlyReport.objects.filter(
+            project=OuterRef("project"), year=period.year, month=period.month, is_synthetic=True)))
         .values("project__code", "project__name", "project__lead_department__name", "problems",
-                "coordination_requests")
+                "coordination_requests", "generated", "project__is_synthetic", "project__sample_fields")
         .order_by("project__code")
     ]
 

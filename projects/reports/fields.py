@@ -142,6 +142,7 @@ STRUCTURES: dict[object, Structure] = {
         "reasons": f(_("预警原因"), _("原因,例如“完成率41.2%,落后序时进度8.8个百分点”。"), TEXTS),
         "reason_text": f(_("预警原因(文字)"), _("各原因以分号连接。"), header=_("预警原因")),
         "rule_version": f(_("规则版本"), _("判定所用的预警规则版本。")),
+        "is_sample": f(_("样例数据"), _("本行显示的内容是否含样例生成器生成的数据(样例项目,或报告项目由样例补充的单位、计划、月报)。"), BOOL),
     }),
     MilestoneRow: Structure("MilestoneRow", _("一个项目节点。"), {
         "code": CODE,
@@ -155,6 +156,7 @@ STRUCTURES: dict[object, Structure] = {
         "actual_text": f(_("实际日期(文字)"), _("按已知精度写出。")),
         "months_overdue": f(_("逾期月数"), _("未完成节点逾期的月数;其他为空。"), INT, nullable=True),
         "note": f(_("说明"), _("节点说明。")),
+        "is_sample": f(_("样例数据"), _("本行显示的内容是否含样例生成器生成的数据(样例项目,或报告项目由样例补充的单位、计划、月报)。"), BOOL),
     }),
     IssueRow: Structure("Issue", _("月报中提出的问题和需协调事项。"), {
         "code": CODE,
@@ -162,6 +164,7 @@ STRUCTURES: dict[object, Structure] = {
         "department": DEPARTMENT,
         "problems": f(_("存在问题"), _("存在问题。")),
         "coordination_requests": f(_("需协调事项"), _("需协调事项。")),
+        "is_sample": f(_("样例数据"), _("本行显示的内容是否含样例生成器生成的数据(样例项目,或报告项目由样例补充的单位、计划、月报)。"), BOOL),
     }),
     MonthPoint: Structure("MonthPoint", _("月度累计完成情况。"), {
         "month": f(_("月份"), _("月份。"), INT),
@@ -191,6 +194,10 @@ STRUCTURES: dict[object, Structure] = {
         "report_status": f(_("月报状态"), _("报告当月月报的状态。")),
         "progress": f(_("形象进度"), _("形象进度。")),
         "is_synthetic": f(_("样例数据"), _("是否为样例生成器生成的数据。"), BOOL),
+        "sample_fields": f(_("样例字段"), _(
+            "本行中由样例生成器生成的字段名:样例项目为全部字段;报告项目为报告未说明、由样例补充的字段"
+            "(所属计划、牵头单位、年度计划投资及由此算出的完成率和预警),以及由样例月报得出的投资、月报状态和形象进度。"
+        ), TEXTS),
     }),
     WARNING_COUNTS: Structure("WarningCounts", _("各预警颜色的项目数。"), {
         WarningColour.RED.value: f(WarningColour.RED.label, _("红灯项目数。"), INT),

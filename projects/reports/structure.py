@@ -29,6 +29,7 @@ class WarningRow:
     max_overdue_months: int
     reasons: list[str]
     rule_version: str
+    is_sample: bool = False  # the row shows generated values (a sample project, or a report project's sample figures)
 
     @property
     def reason_text(self) -> str:
@@ -50,6 +51,7 @@ class MilestoneRow:
     actual_exact: bool
     months_overdue: int | None
     note: str
+    is_sample: bool = False  # a generated milestone, or a report project's generated department
 
     @property
     def planned_cell(self) -> dt.date | str | None:
@@ -68,6 +70,7 @@ class IssueRow:
     department: str
     problems: str
     coordination_requests: str
+    is_sample: bool = False  # the texts of a generated monthly report, or a report project's generated department
 
 
 @dataclass(frozen=True)
@@ -91,6 +94,13 @@ class ProjectRow:
     report_status: str
     progress: str
     is_synthetic: bool
+    # The row's fields whose values the sample generator made: every field of a sample project; of a
+    # report project, what the report does not state and the generator filled in (its programme,
+    # department or plan, and the figures of generated monthly reports). Every output marks them.
+    sample_fields: tuple[str, ...] = ()
+
+    def is_sample(self, name: str) -> bool:
+        return name in self.sample_fields
 
 
 @dataclass

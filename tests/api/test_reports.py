@@ -230,7 +230,7 @@ def test_report_json_is_pinned(coordinator_api, portfolio):
     assert [p["pk"] for p in progress["programmes"]] == [
         Programme.objects.get(year=2025, level=level).pk for level in ("district", "city")]
     assert (_digest(_without_keys(progress)), _digest(indicators)) == (
-        "582ec865ca17c1eb1aef0f596dcaeaf4609eb342636f2e1763af5f8aa3f4b105",
+        "c55b6b8cf19ef5f654de23d2286fb93264aab739c688971e3e99897fbeb3066a",
         "59ea9fa3a9aac54645ba17688a8caf56b97cfee1f8711eb6eae8526c47cad726",
     )
 
@@ -253,11 +253,11 @@ def test_report_schema_is_pinned(client):
         "ProgrammeFigures": "e127ee833e0936e80cafbccc635a3e2e78681779214a31f07d006c58d69d3a38",
         "GroupRow": "46f1873be8685d40b586db256cca17de108710add1f41d5d3a619bcb022a5c22",
         "Breakdown": "4ce760cbb850596d53887f225e99cb4d3a4f3260260aabb20270a7110810e76a",
-        "Warning": "c26a4626d8cb710aef279570a9d783566ec4ceb5b0f5de658c8e425e154e2f38",
-        "MilestoneRow": "16b5578987ec85de6ec3617f0ce81fbd2c57d56990915daac8b346eac2e86137",
-        "Issue": "21678d2976c1140acd60b621c78941c9ba964135a5a09fefb9842d2b109bc675",
+        "Warning": "821e484e886ae3a030d65f8b9b71f574298142ba43b88e89761ed55529bf8198",
+        "MilestoneRow": "4bad84314537857b8903d89f6b29b52919f8e1532e1b54317293be1e31c5c665",
+        "Issue": "da97d0efc336e7c0d787ce3bc5c90ce3f5f6a5520bd4c98e2bdc5cf277148912",
         "MonthPoint": "612312c4fe112675900d4153c689ed293f94ed744e005c12b1ca00c8ae03dcf6",
-        "ProjectRow": "9ab37a317b873f958f1a0ba74693f3b3c811c4949cadf79a281a4249c30515e2",
+        "ProjectRow": "4f5cd68198b6e1a51d453bd3571d25d32e7ec694f34f9e21fe1780ed82fd0943",
         "WarningCounts": "3de198863113338a94237e7aaeeb8ef55e7f7903c62ca498522a72b51e798958",
         "WarningRules": "047b8ddc63c4dc8f230d38783fa0c50a7deac7395d97c5532174d015152263bb",
         "Completeness": "0468f5afe97520ddbdeb4bb9a4055e0a506a4197f3b3758c38d2198ddc6a8086",

@@ -7,6 +7,7 @@ decides how a kind is written: an Excel number format, a right-aligned Word cell
 from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from indicators.reports import IndicatorReport, IndicatorRow
 from projects.figures import Breakdown, Figures, GroupRow, MonthPoint, ReconciliationRow
@@ -95,25 +96,36 @@ def warnings_table(report: ProgressReport) -> Table:
         "warnings", _("预警项目"), _("预警项目(红灯、黄灯)"),
         [_f(WarningRow, "colour_label"), _f(WarningRow, "code"), _f(WarningRow, "name", width=34),
          _f(WarningRow, "department", width=22), _f(WarningRow, "rate"), _f(WarningRow, "reason_text", width=44),
-         _f(WarningRow, "rule_version")],
+         _f(WarningRow, "rule_version"), *_sample_column(report, WarningRow)],
         note=_("绿灯项目%(n)s个,未列出。") % {"n": report.warning_counts["green"]},
     )
     for w in report.warnings:
-        table.rows.append([w.colour_label, w.code, w.name, w.department, w.rate, w.reason_text, w.rule_version])
+        table.rows.append([w.colour_label, w.code, w.name, w.department, w.rate, w.reason_text, w.rule_version,
+                           *_sample_cell(report, w)])
     return table
 
 
-def _milestone_table(key, name, rows: list[MilestoneRow], overdue: bool) -> Table:
+def _sample_column(report: ProgressReport, structure) -> list[Column]:
+    """The 样例数据 column of a section, in a report with sample data (是 on a row showing generated values)."""
+    return [_f(structure, "is_sample", TEXT)] if report.has_sample_data else []
+
+
+def _sample_cell(report: ProgressReport, row) -> list[str]:
+    return [_("是") if row.is_sample else ""] if report.has_sample_data else []
+
+
+def _milestone_table(report: ProgressReport, key, name, rows: list[MilestoneRow], overdue: bool) -> Table:
     # The date columns hold the dates as precisely as they are known (planned_cell, actual_cell).
     columns = [_f(MilestoneRow, "code"), _f(MilestoneRow, "project", width=34),
                _f(MilestoneRow, "department", width=22), _f(MilestoneRow, "kind_label"),
                _f(MilestoneRow, "planned_date")]
     columns.append(_f(MilestoneRow, "months_overdue") if overdue else _f(MilestoneRow, "actual_date"))
     columns.append(_f(MilestoneRow, "note", width=30))
-    table = Table(key, name, name, columns)
+    table = Table(key, name, name, [*columns, *_sample_column(report, MilestoneRow)])
     for m in rows:
         last = m.months_overdue if overdue else m.actual_cell
-        table.rows.append([m.code, m.project, m.department, m.kind_label, m.planned_cell, last, m.note])
+        table.rows.append([m.code, m.project, m.department, m.kind_label, m.planned_cell, last, m.note,
+                           *_sample_cell(report, m)])
     return table
 
 
@@ -121,10 +133,11 @@ def issues_table(report: ProgressReport) -> Table:
     table = Table(
         "issues", _("问题与协调"), _("存在问题与需协调事项"),
         [_f(IssueRow, "code"), _f(IssueRow, "project", width=34), _f(IssueRow, "department", width=22),
-         _f(IssueRow, "problems", width=36), _f(IssueRow, "coordination_requests", width=36)],
+         _f(IssueRow, "problems", width=36), _f(IssueRow, "coordination_requests", width=36),
+         *_sample_column(report, IssueRow)],
     )
     for i in report.issues:
-        table.rows.append([i.code, i.project, i.department, i.problems, i.coordination_requests])
+        table.rows.append([i.code, i.project, i.department, i.problems, i.coordination_requests, *_sample_cell(report, i)])
     return table
 
 
@@ -160,14 +173,18 @@ def projects_table(report: ProgressReport) -> Table:
          _f(ProjectRow, "department", width=22), *[_f(ProjectRow, name) for name in (
              "town", "category", "status", "total_investment", "annual_plan", "completed_month", "completed_ytd",
              "rate", "colour_label", "report_status")],
-         _f(ProjectRow, "progress", width=30), _f(ProjectRow, "is_synthetic", TEXT)],  # written 是 or blank
+         _f(ProjectRow, "progress", width=30), _f(ProjectRow, "is_synthetic", TEXT),  # written 是 or blank
+         _f(ProjectRow, "sample_fields", TEXT, width=30)],  # the sample columns of a report project, by header
     )
     yes = _("是")
+    between = pgettext("punctuation: between items of a list", "、")
     for p in report.projects:
+        partial = "" if p.is_synthetic else between.join(
+            header(ProjectRow, name) for name in p.sample_fields if name != "colour")
         table.rows.append([
             p.code, p.name, p.programme, p.department, p.town, p.category, p.status, p.total_investment,
             p.annual_plan, p.completed_month, p.completed_ytd, p.rate, p.colour_label, p.report_status,
-            p.progress, yes if p.is_synthetic else "",
+            p.progress, yes if p.is_synthetic else "", partial,
         ])
     return table
 
@@ -179,8 +196,8 @@ def progress_tables(report: ProgressReport) -> list[Table]:
         months_table(report),
         *[breakdown_table(b) for b in report.breakdowns],
         warnings_table(report),
-        _milestone_table("milestones_reached", _("节点完成"), report.milestones_reached, overdue=False),
-        _milestone_table("milestones_overdue", _("节点逾期"), report.milestones_overdue, overdue=True),
+        _milestone_table(report, "milestones_reached", _("节点完成"), report.milestones_reached, overdue=False),
+        _milestone_table(report, "milestones_overdue", _("节点逾期"), report.milestones_overdue, overdue=True),
         issues_table(report),
         reconciliation_table(report),
         projects_table(report),
