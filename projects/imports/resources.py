@@ -124,6 +124,17 @@ class PortfolioResource(resources.ModelResource):
 
     columns: list[Column] = []
 
+    class Meta:
+        # Every resource: rows validated by the model, unchanged rows skipped and reported, each
+        # row's instance kept for the preview, no HTML diff (the changes are listed field by
+        # field), and the whole import in one transaction.
+        clean_model_instances = True
+        skip_unchanged = True
+        report_skipped = True
+        store_instance = True
+        skip_diff = True
+        use_transactions = True
+
     def __init__(self, *, acting_user, reason: str, versions: dict | None = None, **kwargs):
         self.acting_user = acting_user
         self.reason = reason
@@ -200,12 +211,6 @@ class ProjectResource(PortfolioResource):
     class Meta:
         model = Project
         fields = [column.key for column in PROJECT_COLUMNS]
-        clean_model_instances = True
-        skip_unchanged = True
-        report_skipped = True
-        store_instance = True
-        skip_diff = True
-        use_transactions = True
 
     def __init__(self, *, programme: Programme | None = None, **kwargs):
         super().__init__(**kwargs)
@@ -329,12 +334,6 @@ class DepartmentResource(PortfolioResource):
     class Meta:
         model = Department
         fields = [column.key for column in DEPARTMENT_COLUMNS]
-        clean_model_instances = True
-        skip_unchanged = True
-        report_skipped = True
-        store_instance = True
-        skip_diff = True
-        use_transactions = True
 
     def before_import(self, dataset, **kwargs):
         self.stored = list(Department.objects.all())
@@ -377,12 +376,7 @@ class EditorResource(PortfolioResource):
     class Meta:
         model = get_user_model()
         fields = ["name", "email", "department"]
-        clean_model_instances = False
-        skip_unchanged = True
-        report_skipped = True
-        store_instance = True
-        skip_diff = True
-        use_transactions = True
+        clean_model_instances = False  # a user is checked by import_values (name, e-mail, department)
 
     def display(self, instance, key):
         if key == "department":
