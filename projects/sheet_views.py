@@ -18,24 +18,18 @@ from django.views import View
 
 from portfolio.sheets import SheetError
 
-from .forms import PeriodForm
 from .imports import monthly, uploads
 from .models import Department, MonthlyReport, PeriodLock, Project
-from .permissions import Action, can, fills_for_any_department, restrict
+from .permissions import Action, can
 from .selectors import expected_projects, month_sheet
-from .views import _resolve_period, _url_period, sheet_department
+from .views import _url_period, requested_sheet
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 SALT = "projects.month-sheet.confirm"
 
 
-def _sheet(request, *, with_milestones=True):
-    department = sheet_department(request)
-    own = restrict(Project.objects.filter(lead_department=department), request.user, Action.CHANGE)
-    if not own.exists() and not fills_for_any_department(request.user):
-        raise PermissionDenied(_("您没有可填报的项目。"))
-    period = _resolve_period(PeriodForm(request.GET or None), own)
-    return month_sheet(request.user, department, period, with_milestones=with_milestones)
+def _sheet(request):
+    return requested_sheet(request, with_milestones=True)
 
 
 def _bulk_url(sheet) -> str:

@@ -549,19 +549,25 @@ def sheet_department(request) -> Department:
     return department
 
 
+def requested_sheet(request, *, with_milestones: bool = False):
+    """The department's monthly sheet the request asks for (``year``, ``month``, ``department``): the
+    bulk page's rows, and the Excel sheet's."""
+    department = sheet_department(request)
+    own = restrict(Project.objects.filter(lead_department=department), request.user, Action.CHANGE)
+    if not own.exists() and not fills_for_any_department(request.user):
+        raise PermissionDenied(_("您没有可填报的项目。"))
+    period = _resolve_period(PeriodForm(request.GET or None), own)
+    return month_sheet(request.user, department, period, with_milestones=with_milestones)
+
+
 class BulkEntryView(LoginRequiredMixin, View):
     """All of a department's projects for one month on one sheet; all rows saved (or submitted) or none."""
 
     template = "projects/bulk_entry.html"
 
     def _setup(self, request):
-        department = sheet_department(request)
-        own = restrict(Project.objects.filter(lead_department=department), request.user, Action.CHANGE)
-        if not own.exists() and not fills_for_any_department(request.user):
-            raise PermissionDenied(_("您没有可填报的项目。"))
-        period = _resolve_period(PeriodForm(request.GET or None), own)
-        sheet = month_sheet(request.user, department, period)
-        return sheet.department, period, sheet.projects, sheet.existing, sheet.previous, sheet.editable
+        sheet = requested_sheet(request)
+        return sheet.department, sheet.period, sheet.projects, sheet.existing, sheet.previous, sheet.editable
 
     def _initial(self, projects, existing):
         initial = []
