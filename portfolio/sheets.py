@@ -21,7 +21,7 @@ from django.conf import settings
 from django.template.defaultfilters import filesizeformat
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
-from django.utils.translation import override
+from django.utils.translation import override, pgettext
 
 HEADER_SEARCH_ROWS = 30
 # A header such as "总投资（亿元）" holds its amounts in 亿元; the reader appends the unit to each value,
@@ -68,6 +68,11 @@ class Table:
     headers: list[str]
     rows: list[tuple[int, list]] = field(default_factory=list)
     merged_bounds: list[tuple[int, int, int, int]] = field(default_factory=list)
+
+
+def listed(items) -> str:
+    """Items of a message joined as a list is in the reader's language (、 in Chinese, a comma in English)."""
+    return pgettext("punctuation: between items of a list", "、").join(str(item) for item in items)
 
 
 def normalise_header(text) -> str:
@@ -174,7 +179,7 @@ def _formula_results(data: bytes, title: str, rows, formulas, name: str):
         raise SheetError(_(
             "“%(name)s”的单元格 %(cells)s 是公式，但文件中没有保存公式的计算结果。请在 Excel 中打开后保存，"
             "或将这些单元格复制后“粘贴为数值”，再上传。"
-        ) % {"name": name, "cells": "、".join(missing[:10]) + ("……" if len(missing) > 10 else "")})
+        ) % {"name": name, "cells": listed(missing[:10]) + ("……" if len(missing) > 10 else "")})
     return rows
 
 

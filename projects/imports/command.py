@@ -14,7 +14,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from portfolio.sheets import SheetError
+from portfolio.sheets import SheetError, listed
 
 from ..models import Programme
 from . import services
@@ -96,7 +96,7 @@ class ImportCommand(BaseCommand):
             header, _sep, label = pair.partition("=")
             if label.strip() not in by_label and label.strip() not in by_label.values():
                 raise CommandError(_("--map %(pair)s：没有名为“%(label)s”的列。可用：%(known)s。") % {
-                    "pair": pair, "label": label.strip(), "known": "、".join(by_label)})
+                    "pair": pair, "label": label.strip(), "known": listed(by_label)})
             chosen[header.strip()] = by_label.get(label.strip(), label.strip())
         return chosen
 

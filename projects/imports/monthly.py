@@ -32,7 +32,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from portfolio.money import format_amount
-from portfolio.sheets import Column, SheetError, map_headers, read_table
+from portfolio.sheets import Column, SheetError, listed, map_headers, read_table
 
 from .. import services
 from ..choices import MilestoneKind
@@ -253,7 +253,7 @@ def read_upload(data: bytes, *, name: str, sheet: MonthSheet) -> SheetUpload:
     mapping = map_headers(table.headers, COLUMNS)
     if not mapping.complete:
         raise SheetError(_("“%(name)s”的表头被改动（缺少：%(columns)s），无法读取。请重新下载本月的表。") % {
-            "name": name, "columns": "、".join(str(c.label) for c in mapping.missing) or "、".join(mapping.duplicates)})
+            "name": name, "columns": listed([c.label for c in mapping.missing] or mapping.duplicates)})
     by_code = {project.code: project for project in sheet.projects}
     seen: dict[str, int] = {}
     for number, values in table.rows:

@@ -19,7 +19,7 @@ from import_export.fields import Field
 
 from portfolio.money import format_amount
 from portfolio.policy import Action, Role, require
-from portfolio.sheets import Column
+from portfolio.sheets import Column, listed
 
 from .. import services
 from ..choices import DepartmentKind, ProjectCategory, ProjectStatus
@@ -107,7 +107,7 @@ def shown(value) -> str:
     if isinstance(value, Model):
         return getattr(value, "name", str(value))
     if isinstance(value, list | tuple | set):
-        return "、".join(shown(item) for item in value) or "—"
+        return listed(shown(item) for item in value) or "—"
     if isinstance(value, dt.date):
         return value.isoformat()
     if hasattr(value, "as_tuple"):
@@ -252,7 +252,7 @@ class ProjectResource(PortfolioResource):
             if len(same_name) > 1:
                 raise ValidationError(_(
                     "“%(name)s”在该计划中有 %(count)s 个同名项目（%(codes)s），无法确定是哪一个。请填写项目编号。"
-                ) % {"name": name, "count": len(same_name), "codes": "、".join(p.code for p in same_name)})
+                ) % {"name": name, "count": len(same_name), "codes": listed(p.code for p in same_name)})
             if same_name and code:
                 raise ValidationError({"code": _(
                     "该计划中已有同名项目“%(name)s”，编号为 %(stored)s，与本行的 %(code)s 不一致。请核对编号。"

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, override
 
 from portfolio.records import ConflictError
-from portfolio.sheets import Column, Mapping, SheetError, Table, map_headers, mapped_rows, read_table
+from portfolio.sheets import Column, Mapping, SheetError, Table, listed, map_headers, mapped_rows, read_table
 
 from ..models import Programme
 from .resources import (
@@ -117,8 +117,8 @@ def _run(kind: Kind, table: Table, mapping: Mapping, *, acting_user, file_name: 
          programme: Programme | None, versions: dict | None) -> ImportPlan:
     plan = ImportPlan(kind=kind, file_name=file_name, table=table, mapping=mapping)
     if not mapping.complete:
-        missing = "、".join(str(column.label) for column in mapping.missing)
-        twice = "、".join(mapping.duplicates)
+        missing = listed(column.label for column in mapping.missing)
+        twice = listed(mapping.duplicates)
         plan.errors.append(
             _("缺少必填列：%(columns)s。") % {"columns": missing} if missing
             else _("以下列出现了不止一次：%(columns)s。") % {"columns": twice}

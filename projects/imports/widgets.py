@@ -15,6 +15,7 @@ from django.utils.translation import override
 from import_export import widgets
 
 from portfolio.money import WAN_PER_YI, normalise_amount_text
+from portfolio.sheets import listed
 
 from ..models import Department, Programme
 
@@ -113,7 +114,7 @@ class ChoiceWidget(widgets.Widget):
         if typed in self.lookup:
             return self.lookup[typed]
         raise ValueError(_("“%(value)s”不是可选值。可填写：%(allowed)s。") % {
-            "value": text(value), "allowed": "、".join(str(label) for label in self.choices.labels),
+            "value": text(value), "allowed": listed(self.choices.labels),
         })
 
     def render(self, value, obj=None, **kwargs):
@@ -164,7 +165,7 @@ class DepartmentsWidget(DepartmentWidget):
         return [self.one(name) for name in dict.fromkeys(name for name in names if name)]
 
     def render(self, value, obj=None, **kwargs):
-        return "、".join(department.name for department in value) if value else ""
+        return listed(department.name for department in value) if value else ""
 
 
 class ProgrammeWidget(widgets.Widget):
@@ -187,7 +188,7 @@ class ProgrammeWidget(widgets.Widget):
         programme = self.known.get(typed) or self.known.get(typed.lower())
         if programme is None:
             raise ValueError(_("“%(value)s”不是已有的重点项目计划。可填写：%(allowed)s。") % {
-                "value": typed, "allowed": "、".join(sorted(
+                "value": typed, "allowed": listed(sorted(
                     name for name, p in self.known.items() if name == p.name
                 )),
             })
