@@ -184,7 +184,8 @@ class ProjectAdmin(ImportAdminMixin, MoneyFields, HistoryPolicyAdmin):
 
 
 @admin.register(Milestone)
-class MilestoneAdmin(HistoryPolicyAdmin):
+class MilestoneAdmin(ImportAdminMixin, HistoryPolicyAdmin):
+    import_kind = "milestones"
     list_display = ["project", "kind", "planned_date", "actual_date", "note", "is_synthetic"]
     list_filter = ["kind", "planned_date_precision", "actual_date_precision", "is_synthetic"]
     list_select_related = ["project"]

@@ -22,8 +22,8 @@ from portfolio.policy import Action, Role, require
 from portfolio.sheets import Column, listed
 
 from .. import services
-from ..choices import DepartmentKind, ProjectCategory, ProjectStatus
-from ..models import Department, DepartmentMembership, Programme, Project
+from ..choices import DatePrecision, DepartmentKind, MilestoneKind, ProjectCategory, ProjectStatus
+from ..models import Department, DepartmentMembership, Milestone, Programme, Project
 from . import widgets as w
 
 PROJECT_COLUMNS = [
@@ -59,6 +59,22 @@ PROJECT_COLUMNS = [
            help=gettext_lazy("日期。"), example=""),
     Column("progress_summary", gettext_lazy("形象进度"), ("最新形象进度", "进展情况"),
            help=gettext_lazy("最新形象进度。"), example=""),
+]
+
+MILESTONE_COLUMNS = [
+    Column("project", gettext_lazy("项目编号"), ("编号", "项目代码", "代码"), required=True,
+           help=gettext_lazy("节点所属项目的编号，项目须已在项目清单中。"), example="2025-D-0001"),
+    Column("kind", gettext_lazy("节点类型"), ("节点", "节点名称"), required=True,
+           help=gettext_lazy("从下拉列表选择，如 开工、封顶、竣工。同一项目同一类型的节点按此匹配。"), example=gettext_lazy("开工")),
+    Column("planned_date", gettext_lazy("计划日期"), ("计划时间", "计划完成时间"),
+           help=gettext_lazy("日期，如 2025-03-15。"), example=dt.date(2025, 3, 15)),
+    Column("planned_date_precision", gettext_lazy("计划日期精度"), ("计划精度",),
+           help=gettext_lazy("日、月、季度、半年或年；只知道月份时选“月”。留空为“日”。"), example=""),
+    Column("actual_date", gettext_lazy("实际日期"), ("实际时间", "实际完成时间"),
+           help=gettext_lazy("日期；未完成的留空。"), example=""),
+    Column("actual_date_precision", gettext_lazy("实际日期精度"), ("实际精度",),
+           help=gettext_lazy("同计划日期精度。"), example=""),
+    Column("note", gettext_lazy("说明"), ("备注",), help=gettext_lazy("文字说明。"), example=""),
 ]
 
 DEPARTMENT_COLUMNS = [
@@ -359,6 +375,87 @@ class DepartmentResource(PortfolioResource):
             services.record_create(instance=instance, acting_user=self.acting_user)
         else:
             services.record_save(instance=instance, acting_user=self.acting_user)
+
+
+class ProjectByCodeWidget(w.widgets.Widget):
+    """A project by its code, among those the file names (loaded once)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.known: dict[str, Project] = {}
+
+    def clean(self, value, row=None, **kwargs):
+        if w.blank(value):
+            raise ValueError(_("项目编号不能为空。"))
+        project = self.known.get(w.text(value))
+        if project is None:
+            raise ValueError(_("没有编号为“%(code)s”的项目。请先导入项目清单。") % {"code": w.text(value)})
+        return project
+
+    def render(self, value, obj=None, **kwargs):
+        return value.code if value else ""
+
+
+class MilestoneResource(PortfolioResource):
+    """Milestones (节点): one row a milestone, matched by project code and kind."""
+
+    columns = MILESTONE_COLUMNS
+    project = Field("project", "project", widget=ProjectByCodeWidget(), saves_null_values=False)
+    kind = Field("kind", "kind", widget=w.ChoiceWidget(MilestoneKind), saves_null_values=False)
+    planned_date = Field("planned_date", "planned_date", widget=w.DateWidget(), saves_null_values=False)
+    planned_date_precision = Field("planned_date_precision", "planned_date_precision",
+                                   widget=w.ChoiceWidget(DatePrecision), saves_null_values=False)
+    actual_date = Field("actual_date", "actual_date", widget=w.DateWidget(), saves_null_values=False)
+    actual_date_precision = Field("actual_date_precision", "actual_date_precision",
+                                  widget=w.ChoiceWidget(DatePrecision), saves_null_values=False)
+    note = Field("note", "note", widget=w.TextWidget(), saves_null_values=False)
+
+    class Meta:
+        model = Milestone
+        fields = [column.key for column in MILESTONE_COLUMNS]
+
+    def display(self, instance, key):
+        if key == "project":
+            return instance.project.code if instance.project_id else "—"
+        return super().display(instance, key)
+
+    def before_import(self, dataset, **kwargs):
+        codes = {w.text(code) for code in dataset["project"] if not w.blank(code)}
+        projects = {p.pk: p for p in Project.objects.filter(code__in=codes)}
+        self.fields["project"].widget.known = {p.code: p for p in projects.values()}
+        self.stored: dict[tuple[int, str], list[Milestone]] = {}
+        for milestone in Milestone.objects.filter(project__in=projects):
+            milestone.project = projects[milestone.project_id]
+            self.stored.setdefault((milestone.project_id, milestone.kind), []).append(milestone)
+        self.claimed = {}
+
+    def get_or_init_instance(self, instance_loader, row):
+        try:
+            project = self.fields["project"].clean(row)
+            kind = self.fields["kind"].clean(row)
+        except ValueError as exc:
+            raise ValidationError(str(exc)) from None
+        if kind is None:
+            raise ValidationError({"kind": _("节点类型不能为空。")})
+        same = self.stored.get((project.pk, kind), [])
+        if len(same) > 1:
+            raise ValidationError(_("项目 %(code)s 有 %(count)s 个“%(kind)s”节点，无法确定是哪一个；请在后台逐个修改。") % {
+                "code": project.code, "count": len(same), "kind": MilestoneKind(kind).label})
+        earlier = self.claimed.setdefault((project.pk, kind), row["row"])
+        if earlier != row["row"]:
+            raise ValidationError(_("与第 %(row)s 行是同一个节点，同一节点只能出现一次。") % {"row": earlier})
+        if same:
+            same[0]._read_version = same[0].version
+            return same[0], False
+        return Milestone(project=project, kind=kind, is_synthetic=False), True
+
+    def do_instance_save(self, instance, is_create):
+        self.named(instance)
+        if is_create:
+            services.record_create(instance=instance, acting_user=self.acting_user)
+        else:
+            services.record_save(instance=instance, acting_user=self.acting_user,
+                                 expected_version=self.versions.get(instance.pk, instance._read_version))
 
 
 class EditorResource(PortfolioResource):

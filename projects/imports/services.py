@@ -24,9 +24,11 @@ from ..models import Programme
 from .resources import (
     DEPARTMENT_COLUMNS,
     EDITOR_COLUMNS,
+    MILESTONE_COLUMNS,
     PROJECT_COLUMNS,
     DepartmentResource,
     EditorResource,
+    MilestoneResource,
     ProjectResource,
     RowOutcome,
 )
@@ -46,6 +48,8 @@ KINDS = {
     kind.key: kind
     for kind in (
         Kind("projects", gettext_lazy("项目清单"), PROJECT_COLUMNS, ProjectResource, gettext_lazy("项目清单导入模板")),
+        Kind("milestones", gettext_lazy("项目节点"), MILESTONE_COLUMNS, MilestoneResource,
+             gettext_lazy("项目节点导入模板")),
         Kind("departments", gettext_lazy("单位名录"), DEPARTMENT_COLUMNS, DepartmentResource,
              gettext_lazy("单位名录导入模板")),
         Kind("editors", gettext_lazy("填报员账号"), EDITOR_COLUMNS, EditorResource, gettext_lazy("填报员账号导入模板")),

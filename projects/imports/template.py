@@ -14,7 +14,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from ..choices import DepartmentKind, ProjectCategory, ProjectStatus
+from ..choices import DatePrecision, DepartmentKind, MilestoneKind, ProjectCategory, ProjectStatus
 from ..models import Department, Programme
 from .services import Kind
 
@@ -23,13 +23,15 @@ HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
 EXAMPLE_FONT = Font(color="808080", italic=True)
 
 
-def _lists() -> dict[str, list[str]]:
+def _lists(key: str) -> dict[str, list[str]]:
     towns = [DepartmentKind.TOWN, DepartmentKind.STREET]
     departments = Department.objects.filter(active=True).order_by("kind", "code")
     return {
         "category": [str(label) for label in ProjectCategory.labels],
         "status": [str(label) for label in ProjectStatus.labels],
-        "kind": [str(label) for label in DepartmentKind.labels],
+        "kind": [str(label) for label in (MilestoneKind if key == "milestones" else DepartmentKind).labels],
+        "planned_date_precision": [str(label) for label in DatePrecision.labels],
+        "actual_date_precision": [str(label) for label in DatePrecision.labels],
         "programme": list(Programme.objects.order_by("-year", "level").values_list("name", flat=True)),
         "lead_department": list(departments.values_list("name", flat=True)),
         "co_departments": list(departments.values_list("name", flat=True)),
@@ -46,7 +48,7 @@ def write_template(kind: Kind) -> bytes:
     options = book.create_sheet(_("选项"))
     options.sheet_state = "hidden"
     guide = book.create_sheet(_("填写说明"))
-    lists = _lists()
+    lists = _lists(kind.key)
     for position, column in enumerate(kind.columns, 1):
         letter = get_column_letter(position)
         cell = sheet.cell(row=1, column=position, value=str(column.label) + ("*" if column.required else ""))

@@ -1,5 +1,6 @@
 """Importing the department list and department editors' accounts (who set their own password by link)."""
 
+import datetime as dt
 import re
 
 import pytest
@@ -111,3 +112,34 @@ def test_only_administrators_create_accounts_and_bad_rows_write_nothing(report_d
     assert any(e.startswith("所属单位：“不存在的单位”不在单位名录中") for e in bad.rows[2].errors)
     assert any(e.startswith("电子邮箱：“not-an-email”不是有效的电子邮箱") for e in bad.rows[2].errors)
     assert "第 2 行" in bad.rows[3].errors[0]
+
+
+MILESTONES = services.KINDS["milestones"]
+
+
+def test_milestones_are_matched_by_project_and_kind(report_data, coordinator):
+    from projects.models import Milestone, Project
+
+    project = Project.objects.create(code="MS-1", name="节点项目")
+    Milestone.objects.create(project=project, kind="start", planned_date=dt.date(2025, 3, 1))
+    header = ["项目编号", "节点类型", "计划日期", "计划日期精度", "实际日期", "说明"]
+    rows = [header, ["MS-1", "开工", "2025-03-01", "", "2025年4月", ""], ["MS-1", "竣工", "2026年6月", "月", "", "主体完工"]]
+    before = stored_state()
+    preview = run(MILESTONES, rows, coordinator, apply=False)
+    assert stored_state() == before
+    assert [row.kind for row in preview.rows] == ["update", "new"]
+    assert [(c.label, c.old, c.new) for c in preview.rows[0].changes] == [("实际日期", "—", "2025-04-01")]
+    plan = run(MILESTONES, rows, coordinator)
+    assert plan.applied
+    completion = Milestone.objects.get(project=project, kind="completion")
+    assert (completion.planned_date, completion.planned_date_precision, completion.note) == (
+        dt.date(2026, 6, 1), "month", "主体完工")
+    assert completion.history.first().history_change_reason == "导入：名录.xlsx"
+    assert [row.kind for row in run(MILESTONES, rows, coordinator).rows] == ["skip", "skip"]
+
+    Milestone.objects.create(project=project, kind="start", planned_date=dt.date(2025, 5, 1))
+    bad = run(MILESTONES, [header, ["MS-1", "开工", "", "", "2025-06-01", ""], ["NOPE", "开工", "2025-01-01", "", "", ""],
+                           ["MS-1", "竣工", "2025-01-01", "按月", "", ""]], coordinator)
+    assert not bad.applied and [row.kind for row in bad.rows] == ["error", "error", "error"]
+    assert "2 个“开工”节点" in bad.rows[0].errors[0] and "NOPE" in bad.rows[1].errors[0]
+    assert any(e.startswith("计划日期精度：“按月”不是可选值") for e in bad.rows[2].errors)
