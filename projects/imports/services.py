@@ -86,8 +86,10 @@ class ImportPlan:
     @property
     def digest(self) -> str:
         """The preview's outcome in a few bytes: the apply must reproduce it exactly."""
+        # A new row's id is left out: PostgreSQL does not give back the ids a rolled-back preview drew.
         shape = [
-            [row.number, row.kind, row.pk, row.version, [[c.label, c.old, c.new] for c in row.changes]]
+            [row.number, row.kind, None if row.kind == "new" else row.pk, row.version,
+             [[c.label, c.old, c.new] for c in row.changes]]
             for row in self.rows
         ]
         return hashlib.sha256(json.dumps(shape, ensure_ascii=False).encode()).hexdigest()[:32]
