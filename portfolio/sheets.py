@@ -24,8 +24,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import override, pgettext
 
 HEADER_SEARCH_ROWS = 30
-# A header such as "总投资（亿元）" holds its amounts in 亿元; the reader appends the unit to each value,
-# and the amount parser converts it. Only 亿元 needs it: 万元 is every amount column's own unit.
+# A header such as "总投资（亿元）" holds its amounts in 亿元; the reader marks each value (InYi), and
+# the amount parser converts it. Only 亿元 needs it: 万元 is every amount column's own unit.
 YI_HEADER = re.compile(r"亿元?")
 MARKS = re.compile(r"[\s*＊※:：()（）\[\]【】<>《》]|必填|选填")
 
@@ -236,6 +236,16 @@ def _without_unit(text: str, names: set[str]) -> bool:
     return False
 
 
+@dataclass(frozen=True)
+class InYi:
+    """A cell of a column headed in 亿元 (总投资（亿元）): the amount parser converts it to 万元."""
+
+    value: object
+
+    def __str__(self):
+        return str(self.value)
+
+
 @dataclass
 class Mapping:
     """Which header (by position) is which column; what is unmapped, missing or twice there."""
@@ -285,7 +295,7 @@ def mapped_rows(table: Table, mapping: Mapping) -> tuple[list[str], list[list]]:
         for position in positions:
             value = values[position]
             if position in mapping.in_yi and not _empty(value):
-                value = f"{value}亿"
+                value = InYi(value)
             row.append(value)
         rows.append(row)
     return headers, rows

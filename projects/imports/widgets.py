@@ -15,7 +15,7 @@ from django.utils.translation import override
 from import_export import widgets
 
 from portfolio.money import WAN_PER_YI, normalise_amount_text
-from portfolio.sheets import listed
+from portfolio.sheets import InYi, listed
 
 from ..models import Department, Programme
 
@@ -50,12 +50,23 @@ class AmountWidget(widgets.Widget):
     """万元, as typed: 1,234.5 / １２３４．５ / 1234.5万元 / 12.3亿 (converted to 万元)."""
 
     def clean(self, value, row=None, **kwargs):
+        if isinstance(value, InYi):  # a column headed in 亿元: a bare number is 亿元, a written unit wins
+            inner = value.value
+            if isinstance(inner, int | float | Decimal) and not isinstance(inner, bool):
+                return self.clean(Decimal(str(inner)) * WAN_PER_YI)
+            written = unicodedata.normalize("NFKC", text(inner))
+            return self.clean(written if YI_SUFFIX.search(written) or written.endswith(("万元", "万"))
+                              else f"{written}亿", shown=written)
+        return self._clean(value, kwargs.get("shown"))
+
+    def _clean(self, value, shown=None):
         if blank(value):
             return None
         if isinstance(value, bool):
             raise ValueError(_("“%(value)s”不是金额。") % {"value": value})
         if isinstance(value, int | float | Decimal):
             return Decimal(str(value))
+        shown = shown if shown is not None else text(value)
         typed = unicodedata.normalize("NFKC", text(value)).replace(" ", "")
         scale = 1
         if YI_SUFFIX.search(typed):
@@ -65,9 +76,9 @@ class AmountWidget(widgets.Widget):
         except InvalidOperation:
             raise ValueError(_(
                 "“%(value)s”不是金额。请填写万元数，例如 1200.5、3,210.5、3210.5万元或 1.2亿元。"
-            ) % {"value": text(value)}) from None
+            ) % {"value": shown}) from None
         if not amount.is_finite():
-            raise ValueError(_("“%(value)s”不是金额。") % {"value": text(value)})
+            raise ValueError(_("“%(value)s”不是金额。") % {"value": shown})
         return amount.normalize() if amount == amount.to_integral() else amount
 
 

@@ -240,3 +240,15 @@ def test_headers_and_the_template_are_read_whatever_the_language(report_data, co
         assert [row.kind for row in chinese_sheet.rows] == ["new"]
     plan = preview(english, coordinator)  # an English template, uploaded in Chinese: its example still ignored
     assert plan.notes == ["第 2 行是模板中的示例行，已忽略。"]
+
+
+@pytest.mark.parametrize(("typed", "stored"), [("2.5", "25,000.00"), (2.5, "25,000.00"), ("2.5亿元", "25,000.00"),
+                                               ("3000万元", "3,000.00")])
+def test_a_column_headed_in_yi_is_read_in_yi_unless_the_cell_says_otherwise(report_data, coordinator, typed, stored):
+    plan = preview(workbook([["项目编号", "项目名称", "总投资（亿元）"], ["Y-1", "亿元项目", typed]]), coordinator)
+    assert ("总投资（万元）", stored) in {(c.label, c.new) for c in plan.rows[0].changes}
+
+
+def test_a_bad_amount_under_a_yi_header_is_quoted_as_typed(report_data, coordinator):
+    plan = preview(workbook([["项目编号", "项目名称", "总投资（亿元）"], ["Y-1", "亿元项目", "十亿"]]), coordinator)
+    assert plan.rows[0].errors[0].startswith("总投资（万元）：“十亿”不是金额")
