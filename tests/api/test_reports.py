@@ -231,7 +231,7 @@ def test_report_json_is_pinned(coordinator_api, portfolio):
         Programme.objects.get(year=2025, level=level).pk for level in ("district", "city")]
     assert (_digest(_without_keys(progress)), _digest(indicators)) == (
         "c3a8bb7a82c8a5f6f0f5f930772340c076e31fefa58de11b835777b9f8b5cce5",
-        "59ea9fa3a9aac54645ba17688a8caf56b97cfee1f8711eb6eae8526c47cad726",
+        "baa26b2a5291add41c6ef9b4c26fd2ebd01fbf844d5143e8e0b08da59bd3860a",
     )
 
 
