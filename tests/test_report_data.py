@@ -150,6 +150,12 @@ def test_known_figures(report_data):
     assert fai.qualifier == "over"
     target = Target.objects.get(source_quote__contains="新落地招商项目投资额1350亿元以上")
     assert (target.value, target.unit, target.comparator) == (Decimal("1350"), "亿元", "gte")
+    buyers = Observation.objects.get(indicator__code="canton-fair-buyers")
+    assert (buyers.value, buyers.unit, buyers.qualifier) == (Decimal("1000"), "名", "over")  # 超千名采购商
+    # 事故起数、死亡人数同比双下降: a full-year target the report states without a figure.
+    safety = Target.objects.filter(source_quote__contains="同比实现双下降").order_by("indicator__code")
+    assert [(t.indicator.code, t.value, t.comparator) for t in safety] == [
+        ("production-safety-accidents", None, "lte"), ("production-safety-deaths", None, "lte")]
 
 
 def test_report_projects_leave_unstated_facts_empty(report_data):

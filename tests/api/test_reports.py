@@ -230,8 +230,8 @@ def test_report_json_is_pinned(coordinator_api, portfolio):
     assert [p["pk"] for p in progress["programmes"]] == [
         Programme.objects.get(year=2025, level=level).pk for level in ("district", "city")]
     assert (_digest(_without_keys(progress)), _digest(indicators)) == (
-        "c55b6b8cf19ef5f654de23d2286fb93264aab739c688971e3e99897fbeb3066a",
-        "59ea9fa3a9aac54645ba17688a8caf56b97cfee1f8711eb6eae8526c47cad726",
+        "c3a8bb7a82c8a5f6f0f5f930772340c076e31fefa58de11b835777b9f8b5cce5",
+        "baa26b2a5291add41c6ef9b4c26fd2ebd01fbf844d5143e8e0b08da59bd3860a",
     )
 
 

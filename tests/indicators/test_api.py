@@ -26,7 +26,7 @@ def coordinator_api():
 def test_the_report_indicators_are_listed_and_filtered(report_data, reader):
     url = reverse("api:indicator-list")
     body = reader.get(url, {"page_size": 1000}).json()
-    assert body["count"] == Indicator.objects.count() == 177
+    assert body["count"] == Indicator.objects.count() == 178
     economy = reader.get(url, {"category": "economy", "page_size": 1000}).json()
     assert economy["count"] == Indicator.objects.filter(category="economy").count() > 0
     assert {row["category"] for row in economy["results"]} == {"economy"}
@@ -53,7 +53,7 @@ def test_targets_filter_by_year_and_period(report_data, reader):
     h2 = reader.get(url, {"period": "h2", "page_size": 1000}).json()
     assert h2["count"] == Target.objects.filter(period="h2").count() == 2
     assert reader.get(url, {"year": 2024}).json()["count"] == 0
-    assert reader.get(url, {"year": 2025, "page_size": 1000}).json()["count"] == 40
+    assert reader.get(url, {"year": 2025, "page_size": 1000}).json()["count"] == 42
 
 
 def test_an_observation_ending_before_it_starts_answers_400_and_writes_nothing(coordinator_api):

@@ -19,8 +19,9 @@ def rows(period=JUNE):
 
 def test_the_published_figures_of_june(report_data):
     report = build_indicator_report(JUNE)
-    assert len(report.rows) == 177
-    # 40 targets are published, two of them for the second half only: 38 full-year targets.
+    assert len(report.rows) == 178
+    # 42 targets are published, two of them for the second half only and two (安全生产事故起数、死亡人数
+    # 同比双下降) without a figure: 38 full-year targets with a value to show.
     assert report.with_target == 38
     assert report.with_observation == Observation.objects.filter(period_end__year=2025,
                                                                   period_end__lte=dt.date(2025, 6, 30)) \

@@ -94,7 +94,7 @@ def test_figure_words():
 def test_indicators_report_latest_values_targets_and_shares(report_data):
     report = build_indicator_report(H1)
     rows = {r.code: r for r in report.rows}
-    assert len(rows) == 177
+    assert len(rows) == 178
     labels = [g.label for g in report.groups]
     assert labels[0] == "经济总量" and labels.index("投资与项目") < labels.index("城市建设")
     gdp = rows["gdp"]
