@@ -462,16 +462,17 @@ class _ProgrammeItemiser:
             slot.ytd = ytd
 
     def fill_named(self, slots: list[_Slot]) -> None:
-        """Fill the figures the report leaves out for its named projects, and list them as sample fields."""
+        """Fill the figures the report leaves out for its named projects, and list them as sample fields.
+
+        Only what the sample's totals need: the programme the project is counted in and its annual
+        plan. A responsible department is never invented for a real project: where the report names
+        none it stays empty (待补充), and the project is reported under 未明确牵头单位."""
         for slot in slots:
             project = slot.project
             filled = list(project.sample_fields)
             if project.programme_id is None:
                 project.programme = self.programme
                 filled.append("programme")
-            if project.lead_department_id is None:
-                project.lead_department = self.rng.choice(self.leads)
-                filled.append("lead_department")
             project.annual_plan = Decimal(slot.plan)
             filled.append("annual_plan")
             project.sample_fields = sorted(set(filled))

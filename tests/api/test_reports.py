@@ -230,7 +230,7 @@ def test_report_json_is_pinned(coordinator_api, portfolio):
     assert [p["pk"] for p in progress["programmes"]] == [
         Programme.objects.get(year=2025, level=level).pk for level in ("district", "city")]
     assert (_digest(_without_keys(progress)), _digest(indicators)) == (
-        "c3a8bb7a82c8a5f6f0f5f930772340c076e31fefa58de11b835777b9f8b5cce5",
+        "fed5f53c6352f3589abf3d9377766cf566d7a5555e225544989c32ed8091960c",
         "baa26b2a5291add41c6ef9b4c26fd2ebd01fbf844d5143e8e0b08da59bd3860a",
     )
 

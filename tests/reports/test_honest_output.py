@@ -83,9 +83,10 @@ def test_the_rows_say_which_values_are_generated(named_report):
         expected = sample_values(is_synthetic=project.is_synthetic, fact_fields=project.sample_fields,
                                  generated_reports=row.code in generated)
         assert row.sample_fields == expected, row.code
-        if not project.is_synthetic and "lead_department" in project.sample_fields:
-            assert "department" in row.sample_fields
-    assert any("department" in row.sample_fields for row in named(named_report))
+        if not project.is_synthetic:  # a real project's department is the report's or none, never generated
+            assert "department" not in row.sample_fields
+            assert row.department == (project.lead_department.name if project.lead_department else "未明确")
+    assert any("annual_plan" in row.sample_fields for row in named(named_report))
 
 
 def test_the_html_and_pdf_mark_every_generated_value(named_report):
@@ -159,13 +160,14 @@ def test_the_project_list_and_its_excel_mark_generated_values(client, portfolio)
     user = make_user("honest-list", "查看")
     client.force_login(user)
     project = next(p for p in Project.objects.filter(is_synthetic=False).order_by("code")
-                   if "lead_department" in p.sample_fields)
+                   if "annual_plan" in p.sample_fields)
     page = client.get("/projects/", {"q": project.code, "year": 2025, "month": 6}).content.decode()
     row = page[page.index(f">{project.code}<"):]
     row = row[:row.index("</tr>")]
-    assert project.lead_department.name in row and "sample-mark" in row
+    assert "待补充" in row and row.count("sample-mark") == 3  # department to fill; programme, plan, year to date
     export = client.get("/projects/export.xlsx", {"q": project.code, "year": 2025, "month": 6})
     sheet = openpyxl.load_workbook(io.BytesIO(export.content)).active
     headers = [cell.value for cell in sheet[1]]
     line = next(r for r in sheet.iter_rows(min_row=2, values_only=True) if r[0] == project.code)
-    assert line[headers.index("样例数据")].startswith("部分：") and "牵头单位" in line[headers.index("样例数据")]
+    marked = line[headers.index("样例数据")]
+    assert marked.startswith("部分：") and "年度计划投资(万元)" in marked and "牵头单位" not in marked
