@@ -188,10 +188,10 @@ def _empty(value) -> bool:
 
 
 def _under_header(table: Table, columns: Sequence[Column], name: str) -> Table:
-    known = set().union(*(column.names() for column in columns))
+    index = _header_index(columns)
     best, best_score = None, 0
     for number, values in table.rows[:HEADER_SEARCH_ROWS]:
-        score = sum(1 for value in values if not _empty(value) and _header_key(value, columns, known))
+        score = sum(1 for value in values if not _empty(value) and _header_key(value, index))
         if score > best_score:
             best, best_score = number, score
     if best is None:
@@ -217,23 +217,34 @@ def _under_header(table: Table, columns: Sequence[Column], name: str) -> Table:
     return Table(sheet=table.sheet, header_row=best, headers=headers, rows=rows)
 
 
-def _header_key(header, columns: Iterable[Column], known: set[str] | None = None) -> str | None:
-    text = normalise_header(header)
-    if known is not None and text not in known and not _without_unit(text, known):
-        return None
+def _header_index(columns: Iterable[Column]) -> tuple[dict[str, str], dict[str, str]]:
+    """Every header name of the columns (both languages, aliases) -> key; and those of amount columns.
+    Built once a read: a column's names are translated labels."""
+    names: dict[str, str] = {}
+    amounts: dict[str, str] = {}
     for column in columns:
-        names = column.names()
-        if text in names or (column.amount and _without_unit(text, names)):
-            return column.key
+        for name in column.names():
+            names.setdefault(name, column.key)
+            if column.amount:
+                amounts.setdefault(name, column.key)
+    return names, amounts
+
+
+UNITS = ("亿元", "万元", "亿", "万")
+
+
+def _header_key(header, index: tuple[dict[str, str], dict[str, str]]) -> str | None:
+    """The column a header means: by name, or an amount column's name with a unit ("总投资亿元" is
+    "总投资" in 亿元; "总投资万元" is "总投资" in its own unit)."""
+    names, amounts = index
+    text = normalise_header(header)
+    if text in names:
+        return names[text]
+    for unit in UNITS:
+        stem = text[: -len(unit)]
+        if text.endswith(unit) and (stem in amounts or stem + "万元" in amounts):
+            return amounts.get(stem) or amounts[stem + "万元"]
     return None
-
-
-def _without_unit(text: str, names: set[str]) -> bool:
-    """ "总投资亿元" is "总投资" in 亿元; "总投资万元" is "总投资" in its own unit."""
-    for unit in ("亿元", "万元", "亿", "万"):
-        if text.endswith(unit) and (text[: -len(unit)] in names or text[: -len(unit)] + "万元" in names):
-            return True
-    return False
 
 
 @dataclass(frozen=True)
@@ -264,12 +275,13 @@ class Mapping:
 def map_headers(headers: Sequence[str], columns: Sequence[Column], chosen: dict[str, str] | None = None) -> Mapping:
     """Match headers to columns: the user's choice first (header -> key, "" to ignore), then label and alias."""
     chosen = chosen or {}
+    index = _header_index(columns)
     by_key = {column.key: column for column in columns}
     keys, in_yi, unknown, seen, duplicates = {}, set(), [], {}, []
     for position, header in enumerate(headers):
         if not header:
             continue
-        key = chosen[header] if header in chosen else _header_key(header, columns)
+        key = chosen[header] if header in chosen else _header_key(header, index)
         if not key or key not in by_key:
             if header not in chosen:
                 unknown.append(header)

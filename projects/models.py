@@ -49,6 +49,11 @@ def money_field(verbose_name, **kwargs):
     )
 
 
+def year_to_date(previous_ytd, completed_month) -> Decimal:
+    """A month's year to date: the latest earlier month's year to date (none in January) plus the month's figure."""
+    return (previous_ytd if previous_ytd is not None else ZERO) + (completed_month or ZERO)
+
+
 def amount_in_range(field: str, *, nullable: bool = True) -> Q:
     """The database's own copy of the amount bounds (a row written around the model is refused too)."""
     bounded = Q(**{f"{field}__gte": 0}) & Q(**{f"{field}__lte": MAX_AMOUNT})
@@ -140,6 +145,11 @@ class Programme(SourcedModel, TimeStampedModel):
 
     def natural_key(self):
         return (self.year, self.level)
+
+    @property
+    def code(self) -> str:
+        """The programme's code in commands and imports: 2025-district, 2025-city."""
+        return f"{self.year}-{self.level}"
 
 
 class ProgrammeSnapshot(SourcedModel, TimeStampedModel):
@@ -459,7 +469,7 @@ class MonthlyReport(SourcedModel, TimeStampedModel):
 
     def compute_ytd(self) -> None:
         """Year to date = the previous month's year to date + this month's completed investment."""
-        self.completed_ytd = self.previous_ytd() + (self.completed_month or ZERO)
+        self.completed_ytd = year_to_date(self.previous_ytd(), self.completed_month)
 
     def clean(self):
         errors = {}

@@ -19,6 +19,11 @@ class ProgrammeManager(models.Manager):
     def get_by_natural_key(self, year, level):
         return self.get(year=year, level=level)
 
+    def by_code(self, code: str):
+        """The programme of a code such as 2025-district (Programme.code), or None."""
+        year, _sep, level = (code or "").partition("-")
+        return self.filter(year=int(year), level=level).first() if year.isdigit() and level else None
+
 
 class ProjectManager(models.Manager):
     def get_by_natural_key(self, code):

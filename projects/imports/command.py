@@ -9,11 +9,11 @@ row with an error writes nothing, and the command exits non-zero with every row'
 
 from pathlib import Path
 
-from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from portfolio.accounts import acting_user
 from portfolio.sheets import SheetError, listed
 
 from ..models import Programme
@@ -103,17 +103,15 @@ class ImportCommand(BaseCommand):
     def _programme(self, code):
         if not code:
             return None
-        year, _sep, level = code.partition("-")
-        programme = Programme.objects.filter(year=int(year) if year.isdigit() else 0, level=level).first()
+        programme = Programme.objects.by_code(code)
         if programme is None:
-            known = ", ".join(f"{p.year}-{p.level}" for p in Programme.objects.all())
+            known = ", ".join(p.code for p in Programme.objects.all())
             raise CommandError(_("没有重点项目计划 %(code)s。已有：%(known)s。") % {"code": code, "known": known or "—"})
         return programme
 
     @staticmethod
     def _user(username):
-        users = get_user_model().objects.filter(is_active=True)
-        user = users.filter(username=username).first() if username else users.filter(is_superuser=True).order_by("pk").first()
+        user = acting_user(username)
         if user is None:
             raise CommandError(_("找不到执行导入的用户%(u)s。") % {"u": username or ""})
         return user

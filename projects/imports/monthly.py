@@ -14,10 +14,7 @@ read at an older version is refused on its row; the rows are saved through the b
 rolled back; the apply commits only when its outcome equals the confirmed preview's.
 """
 
-import datetime as dt
-import hashlib
 import io
-import json
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -31,14 +28,15 @@ from openpyxl.styles import Alignment, Font, PatternFill, Protection
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from portfolio.money import format_amount
 from portfolio.sheets import Column, SheetError, listed, map_headers, read_table
 
 from .. import services
 from ..choices import MilestoneKind
-from ..models import SheetReturn
+from ..models import SheetReturn, year_to_date
 from ..selectors import MonthSheet
+from . import uploads
 from . import widgets as w
+from .resources import Change, shown
 
 META_SHEET = "_meta"
 META_KIND = "baiyun-month-sheet/1"
@@ -66,6 +64,11 @@ MILESTONE_COLUMNS = [
 ]
 VERSION_COLUMN = Column("version", gettext_lazy("版本（请勿修改）"), required=True)
 COLUMNS = [*LOCKED_COLUMNS, *INPUT_COLUMNS, *MILESTONE_COLUMNS, VERSION_COLUMN]
+
+
+def _labels() -> dict[str, str]:
+    """The columns' headers in the reader's language, by key."""
+    return {column.key: str(column.label) for column in COLUMNS}
 
 
 def file_name(sheet: MonthSheet) -> str:
@@ -168,13 +171,6 @@ def write_month_sheet(sheet: MonthSheet, *, user) -> bytes:
 
 
 @dataclass
-class SheetChange:
-    label: str
-    old: str
-    new: str
-
-
-@dataclass
 class SheetRow:
     """One row of an uploaded sheet: what it would save, against what is stored and last month."""
 
@@ -186,8 +182,8 @@ class SheetRow:
     data: dict = field(default_factory=dict)
     milestones: list = field(default_factory=list)
     expected_version: int | None = None
-    stored: list[SheetChange] = field(default_factory=list)
-    last_month: list[SheetChange] = field(default_factory=list)
+    stored: list[Change] = field(default_factory=list)
+    last_month: list[Change] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     submittable: bool = False
 
@@ -215,7 +211,7 @@ class SheetUpload:
     @property
     def digest(self) -> str:
         shape = [[r.number, r.kind, r.code, [[c.label, c.old, c.new] for c in r.stored]] for r in self.rows]
-        return hashlib.sha256(json.dumps(shape, ensure_ascii=False).encode()).hexdigest()[:32]
+        return uploads.digest(shape)
 
 
 def _meta(data: bytes) -> dict:
@@ -226,16 +222,6 @@ def _meta(data: bytes) -> dict:
         return {str(key): value for key, value, *_rest in book[META_SHEET].iter_rows(values_only=True) if key}
     except Exception:
         return {}
-
-
-def _shown(value) -> str:
-    if value is None or value == "":
-        return "—"
-    if isinstance(value, Decimal):
-        return format_amount(value)
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return str(value)
 
 
 def read_upload(data: bytes, *, name: str, sheet: MonthSheet) -> SheetUpload:
@@ -284,7 +270,7 @@ def _values(row: SheetRow, cells: dict, sheet: MonthSheet) -> None:
     project = row.project
     report = sheet.existing.get(project.pk)
     offered = _offered(sheet, project)
-    labels = {column.key: str(column.label) for column in COLUMNS}
+    labels = _labels()
     try:
         stored_version, _sep, milestone_part = w.text(cells.get("version") or "").partition("|")
         row.expected_version = int(stored_version)
@@ -304,15 +290,15 @@ def _values(row: SheetRow, cells: dict, sheet: MonthSheet) -> None:
         new[key] = "" if w.blank(cells.get(key)) else w.text(cells[key])
     old = {key: getattr(report, key) if report else (None if key == "completed_month" else "") for key in FILLED}
     for key in FILLED:
-        if _shown(new[key]) != _shown(old[key]):
-            row.stored.append(SheetChange(labels[key], _shown(old[key]), _shown(new[key])))
+        if shown(new[key]) != shown(old[key]):
+            row.stored.append(Change(labels[key], shown(old[key]), shown(new[key])))
     errors += _milestones(row, cells, offered, read_versions, labels)
     previous = sheet.previous.get(project.pk) or {}
     if amount is not None:
-        row.last_month.append(SheetChange(_("累计完成（万元）"), _shown(previous.get("completed_ytd")),
-                                          _shown((previous.get("completed_ytd") or Decimal(0)) + amount)))
+        row.last_month.append(Change(_("累计完成（万元）"), shown(previous.get("completed_ytd")),
+                                     shown(year_to_date(previous.get("completed_ytd"), amount))))
     if new["progress_text"]:
-        row.last_month.append(SheetChange(_("形象进度"), _shown(previous.get("progress_text")), new["progress_text"]))
+        row.last_month.append(Change(_("形象进度"), shown(previous.get("progress_text")), new["progress_text"]))
     row.data = {key: (new[key] if new[key] is not None else Decimal(0)) for key in FILLED}
     has_input = amount is not None or any(new[key] for key in FILLED[1:])
     row.submittable = bool(report) and sheet.editable[project.pk] and has_input
@@ -343,7 +329,7 @@ def _milestones(row: SheetRow, cells: dict, offered: dict, read_versions: dict, 
                 errors.append(_("%(label)s：该项目没有这一节点。") % {"label": labels[key]})
             continue
         if date != milestone.actual_date:
-            row.stored.append(SheetChange(labels[key], _shown(milestone.actual_date), _shown(date)))
+            row.stored.append(Change(labels[key], shown(milestone.actual_date), shown(date)))
             row.milestones.append(services.MilestoneInput(
                 milestone=milestone, data={"actual_date": date}, expected_version=read_versions.get(milestone.pk)))
     return errors

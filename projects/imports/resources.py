@@ -10,8 +10,11 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db.models import Model
+from django.db.models.functions import Lower
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from import_export import resources
@@ -131,10 +134,6 @@ def shown(value) -> str:
     return str(value)
 
 
-class RowError(Exception):
-    """A row that cannot be matched or saved, with the reason."""
-
-
 class PortfolioResource(resources.ModelResource):
     """The shared part: columns by key, the acting user, the versions read at preview, the outcomes."""
 
@@ -195,9 +194,18 @@ class PortfolioResource(resources.ModelResource):
             outcome.version = getattr(instance, "_read_version", None)
 
     def named(self, instance):
+        """The history row of this save names the import (the services record the acting user)."""
         instance._change_reason = self.reason
-        instance._history_user = self.acting_user
         return instance
+
+    def do_instance_save(self, instance, is_create):
+        """Through the generic versioned saves, with the version the preview read."""
+        self.named(instance)
+        if is_create:
+            services.record_create(instance=instance, acting_user=self.acting_user)
+        else:
+            services.record_save(instance=instance, acting_user=self.acting_user,
+                                 expected_version=self.versions.get(instance.pk, getattr(instance, "_read_version", None)))
 
 
 class ProjectResource(PortfolioResource):
@@ -233,11 +241,13 @@ class ProjectResource(PortfolioResource):
         self.programme = programme
         self.fields["programme"].widget = w.ProgrammeWidget(default=programme)
         self.claimed: dict[int, int] = {}
+        self.taken: dict[str, set[str]] = {}  # codes in use, by prefix (_new_code)
 
     def display(self, instance, key):
         if key == "co_departments":
-            return shown(getattr(instance, "_co_departments", None) if hasattr(instance, "_co_departments")
-                         else (list(instance.co_departments.all()) if instance.pk else []))
+            if hasattr(instance, "_co_departments"):  # read from the row
+                return shown(instance._co_departments)
+            return shown(list(instance.co_departments.all()) if instance.pk else [])
         return super().display(instance, key)
 
     def before_import(self, dataset, **kwargs):
@@ -305,11 +315,15 @@ class ProjectResource(PortfolioResource):
             raise ValidationError(errors)
 
     def _new_code(self, instance) -> str:
+        """The programme's next free code (2025-D-0001): the taken ones read once per prefix an import."""
         prefix = f"{instance.programme.year}-{instance.programme.level[0].upper()}-" if instance.programme else "P-"
-        taken = set(Project.objects.filter(code__startswith=prefix).values_list("code", flat=True))
+        if prefix not in self.taken:
+            self.taken[prefix] = set(Project.objects.filter(code__startswith=prefix).values_list("code", flat=True))
+        taken = self.taken[prefix]
         number = len(taken) + 1
         while f"{prefix}{number:04d}" in taken:
             number += 1
+        taken.add(f"{prefix}{number:04d}")
         return f"{prefix}{number:04d}"
 
     def validate_instance(self, instance, import_validation_errors=None, validate_unique=True):
@@ -368,13 +382,6 @@ class DepartmentResource(PortfolioResource):
             raise ValidationError(_("与第 %(row)s 行是同一个单位（%(name)s），同一单位只能出现一次。")
                                   % {"row": earlier, "name": department.name})
         return department, False
-
-    def do_instance_save(self, instance, is_create):
-        self.named(instance)
-        if is_create:
-            services.record_create(instance=instance, acting_user=self.acting_user)
-        else:
-            services.record_save(instance=instance, acting_user=self.acting_user)
 
 
 class ProjectByCodeWidget(w.widgets.Widget):
@@ -449,20 +456,12 @@ class MilestoneResource(PortfolioResource):
             return same[0], False
         return Milestone(project=project, kind=kind, is_synthetic=False), True
 
-    def do_instance_save(self, instance, is_create):
-        self.named(instance)
-        if is_create:
-            services.record_create(instance=instance, acting_user=self.acting_user)
-        else:
-            services.record_save(instance=instance, acting_user=self.acting_user,
-                                 expected_version=self.versions.get(instance.pk, instance._read_version))
-
 
 class EditorResource(PortfolioResource):
     """Department editors: a user (the e-mail is the login) in the editors' group and the department.
 
     A new account has no usable password: its owner sets one through the link sent to the e-mail
-    (``invite``), so no password travels in clear.
+    (``invitations.send_invitations``), so no password travels in clear.
     """
 
     columns = EDITOR_COLUMNS
@@ -477,25 +476,27 @@ class EditorResource(PortfolioResource):
 
     def display(self, instance, key):
         if key == "department":
-            return shown(getattr(instance, "_department", None) or self._stored_department(instance))
+            return shown(getattr(instance, "_department", None) or self.memberships.get(instance.pk))
         return shown(getattr(instance, {"name": "first_name"}.get(key, key), None))
 
-    def _stored_department(self, user):
-        if not user.pk:
-            return None
-        membership = DepartmentMembership.objects.filter(user=user).select_related("department").first()
-        return membership.department if membership else None
-
     def before_import(self, dataset, **kwargs):
+        """The file's accounts (by e-mail, any case) and their departments, read once."""
         require(self.acting_user, Action.ADD, model=DepartmentMembership)
         self.invited = []
         self.claimed = {}
+        emails = {w.text(email).lower() for email in dataset["email"] if not w.blank(email)}
+        users = get_user_model().objects.annotate(email_lower=Lower("email")).filter(email_lower__in=emails)
+        self.users = {user.email_lower: user for user in users.order_by("-pk")}  # the oldest account wins
+        self.memberships = {
+            m.user_id: m.department
+            for m in DepartmentMembership.objects.filter(user__in=users).select_related("department")
+        }
 
     def get_or_init_instance(self, instance_loader, row):
         email = "" if w.blank(row.get("email")) else w.text(row["email"]).lower()
         if not email:
             raise ValidationError({"email": _("电子邮箱不能为空。")})
-        user = get_user_model().objects.filter(email__iexact=email).first()
+        user = self.users.get(email)
         earlier = self.claimed.setdefault(email, row["row"])
         if earlier != row["row"]:
             raise ValidationError(_("与第 %(row)s 行是同一个邮箱（%(email)s），同一账号只能出现一次。")
@@ -512,8 +513,6 @@ class EditorResource(PortfolioResource):
             errors["department"] = str(exc)
         email = w.text(row.get("email") or "").lower()
         try:
-            from django.core.validators import validate_email
-
             validate_email(email)
         except ValidationError:
             errors["email"] = _("“%(value)s”不是有效的电子邮箱。") % {"value": email}
@@ -523,8 +522,6 @@ class EditorResource(PortfolioResource):
         instance.email = email
 
     def do_instance_save(self, instance, is_create):
-        from django.contrib.auth.models import Group
-
         department = instance._department
         if is_create:
             instance.set_unusable_password()

@@ -6,8 +6,6 @@ apply repeats the run for real and commits only when every row succeeds and its 
 the user confirmed (a digest of the preview); otherwise nothing is written and the reason is given.
 """
 
-import hashlib
-import json
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -21,6 +19,7 @@ from portfolio.records import ConflictError
 from portfolio.sheets import Column, Mapping, SheetError, Table, listed, map_headers, mapped_rows, read_table
 
 from ..models import Programme
+from . import uploads
 from .resources import (
     DEPARTMENT_COLUMNS,
     EDITOR_COLUMNS,
@@ -92,7 +91,7 @@ class ImportPlan:
              [[c.label, c.old, c.new] for c in row.changes]]
             for row in self.rows
         ]
-        return hashlib.sha256(json.dumps(shape, ensure_ascii=False).encode()).hexdigest()[:32]
+        return uploads.digest(shape)
 
 
 def read(kind: Kind, file, *, name: str, chosen: dict | None = None) -> tuple[Table, Mapping]:

@@ -4,6 +4,8 @@ A file is named by its owner's id and a random token, so a confirm applies exact
 previewed and nobody else's; files older than a day are removed when a new one is kept.
 """
 
+import hashlib
+import json
 import secrets
 import tempfile
 import time
@@ -37,3 +39,8 @@ def kept(user, token: str) -> Path:
     if not path.is_file():
         raise FileNotFoundError
     return path
+
+
+def digest(shape) -> str:
+    """A preview's outcome in a few bytes (JSON-able rows): the confirm must reproduce it exactly."""
+    return hashlib.sha256(json.dumps(shape, ensure_ascii=False).encode()).hexdigest()[:32]

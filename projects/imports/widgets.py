@@ -7,14 +7,14 @@ user's language for what it cannot read; an empty cell is None (the import then 
 import datetime as dt
 import re
 import unicodedata
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.db.models import TextChoices
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 from import_export import widgets
 
-from portfolio.money import WAN_PER_YI, normalise_amount_text
+from portfolio.money import parse_amount, yi_to_wan
 from portfolio.sheets import InYi, listed
 
 from ..models import Department, Programme
@@ -53,7 +53,7 @@ class AmountWidget(widgets.Widget):
         if isinstance(value, InYi):  # a column headed in 亿元: a bare number is 亿元, a written unit wins
             inner = value.value
             if isinstance(inner, int | float | Decimal) and not isinstance(inner, bool):
-                return self.clean(Decimal(str(inner)) * WAN_PER_YI)
+                return self.clean(yi_to_wan(Decimal(str(inner))))
             written = unicodedata.normalize("NFKC", text(inner))
             return self.clean(written if YI_SUFFIX.search(written) or written.endswith(("万元", "万"))
                               else f"{written}亿", shown=written)
@@ -68,17 +68,14 @@ class AmountWidget(widgets.Widget):
             return Decimal(str(value))
         shown = shown if shown is not None else text(value)
         typed = unicodedata.normalize("NFKC", text(value)).replace(" ", "")
-        scale = 1
-        if YI_SUFFIX.search(typed):
-            typed, scale = YI_SUFFIX.sub("", typed), WAN_PER_YI
-        try:
-            amount = Decimal(normalise_amount_text(typed)) * scale
-        except InvalidOperation:
+        in_yi = bool(YI_SUFFIX.search(typed))
+        try:  # the pages' own reading of a typed amount (portfolio.money), in 亿元 when written so
+            amount = parse_amount(YI_SUFFIX.sub("", typed))
+        except ValueError:
             raise ValueError(_(
                 "“%(value)s”不是金额。请填写万元数，例如 1200.5、3,210.5、3210.5万元或 1.2亿元。"
             ) % {"value": shown}) from None
-        if not amount.is_finite():
-            raise ValueError(_("“%(value)s”不是金额。") % {"value": shown})
+        amount = yi_to_wan(amount) if in_yi else amount
         return amount.normalize() if amount == amount.to_integral() else amount
 
 
@@ -187,7 +184,7 @@ class ProgrammeWidget(widgets.Widget):
         self.default = default
         self.known = {}
         for programme in Programme.objects.all():
-            self.known[f"{programme.year}-{programme.level}"] = programme
+            self.known[programme.code] = programme
             self.known[programme.name] = programme
             if default is not None and programme.year == default.year:
                 self.known[str(programme.get_level_display())] = programme

@@ -6,11 +6,11 @@ Blocked while any expected report is neither approved nor waived: the blockers a
 command exits non-zero. Closed: prints the version of the frozen snapshot.
 """
 
-from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
+from portfolio.accounts import acting_user
 from projects import closing
 from projects.services import WorkflowError
 
@@ -45,8 +45,7 @@ class Command(BaseCommand):
 
     @staticmethod
     def _user(username):
-        users = get_user_model().objects.filter(is_active=True)
-        user = users.filter(username=username).first() if username else users.filter(is_superuser=True).order_by("pk").first()
+        user = acting_user(username)
         if user is None:
             raise CommandError(_("找不到执行关账的用户%(u)s。") % {"u": username or ""})
         return user

@@ -80,11 +80,10 @@ class Command(BaseCommand):
         year, _sep, level = code.partition("-")
         if not year.isdigit() or not level:
             raise CommandError(f"Programme code must look like 2025-district, not {code!r}.")
-        try:
-            programme = Programme.objects.get(year=int(year), level=level)
-        except Programme.DoesNotExist:
-            known = ", ".join(f"{p.year}-{p.level}" for p in Programme.objects.order_by("-year", "level"))
-            raise CommandError(f"Unknown programme {code!r}; known: {known or 'none'}.") from None
+        programme = Programme.objects.by_code(code)
+        if programme is None:
+            known = ", ".join(p.code for p in Programme.objects.order_by("-year", "level"))
+            raise CommandError(f"Unknown programme {code!r}; known: {known or 'none'}.")
         if programme.year != period.year:
             raise CommandError(f"Programme {code} is for {programme.year}, the report for {period.year}.")
         return programme
