@@ -137,7 +137,7 @@ class ProjectAdmin(ImportAdminMixin, MoneyFields, HistoryPolicyAdmin):
     search_fields = ["code", "name", "location"]
     autocomplete_fields = ["programme", "lead_department", "town", "co_departments"]
     inlines = [MilestoneInline, MonthlyReportInline]
-    readonly_fields = ["version", "created_at", "updated_at"]
+    readonly_fields = ["sample_programme", "sample_annual_plan", "version", "created_at", "updated_at"]
     fieldsets = [
         (None, {"fields": ["programme", "code", "name", "category", "status"]}),
         (_("地点与单位"), {"fields": ["location", "town", "lead_department", "co_departments"]}),
@@ -155,7 +155,8 @@ class ProjectAdmin(ImportAdminMixin, MoneyFields, HistoryPolicyAdmin):
             _("来源"),
             {
                 "fields": [
-                    "source_quote", "h2_plan_quote", "is_synthetic", "sample_fields", "version",
+                    "source_quote", "h2_plan_quote", "is_synthetic", "sample_programme", "sample_annual_plan",
+                    "version",
                     "created_at", "updated_at",
                 ]
             },

@@ -44,6 +44,7 @@ from .models import (
     SnapshotReport,
 )
 from .permissions import Action, can, month_closed
+from .querysets import COUNTED_PLAN, COUNTED_PROGRAMME
 from .selectors import FROZEN_ATTRIBUTES, FigureSource, expected_projects, with_period_figures
 from .services import WorkflowError, month_guard
 from .workflow import COUNTED_STATE, MISSING
@@ -177,7 +178,10 @@ def _freeze(snapshot: MonthSnapshot) -> None:
         projects.annotate(
             snapshot_id=_value(snapshot.pk), waived=Exists(waivers),
             waiver_reason=Coalesce(Subquery(waivers.values("reason")[:1]), Value(""), output_field=TextField()),
-        ).values("snapshot_id", "pk", "annual_plan", "waived", "waiver_reason", *FROZEN_ATTRIBUTES),
+            # The programme and plan the month counted (a report project's sample ones when it has no facts).
+            frozen_plan=COUNTED_PLAN, frozen_programme=COUNTED_PROGRAMME,
+        ).values("snapshot_id", "pk", "frozen_plan", "waived", "waiver_reason",
+                 *("frozen_programme" if name == "programme" else name for name in FROZEN_ATTRIBUTES)),
         ["snapshot_id", "project_id", "annual_plan", "waived", "waiver_reason", *FROZEN_ATTRIBUTES],
     )
     fields = ["year", "month", "completed_month", "completed_ytd", "status", "progress_text", "problems",
@@ -192,13 +196,13 @@ def _freeze(snapshot: MonthSnapshot) -> None:
     source = FigureSource(Period(year, month), snapshot=snapshot)
     totals = (
         with_period_figures(projects, source.period, source)
-        .values("programme")
+        .values(frozen_programme=source.attributes()["as_programme"])
         .annotate(n=Count("pk"), plan=Sum("period_plan"), ytd=Sum("period_ytd"), month_sum=Sum("period_month"))
         .order_by()
     )
     SnapshotProgramme.objects.bulk_create([
         SnapshotProgramme(
-            snapshot=snapshot, programme_id=row["programme"], project_count=row["n"],
+            snapshot=snapshot, programme_id=row["frozen_programme"], project_count=row["n"],
             annual_plan=row["plan"] or 0, completed_ytd=row["ytd"] or 0, completed_month=row["month_sum"] or 0,
         )
         for row in totals

@@ -34,7 +34,7 @@ def _text(value) -> str:
 def _row(row) -> list:
     p = row.project
     return [
-        p.code, p.name, _text(p.programme), _text(p.lead_department), _text(p.town), p.get_category_display(),
+        p.code, p.name, _text(p.counted_programme), _text(p.lead_department), _text(p.town), p.get_category_display(),
         p.get_status_display(),
         float(round_half_up(p.period_plan)) if p.period_plan is not None else None,
         float(round_half_up(row.completed_ytd)),

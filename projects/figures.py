@@ -22,6 +22,7 @@ from portfolio.periods import Period
 from .choices import ProgrammeLevel, ProjectCategory, ProjectStatus
 from .models import ProgrammeSnapshot, Project
 from .progress import completion_rate, verdict
+from .querysets import COUNTED_PROGRAMME
 from .selectors import FigureSource, figure_source, period_projects, with_period_figures
 
 ZERO = Decimal(0)
@@ -262,8 +263,8 @@ def programme_figures(figured: QuerySet, period: Period) -> list[ProgrammeFigure
     }
     # How many projects each programme has in all: the published figures describe the whole list.
     whole = dict(
-        Project.objects.filter(programme__in=list(snapshots)).values_list("programme").annotate(n=Count("pk"))
-        .order_by()
+        Project.objects.annotate(counted=COUNTED_PROGRAMME).filter(counted__in=list(snapshots))
+        .values_list("counted").annotate(n=Count("pk")).order_by()
     ) if snapshots else {}
     result = []
     for row in grouped:
@@ -357,7 +358,7 @@ def programme_reconciliation() -> list[ReconciliationRow]:
     for snapshot in ProgrammeSnapshot.objects.select_related("programme").order_by("programme__year", "pk"):
         period = Period(snapshot.period_end.year, snapshot.period_end.month)
         source = figure_source(period)
-        base = period_projects(Project.objects.filter(programme=snapshot.programme_id), period, source)
+        base = period_projects(Project.objects.counted_in(snapshot.programme_id), period, source)
         figured = figured_projects(base, period, source)
         rows.extend(p.snapshot for p in programme_figures(figured, period)
                     if p.snapshot is not None and p.snapshot.period_end == snapshot.period_end)

@@ -20,6 +20,7 @@ from .choices import (
 )
 from .models import Department, Milestone, MonthlyReport, Programme, Project
 from .progress import COLOURS, GREEN, WarningColour
+from .querysets import COUNTED_PLAN, COUNTED_PROGRAMME_PATHS, counted_in
 from .selectors import WARNING_RANK, latest_period, with_list_figures
 
 ALL = _("全部")  # the empty choice of every filter select
@@ -71,7 +72,7 @@ class SortOrdering(django_filters.OrderingFilter):
         for param in value:
             name = self.param_map[param.lstrip("-")]
             if name == "period_plan" and name not in queryset.query.annotations:
-                name = "annual_plan"  # outside a period's list (the API) the plan is the project's own
+                name = "sort_plan"  # outside a period's list (the API) the plan is the project's own
             # A field named "-x" sorts against x (months overdue grow as the planned date goes back).
             descending = param.startswith("-") != name.startswith("-")
             field = F(name.lstrip("-"))
@@ -85,6 +86,11 @@ COMPUTED_ORDERING = {"ytd": "period_ytd", "rate": "list_rate", "warning": "list_
 
 class ProjectOrdering(SortOrdering):
     def prepare(self, queryset, params):
+        # The programme and plan a project is counted in (the sample's, where the report states none).
+        if "programme" in params:
+            queryset = queryset.alias(sort_programme=COUNTED_PROGRAMME_PATHS["programme__name"])
+        if "annual_plan" in params and "period_plan" not in queryset.query.annotations:
+            queryset = queryset.alias(sort_plan=COUNTED_PLAN)
         if not any(p in COMPUTED_ORDERING for p in params) or "list_warning" in queryset.query.annotations:
             return queryset
         parent = self.parent
@@ -97,7 +103,7 @@ class ProjectOrdering(SortOrdering):
 class ProjectFilterSet(NameOrCodeSearch, django_filters.FilterSet):
     q = django_filters.CharFilter(label=_("名称或编号"), method="filter_q")
     programme = django_filters.ModelChoiceFilter(
-        label=_("重点项目计划"), queryset=Programme.objects.all(), empty_label=ALL
+        label=_("重点项目计划"), queryset=Programme.objects.all(), empty_label=ALL, method="filter_programme"
     )
     lead_department = django_filters.ModelChoiceFilter(
         label=_("牵头单位"), queryset=Department.objects.filter(active=True), empty_label=ALL
@@ -124,7 +130,7 @@ class ProjectFilterSet(NameOrCodeSearch, django_filters.FilterSet):
         fields=[
             ("code", "code"),
             ("name", "name"),
-            ("programme__name", "programme"),
+            ("sort_programme", "programme"),
             ("lead_department__name", "lead_department"),
             ("category", "category"),
             ("status", "status"),
@@ -135,7 +141,7 @@ class ProjectFilterSet(NameOrCodeSearch, django_filters.FilterSet):
             ("list_warning", "warning"),
         ],
         field_labels={
-            "code": _("编号"), "name": _("项目名称"), "programme__name": _("计划"),
+            "code": _("编号"), "name": _("项目名称"), "sort_programme": _("计划"),
             "lead_department__name": _("牵头单位"), "category": _("类别"), "status": _("状态"),
             "period_plan": _("年度计划"), "total_investment": _("总投资"), "period_ytd": _("累计完成"),
             "list_rate": _("完成率"), "list_warning": _("预警（红灯在前）"),
@@ -161,6 +167,13 @@ class ProjectFilterSet(NameOrCodeSearch, django_filters.FilterSet):
             self.queryset = self.queryset.annotate(**source.attributes())
             for name, annotation in self.FROZEN_FIELDS.items():
                 self.filters[name].field_name = annotation
+
+    def filter_programme(self, queryset, name, value):
+        """The projects counted in the programme: by the fact, or by the sample's where the report states
+        none; a closed month's report by the programme frozen at the close (``as_programme``)."""
+        if value is None:
+            return queryset
+        return queryset.filter(**{name: value}) if name != "programme" else queryset.filter(counted_in(value))
 
     def filter_synthetic(self, queryset, name, value):
         return queryset.filter(is_synthetic=value == "true") if value in ("true", "false") else queryset
@@ -197,9 +210,15 @@ class ProgrammeFilterSet(django_filters.FilterSet):
         fields = ["year", "level"]
 
 
+def filter_project_programme(queryset, name, value):
+    """Rows whose project is counted in the programme (ProjectFilterSet.filter_programme)."""
+    return queryset.filter(counted_in(value, prefix="project__")) if value is not None else queryset
+
+
 class MilestoneFilterSet(django_filters.FilterSet):
     programme = django_filters.ModelChoiceFilter(
-        label=_("重点项目计划"), field_name="project__programme", queryset=Programme.objects.all()
+        label=_("重点项目计划"), field_name="project__programme", queryset=Programme.objects.all(),
+        method=filter_project_programme,
     )
     lead_department = django_filters.ModelChoiceFilter(
         label=_("牵头单位"), field_name="project__lead_department", queryset=Department.objects.all()
@@ -217,7 +236,8 @@ class MilestoneFilterSet(django_filters.FilterSet):
 
 class MonthlyReportFilterSet(django_filters.FilterSet):
     programme = django_filters.ModelChoiceFilter(
-        label=_("重点项目计划"), field_name="project__programme", queryset=Programme.objects.all()
+        label=_("重点项目计划"), field_name="project__programme", queryset=Programme.objects.all(),
+        method=filter_project_programme,
     )
     lead_department = django_filters.ModelChoiceFilter(
         label=_("牵头单位"), field_name="project__lead_department", queryset=Department.objects.all()

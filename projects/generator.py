@@ -6,8 +6,10 @@ so that the sum of the projects' year-to-date completed investment at the snapsh
 the published figure to the 万元 and the completion rate rounds to the published rate.
 
 The report's named projects come first: their facts (name, status, milestones, quotes) stay as
-the report states them; only their missing figures (programme, lead department, annual plan)
-are filled and listed in ``Project.sample_fields``. Every generated record is ``is_synthetic``.
+the report states them, and what the report leaves out stays empty (待补充). The figures the
+sample's totals need, the programme a named project is counted in and its annual plan, are kept
+apart in ``Project.sample_programme`` and ``sample_annual_plan``; no department is invented.
+Every generated record is ``is_synthetic``.
 """
 
 import datetime as dt
@@ -19,6 +21,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_update_with_history
 
@@ -333,15 +336,11 @@ def clear_sample_portfolio() -> None:
     Project.co_departments.through.objects.filter(project__is_synthetic=True).delete()
     Project.history.filter(is_synthetic=True).delete()
     synthetic_projects._raw_delete(synthetic_projects.db)
-    named = list(Project.objects.exclude(sample_fields=[]))
+    named = list(Project.objects.filter(Q(sample_programme__isnull=False) | Q(sample_annual_plan__isnull=False)))
     for project in named:
-        for name in project.sample_fields:
-            setattr(project, name, None)
-        project.sample_fields = []
+        project.sample_programme = project.sample_annual_plan = None
     if named:
-        bulk_update_with_history(
-            named, Project, ["programme", "lead_department", "annual_plan", "sample_fields"], batch_size=500
-        )
+        bulk_update_with_history(named, Project, ["sample_programme", "sample_annual_plan"], batch_size=500)
     DatasetLoad.objects.filter(name=PORTFOLIO_DATASET).delete()
 
 
@@ -371,8 +370,12 @@ def _make_room(checksum: str, replace: bool) -> bool:
 
 
 def _assign_named_projects(snapshots: list[ProgrammeSnapshot], counts: list[int]) -> dict[int, list[Project]]:
-    """The report's named projects by programme; those without one go where there is room, district first."""
-    named_pool = Project.objects.filter(is_synthetic=False, sample_fields=[]).order_by("code")
+    """The report's named projects by programme; those without one go where there is room, district first.
+
+    Only projects without an annual plan of their own: the sample's plan must be the one counted."""
+    named_pool = Project.objects.filter(
+        is_synthetic=False, annual_plan__isnull=True, sample_programme__isnull=True, sample_annual_plan__isnull=True
+    ).order_by("code")
     capacity = dict(zip([s.programme_id for s in snapshots], counts, strict=True))
     assignment: dict[int, list[Project]] = {s.programme_id: [] for s in snapshots}
     unassigned = []
@@ -462,24 +465,20 @@ class _ProgrammeItemiser:
             slot.ytd = ytd
 
     def fill_named(self, slots: list[_Slot]) -> None:
-        """Fill the figures the report leaves out for its named projects, and list them as sample fields.
+        """Give the named projects the figures the sample's totals need, apart from their facts.
 
-        Only what the sample's totals need: the programme the project is counted in and its annual
-        plan. A responsible department is never invented for a real project: where the report names
-        none it stays empty (待补充), and the project is reported under 未明确牵头单位."""
+        The programme the project is counted in (when the report states none) and its annual plan go
+        to ``sample_programme`` and ``sample_annual_plan``; the facts stay empty (待补充). A
+        responsible department is never invented for a real project: it is reported under
+        未明确牵头单位."""
         for slot in slots:
             project = slot.project
-            filled = list(project.sample_fields)
             if project.programme_id is None:
-                project.programme = self.programme
-                filled.append("programme")
-            project.annual_plan = Decimal(slot.plan)
-            filled.append("annual_plan")
-            project.sample_fields = sorted(set(filled))
+                project.sample_programme = self.programme
+            project.sample_annual_plan = Decimal(slot.plan)
         if slots:
             bulk_update_with_history(
-                [slot.project for slot in slots], Project,
-                ["programme", "lead_department", "annual_plan", "sample_fields"],
+                [slot.project for slot in slots], Project, ["sample_programme", "sample_annual_plan"],
                 batch_size=self.batch_size,
             )
 

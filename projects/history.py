@@ -7,7 +7,6 @@ from dataclasses import dataclass, field
 from django.db import models
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext
 
 from .models import Project
 from .templatetags.portfolio import wan
@@ -74,8 +73,6 @@ def _display(model_field: models.Field, value, names: dict[type, dict]) -> str:
         return value.isoformat()
     if isinstance(value, bool):
         return _("是") if value else _("否")
-    if model_field.name == "sample_fields":
-        return pgettext("punctuation: between items of a list", "、").join(_verbose_name(name) for name in value)
     return Truncator(str(value)).chars(TEXT_CHARS)
 
 

@@ -253,11 +253,23 @@ class Project(SourcedModel, TimeStampedModel):
     h2_plan_quote = models.TextField(
         _("下半年安排来源原文"), blank=True, help_text=_("报告中下半年工作措施部分的原文摘录。")
     )
-    sample_fields = models.JSONField(
-        _("样例字段"),
-        default=list,
+    # What the sample generator fills in for a report project, kept apart from the facts above (which
+    # stay empty, 待补充): the programme it is counted in and its annual plan. A fact, once entered,
+    # takes precedence (``counted_programme`` / ``counted_plan``). Never editable by hand.
+    sample_programme = models.ForeignKey(
+        Programme,
+        verbose_name=_("样例所属计划"),
+        on_delete=models.SET_NULL,
+        null=True,
         blank=True,
-        help_text=_("报告项目中由样例生成器补充的字段(如年度计划、牵头单位),不是报告数据。"),
+        editable=False,
+        related_name="+",
+        help_text=_("报告项目未说明所属计划时，样例生成器为演示计入的计划；不是报告数据。"),
+    )
+    sample_annual_plan = money_field(
+        _("样例年度计划投资(万元)"),
+        editable=False,
+        help_text=_("报告项目未说明年度计划时，样例生成器为演示补充的计划；不是报告数据。"),
     )
     version = models.PositiveIntegerField(_("版本"), default=1, editable=False)
 
@@ -273,6 +285,9 @@ class Project(SourcedModel, TimeStampedModel):
                 condition=amount_in_range("total_investment"), name="project_total_investment_in_range",
             ),
             models.CheckConstraint(condition=amount_in_range("annual_plan"), name="project_annual_plan_in_range"),
+            models.CheckConstraint(
+                condition=amount_in_range("sample_annual_plan"), name="project_sample_annual_plan_in_range",
+            ),
             models.CheckConstraint(
                 condition=Q(actual_completion__isnull=True)
                 | Q(actual_start__isnull=True)
@@ -313,6 +328,26 @@ class Project(SourcedModel, TimeStampedModel):
             errors["annual_plan"] = _("年度计划投资不能大于总投资。")
         if errors:
             raise ValidationError(errors)
+
+    @property
+    def sample_fields(self) -> list[str]:
+        """The facts shown from the sample generator's values (the fact itself is empty)."""
+        fields = []
+        if self.programme_id is None and self.sample_programme_id is not None:
+            fields.append("programme")
+        if self.annual_plan is None and self.sample_annual_plan is not None:
+            fields.append("annual_plan")
+        return fields
+
+    @property
+    def counted_programme(self):
+        """The programme the project is counted in: the fact, or else the sample's."""
+        return self.programme if self.programme_id is not None else self.sample_programme
+
+    @property
+    def counted_plan(self) -> Decimal | None:
+        """The annual plan rates are computed against: the fact, or else the sample's."""
+        return self.annual_plan if self.annual_plan is not None else self.sample_annual_plan
 
     @property
     def missing_fields(self) -> list[str]:

@@ -1,6 +1,8 @@
 """Named queryset methods for the lists and reports of the projects app."""
 
 from django.db import models
+from django.db.models import F, Q
+from django.db.models.functions import Coalesce
 
 from .choices import DepartmentKind
 
@@ -25,7 +27,41 @@ class ProgrammeManager(models.Manager):
         return self.filter(year=int(year), level=level).first() if year.isdigit() and level else None
 
 
-class ProjectManager(models.Manager):
+# The programme a project is counted in and the plan its rate is computed against: the stored fact,
+# or, for a report project whose report states neither, the sample generator's value kept apart
+# (Project.sample_programme / sample_annual_plan). Every read that groups, filters or computes asks these.
+COUNTED_PROGRAMME = Coalesce(F("programme"), F("sample_programme"))
+COUNTED_PLAN = Coalesce(F("annual_plan"), F("sample_annual_plan"))
+COUNTED_PROGRAMME_PATHS = {
+    "programme": COUNTED_PROGRAMME,
+    "programme__name": Coalesce(F("programme__name"), F("sample_programme__name")),
+    "programme__level": Coalesce(F("programme__level"), F("sample_programme__level")),
+}
+
+
+def counted_in(programme, prefix: str = "") -> Q:
+    """Projects counted in ``programme`` (a Programme or its pk), from the project or a related row."""
+    return Q(**{f"{prefix}programme": programme}) | Q(
+        **{f"{prefix}programme__isnull": True, f"{prefix}sample_programme": programme}
+    )
+
+
+def counted_in_year(year: int, prefix: str = "") -> Q:
+    """Projects counted in one of ``year``'s programmes."""
+    return Q(**{f"{prefix}programme__year": year}) | Q(
+        **{f"{prefix}programme__isnull": True, f"{prefix}sample_programme__year": year}
+    )
+
+
+class ProjectQuerySet(models.QuerySet):
+    def counted_in(self, programme):
+        return self.filter(counted_in(programme))
+
+    def counted_in_year(self, year: int):
+        return self.filter(counted_in_year(year))
+
+
+class ProjectManager(models.Manager.from_queryset(ProjectQuerySet)):
     def get_by_natural_key(self, code):
         return self.get(code=code)
 

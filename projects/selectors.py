@@ -51,6 +51,7 @@ from .progress import (
     completion_rate,
     rules,
 )
+from .querysets import COUNTED_PLAN, COUNTED_PROGRAMME_PATHS, counted_in_year
 from .workflow import COUNTED_STATE
 
 
@@ -70,33 +71,23 @@ class DataQuality:
 
 
 def data_quality() -> DataQuality:
-    """Counts over the report's projects; a field filled by the sample generator counts as missing."""
-    rows = list(
-        Project.objects.filter(is_synthetic=False)
-        .annotate(milestone_count=Count("milestones"))
-        .values(
-            "programme_id", "lead_department_id", "annual_plan", "status", "planned_start", "actual_start",
-            "planned_completion", "actual_completion", "sample_fields", "milestone_count",
-        )
-    )
+    """Counts over the report's projects (one query); the sample's values beside a fact do not fill it."""
+    def count(condition: Q) -> Count:
+        return Count("pk", filter=condition)
 
-    def missing(row, field, value_key):
-        return row[value_key] is None or field in (row["sample_fields"] or [])
-
-    return DataQuality(
-        report_projects=len(rows),
-        without_programme=sum(missing(r, "programme", "programme_id") for r in rows),
-        without_lead_department=sum(missing(r, "lead_department", "lead_department_id") for r in rows),
-        without_annual_plan=sum(missing(r, "annual_plan", "annual_plan") for r in rows),
-        without_status=sum(not r["status"] for r in rows),
-        without_dates=sum(
-            all(r[k] is None for k in ("planned_start", "actual_start", "planned_completion", "actual_completion"))
-            for r in rows
-        ),
-        without_milestones=sum(r["milestone_count"] == 0 for r in rows),
-        with_sample_fields=sum(bool(r["sample_fields"]) for r in rows),
-        sample_projects=Project.objects.filter(is_synthetic=True).count(),
+    no_milestones = ~Exists(Milestone.objects.filter(project=OuterRef("pk")))
+    counts = Project.objects.filter(is_synthetic=False).aggregate(
+        report_projects=Count("pk"),
+        without_programme=count(Q(programme__isnull=True)),
+        without_lead_department=count(Q(lead_department__isnull=True)),
+        without_annual_plan=count(Q(annual_plan__isnull=True)),
+        without_status=count(Q(status="")),
+        without_dates=count(Q(planned_start__isnull=True, actual_start__isnull=True, planned_completion__isnull=True,
+                              actual_completion__isnull=True)),
+        without_milestones=count(no_milestones),
+        with_sample_fields=count(Q(sample_programme__isnull=False) | Q(sample_annual_plan__isnull=False)),
     )
+    return DataQuality(**counts, sample_projects=Project.objects.filter(is_synthetic=True).count())
 
 
 # Progress of projects for a period ----------------------------------------------------------
@@ -122,11 +113,10 @@ class ProjectProgress:
                              generated_reports=getattr(p, "period_generated", False))
 
 
-# A report project's facts the generator may fill in (Project.sample_fields), and the row's fields
-# each one makes sample: a generated plan makes the rate and the warning sample too.
+# A report project's facts shown from the generator's values (Project.sample_fields), and the row's
+# fields each one makes sample: a generated plan makes the rate and the warning sample too.
 SAMPLE_FACT_FIELDS = {
     "programme": ("programme",),
-    "lead_department": ("department",),
     "annual_plan": ("annual_plan", "rate", "colour", "colour_label"),
 }
 # The row's fields read from the monthly reports: sample when any of the year's reports up to the
@@ -197,7 +187,7 @@ class FigureSource:
     def plan(self):
         """The annual plan the rates are computed against (the frozen one for a closed month)."""
         if self.snapshot is None:
-            return F("annual_plan")
+            return COUNTED_PLAN
         return Subquery(
             SnapshotProject.objects.filter(snapshot=self.snapshot, project=OuterRef("pk")).values("annual_plan")[:1]
         )
@@ -206,7 +196,7 @@ class FigureSource:
         """The project's programme, department, town, category, status and total investment as
         ``as_*`` annotations: live, or as they stood at the close of a frozen month."""
         if self.snapshot is None:
-            return {name: F(path) for name, path in ATTRIBUTE_PATHS.items()}
+            return {name: COUNTED_PROGRAMME_PATHS.get(path, F(path)) for name, path in ATTRIBUTE_PATHS.items()}
         row = SnapshotProject.objects.filter(snapshot=self.snapshot, project=OuterRef("pk"))
         return {name: Subquery(row.values(path)[:1]) for name, path in ATTRIBUTE_PATHS.items()}
 
@@ -319,7 +309,8 @@ def project_progress(
     projects: QuerySet, period: Period, source: FigureSource | None = None
 ) -> list[ProjectProgress]:
     """Every project's progress for the period: two queries whatever the number of projects."""
-    figured = with_period_figures(projects.select_related("programme", "lead_department", "town"), period, source)
+    related = projects.select_related("programme", "sample_programme", "lead_department", "town")
+    figured = with_period_figures(related, period, source)
     return progress_of(figured, period, overdue_milestones(projects, period))
 
 
@@ -421,7 +412,7 @@ def period_projects(projects: QuerySet, period: Period, source: FigureSource | N
     is a plan for that year), and for a closed month those it froze. Re-selecting by primary key
     keeps aggregates right whatever joins the caller's filters used."""
     source = source or figure_source(period)
-    return source.scope(Project.objects.filter(pk__in=projects.values("pk"), programme__year=period.year))
+    return source.scope(Project.objects.filter(counted_in_year(period.year), pk__in=projects.values("pk")))
 
 
 # Dashboard ------------------------------------------------------------------------------------
@@ -452,7 +443,7 @@ def reports_waiting_for(user) -> QuerySet:
 
 def expected_projects(projects: QuerySet, year: int) -> QuerySet:
     """The projects that report for a month of ``year``: those of the year's programmes, not cancelled."""
-    return projects.filter(programme__year=year).exclude(status=ProjectStatus.CANCELLED)
+    return projects.filter(counted_in_year(year)).exclude(status=ProjectStatus.CANCELLED)
 
 
 @dataclass(frozen=True)

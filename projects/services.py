@@ -97,12 +97,13 @@ def implausible(report: MonthlyReport, project: Project) -> list[str]:
     """Figures that need the author's confirmation with a reason (PORTFOLIO_PLAUSIBILITY)."""
     share = Decimal(settings.PORTFOLIO_PLAUSIBILITY["month_share_of_plan"])
     reasons = []
-    if project.annual_plan and report.completed_month:
-        percent = rate_percent(report.completed_month, project.annual_plan)
+    plan = project.annual_plan  # the stated plan only: a figure typed in is never judged against a sample one
+    if plan and report.completed_month:
+        percent = rate_percent(report.completed_month, plan)
         if percent > share:
             reasons.append(_(
                 "本月完成投资%(month)s万元，占年度计划%(plan)s万元的%(percent)s%%，超过%(share)s%%。"
-            ) % {"month": format_amount(report.completed_month), "plan": format_amount(project.annual_plan),
+            ) % {"month": format_amount(report.completed_month), "plan": format_amount(plan),
                  "percent": percent, "share": share})
     if project.total_investment is not None and report.completed_ytd > project.total_investment:
         reasons.append(_("累计完成投资%(ytd)s万元超过项目总投资%(total)s万元。") % {

@@ -164,7 +164,7 @@ def _period_and_programme(request, projects):
         data["programme"] = str(default.pk) if default else ""
     form = PeriodForm(data)
     programme = form.cleaned_data.get("programme") if form.is_valid() else None
-    scoped = projects.filter(programme=programme) if programme else projects
+    scoped = projects.counted_in(programme) if programme else projects
     period = _resolve_period(form, scoped)
     return form, programme, scoped, period
 
@@ -250,7 +250,7 @@ class ProjectListView(LoginRequiredMixin, View):
         queryset = filterset.qs
         if not filterset.form.cleaned_data.get("ordering"):
             queryset = queryset.order_by("code", "pk")
-        page = _page(request, queryset.select_related("programme", "lead_department", "town"))
+        page = _page(request, queryset.select_related("programme", "sample_programme", "lead_department", "town"))
         # The export and the report take the parameters the list could use (the report has no pages).
         usable = filterset.data.copy()
         report_query = usable.copy()
@@ -292,7 +292,8 @@ class ProjectExportView(LoginRequiredMixin, View):
 class ProjectDetailView(LoginRequiredMixin, View):
     def get(self, request, pk):
         project = get_visible_or_404(
-            Project.objects.select_related("programme", "lead_department", "town").prefetch_related("co_departments"),
+            Project.objects.select_related("programme", "sample_programme", "lead_department", "town")
+            .prefetch_related("co_departments"),
             request.user, pk=pk,
         )
         period = _resolve_period(PeriodForm(), Project.objects.filter(pk=pk))
@@ -325,7 +326,7 @@ def _project_chart(project, reports, period):
     approved reports only, like the page's headline figures (the table below lists every report)."""
     year = reports[-1].year if reports else period.year
     completed = {r.month: r.completed_ytd for r in reports if r.year == year and r.status == COUNTED_STATE}
-    return cumulative_chart(year=year, annual_plan=project.annual_plan, completed=completed)
+    return cumulative_chart(year=year, annual_plan=project.counted_plan, completed=completed)
 
 
 class ProjectEditView(LoginRequiredMixin, View):
@@ -388,7 +389,9 @@ class ReportEntryView(LoginRequiredMixin, View):
     template = "projects/report_entry.html"
 
     def _setup(self, request, pk, year, month):
-        project = get_visible_or_404(Project.objects.select_related("programme", "lead_department"), request.user, pk=pk)
+        project = get_visible_or_404(
+            Project.objects.select_related("programme", "sample_programme", "lead_department"), request.user, pk=pk
+        )
         _url_period(year, month)
         report = MonthlyReport.objects.filter(project=project, year=year, month=month).first()
         if report is None:

@@ -16,7 +16,8 @@ def figures():
     """What the reports read, to the last row: per programme, project count, plans and year-to-date."""
     return {
         "projects": list(Project.objects.order_by("code").values_list(
-            "code", "programme__name", "lead_department__code", "town__code", "annual_plan", "sample_fields")),
+            "code", "programme__name", "lead_department__code", "town__code", "annual_plan", "sample_programme__name",
+            "sample_annual_plan")),
         "reports": list(MonthlyReport.objects.values("project__code", "month").order_by("project__code", "month")
                         .annotate(n=Count("id"), ytd=Sum("completed_ytd"))),
         "milestones": Milestone.objects.count(),

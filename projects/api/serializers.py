@@ -122,7 +122,13 @@ class ProjectSerializer(StrictModelSerializer):
         child=serializers.CharField(), read_only=True,
         help_text=_("尚待补充的字段名(programme、lead_department、annual_plan、status 之中)。"),
     )
+    sample_fields = serializers.ListField(
+        child=serializers.CharField(), read_only=True,
+        help_text=_("报告项目中事实为空、页面与报告显示样例值的字段名(programme、annual_plan 之中)。"),
+    )
     descriptions = {
+        "sample_programme": _("报告未说明所属计划时，样例生成器为演示计入的计划(只读;不是报告数据)。"),
+        "sample_annual_plan": _("报告未说明年度计划时，样例生成器为演示补充的年度计划,单位万元(只读;不是报告数据)。"),
         "code": _("项目编号,唯一。"),
         "name": _("项目名称。"),
         "category": _("项目类别。"),
@@ -145,9 +151,10 @@ class ProjectSerializer(StrictModelSerializer):
             "lead_department", "lead_department_detail", "co_departments", "co_departments_detail", "status",
             "total_investment", "annual_plan", "planned_start", "actual_start", "planned_completion",
             "actual_completion", "progress_summary", "h2_plan", "h2_plan_quote", "source_quote", "is_synthetic",
-            "sample_fields", "missing_fields", "version", "created_at", "updated_at",
+            "sample_programme", "sample_annual_plan", "sample_fields", "missing_fields", "version", "created_at",
+            "updated_at",
         ]
-        read_only_fields = ["h2_plan_quote", "source_quote", "is_synthetic", "sample_fields"]
+        read_only_fields = ["h2_plan_quote", "source_quote", "is_synthetic", "sample_programme", "sample_annual_plan"]
 
 
 class MilestoneSerializer(StrictModelSerializer):

@@ -84,7 +84,9 @@ class ProjectViewSet(PortfolioViewSet):
     model = Project
     # for_list()'s joins, with the co-departments prefetched into a plain list: a related manager per
     # row (twice: ids and summaries) costs more than the rest of the row's serialization.
-    queryset = Project.objects.select_related("programme", "lead_department", "town").prefetch_related(
+    queryset = Project.objects.select_related(
+        "programme", "sample_programme", "lead_department", "town"
+    ).prefetch_related(
         Prefetch("co_departments", queryset=Department.objects.all(), to_attr=CO_DEPARTMENTS_PREFETCHED)
     )
     serializer_class = ProjectSerializer

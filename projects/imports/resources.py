@@ -275,6 +275,9 @@ class ProjectResource(PortfolioResource):
         project = self.by_code.get(code) if code else None
         if project is None:
             same_name = self.by_name.get((programme.pk if programme else None, name), [])
+            if not same_name and programme is not None:
+                # A project whose programme is still 待补充 (a report project) is that programme's by its exact name.
+                same_name = self.by_name.get((None, name), [])
             if len(same_name) > 1:
                 raise ValidationError(_(
                     "“%(name)s”在该计划中有 %(count)s 个同名项目（%(codes)s），无法确定是哪一个。请填写项目编号。"

@@ -73,7 +73,7 @@ def _milestone_rows(queryset: QuerySet, period: Period | None) -> list[Milestone
     rows = []
     for m in queryset.values(
         "kind", "planned_date", "planned_date_precision", "actual_date", "actual_date_precision", "note",
-        "is_synthetic", "project__is_synthetic", "project__sample_fields",
+        "is_synthetic", "project__is_synthetic",
         code=F("project__code"), project_name=F("project__name"), department=F("project__lead_department__name"),
     ):
         months = None
@@ -94,8 +94,7 @@ def _milestone_rows(queryset: QuerySet, period: Period | None) -> list[Milestone
                 actual_exact=m["actual_date_precision"] == DatePrecision.DAY,
                 months_overdue=months,
                 note=m["note"],
-                is_sample=m["is_synthetic"] or m["project__is_synthetic"]
-                or "lead_department" in (m["project__sample_fields"] or []),
+                is_sample=m["is_synthetic"] or m["project__is_synthetic"],
             )
         )
     return rows
@@ -153,15 +152,14 @@ def _issues(base: QuerySet, source: FigureSource) -> list[IssueRow]:
             department=r["project__lead_department__name"] or str(NOT_GIVEN),
             problems=r["problems"],
             coordination_requests=r["coordination_requests"],
-            is_sample=r["generated"] or r["project__is_synthetic"]
-            or "lead_department" in (r["project__sample_fields"] or []),
+            is_sample=r["generated"] or r["project__is_synthetic"],
         )
         for r in source.reports().filter(project__in=base, year=period.year, month=period.month)
         .filter(~Q(problems="") | ~Q(coordination_requests=""))
         .annotate(generated=Exists(MonthlyReport.objects.filter(
             project=OuterRef("project"), year=period.year, month=period.month, is_synthetic=True)))
         .values("project__code", "project__name", "project__lead_department__name", "problems",
-                "coordination_requests", "generated", "project__is_synthetic", "project__sample_fields")
+                "coordination_requests", "generated", "project__is_synthetic")
         .order_by("project__code")
     ]
 

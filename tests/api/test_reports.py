@@ -111,7 +111,7 @@ def test_bad_parameters_answer_400_with_the_field(coordinator_api, portfolio, ur
 
 
 def test_a_programme_of_another_year_is_refused(coordinator_api, portfolio):
-    district = Project.objects.values_list("programme", flat=True).first()
+    district = Programme.objects.get(year=2025, level="district").pk
     response = coordinator_api.get(PROGRESS, {"year": 2024, "month": 6, "programme": district})
     assert response.status_code == 400
     assert "与报告年度2024不一致" in response.json()["programme"][0]

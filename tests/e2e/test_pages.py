@@ -339,12 +339,14 @@ IMPORT_STEPS = frozenset({"admin import preview", "admin import done", "sheet pr
 
 def import_steps(page, role, language, width, values):
     """The admin's import after the upload: the preview (a change, a new row, an error) and the result."""
-    project = Project.objects.filter(programme__isnull=False).order_by("pk").first()
+    # A report project whose programme and plan the report leaves out: the import states them.
+    project = Project.objects.filter(is_synthetic=False, sample_programme__isnull=False).order_by("pk").first()
+    programme = project.counted_programme.name
     headers = ["项目编号", "项目名称", "所属计划", "总投资（万元）", "年度计划投资（万元）"]
     book = openpyxl.Workbook()
-    for row in (headers, [project.code, project.name, project.programme.name, 900000, 4321],
-                ["WALK-1", "Walk test project", project.programme.name, 1000, 100],
-                ["WALK-2", "Walk error row", project.programme.name, "abc", 100]):
+    for row in (headers, [project.code, project.name, programme, 900000, 4321],
+                ["WALK-1", "Walk test project", programme, 1000, 100],
+                ["WALK-2", "Walk error row", programme, "abc", 100]):
         book.active.append(row)
     path = Path(tempfile.mkdtemp()) / "import.xlsx"
     book.save(path)

@@ -113,6 +113,24 @@ def test_matching_by_code_then_by_exact_name_within_the_programme(district, coor
     assert run(workbook([HEADERS, project_row("", "导入测试项目 1")]), coordinator).rows[0].kind == "new"
 
 
+def test_the_bureaus_list_fills_a_report_projects_facts_over_the_samples(district, coordinator, portfolio):
+    """A report project's programme is 待补充 (the sample's is kept apart): the bureau's row naming it
+    exactly, without its code, is that project, and its facts replace the sample's values."""
+    project = Project.objects.filter(is_synthetic=False, sample_programme=district).order_by("code").first()
+    assert project.programme_id is None and project.annual_plan is None and project.sample_annual_plan
+    plan = run(workbook([HEADERS, project_row("", project.name, plan=4321, total=900000)]), coordinator, apply=True)
+    assert [row.kind for row in plan.rows] == ["update"]
+    project.refresh_from_db()
+    assert (project.programme, project.annual_plan) == (district, Decimal("4321"))
+    assert project.sample_fields == [] and project.counted_plan == Decimal("4321")
+    # the same name in another programme is not guessed to be it
+    city = Programme.objects.get(year=2025, level="city")
+    other = Project.objects.filter(is_synthetic=False, programme__isnull=True).exclude(pk=project.pk).first()
+    other.programme = city
+    other.save()
+    assert run(workbook([HEADERS, project_row("", other.name)]), coordinator).rows[0].kind == "new"
+
+
 def test_ambiguous_and_contradicting_rows_are_errors(district, coordinator):
     Project.objects.create(code="DUP-A", name="同名项目", programme=district)
     Project.objects.create(code="DUP-B", name="同名项目", programme=district)

@@ -17,6 +17,7 @@ from projects.generator import (
     plan_total_for,
 )
 from projects.models import Milestone, MonthlyReport, Programme, Project
+from projects.querysets import COUNTED_PLAN
 from projects.selectors import data_quality
 
 pytestmark = pytest.mark.django_db
@@ -36,10 +37,11 @@ def test_plan_total_reproduces_the_published_rate(completed, rate):
 
 
 def _itemised(programme_level):
+    """Count, year to date and rate of the projects counted in the programme (by fact or by the sample)."""
     programme = Programme.objects.get(year=2025, level=programme_level)
-    projects = Project.objects.filter(programme=programme)
-    ytd = MonthlyReport.objects.filter(project__programme=programme, year=2025, month=6).aggregate(s=Sum("completed_ytd"))["s"]
-    plan = projects.aggregate(s=Sum("annual_plan"))["s"]
+    projects = Project.objects.counted_in(programme)
+    ytd = MonthlyReport.objects.filter(project__in=projects, year=2025, month=6).aggregate(s=Sum("completed_ytd"))["s"]
+    plan = projects.aggregate(s=Sum(COUNTED_PLAN))["s"]
     return projects.count(), round_half_up(wan_to_yi(ytd)), rate_percent(ytd, plan)
 
 
@@ -51,7 +53,7 @@ def test_default_portfolio_reconciles_with_the_published_totals(report_data):
     assert len(rows) == 2 and all(row.reconciles for row in rows)
     # Monthly reports for every month up to the snapshot, year-to-date consistent with the months.
     assert MonthlyReport.objects.count() == 434 * 6
-    for project in Project.objects.filter(programme__isnull=False).prefetch_related("monthly_reports")[:50]:
+    for project in Project.objects.counted_in_year(2025).prefetch_related("monthly_reports")[:50]:
         reports = sorted(project.monthly_reports.all(), key=lambda r: r.month)
         running = Decimal(0)
         for r in reports:
@@ -80,26 +82,31 @@ def test_generated_records_are_flagged_and_report_facts_kept(report_data):
         p.code: (p.name, p.status, p.source_quote, p.progress_summary, p.h2_plan) for p in report_projects
     } == facts_before
     assert list(Milestone.objects.filter(is_synthetic=False).order_by("pk").values()) == milestones_before
-    itemised_named = report_projects.filter(programme__isnull=False)
+    itemised_named = report_projects.filter(sample_programme__isnull=False)
     assert itemised_named.exists()
     for p in itemised_named:
-        assert "annual_plan" in p.sample_fields
-        # No department is invented for a real project: the report names none, so none is stored.
-        assert p.lead_department_id is None and "lead_department" not in p.sample_fields
+        # What the report does not state stays empty in the facts; the sample's values are kept apart.
+        assert p.programme_id is None and p.annual_plan is None and p.lead_department_id is None
+        assert p.sample_annual_plan is not None and p.sample_fields == ["programme", "annual_plan"]
+        assert p.counted_programme == p.sample_programme and p.counted_plan == p.sample_annual_plan
     assert not MonthlyReport.objects.filter(is_synthetic=False).exists()
     assert not Milestone.objects.filter(is_synthetic=True, project__is_synthetic=False).exists()
     sample = Project.objects.filter(is_synthetic=True)
     assert sample.count() == 434 - itemised_named.count()
     assert all(p.name.startswith("样例") for p in sample)
-    # Sample fields count as missing in the data-quality summary: nothing invented looks like a fact.
-    assert data_quality().without_lead_department == report_projects.count()
+    # The data-quality summary counts the facts: nothing invented looks like one.
+    quality = data_quality()
+    assert quality.without_lead_department == quality.without_programme == report_projects.count()
+    assert quality.without_annual_plan == report_projects.count()
+    assert quality.with_sample_fields == itemised_named.count()
 
 
 def _content():
     return (
         list(Project.objects.order_by("code").values_list(
             "code", "name", "programme__level", "lead_department__code", "town__code", "annual_plan",
-            "total_investment", "status", "planned_start", "actual_start", "sample_fields")),
+            "total_investment", "status", "planned_start", "actual_start", "sample_programme__level",
+            "sample_annual_plan")),
         list(MonthlyReport.objects.order_by("project__code", "month").values_list(
             "project__code", "month", "completed_month", "completed_ytd", "progress_text", "problems")),
         list(Milestone.objects.order_by("project__code", "kind").values_list(
@@ -159,7 +166,8 @@ def _fingerprint(result):
         *Project.objects.order_by("code").values_list(
             "code", "name", "programme__year", "programme__level", "category", "lead_department__code",
             "town__code", "annual_plan", "total_investment", "status", "planned_start", "actual_start",
-            "planned_completion", "actual_completion", "sample_fields", "is_synthetic"),
+            "planned_completion", "actual_completion", "sample_programme__year", "sample_programme__level",
+            "sample_annual_plan", "is_synthetic"),
         *MonthlyReport.objects.order_by("project__code", "year", "month").values_list(
             "project__code", "year", "month", "completed_month", "completed_ytd", "progress_text",
             "problems", "coordination_requests", "status", "is_synthetic"),
@@ -176,9 +184,9 @@ def _fingerprint(result):
 @pytest.mark.parametrize(
     ("arguments", "expected"),
     [
-        ({}, "92cd5f6f49ee7cb30228d2ac47cda331c4b2573a4e18af5ade4fb378b41dc3a3"),
+        ({}, "95a9251e41166becd1f033ee1f5aea447adbc1374d2bef4eccf028bd181879d0"),
         ({"projects": 40, "seed": 11, "months": 9, "batch_size": 7},
-         "8b479cab0e3b163b4cb96fc535505d6d581037399728218ca2ba09143b0ea836"),
+         "828ce72552e55168a095b4714adc2818a31592ace5253219c0f4f5ec31356e01"),
     ],
 )
 def test_generated_portfolio_is_pinned(report_data, arguments, expected):
