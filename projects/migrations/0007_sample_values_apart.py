@@ -1,40 +1,9 @@
-# A report project's generated programme and plan move out of its facts into their own fields.
+# Own fields for a report project's generated programme and plan, apart from its facts (filled by 0008).
 
 import django.core.validators
 import django.db.models.deletion
 from decimal import Decimal
 from django.db import migrations, models
-
-
-def move_apart(apps, schema_editor):
-    """The values the generator had written into a report project's facts move to the sample fields."""
-    Project = apps.get_model("projects", "Project")
-    for project in Project.objects.exclude(sample_fields=[]):
-        filled = set(project.sample_fields or [])
-        if "programme" in filled:
-            project.sample_programme_id, project.programme_id = project.programme_id, None
-        if "annual_plan" in filled:
-            project.sample_annual_plan, project.annual_plan = project.annual_plan, None
-        if "lead_department" in filled:  # earlier generators invented one; it is not kept
-            project.lead_department_id = None
-        project.save(update_fields=["programme", "sample_programme", "annual_plan", "sample_annual_plan",
-                                    "lead_department"])
-
-
-def move_back(apps, schema_editor):
-    Project = apps.get_model("projects", "Project")
-    for project in Project.objects.filter(
-        models.Q(sample_programme__isnull=False) | models.Q(sample_annual_plan__isnull=False)
-    ):
-        filled = []
-        if project.programme_id is None and project.sample_programme_id is not None:
-            project.programme_id = project.sample_programme_id
-            filled.append("programme")
-        if project.annual_plan is None and project.sample_annual_plan is not None:
-            project.annual_plan = project.sample_annual_plan
-            filled.append("annual_plan")
-        project.sample_fields = filled
-        project.save(update_fields=["programme", "annual_plan", "sample_fields"])
 
 
 class Migration(migrations.Migration):
@@ -68,5 +37,4 @@ class Migration(migrations.Migration):
             model_name='project',
             constraint=models.CheckConstraint(condition=models.Q(('sample_annual_plan__isnull', True), models.Q(('sample_annual_plan__gte', 0), ('sample_annual_plan__lte', Decimal('99999999.9999'))), _connector='OR'), name='project_sample_annual_plan_in_range'),
         ),
-        migrations.RunPython(move_apart, move_back),
     ]

@@ -142,7 +142,7 @@ STRUCTURES: dict[object, Structure] = {
         "reasons": f(_("预警原因"), _("原因,例如“完成率41.2%,落后序时进度8.8个百分点”。"), TEXTS),
         "reason_text": f(_("预警原因(文字)"), _("各原因以分号连接。"), header=_("预警原因")),
         "rule_version": f(_("规则版本"), _("判定所用的预警规则版本。")),
-        "is_sample": f(_("样例数据"), _("本行显示的内容是否含样例生成器生成的数据(样例项目,或报告项目由样例补充的单位、计划、月报)。"), BOOL),
+        "is_sample": f(_("样例数据"), _("本行显示的内容是否含样例生成器生成的数据(样例项目,或报告项目由样例补充的所属计划、年度计划、月报)。"), BOOL),
     }),
     MilestoneRow: Structure("MilestoneRow", _("一个项目节点。"), {
         "code": CODE,
@@ -156,7 +156,7 @@ STRUCTURES: dict[object, Structure] = {
         "actual_text": f(_("实际日期(文字)"), _("按已知精度写出。")),
         "months_overdue": f(_("逾期月数"), _("未完成节点逾期的月数;其他为空。"), INT, nullable=True),
         "note": f(_("说明"), _("节点说明。")),
-        "is_sample": f(_("样例数据"), _("本行显示的内容是否含样例生成器生成的数据(样例项目,或报告项目由样例补充的单位、计划、月报)。"), BOOL),
+        "is_sample": f(_("样例数据"), _("本行显示的内容是否含样例生成器生成的数据(样例项目,或报告项目由样例补充的所属计划、年度计划、月报)。"), BOOL),
     }),
     IssueRow: Structure("Issue", _("月报中提出的问题和需协调事项。"), {
         "code": CODE,
@@ -164,7 +164,7 @@ STRUCTURES: dict[object, Structure] = {
         "department": DEPARTMENT,
         "problems": f(_("存在问题"), _("存在问题。")),
         "coordination_requests": f(_("需协调事项"), _("需协调事项。")),
-        "is_sample": f(_("样例数据"), _("本行显示的内容是否含样例生成器生成的数据(样例项目,或报告项目由样例补充的单位、计划、月报)。"), BOOL),
+        "is_sample": f(_("样例数据"), _("本行显示的内容是否含样例生成器生成的数据(样例项目,或报告项目由样例补充的所属计划、年度计划、月报)。"), BOOL),
     }),
     MonthPoint: Structure("MonthPoint", _("月度累计完成情况。"), {
         "month": f(_("月份"), _("月份。"), INT),

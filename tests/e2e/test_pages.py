@@ -339,9 +339,8 @@ IMPORT_STEPS = frozenset({"admin import preview", "admin import done", "sheet pr
 
 def import_steps(page, role, language, width, values):
     """The admin's import after the upload: the preview (a change, a new row, an error) and the result."""
-    # A report project whose programme and plan the report leaves out: the import states them.
-    project = Project.objects.filter(is_synthetic=False, sample_programme__isnull=False).order_by("pk").first()
-    programme = project.counted_programme.name
+    project = Project.objects.filter(programme__isnull=False).order_by("pk").first()
+    programme = project.programme.name
     headers = ["项目编号", "项目名称", "所属计划", "总投资（万元）", "年度计划投资（万元）"]
     book = openpyxl.Workbook()
     for row in (headers, [project.code, project.name, programme, 900000, 4321],

@@ -9,7 +9,7 @@ from django.db.migrations.executor import MigrationExecutor
 pytestmark = pytest.mark.django_db(transaction=True)
 
 BEFORE = [("projects", "0006_sheet_return")]
-AFTER = [("projects", "0008_remove_sample_fields")]
+AFTER = [("projects", "0009_remove_sample_fields")]
 
 
 def _migrate(target):

@@ -1,5 +1,5 @@
-# The sample_fields list gives way to the sample fields (0007); its own migration, so that on
-# PostgreSQL the column is dropped after the rows moved in 0007 were committed.
+# The sample_fields list gives way to the sample fields (0007, 0008); its own migration, so that on
+# PostgreSQL the column is dropped after the rows moved in 0008 were committed.
 
 from django.db import migrations
 
@@ -7,7 +7,7 @@ from django.db import migrations
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("projects", "0007_sample_values_apart"),
+        ("projects", "0008_move_sample_values"),
     ]
 
     operations = [
