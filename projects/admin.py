@@ -132,14 +132,14 @@ class ProjectAdmin(ImportAdminMixin, MoneyFields, HistoryPolicyAdmin):
         "code", "name", "programme", "category", "lead_department", "town", "status", "annual_plan",
         "is_synthetic",
     ]
-    list_filter = ["programme", "category", "status", "is_synthetic", "lead_department__kind"]
+    list_filter = ["programme", "category", "status", "record_kind", "is_synthetic", "lead_department__kind"]
     list_select_related = ["programme", "lead_department", "town"]
     search_fields = ["code", "name", "location"]
     autocomplete_fields = ["programme", "lead_department", "town", "co_departments"]
     inlines = [MilestoneInline, MonthlyReportInline]
     readonly_fields = ["sample_programme", "sample_annual_plan", "version", "created_at", "updated_at"]
     fieldsets = [
-        (None, {"fields": ["programme", "code", "name", "category", "status"]}),
+        (None, {"fields": ["programme", "code", "name", "record_kind", "category", "status"]}),
         (_("地点与单位"), {"fields": ["location", "town", "lead_department", "co_departments"]}),
         (
             _("投资与工期"),

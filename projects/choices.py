@@ -32,6 +32,15 @@ class ProjectCategory(models.TextChoices):
     OTHER = "other", _("其他")
 
 
+class RecordKind(models.TextChoices):
+    """What a record the report names is: a project being built or run as a project, or a place it
+    mentions (an airport, a platform, an area, a hospital's accreditation) that is no project of a
+    programme. The sample generator counts only projects in a programme."""
+
+    PROJECT = "project", _("建设项目")
+    PLACE = "place", _("设施、平台或区域")
+
+
 class ProjectStatus(models.TextChoices):
     # OC4IDS projectStatus codes, with 停工 (suspended) as the local addition.
     IDENTIFICATION = "identification", _("谋划储备")

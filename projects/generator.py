@@ -34,6 +34,7 @@ from .choices import (
     MilestoneKind,
     ProjectCategory,
     ProjectStatus,
+    RecordKind,
     ReportStatus,
 )
 from .models import Department, Milestone, MonthlyReport, Programme, ProgrammeSnapshot, Project
@@ -372,9 +373,11 @@ def _make_room(checksum: str, replace: bool) -> bool:
 def _assign_named_projects(snapshots: list[ProgrammeSnapshot], counts: list[int]) -> dict[int, list[Project]]:
     """The report's named projects by programme; those without one go where there is room, district first.
 
-    Only projects without an annual plan of their own: the sample's plan must be the one counted."""
+    Only projects without an annual plan of their own (the sample's plan must be the one counted), and
+    never a place the report mentions (an airport, a platform): it is no project of a programme."""
     named_pool = Project.objects.filter(
-        is_synthetic=False, annual_plan__isnull=True, sample_programme__isnull=True, sample_annual_plan__isnull=True
+        is_synthetic=False, record_kind=RecordKind.PROJECT, annual_plan__isnull=True,
+        sample_programme__isnull=True, sample_annual_plan__isnull=True,
     ).order_by("code")
     capacity = dict(zip([s.programme_id for s in snapshots], counts, strict=True))
     assignment: dict[int, list[Project]] = {s.programme_id: [] for s in snapshots}

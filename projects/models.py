@@ -20,6 +20,7 @@ from .choices import (
     ProgrammeLevel,
     ProjectCategory,
     ProjectStatus,
+    RecordKind,
     ReportStatus,
 )
 from .querysets import (
@@ -211,6 +212,13 @@ class Project(SourcedModel, TimeStampedModel):
         _("项目类别"), max_length=20, choices=ProjectCategory.choices, default=ProjectCategory.OTHER
     )
     location = models.CharField(_("建设地点"), max_length=200, blank=True)
+    record_kind = models.CharField(
+        _("记录类型"),
+        max_length=10,
+        choices=RecordKind.choices,
+        default=RecordKind.PROJECT,
+        help_text=_("报告提及的设施、平台或区域不是建设项目：不计入重点项目计划，也无需填报月报。"),
+    )
     town = models.ForeignKey(
         Department,
         verbose_name=_("所在镇街"),
@@ -351,8 +359,11 @@ class Project(SourcedModel, TimeStampedModel):
 
     @property
     def missing_fields(self) -> list[str]:
-        """Facts still to be completed by an administrator (shown as 待补充)."""
+        """Facts still to be completed by an administrator (shown as 待补充); a place the report
+        mentions is no project of a programme and has none to complete."""
         missing = []
+        if self.record_kind == RecordKind.PLACE:
+            return missing
         if self.programme_id is None:
             missing.append("programme")
         if self.lead_department_id is None:

@@ -27,7 +27,7 @@ from django.utils.translation import gettext_lazy
 
 from portfolio.periods import Period, months_between
 
-from .choices import MilestoneKind, ProjectStatus, ReportStatus
+from .choices import MilestoneKind, ProjectStatus, RecordKind, ReportStatus
 from .models import (
     Milestone,
     MonthlyReport,
@@ -60,6 +60,7 @@ class DataQuality:
     """What an administrator still has to complete, counted over the report's own projects."""
 
     report_projects: int
+    report_places: int
     without_programme: int
     without_lead_department: int
     without_annual_plan: int
@@ -71,12 +72,14 @@ class DataQuality:
 
 
 def data_quality() -> DataQuality:
-    """Counts over the report's projects (one query); the sample's values beside a fact do not fill it."""
+    """Counts over the report's projects (one query); the sample's values beside a fact do not fill it.
+    The places the report mentions are counted apart: they have no programme or plan to complete."""
     def count(condition: Q) -> Count:
         return Count("pk", filter=condition)
 
     no_milestones = ~Exists(Milestone.objects.filter(project=OuterRef("pk")))
-    counts = Project.objects.filter(is_synthetic=False).aggregate(
+    report = Project.objects.filter(is_synthetic=False)
+    counts = report.filter(record_kind=RecordKind.PROJECT).aggregate(
         report_projects=Count("pk"),
         without_programme=count(Q(programme__isnull=True)),
         without_lead_department=count(Q(lead_department__isnull=True)),
@@ -87,7 +90,8 @@ def data_quality() -> DataQuality:
         without_milestones=count(no_milestones),
         with_sample_fields=count(Q(sample_programme__isnull=False) | Q(sample_annual_plan__isnull=False)),
     )
-    return DataQuality(**counts, sample_projects=Project.objects.filter(is_synthetic=True).count())
+    return DataQuality(**counts, report_places=report.filter(record_kind=RecordKind.PLACE).count(),
+                       sample_projects=Project.objects.filter(is_synthetic=True).count())
 
 
 # Progress of projects for a period ----------------------------------------------------------

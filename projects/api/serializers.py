@@ -132,6 +132,7 @@ class ProjectSerializer(StrictModelSerializer):
         "code": _("项目编号,唯一。"),
         "name": _("项目名称。"),
         "category": _("项目类别。"),
+        "record_kind": _("记录类型:建设项目,或报告提及的设施、平台或区域(不计入重点项目计划,无需填报月报)。"),
         "location": _("建设地点。"),
         "town": _("所在镇街的编号(类型为镇或街道的责任单位)。"),
         "co_departments": _("配合单位的编号列表。"),
@@ -147,7 +148,8 @@ class ProjectSerializer(StrictModelSerializer):
     class Meta:
         model = Project
         fields = [
-            "id", "code", "name", "programme", "programme_detail", "category", "location", "town", "town_detail",
+            "id", "code", "name", "record_kind", "programme", "programme_detail", "category", "location", "town",
+            "town_detail",
             "lead_department", "lead_department_detail", "co_departments", "co_departments_detail", "status",
             "total_investment", "annual_plan", "planned_start", "actual_start", "planned_completion",
             "actual_completion", "progress_summary", "h2_plan", "h2_plan_quote", "source_quote", "is_synthetic",

@@ -230,7 +230,7 @@ def test_report_json_is_pinned(coordinator_api, portfolio):
     assert [p["pk"] for p in progress["programmes"]] == [
         Programme.objects.get(year=2025, level=level).pk for level in ("district", "city")]
     assert (_digest(_without_keys(progress)), _digest(indicators)) == (
-        "fed5f53c6352f3589abf3d9377766cf566d7a5555e225544989c32ed8091960c",
+        "5a776a931c1568832151b6d2fc7bd3d208108d0b582bc725c788dd11f64cc5a9",
         "baa26b2a5291add41c6ef9b4c26fd2ebd01fbf844d5143e8e0b08da59bd3860a",
     )
 
@@ -253,9 +253,9 @@ def test_report_schema_is_pinned(client):
         "ProgrammeFigures": "e127ee833e0936e80cafbccc635a3e2e78681779214a31f07d006c58d69d3a38",
         "GroupRow": "46f1873be8685d40b586db256cca17de108710add1f41d5d3a619bcb022a5c22",
         "Breakdown": "4ce760cbb850596d53887f225e99cb4d3a4f3260260aabb20270a7110810e76a",
-        "Warning": "821e484e886ae3a030d65f8b9b71f574298142ba43b88e89761ed55529bf8198",
-        "MilestoneRow": "4bad84314537857b8903d89f6b29b52919f8e1532e1b54317293be1e31c5c665",
-        "Issue": "da97d0efc336e7c0d787ce3bc5c90ce3f5f6a5520bd4c98e2bdc5cf277148912",
+        "Warning": "c0b27011d6425ea6371b705cf591afb6857d4f30906bd3653266a36ac4eb3ac5",
+        "MilestoneRow": "d769faf0ecde6dbc260440cb4651a1cbc83c01665e3f5d359d06d6240f14b2cf",
+        "Issue": "d4157fce200af712d6a4e30673fd87a5923195b137fc84dce9393cc4b40a2f15",
         "MonthPoint": "612312c4fe112675900d4153c689ed293f94ed744e005c12b1ca00c8ae03dcf6",
         "ProjectRow": "4f5cd68198b6e1a51d453bd3571d25d32e7ec694f34f9e21fe1780ed82fd0943",
         "WarningCounts": "3de198863113338a94237e7aaeeb8ef55e7f7903c62ca498522a72b51e798958",

@@ -30,4 +30,5 @@ class Command(BaseCommand):
         self.stdout.write(f"  without any start or completion date:     {q.without_dates}")
         self.stdout.write(f"  without any milestone:                    {q.without_milestones}")
         self.stdout.write(f"  with figures filled in as sample data:    {q.with_sample_fields}")
+        self.stdout.write(f"Places the report mentions (no project of a programme): {q.report_places}")
         self.stdout.write(f"Sample (generated) projects: {q.sample_projects}")
