@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 from simple_history.utils import bulk_update_with_history
 
 from portfolio.bulk import insert, insert_history
+from portfolio.datasets import REPORT_DATASET
 from portfolio.models import DatasetLoad
 from portfolio.money import round_half_up, to_decimal
 
@@ -348,6 +349,8 @@ def clear_sample_portfolio() -> None:
 def _parameters_for(seed: int, counts: list[int], months: int | None, snapshots: list[ProgrammeSnapshot]) -> str:
     """The checksum of everything the generated data depends on, recorded with the dataset."""
     params = {
+        # The report data it builds on: a new version of the fixtures (reloaded) needs the sample rebuilt.
+        "report": DatasetLoad.objects.filter(name=REPORT_DATASET).values_list("checksum", flat=True).first(),
         "seed": seed,
         "counts": counts,
         "months": months,

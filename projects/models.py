@@ -339,6 +339,12 @@ class Project(SourcedModel, TimeStampedModel):
             and self.annual_plan > self.total_investment
         ):
             errors["annual_plan"] = _("年度计划投资不能大于总投资。")
+        if self.record_kind == RecordKind.PLACE:
+            # A place the report mentions is counted in no programme and has no plan of its own.
+            if self.programme_id is not None:
+                errors["programme"] = _("报告提及的设施、平台或区域不是建设项目，不能计入重点项目计划。")
+            if self.annual_plan is not None:
+                errors["annual_plan"] = _("报告提及的设施、平台或区域不是建设项目，没有年度计划投资。")
         if errors:
             raise ValidationError(errors)
 

@@ -36,7 +36,7 @@ from portfolio.policy import (  # noqa: F401 - the questions callers ask, answer
     role_of,
 )
 
-from .choices import ReportStatus
+from .choices import RecordKind, ReportStatus
 from .models import (
     Department,
     DepartmentMembership,
@@ -248,7 +248,9 @@ def _can_on_model(role: Role, action: Action, model) -> bool:
 
 def _fillable_projects(projects: QuerySet, user) -> QuerySet:
     """Of the projects, those whose monthly reports the user (allowed to add reports at all) may start:
-    an editor their own department's, a coordinator or administrator any (``projects`` unchanged)."""
+    an editor their own department's, a coordinator or administrator any; never a place the report
+    mentions, which is no project and reports nothing."""
+    projects = projects.exclude(record_kind=RecordKind.PLACE)
     if role_of(user) == Role.EDITOR:
         return restrict(projects, user, Action.CHANGE)
     return projects
@@ -256,11 +258,11 @@ def _fillable_projects(projects: QuerySet, user) -> QuerySet:
 
 def _may_fill(user, report: MonthlyReport) -> bool:
     """A new report: an editor for one of their projects, a coordinator for any, and never in a closed month."""
-    if month_closed(report.year, report.month):
+    if month_closed(report.year, report.month) or report.project.record_kind == RecordKind.PLACE:
         return False
-    projects = Project.objects.filter(pk=report.project_id)
-    fillable = _fillable_projects(projects, user)
-    return fillable is projects or fillable.exists()  # no query when any project will do
+    if role_of(user) != Role.EDITOR:
+        return True  # a coordinator or administrator may start any project's report: no query
+    return _fillable_projects(Project.objects.filter(pk=report.project_id), user).exists()
 
 
 def _can_transition(user, role: Role, action: Action, obj, model) -> bool:
@@ -290,6 +292,8 @@ def _report_refusal(user, action: Action, report: MonthlyReport) -> str:
         Exists(_earlier_unapproved())
     ).exists():
         return _("该项目此前月份的月报尚未审核通过，请先审核此前月份（按月份顺序审核，累计数才有依据）。")
+    if action == Action.ADD and report.pk is None and report.project.record_kind == RecordKind.PLACE:
+        return _("“%(name)s”是报告提及的设施、平台或区域，不是建设项目，无需填报月报。") % {"name": report.project.name}
     if action == Action.CHANGE and report.status == ReportStatus.APPROVED:
         return _("该月报已审核通过，如需修改请发改局统筹人员重新打开。")
     if action == Action.CHANGE and report.status == ReportStatus.SUBMITTED and not is_reviewer(user):

@@ -88,7 +88,8 @@ def data_quality() -> DataQuality:
         without_dates=count(Q(planned_start__isnull=True, actual_start__isnull=True, planned_completion__isnull=True,
                               actual_completion__isnull=True)),
         without_milestones=count(no_milestones),
-        with_sample_fields=count(Q(sample_programme__isnull=False) | Q(sample_annual_plan__isnull=False)),
+        with_sample_fields=count(Q(programme__isnull=True, sample_programme__isnull=False)
+                                 | Q(annual_plan__isnull=True, sample_annual_plan__isnull=False)),
     )
     return DataQuality(**counts, report_places=report.filter(record_kind=RecordKind.PLACE).count(),
                        sample_projects=Project.objects.filter(is_synthetic=True).count())

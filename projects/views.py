@@ -390,7 +390,7 @@ class ReportEntryView(LoginRequiredMixin, View):
 
     def _setup(self, request, pk, year, month):
         project = get_visible_or_404(
-            Project.objects.select_related("programme", "sample_programme", "lead_department"), request.user, pk=pk
+            Project.objects.select_related("programme", "lead_department"), request.user, pk=pk
         )
         _url_period(year, month)
         report = MonthlyReport.objects.filter(project=project, year=year, month=month).first()

@@ -6,9 +6,14 @@ from django.db import migrations, models
 
 
 def move_apart(apps, schema_editor):
-    """The values the generator had written into a report project's facts move to the sample fields."""
-    Project = apps.get_model("projects", "Project")
-    for project in Project.objects.exclude(sample_fields=[]):
+    """The values the generator had written into a report project's facts move to the sample fields,
+    in its history rows too (else the next change would read as someone emptying them)."""
+    for model in ("Project", "HistoricalProject"):
+        _move_apart(apps.get_model("projects", model))
+
+
+def _move_apart(model):
+    for project in model.objects.exclude(sample_fields=[]):
         filled = set(project.sample_fields or [])
         if "programme" in filled:
             project.sample_programme_id, project.programme_id = project.programme_id, None
@@ -21,8 +26,12 @@ def move_apart(apps, schema_editor):
 
 
 def move_back(apps, schema_editor):
-    Project = apps.get_model("projects", "Project")
-    for project in Project.objects.filter(
+    for model in ("Project", "HistoricalProject"):
+        _move_back(apps.get_model("projects", model))
+
+
+def _move_back(model):
+    for project in model.objects.filter(
         models.Q(sample_programme__isnull=False) | models.Q(sample_annual_plan__isnull=False)
     ):
         filled = []

@@ -135,7 +135,7 @@ def _appendix_and_warnings(figured: QuerySet, period: Period, source: FigureSour
                 behind=points if word == "behind" else None,
                 max_overdue_months=max((m.months for m in progress.overdue), default=0),
                 reasons=list(warning.reasons), rule_version=warning.rule_version,
-                is_sample=bool({"department", "rate", "colour"} & set(project_rows[-1].sample_fields)),
+                is_sample=bool({"programme", "rate", "colour"} & set(project_rows[-1].sample_fields)),
             ))
     # Red before yellow; within a colour the furthest behind first.
     warnings.sort(key=lambda w: (w.colour != RED, -(w.behind or ZERO), -w.max_overdue_months, w.code))

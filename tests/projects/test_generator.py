@@ -2,9 +2,11 @@
 idempotent, flagged as sample data, and leaves the report's facts as the report states them."""
 
 import hashlib
+import io
 from decimal import Decimal
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.db.models import Sum
 
 from portfolio.money import rate_percent, round_half_up, wan_to_yi
@@ -262,3 +264,36 @@ def test_other_seeds_follow_the_dates_and_stages_and_still_reconcile(report_data
     for level, published in (("district", (Decimal("590.00"), Decimal("54.66"))),
                              ("city", (Decimal("177.80"), Decimal("74.20")))):
         assert _itemised(level)[1:] == published
+
+
+def test_new_report_data_rebuilds_the_sample_on_setup(report_data, settings):
+    """An upgrade brings new fixtures: loading them rewrites the report projects (their sample values
+    too), so setup_demo rebuilds the sample, and a plain generate_portfolio refuses rather than keep
+    a sample that no longer adds up."""
+    from django.core.management import call_command
+
+    from portfolio.datasets import REPORT_DATASET
+    from portfolio.models import DatasetLoad
+
+    settings.DEMO = False
+    earlier = DatasetLoad.objects.filter(name=REPORT_DATASET)
+    earlier.update(checksum="an earlier version of the fixtures")
+    generate_portfolio()  # built on the earlier version
+    call_command("load_report_data", stdout=io.StringIO())  # the new files are loaded: the report projects lose their sample values
+    assert not Project.objects.filter(sample_annual_plan__isnull=False).exists()
+    with pytest.raises(GeneratorError):
+        generate_portfolio()
+    DatasetLoad.objects.filter(name=REPORT_DATASET).update(checksum="an earlier version of the fixtures")
+    call_command("setup_demo", stdout=io.StringIO())
+    assert all(row.reconciles for row in programme_reconciliation())
+    assert _itemised("district") == (336, Decimal("590.00"), Decimal("54.66"))
+
+
+def test_a_place_takes_no_programme_and_no_plan(report_data):
+    place = Project.objects.filter(record_kind="place").first()
+    place.programme = Programme.objects.get(year=2025, level="district")
+    place.annual_plan = Decimal("100")
+    with pytest.raises(ValidationError) as refused:
+        place.full_clean()
+    assert set(refused.value.message_dict) == {"programme", "annual_plan"}
+    assert "不是建设项目" in refused.value.message_dict["programme"][0]

@@ -5,6 +5,7 @@ from decimal import Decimal
 import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
+from django.utils import timezone
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -31,6 +32,11 @@ def test_generated_values_move_out_of_the_facts_and_back():
                            sample_fields=["annual_plan"])
     Project.objects.create(code="P-3", name="真实项目", programme=district, annual_plan=Decimal("70"),
                            lead_department=bureau, sample_fields=[])
+    # R-1's history row as the generator left it: the next change must not read as emptying its facts.
+    old.get_model("projects", "HistoricalProject").objects.create(
+        id=Project.objects.get(code="R-1").pk, code="R-1", name="报告项目", programme=district,
+        annual_plan=Decimal("500"), sample_fields=["annual_plan", "programme"], history_date=timezone.now(),
+        history_type="~", created_at=timezone.now(), version=1)
     try:
         new = _migrate(AFTER)
         rows = {p["code"]: p for p in new.get_model("projects", "Project").objects.values(
@@ -42,6 +48,9 @@ def test_generated_values_move_out_of_the_facts_and_back():
         assert (rows["P-3"]["programme"], rows["P-3"]["annual_plan"], rows["P-3"]["lead_department"],
                 rows["P-3"]["sample_programme"], rows["P-3"]["sample_annual_plan"]) == (
                 district.pk, Decimal("70"), bureau.pk, None, None)
+        history = new.get_model("projects", "HistoricalProject").objects.get(code="R-1")
+        assert (history.programme_id, history.annual_plan, history.sample_programme_id,
+                history.sample_annual_plan) == (None, None, district.pk, Decimal("500"))
         back = _migrate(BEFORE)
         restored = {p.code: p for p in back.get_model("projects", "Project").objects.all()}
         assert (restored["R-1"].programme_id, restored["R-1"].annual_plan) == (district.pk, Decimal("500"))
