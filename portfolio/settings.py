@@ -195,6 +195,9 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
 }
 
+# The district the platform serves, as its documents and file names name it.
+PORTFOLIO_DISTRICT = os.environ.get("PORTFOLIO_DISTRICT", "白云区")
+
 # Role policy switches (the projects app's rules, projects.permissions): editors read every project and change only those
 # their department leads, unless these say otherwise.
 PORTFOLIO_EDITOR_SEES_ALL_PROJECTS = env_bool("PORTFOLIO_EDITOR_SEES_ALL_PROJECTS", True)

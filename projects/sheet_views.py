@@ -12,10 +12,10 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views import View
 
+from portfolio.downloads import attachment, file_name
 from portfolio.sheets import SheetError
 
 from .imports import monthly, uploads
@@ -43,7 +43,10 @@ class MonthSheetDownloadView(LoginRequiredMixin, View):
     def get(self, request):
         sheet = _sheet(request)
         response = HttpResponse(monthly.write_month_sheet(sheet, user=request.user), content_type=XLSX)
-        response["Content-Disposition"] = content_disposition_header(True, monthly.file_name(sheet))
+        response["Content-Disposition"] = attachment(
+            monthly.file_name(sheet),
+            f"monthly-sheet-{sheet.period.year}-{sheet.period.month:02d}-{sheet.department.code}.xlsx",
+        )
         return response
 
 
@@ -118,6 +121,6 @@ class MonthSheetsZipView(LoginRequiredMixin, View):
                 if sheet.projects:
                     archive.writestr(monthly.file_name(sheet), monthly.write_month_sheet(sheet, user=request.user))
         response = HttpResponse(out.getvalue(), content_type="application/zip")
-        name = _("%(year)s年%(month)s月重点项目月报填报表（全区）.zip") % {"year": year, "month": month}
-        response["Content-Disposition"] = content_disposition_header(True, name)
+        name = _("%(year)s年%(month)s月重点项目月报填报表（全区）") % {"year": year, "month": month}
+        response["Content-Disposition"] = attachment(file_name(name, "zip"), f"monthly-sheets-{year}-{month:02d}.zip")
         return response

@@ -20,6 +20,7 @@ from django.views import View
 
 from indicators.models import Indicator
 from indicators.reports import build_indicator_report
+from portfolio.downloads import attachment, file_name
 from portfolio.periods import Period, months_between
 
 from . import closing, services, todo_views
@@ -285,7 +286,9 @@ class ProjectExportView(LoginRequiredMixin, View):
         response = HttpResponse(
             content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
         )
-        response["Content-Disposition"] = f'attachment; filename="projects-{period}.xlsx"'
+        name = _("%(district)s重点项目清单（截至%(year)s年%(month)s月）") % {
+            "district": settings.PORTFOLIO_DISTRICT, "year": period.year, "month": period.month}
+        response["Content-Disposition"] = attachment(file_name(name, "xlsx"), f"projects-{period}.xlsx")
         return response
 
 

@@ -28,6 +28,7 @@ from openpyxl.styles import Alignment, Font, PatternFill, Protection
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from portfolio import downloads
 from portfolio.sheets import Column, SheetError, listed, map_headers, read_table
 
 from .. import services
@@ -72,8 +73,8 @@ def _labels() -> dict[str, str]:
 
 
 def file_name(sheet: MonthSheet) -> str:
-    return _("%(year)s年%(month)s月重点项目月报填报表（%(department)s）.xlsx") % {
-        "year": sheet.period.year, "month": sheet.period.month, "department": sheet.department.name}
+    return downloads.file_name(_("%(year)s年%(month)s月重点项目月报填报表（%(department)s）") % {
+        "year": sheet.period.year, "month": sheet.period.month, "department": sheet.department.name}, "xlsx")
 
 
 def _offered(sheet: MonthSheet, project) -> dict[str, object]:

@@ -14,10 +14,10 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from portfolio.downloads import attachment, file_name
 from portfolio.policy import Action, can
 from portfolio.sheets import SheetError
 
@@ -69,7 +69,8 @@ class ImportAdminMixin:
             raise PermissionDenied
         kind = services.KINDS[self.import_kind]
         response = HttpResponse(write_template(kind), content_type=XLSX)
-        response["Content-Disposition"] = content_disposition_header(True, f"{kind.template_name}.xlsx")
+        response["Content-Disposition"] = attachment(file_name(str(kind.template_name), "xlsx"),
+                                                     f"import-template-{kind.key}.xlsx")
         return response
 
     def _render(self, request, context):

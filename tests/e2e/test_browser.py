@@ -154,7 +154,7 @@ def test_dashboard_to_the_progress_report_and_its_pdf(new_page, e2e_world, tmp_p
     with page.expect_download() as download_info:
         page.click(".downloads a:text('PDF')")
     download = download_info.value
-    assert download.suggested_filename == "progress-report-2025-02.pdf"
+    assert download.suggested_filename == "白云区2025年1—2月重点项目进度报告（2025年区重点项目）.pdf"
     path = tmp_path / "report.pdf"
     download.save_as(path)
     text = PdfReader(path).pages[0].extract_text()

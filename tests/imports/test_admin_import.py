@@ -112,7 +112,7 @@ def test_the_template_downloads_with_a_chinese_name(client, staff_coordinator):
     client.force_login(staff_coordinator)
     response = client.get(URL + "template/")
     assert response.status_code == 200
-    assert "filename*=utf-8''%E9%A1%B9%E7%9B%AE" in response["Content-Disposition"]
+    assert "filename*=UTF-8''%E9%A1%B9%E7%9B%AE" in response["Content-Disposition"]
     assert openpyxl.load_workbook(io.BytesIO(response.content)).sheetnames[0] == "项目清单"
 
 

@@ -5,16 +5,19 @@ scheduled run of the same report are the same document.
 """
 
 from dataclasses import dataclass
-from urllib.parse import quote
 
+from django.conf import settings
 from django.http import HttpResponse
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from indicators.reports import IndicatorReport
+from portfolio.downloads import attachment, file_name
 from portfolio.money import format_number
 
+from ...selectors import Basis
+from ..charts import MONTHS
 from ..structure import ProgressReport
 from .docx import render_docx
 from .html import render_indicators_html, render_progress_html
@@ -36,18 +39,42 @@ DOCX_TABLES = ("summary", "department", "category", "town", "status", "warnings"
 class Rendered:
     content: bytes
     content_type: str
-    filename: str
+    filename: str  # in the reader's language, with the period and the filters
+    fallback: str = ""  # the ASCII name for clients that cannot read the other
 
     def response(self) -> HttpResponse:
         """The page itself, or the file as a download: the same answer for the pages and the API."""
         response = HttpResponse(self.content, content_type=self.content_type)
         if not self.content_type.startswith("text/html"):
-            response["Content-Disposition"] = content_disposition(self.filename)
+            response["Content-Disposition"] = attachment(self.filename, self.fallback)
         return response
 
 
-def content_disposition(filename: str) -> str:
-    return f'attachment; filename="{filename}"; filename*=UTF-8\'\'{quote(filename)}'
+def _file_period(period) -> str:
+    """2025年1—6月, in English Jan–Jun 2025: the period as a file name says it (no slash)."""
+    if period.month == 1:
+        return pgettext("file name", "%(year)s年1月") % {"year": period.year}
+    return pgettext("file name", "%(year)s年1—%(last)s") % {"year": period.year, "last": MONTHS[period.month - 1]}
+
+
+def progress_file_names(report: ProgressReport, fmt: str) -> tuple[str, str]:
+    """白云区2025年1—6月重点项目进度报告（钟落潭镇）.pdf, and progress-report-2025-06.pdf: the period
+    and the filters the report was built with (the basis only when it is not the approved one)."""
+    stem = _("%(district)s%(period)s重点项目进度报告") % {
+        "district": settings.PORTFOLIO_DISTRICT, "period": _file_period(report.period)}
+    filters = [value for _label, value in report.scope if value != report.basis_statement]
+    if report.basis != Basis.APPROVED:
+        filters.append(_("含未审核月报"))
+    if filters:
+        stem += _("（%(filters)s）") % {
+            "filters": pgettext("punctuation: between items of a list", "、").join(filters)}
+    return file_name(stem, fmt), f"progress-report-{report.period.year}-{report.period.month:02d}.{fmt}"
+
+
+def indicators_file_names(report: IndicatorReport, fmt: str) -> tuple[str, str]:
+    stem = _("%(district)s%(period)s经济社会发展指标") % {
+        "district": settings.PORTFOLIO_DISTRICT, "period": _file_period(report.period)}
+    return file_name(stem, fmt), f"indicators-report-{report.period.year}-{report.period.month:02d}.{fmt}"
 
 
 def _pdf(html: str) -> bytes:
@@ -113,39 +140,39 @@ def indicators_meta(report: IndicatorReport) -> list[str]:
 
 
 def render_progress(report: ProgressReport, fmt: str, *, request=None, html_context: dict | None = None) -> Rendered:
-    filename = f"progress-report-{report.period.year}-{report.period.month:02d}.{fmt}"
+    filename, fallback = progress_file_names(report, fmt)
     context = html_context or {}
     if fmt == "pdf" and context.get("show_appendix", True) and report.projects:
-        return Rendered(_progress_pdf_in_parts(report, request, context), CONTENT_TYPES[fmt], filename)
+        return Rendered(_progress_pdf_in_parts(report, request, context), CONTENT_TYPES[fmt], filename, fallback)
     if fmt in ("html", "pdf"):
         html = render_progress_html(report, request=request, for_pdf=fmt == "pdf", **context)
         if fmt == "html":
-            return Rendered(html.encode(), CONTENT_TYPES[fmt], filename)
-        return Rendered(_pdf(html), CONTENT_TYPES[fmt], filename)
+            return Rendered(html.encode(), CONTENT_TYPES[fmt], filename, fallback)
+        return Rendered(_pdf(html), CONTENT_TYPES[fmt], filename, fallback)
     tables = progress_tables(report)
     if fmt == "xlsx":
         content = render_xlsx(tables, title=report.title, meta=progress_meta(report), narrative=report.narrative)
-        return Rendered(content, CONTENT_TYPES[fmt], filename)
+        return Rendered(content, CONTENT_TYPES[fmt], filename, fallback)
     if fmt == "docx":
         main = [t for t in tables if t.key in DOCX_TABLES]
         content = render_docx(main, title=report.title, meta=progress_meta(report), narrative=report.narrative,
                               footer=report.sample_mark)
-        return Rendered(content, CONTENT_TYPES[fmt], filename)
+        return Rendered(content, CONTENT_TYPES[fmt], filename, fallback)
     raise ValueError(f"unknown format {fmt!r}")
 
 
 def render_indicators(report: IndicatorReport, fmt: str, *, request=None, html_context: dict | None = None) -> Rendered:
-    filename = f"indicators-report-{report.period.year}-{report.period.month:02d}.{fmt}"
+    filename, fallback = indicators_file_names(report, fmt)
     if fmt in ("html", "pdf"):
         html = render_indicators_html(report, request=request, for_pdf=fmt == "pdf", **(html_context or {}))
         if fmt == "html":
-            return Rendered(html.encode(), CONTENT_TYPES[fmt], filename)
-        return Rendered(_pdf(html), CONTENT_TYPES[fmt], filename)
+            return Rendered(html.encode(), CONTENT_TYPES[fmt], filename, fallback)
+        return Rendered(_pdf(html), CONTENT_TYPES[fmt], filename, fallback)
     tables = indicator_tables(report)
     if fmt == "xlsx":
         return Rendered(render_xlsx(tables, title=report.title, meta=indicators_meta(report)), CONTENT_TYPES[fmt],
-                        filename)
+                        filename, fallback)
     if fmt == "docx":
         return Rendered(render_docx(tables, title=report.title, meta=indicators_meta(report)), CONTENT_TYPES[fmt],
-                        filename)
+                        filename, fallback)
     raise ValueError(f"unknown format {fmt!r}")
