@@ -27,8 +27,9 @@ from projects.figures import (
     months,
     programme_figures,
 )
-from projects.models import Milestone, MonthlyReport
+from projects.models import Milestone, MonthlyReport, Project
 from projects.progress import COLOURS, GREEN, RED, WarningColour, rules, verdict
+from projects.querysets import COUNTED_PROGRAMME
 from projects.selectors import (
     FigureSource,
     figure_source,
@@ -234,8 +235,23 @@ def build_progress_report(
         completeness=reporting_status(base, period),
     )
     if narrative:
-        report.narrative = draft_narrative(report, build_indicator_report(period, indicators))
+        # The district's economy is the subject of a report on whole programmes only: a report filtered
+        # to a department or a town states its scope instead.
+        whole = _covers_whole_programmes(report, period, source)
+        report.narrative = draft_narrative(
+            report, build_indicator_report(period, indicators) if whole else None,
+            scope=None if whole else [value for _label, value in report.scope if value != source.statement],
+        )
     return report
+
+
+def _covers_whole_programmes(report: ProgressReport, period: Period, source: FigureSource) -> bool:
+    """Whether the report counts every project of each programme it shows (one query)."""
+    shown = [p.pk for p in report.programmes]
+    if not shown:
+        return False
+    every = period_projects(Project.objects.all(), period, source).alias(counted=COUNTED_PROGRAMME)
+    return every.filter(counted__in=shown).count() == report.totals.count
 
 
 def scope_from_filterset(filterset) -> list[tuple[str, str]]:

@@ -299,9 +299,20 @@ def indicators_paragraph(indicators: IndicatorReport | None) -> str:
     return text
 
 
-def draft_narrative(report: ProgressReport, indicators: IndicatorReport | None = None) -> list[str]:
-    """The paragraphs, in the order a progress report tells them; empty ones are left out."""
+def scope_paragraph(scope: list[str] | None) -> str:
+    """本报告范围:钟落潭镇(所列项目不是全区全部重点项目)。"""
+    if not scope:
+        return ""
+    return _("本报告范围：%(scope)s（所列项目不是全部重点项目，全区经济指标不在本报告中）。") % {
+        "scope": enumeration_mark().join(scope)}
+
+
+def draft_narrative(report: ProgressReport, indicators: IndicatorReport | None = None, *,
+                    scope: list[str] | None = None) -> list[str]:
+    """The paragraphs, in the order a progress report tells them; empty ones are left out. ``scope``:
+    the filters of a report that covers only part of its programmes, said first."""
     paragraphs = [
+        scope_paragraph(scope),
         programmes_paragraph(report),
         totals_paragraph(report) if report.totals.count else "",
         breakdown_paragraph(report),

@@ -70,6 +70,20 @@ def test_a_department_report_uses_its_own_figures_not_the_published_ones(portfol
     assert {r.department for r in report.projects} == {report.breakdown("department").rows[0].label}
 
 
+def test_a_filtered_report_states_its_scope_and_leaves_out_the_district_economy(portfolio):
+    town = Project.objects.exclude(town=None).values_list("town__name", flat=True).first()
+    projects = Project.objects.filter(town__name=town)
+    narrowed = build_progress_report(projects, H1, scope=[("所在镇街", town)])
+    assert narrowed.narrative[0].startswith(f"本报告范围：{town}（所列项目不是全部重点项目")
+    assert not any("地区生产总值" in paragraph for paragraph in narrowed.narrative)
+    # a whole programme, or both, is the district's report: its economy is in it, and no scope line
+    district = Programme.objects.get(year=2025, level="district")
+    for whole in (build_progress_report(Project.objects.all(), H1),
+                  build_progress_report(Project.objects.counted_in(district), H1, scope=[("计划", district.name)])):
+        assert any("地区生产总值" in paragraph for paragraph in whole.narrative)
+        assert not any(paragraph.startswith("本报告范围") for paragraph in whole.narrative)
+
+
 @pytest.mark.slow
 def test_itemised_portfolio_at_another_scale_still_reconciles(report_data):
     from projects.generator import generate_portfolio
