@@ -16,7 +16,7 @@ from django.db.models import Count, QuerySet, Sum
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from portfolio.money import format_fixed, format_number, round_half_up, yi
+from portfolio.money import format_fixed, round_half_up, yi
 from portfolio.periods import Period
 
 from .choices import ProgrammeLevel, ProjectCategory, ProjectStatus
@@ -35,9 +35,9 @@ def verdict_text(rate: Decimal | None, time_elapsed: Decimal) -> str:
     """超序时进度N个百分点 / 落后序时进度N个百分点 / 与序时进度持平; empty without a rate."""
     word, points = verdict(rate, time_elapsed)
     if word == "ahead":
-        return _("超序时进度%(points)s个百分点") % {"points": format_number(points)}
+        return _("超序时进度%(points)s个百分点") % {"points": format_fixed(points, grouping=False)}
     if word == "behind":
-        return _("落后序时进度%(points)s个百分点") % {"points": format_number(points)}
+        return _("落后序时进度%(points)s个百分点") % {"points": format_fixed(points, grouping=False)}
     if word == "on":
         return _("与序时进度持平")
     return ""

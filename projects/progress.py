@@ -15,7 +15,7 @@ from django.db.models import TextChoices
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from portfolio.money import format_number, rate_percent, round_half_up
+from portfolio.money import format_fixed, rate_percent, round_half_up
 
 
 class WarningColour(TextChoices):
@@ -76,7 +76,7 @@ def classify(
         if colour != GREEN:
             reasons.append(
                 _("完成率%(rate)s%%,落后序时进度%(behind)s个百分点")
-                % {"rate": format_number(rate), "behind": format_number(behind)}
+                % {"rate": format_fixed(rate, grouping=False), "behind": format_fixed(behind, grouping=False)}
             )
     for milestone in overdue or []:
         if milestone.months > r["red_overdue_months"]:

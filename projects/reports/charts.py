@@ -8,7 +8,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext_lazy
 
-from portfolio.money import format_number, round_half_up, time_elapsed_percent
+from portfolio.money import format_fixed, round_half_up, time_elapsed_percent
 from projects.figures import MonthPoint
 
 FONT = "'Noto Sans CJK SC', 'Source Han Sans SC', 'Microsoft YaHei', sans-serif"
@@ -93,7 +93,7 @@ def completion_chart(points: list[MonthPoint], *, title: str = "") -> SafeString
             parts.append(f'<circle cx="{x(p.month):.1f}" cy="{y(p.rate):.1f}" r="3.5" fill="{ACTUAL}"/>')
             parts.append(
                 f'<text x="{x(p.month):.1f}" y="{y(p.rate) + offset:.1f}" text-anchor="middle" fill="{ACTUAL}">'
-                f"{escape(format_number(p.rate))}%</text>"
+                f"{escape(format_fixed(p.rate, grouping=False))}%</text>"
             )
     else:
         parts.append(

@@ -13,7 +13,7 @@ from django.utils.translation import get_language, gettext_lazy, pgettext
 from django.utils.translation import gettext as _
 
 from indicators.reports import IndicatorReport, IndicatorRow
-from portfolio.money import format_fixed, format_number, round_half_up, yi_words
+from portfolio.money import format_fixed, round_half_up, yi_words
 from portfolio.periods import Period
 from projects.choices import MilestoneKind, ProjectStatus
 from projects.figures import Breakdown, ProgrammeFigures, verdict_text
@@ -37,12 +37,16 @@ def phase(period: Period) -> str:
 
 
 def yi(value_yi: Decimal) -> str:
-    """An amount in 亿元 with its unit: 590亿元; in English 59.0 billion yuan, 125 million yuan."""
-    return yi_words(round_half_up(value_yi), get_language() or "")
+    """An amount in 亿元 with its unit and two places, as in the tables: 590.00亿元; in English
+    59.0 billion yuan, 125 million yuan. (The indicators' published values keep the report's text.)"""
+    language = get_language() or ""
+    if not language.startswith("en"):
+        return _("%(amount)s亿元") % {"amount": format_fixed(value_yi, grouping=False)}
+    return yi_words(round_half_up(value_yi), language)
 
 
 def rate(value: Decimal) -> str:
-    """Rates keep their two places, as the report writes them (74.20%)."""
+    """Rates and points of 序时进度 keep two places, as the report writes rates (74.20%)."""
     return format_fixed(value, grouping=False)
 
 
@@ -81,12 +85,15 @@ def programme_sentence(programme: ProgrammeFigures) -> str:
         snapshot = programme.snapshot
         count, completed, ratio = snapshot.published_count, snapshot.published_completed_yi, snapshot.published_rate
         qualifier = snapshot.qualifier or verdict_text(ratio, programme.figures.time_elapsed)
+        # The report's own figure, as the report writes it (590亿元): a quotation, not a computed amount.
+        amount = yi_words(round_half_up(completed), get_language() or "")
     else:
         figures = programme.figures
         count, completed, ratio = figures.count, figures.completed_ytd_yi, figures.rate
         qualifier = figures.verdict_text
+        amount = yi(completed)
     sentence = _("%(count)s个%(level)s完成投资%(amount)s") % {
-        "count": count, "level": programme.level_label, "amount": yi(completed),
+        "count": count, "level": programme.level_label, "amount": amount,
     }
     if ratio is not None:
         sentence += _(",完成年度投资计划%(rate)s%%") % {"rate": rate(ratio)}
@@ -122,7 +129,7 @@ def totals_paragraph(report: ProgressReport) -> str:
     }
     if totals.rate is not None:
         text += _(",完成年度投资计划%(rate)s%%,序时进度%(elapsed)s%%,%(verdict)s") % {
-            "rate": rate(totals.rate), "elapsed": format_number(totals.time_elapsed),
+            "rate": rate(totals.rate), "elapsed": rate(totals.time_elapsed),
             "verdict": totals.verdict_text,
         }
     text += _(";其中%(month)s月完成投资%(amount)s。") % {
@@ -155,12 +162,12 @@ def department_sentence(breakdown: Breakdown) -> str:
     worst = behind[:TOP]
     if len(worst) == 1:
         text += _(";%(name)s落后序时进度%(points)s个百分点") % {
-            "name": worst[0].label, "points": format_number(-worst[0].figures.difference),
+            "name": worst[0].label, "points": rate(-worst[0].figures.difference),
         }
     else:
         text += _(";%(n)s个单位落后序时进度,其中%(names)s分别落后%(points)s个百分点") % {
             "n": len(behind), "names": joined([r.label for r in worst]),
-            "points": joined([format_number(-r.figures.difference) for r in worst]),
+            "points": joined([rate(-r.figures.difference) for r in worst]),
         }
     return text + full_stop()
 

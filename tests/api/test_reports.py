@@ -230,7 +230,7 @@ def test_report_json_is_pinned(coordinator_api, portfolio):
     assert [p["pk"] for p in progress["programmes"]] == [
         Programme.objects.get(year=2025, level=level).pk for level in ("district", "city")]
     assert (_digest(_without_keys(progress)), _digest(indicators)) == (
-        "5a776a931c1568832151b6d2fc7bd3d208108d0b582bc725c788dd11f64cc5a9",
+        "072c917efdb520cd65b5a127d3744b3ba576931375ad9cca1274ce90b9bdf743",
         "baa26b2a5291add41c6ef9b4c26fd2ebd01fbf844d5143e8e0b08da59bd3860a",
     )
 

@@ -132,17 +132,17 @@ def test_rank_helper_orders_behind_groups_after_ahead_ones(build):
 
     rows = ranked([("x", "x", f(100, 40)), ("y", "y", f(100, 60)), ("z", "z", f(0, 5)), ("w", "w", f(100, 60))])
     assert [(r.key, r.rank) for r in rows] == [("w", 1), ("y", 1), ("x", 3), ("z", None)]
-    assert rows[2].figures.verdict_text == "落后序时进度10个百分点"
+    assert rows[2].figures.verdict_text == "落后序时进度10.00个百分点"
 
 
 @pytest.mark.parametrize(
     ("ytd", "colour", "reason"),
     [
         (4001, "green", None),  # 40.01%: 9.99 points behind
-        (4000, "yellow", "完成率40%,落后序时进度10个百分点"),  # exactly 10 behind
-        (2000, "yellow", "完成率20%,落后序时进度30个百分点"),  # exactly 30 behind: still yellow
+        (4000, "yellow", "完成率40.00%,落后序时进度10.00个百分点"),  # exactly 10 behind
+        (2000, "yellow", "完成率20.00%,落后序时进度30.00个百分点"),  # exactly 30 behind: still yellow
         (1999, "red", "完成率19.99%,落后序时进度30.01个百分点"),
-        (1200, "red", "完成率12%,落后序时进度38个百分点"),
+        (1200, "red", "完成率12.00%,落后序时进度38.00个百分点"),
     ],
 )
 def test_warning_boundaries_behind_time_elapsed(build, ytd, colour, reason):

@@ -1,5 +1,6 @@
 """The narrative is drafted from the data in the report's phrasing; the indicators report."""
 
+import re
 from decimal import Decimal
 
 import pytest
@@ -36,8 +37,10 @@ def test_narrative_for_2025_h1_reads_like_the_report(portfolio, settings):
     assert "外贸进出口总值528.72亿元、同比增长42.94%,增速排名全市第一" in indicators
     # The other paragraphs carry this data's figures.
     totals = report.totals
-    assert f"本报告所列434个项目年度计划投资{totals.annual_plan_yi.normalize():f}亿元" in text
-    assert "累计完成投资767.8亿元" in text
+    # Computed amounts, rates and points have two places, like the tables; the published figures
+    # above are quoted as the report writes them.
+    assert f"本报告所列434个项目年度计划投资{totals.annual_plan_yi:.2f}亿元" in text
+    assert "累计完成投资767.80亿元" in text and "序时进度50.00%" in text
     assert f"红灯项目{report.warning_counts['red']}个、黄灯项目{report.warning_counts['yellow']}个" in text
     assert f"共完成项目节点{len(report.milestones_reached)}个" in text
     best = report.breakdown("department").rows[0]
@@ -49,7 +52,7 @@ def test_narrative_uses_itemised_figures_without_a_published_snapshot(portfolio)
     report = build_progress_report(Project.objects.all(), H1)
     district = report.programmes[0]
     assert report.narrative[0].startswith(
-        "上半年,336个区重点项目完成投资590亿元,完成年度投资计划54.66%,超序时进度4.66个百分点。"
+        "上半年,336个区重点项目完成投资590.00亿元,完成年度投资计划54.66%,超序时进度4.66个百分点。"
     )
     assert district.figures.rate == Decimal("54.66")
 
@@ -124,7 +127,7 @@ def test_narrative_names_departments_not_the_unassigned_group(build):
     rows = report.breakdown("department").rows
     assert [(r.label, r.rank) for r in rows] == [("甲局", 1), ("乙局", 2), ("未明确", None)]
     text = "".join(report.narrative)
-    assert "分牵头单位看,甲局、乙局完成率居前,分别为60.00%、30.00%;乙局落后序时进度20个百分点。" in text
+    assert "分牵头单位看,甲局、乙局完成率居前,分别为60.00%、30.00%;乙局落后序时进度20.00个百分点。" in text
     assert "未明确完成率" not in text
 
 
@@ -199,3 +202,19 @@ def test_the_warning_paragraph_states_which_statuses_are_judged_on_milestones_al
     settings.PORTFOLIO_WARNING_RULES = {**settings.PORTFOLIO_WARNING_RULES, "milestones_only_statuses": []}
     text = "\n".join(build_progress_report(Project.objects.all(), H1).narrative)
     assert "节点逾期超过3个月为红灯),红灯项目" in text and "只看节点" not in text
+
+
+def test_computed_figures_follow_one_rule_per_kind(portfolio):
+    """Rates, points of 序时进度 and amounts the platform computes have two places, as in the tables;
+    only the published figures (the programmes' sentence, the indicators) are quoted as published."""
+    report = build_progress_report(Project.objects.all(), H1)
+    computed = "\n".join(report.narrative[1:-1])  # between the published programmes and the indicators
+    thresholds = {str(value) for value in report.rules.values()}  # the rules' own numbers, as set
+    points = [n for n in re.findall(r"([\d.]+)个百分点", computed) if n not in thresholds]
+    rates = re.findall(r"([\d.]+)%", computed)
+    amounts = re.findall(r"([\d.]+)亿元", computed)
+    assert points and rates and amounts
+    assert all(re.fullmatch(r"\d+\.\d\d", number) for number in points + rates + amounts), (points, rates, amounts)
+    for warning in report.warnings:
+        for reason in warning.reasons:
+            assert all(re.fullmatch(r"\d+\.\d\d", n) for n in re.findall(r"([\d.]+)(?:%|个百分点)", reason)), reason

@@ -14,7 +14,7 @@ from django.utils.translation import pgettext
 
 from indicators.reports import IndicatorReport
 from portfolio.downloads import attachment, file_name
-from portfolio.money import format_number
+from portfolio.money import format_fixed
 
 from ...selectors import Basis
 from ..charts import MONTHS
@@ -105,7 +105,7 @@ def _progress_pdf_in_parts(report: ProgressReport, request, context: dict) -> by
 def progress_meta(report: ProgressReport) -> list[str]:
     lines = [
         _("%(period)s · 序时进度%(elapsed)s%% · 生成时间%(at)s · 预警规则%(version)s版") % {
-            "period": report.period_label, "elapsed": format_number(report.time_elapsed),
+            "period": report.period_label, "elapsed": format_fixed(report.time_elapsed, grouping=False),
             "at": report.generated_at.strftime("%Y-%m-%d %H:%M"), "version": report.rule_version,
         }
     ]
