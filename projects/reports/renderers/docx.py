@@ -18,6 +18,7 @@ from docx.oxml.ns import qn
 from docx.shared import Cm, Pt
 
 from portfolio.money import format_fixed
+from portfolio.text import printable
 
 from .tables import NUMERIC, POINTS, Table
 
@@ -29,13 +30,15 @@ LATIN_FONT = "Times New Roman"
 def cell_text(value, kind: str) -> str:
     if value is None:
         return ""
+    if isinstance(value, str):
+        return printable(value)
     if isinstance(value, dt.date):
         return value.isoformat()
     if isinstance(value, Decimal):
         return format_fixed(value, signed=kind == POINTS and value > 0)
     if isinstance(value, int) and not isinstance(value, bool):
         return f"{value:,}" if kind in NUMERIC else str(value)
-    return str(value)
+    return printable(value)
 
 
 def _set_fonts(style, east_asian: str, size: Pt | None = None, bold: bool | None = None) -> None:
@@ -60,7 +63,7 @@ def _new_document(title: str, *, landscape: bool = False):
     _set_fonts(document.styles["Normal"], BODY_FONT, Pt(11))
     for name in ("Title", "Heading 1", "Heading 2"):
         _set_fonts(document.styles[name], HEADING_FONT)
-    document.core_properties.title = title
+    document.core_properties.title = printable(title)
     return document
 
 
@@ -91,7 +94,7 @@ def _cell_xml(text: str, *, right: bool, bold: bool = False):
 
 
 def add_table(document, table: Table) -> None:
-    document.add_heading(table.title, level=2)
+    document.add_heading(printable(table.title), level=2)
     word_table = document.add_table(rows=1, cols=len(table.columns))
     word_table.style = "Table Grid"
     tbl = word_table._tbl
@@ -104,7 +107,7 @@ def add_table(document, table: Table) -> None:
     repeat.set(qn("w:val"), "true")
     trpr.append(repeat)
     for column in table.columns:
-        header_row.append(_cell_xml(column.header, right=False, bold=True))
+        header_row.append(_cell_xml(printable(column.header), right=False, bold=True))
     template_row = OxmlElement("w:tr")
     kinds = [c.kind for c in table.columns]
     for row in table.rows:
@@ -113,7 +116,7 @@ def add_table(document, table: Table) -> None:
             tr.append(_cell_xml(cell_text(value, kind), right=kind in NUMERIC))
         tbl.append(tr)
     if table.note:
-        document.add_paragraph(table.note)
+        document.add_paragraph(printable(table.note))
 
 
 def render_docx(
@@ -123,16 +126,16 @@ def render_docx(
     """``footer`` is printed at the foot of every page (the sample-data mark)."""
     document = _new_document(title, landscape=landscape)
     if footer:
-        document.sections[0].footer.paragraphs[0].text = footer
-    heading = document.add_heading(title, level=0)
+        document.sections[0].footer.paragraphs[0].text = printable(footer)
+    heading = document.add_heading(printable(title), level=0)
     heading.alignment = WD_ALIGN_PARAGRAPH.CENTER
     for line in meta:
-        paragraph = document.add_paragraph(line)
+        paragraph = document.add_paragraph(printable(line))
         paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
     if narrative:
         document.add_heading(_("一、进度综述(草稿)"), level=1)
         for text in narrative:
-            paragraph = document.add_paragraph(text)
+            paragraph = document.add_paragraph(printable(text))
             paragraph.paragraph_format.first_line_indent = Pt(22)
         document.add_heading(_("二、主要表格"), level=1)
     for table in tables:

@@ -20,6 +20,8 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from portfolio.text import printable
+
 from ..fields import DATE, INT, NUMBER, POINTS, RATE, TEXT, WAN, YI
 from .tables import Table
 
@@ -43,7 +45,7 @@ SAMPLE_ROWS = 300  # rows looked at to size a column
 
 def safe_text(value: str) -> str:
     """Text a spreadsheet can hold and will never evaluate (CSV/formula injection)."""
-    value = ILLEGAL_CHARACTERS_RE.sub("", value)
+    value = ILLEGAL_CHARACTERS_RE.sub("", printable(value))
     return "'" + value if value.startswith(FORMULA_TRIGGERS) else value
 
 
