@@ -6,6 +6,7 @@ from decimal import Decimal
 import docx
 import openpyxl
 import pytest
+from django.utils import translation
 from pypdf import PdfReader
 
 from indicators.reports import build_indicator_report
@@ -124,7 +125,17 @@ def test_docx_has_the_narrative_and_main_tables(city_report):
                                                           "74.20"]
     warnings = document.tables[5]
     assert len(warnings.rows) == 1 + len(city_report.warnings)
-    assert document.sections[0].footer.paragraphs[0].text == SAMPLE_MARK  # at the foot of every page
+    section = document.sections[0]
+    assert section.footer.paragraphs[0].text == SAMPLE_MARK  # at the foot of every page
+    # the page number as a field Word computes, “— 1 —”; the title in the header; Chinese proofing
+    number = section.footer.paragraphs[1]
+    assert number.text == "— 1 —" and "PAGE" in number._p.xml and 'w:fldCharType="begin"' in number._p.xml
+    assert section.header.paragraphs[0].text == city_report.title
+    normal = document.styles["Normal"].element.xml
+    assert 'w:val="zh-CN"' in normal and document.core_properties.language == "zh-CN"
+    with translation.override("en"):
+        english = docx.Document(io.BytesIO(render_progress(city_report, "docx").content))
+    assert english.core_properties.language == "en-US" and 'w:val="en-US"' in english.styles["Normal"].element.xml
 
 
 def test_html_is_a_standalone_printable_page(city_report):
@@ -232,7 +243,8 @@ def test_a_report_without_sample_data_has_no_sample_mark(report_data):
     pages, text = pdf_text(render_progress(report, "pdf").content)
     assert pages >= 2 and f"第 {pages} 页 / 共 {pages} 页" in text and SAMPLE_MARK not in text
     document = docx.Document(io.BytesIO(render_progress(report, "docx").content))
-    assert document.paragraphs[0].text == report.title and not document.sections[0].footer.paragraphs[0].text
+    assert document.paragraphs[0].text == report.title
+    assert [p.text for p in document.sections[0].footer.paragraphs] == ["— 1 —"]  # the page number only
 
 
 def test_a_failing_worker_leaves_the_part_to_this_process(city_report, settings, monkeypatch):

@@ -10,6 +10,7 @@ from decimal import Decimal
 from io import BytesIO
 
 import docx
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from docx.enum.section import WD_ORIENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
@@ -63,8 +64,60 @@ def _new_document(title: str, *, landscape: bool = False):
     _set_fonts(document.styles["Normal"], BODY_FONT, Pt(11))
     for name in ("Title", "Heading 1", "Heading 2"):
         _set_fonts(document.styles[name], HEADING_FONT)
+    _set_language(document, get_language() or "zh-hans")
     document.core_properties.title = printable(title)
+    document.core_properties.language = _word_language(get_language() or "zh-hans")
     return document
+
+
+def _word_language(language: str) -> str:
+    return "en-US" if language.startswith("en") else "zh-CN"
+
+
+def _set_language(document, language: str) -> None:
+    """The document's proofing language, on the base style every other inherits (zh-CN in Chinese)."""
+    rpr = document.styles["Normal"].element.get_or_add_rPr()
+    lang = rpr.find(qn("w:lang"))
+    if lang is None:
+        lang = OxmlElement("w:lang")
+        rpr.append(lang)
+    tag = _word_language(language)
+    lang.set(qn("w:val"), tag)
+    lang.set(qn("w:eastAsia"), "zh-CN")
+
+
+def _field(paragraph, instruction: str) -> None:
+    """A field Word computes when it lays out the page (PAGE, NUMPAGES)."""
+    run = paragraph.add_run()
+    for kind, text in (("begin", None), (None, instruction), ("separate", None), (None, "1"), ("end", None)):
+        if kind is not None:
+            element = OxmlElement("w:fldChar")
+            element.set(qn("w:fldCharType"), kind)
+        elif text == instruction:
+            element = OxmlElement("w:instrText")
+            element.set(qn("xml:space"), "preserve")
+            element.text = f" {instruction} "
+        else:
+            element = OxmlElement("w:t")
+            element.text = text
+        run._r.append(element)
+
+
+def _header_and_footer(document, title: str, footer: str) -> None:
+    """The title in the header; the page number as “— 1 —” at the foot (the 公文 way), and the
+    sample-data mark above it when the report has sample data."""
+    section = document.sections[0]
+    header = section.header.paragraphs[0]
+    header.text = printable(title)
+    header.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+    foot = section.footer.paragraphs[0]
+    if footer:
+        foot.text = printable(footer)
+        foot = section.footer.add_paragraph()
+    foot.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    foot.add_run("— ")
+    _field(foot, "PAGE")
+    foot.add_run(" —")
 
 
 def _cell_xml(text: str, *, right: bool, bold: bool = False):
@@ -125,8 +178,7 @@ def render_docx(
 ) -> bytes:
     """``footer`` is printed at the foot of every page (the sample-data mark)."""
     document = _new_document(title, landscape=landscape)
-    if footer:
-        document.sections[0].footer.paragraphs[0].text = printable(footer)
+    _header_and_footer(document, title, footer)
     heading = document.add_heading(printable(title), level=0)
     heading.alignment = WD_ALIGN_PARAGRAPH.CENTER
     for line in meta:
