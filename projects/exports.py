@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy, pgettext
 
 from portfolio.money import round_half_up
 
+from .choices import RecordKind
 from .progress import WarningColour
 from .reports.fields import RATE, TEXT, WAN
 from .reports.renderers.tables import Column, Table
@@ -33,13 +34,14 @@ def _text(value) -> str:
 
 def _row(row) -> list:
     p = row.project
+    place = p.record_kind == RecordKind.PLACE  # no project: no figures and no warning, as on the page
     return [
         p.code, p.name, _text(p.counted_programme), _text(p.lead_department), _text(p.town), p.get_category_display(),
         p.get_status_display(),
         float(round_half_up(p.period_plan)) if p.period_plan is not None else None,
-        float(round_half_up(row.completed_ytd)),
-        float(row.rate) if row.rate is not None else None,
-        str(WarningColour(row.warning.colour).label), row.warning.reason_text,
+        None if place else float(round_half_up(row.completed_ytd)),
+        float(row.rate) if row.rate is not None and not place else None,
+        "" if place else str(WarningColour(row.warning.colour).label), "" if place else row.warning.reason_text,
         _sample(row),
     ]
 

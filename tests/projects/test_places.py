@@ -44,3 +44,21 @@ def test_a_places_page_has_no_warning_no_figures_and_nothing_to_complete(client,
     other = client.get(reverse("projects:project_detail", args=[project.pk])).content.decode()
     assert "设施、平台或区域" not in other and "填报" in other and "序时进度" in other
     assert place.missing_fields == [] and "annual_plan" in project.missing_fields
+
+
+def test_the_list_and_its_excel_show_a_place_without_figures_or_warning(client, place_and_project):
+    import io
+
+    import openpyxl
+
+    place, project = place_and_project
+    client.force_login(make_user("coord-list", Role.COORDINATOR))
+    page = client.get("/projects/", {"year": 2025, "month": 6}).content.decode()
+    row = page[page.index(">R-P<"):]
+    row = row[:row.index("</tr>")]
+    assert "设施平台" in row and "绿灯" not in row and "待补充" not in row
+    other = page[page.index(">R-J<"):]
+    assert "绿灯" in other[:other.index("</tr>")]
+    sheet = openpyxl.load_workbook(io.BytesIO(client.get("/projects/export.xlsx", {"year": 2025, "month": 6}).content)).active
+    rows = {r[0]: r for r in sheet.iter_rows(min_row=2, values_only=True)}
+    assert rows["R-P"][8:12] == (None, None, None, None) and rows["R-J"][10] == "绿灯"
