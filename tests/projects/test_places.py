@@ -1,6 +1,9 @@
 """A place the report mentions (the airport, a platform) is no project: it is counted in no programme,
 reports nothing, and its page says what it is."""
 
+import io
+
+import openpyxl
 import pytest
 from django.core.exceptions import PermissionDenied
 from django.urls import reverse
@@ -47,10 +50,6 @@ def test_a_places_page_has_no_warning_no_figures_and_nothing_to_complete(client,
 
 
 def test_the_list_and_its_excel_show_a_place_without_figures_or_warning(client, place_and_project):
-    import io
-
-    import openpyxl
-
     place, project = place_and_project
     client.force_login(make_user("coord-list", Role.COORDINATOR))
     page = client.get("/projects/", {"year": 2025, "month": 6}).content.decode()
@@ -59,6 +58,7 @@ def test_the_list_and_its_excel_show_a_place_without_figures_or_warning(client, 
     assert "设施平台" in row and "绿灯" not in row and "待补充" not in row
     other = page[page.index(">R-J<"):]
     assert "绿灯" in other[:other.index("</tr>")]
-    sheet = openpyxl.load_workbook(io.BytesIO(client.get("/projects/export.xlsx", {"year": 2025, "month": 6}).content)).active
+    export = client.get("/projects/export.xlsx", {"year": 2025, "month": 6})
+    sheet = openpyxl.load_workbook(io.BytesIO(export.content)).active
     rows = {r[0]: r for r in sheet.iter_rows(min_row=2, values_only=True)}
     assert rows["R-P"][8:12] == (None, None, None, None) and rows["R-J"][10] == "绿灯"
