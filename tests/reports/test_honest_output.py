@@ -124,6 +124,8 @@ def test_the_excel_and_word_files_say_which_values_are_generated(named_report):
         assert cells[row.code][synthetic] in (None, "")
         if "department" in row.sample_fields:
             assert "牵头单位" in listed
+        # the programme a report project is counted in is the sample's: its cell is listed too
+        assert ("programme" in row.sample_fields) == ("重点项目计划" in listed), (row.code, listed)
         if "annual_plan" in row.sample_fields:
             assert "年度计划投资(万元)" in listed
         if "completed_ytd" in row.sample_fields:
