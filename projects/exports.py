@@ -1,11 +1,12 @@
 """The project list as an Excel workbook, written by the reports' Excel writer (real numbers, safe text)."""
 
+from django.conf import settings
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext
 
+from portfolio.downloads import file_name
 from portfolio.money import round_half_up
 
-from .choices import RecordKind
 from .progress import WarningColour
 from .reports.fields import RATE, TEXT, WAN
 from .reports.renderers.tables import Column, Table
@@ -34,7 +35,7 @@ def _text(value) -> str:
 
 def _row(row) -> list:
     p = row.project
-    place = p.record_kind == RecordKind.PLACE  # no project: no figures and no warning, as on the page
+    place = p.is_place  # no project: no figures and no warning, as on the page
     return [
         p.code, p.name, _text(p.counted_programme), _text(p.lead_department), _text(p.town), p.get_category_display(),
         p.get_status_display(),
@@ -58,6 +59,13 @@ def _sample(row) -> str:
     if not columns:
         return _("否")
     return _("部分：%(columns)s") % {"columns": pgettext("punctuation: between items of a list", "、").join(columns)}
+
+
+def project_list_file_names(period) -> tuple[str, str]:
+    """白云区重点项目清单（截至2025年6月）.xlsx, and projects-2025-06.xlsx as the ASCII fallback."""
+    name = _("%(district)s重点项目清单（截至%(year)s年%(month)s月）") % {
+        "district": settings.PORTFOLIO_DISTRICT, "year": period.year, "month": period.month}
+    return file_name(name, "xlsx"), f"projects-{period}.xlsx"
 
 
 def project_list_workbook(rows, period, *, basis: str = "") -> bytes:

@@ -339,7 +339,7 @@ class Project(SourcedModel, TimeStampedModel):
             and self.annual_plan > self.total_investment
         ):
             errors["annual_plan"] = _("年度计划投资不能大于总投资。")
-        if self.record_kind == RecordKind.PLACE:
+        if self.is_place:
             # A place the report mentions is counted in no programme and has no plan of its own.
             if self.programme_id is not None:
                 errors["programme"] = _("报告提及的设施、平台或区域不是建设项目，不能计入重点项目计划。")
@@ -347,6 +347,11 @@ class Project(SourcedModel, TimeStampedModel):
                 errors["annual_plan"] = _("报告提及的设施、平台或区域不是建设项目，没有年度计划投资。")
         if errors:
             raise ValidationError(errors)
+
+    @property
+    def is_place(self) -> bool:
+        """A place the report mentions (RecordKind.PLACE): no project, no figures, nothing to report."""
+        return self.record_kind == RecordKind.PLACE
 
     @property
     def sample_fields(self) -> list[str]:
@@ -373,7 +378,7 @@ class Project(SourcedModel, TimeStampedModel):
         """Facts still to be completed by an administrator (shown as 待补充); a place the report
         mentions is no project of a programme and has none to complete."""
         missing = []
-        if self.record_kind == RecordKind.PLACE:
+        if self.is_place:
             return missing
         if self.programme_id is None:
             missing.append("programme")

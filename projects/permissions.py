@@ -258,7 +258,7 @@ def _fillable_projects(projects: QuerySet, user) -> QuerySet:
 
 def _may_fill(user, report: MonthlyReport) -> bool:
     """A new report: an editor for one of their projects, a coordinator for any, and never in a closed month."""
-    if month_closed(report.year, report.month) or report.project.record_kind == RecordKind.PLACE:
+    if month_closed(report.year, report.month) or report.project.is_place:
         return False
     if role_of(user) != Role.EDITOR:
         return True  # a coordinator or administrator may start any project's report: no query
@@ -292,7 +292,7 @@ def _report_refusal(user, action: Action, report: MonthlyReport) -> str:
         Exists(_earlier_unapproved())
     ).exists():
         return _("该项目此前月份的月报尚未审核通过，请先审核此前月份（按月份顺序审核，累计数才有依据）。")
-    if action == Action.ADD and report.pk is None and report.project.record_kind == RecordKind.PLACE:
+    if action == Action.ADD and report.pk is None and report.project.is_place:
         return _("“%(name)s”是报告提及的设施、平台或区域，不是建设项目，无需填报月报。") % {"name": report.project.name}
     if action == Action.CHANGE and report.status == ReportStatus.APPROVED:
         return _("该月报已审核通过，如需修改请发改局统筹人员重新打开。")

@@ -51,7 +51,7 @@ from .progress import (
     completion_rate,
     rules,
 )
-from .querysets import COUNTED_PLAN, COUNTED_PROGRAMME_PATHS, counted_in_year
+from .querysets import COUNTED_PLAN, COUNTED_PROGRAMME_PATHS, SHOWS_SAMPLE_VALUES, counted_in_year
 from .workflow import COUNTED_STATE
 
 
@@ -88,8 +88,7 @@ def data_quality() -> DataQuality:
         without_dates=count(Q(planned_start__isnull=True, actual_start__isnull=True, planned_completion__isnull=True,
                               actual_completion__isnull=True)),
         without_milestones=count(no_milestones),
-        with_sample_fields=count(Q(programme__isnull=True, sample_programme__isnull=False)
-                                 | Q(annual_plan__isnull=True, sample_annual_plan__isnull=False)),
+        with_sample_fields=count(SHOWS_SAMPLE_VALUES),
     )
     return DataQuality(**counts, report_places=report.filter(record_kind=RecordKind.PLACE).count(),
                        sample_projects=Project.objects.filter(is_synthetic=True).count())

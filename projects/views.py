@@ -20,11 +20,11 @@ from django.views import View
 
 from indicators.models import Indicator
 from indicators.reports import build_indicator_report
-from portfolio.downloads import attachment, file_name
+from portfolio.downloads import attachment
 from portfolio.periods import Period, months_between
 
 from . import closing, services, todo_views
-from .exports import project_list_workbook
+from .exports import project_list_file_names, project_list_workbook
 from .figures import totals
 from .filters import MilestoneListFilterSet, ProjectFilterSet
 from .forms import (
@@ -286,9 +286,7 @@ class ProjectExportView(LoginRequiredMixin, View):
         response = HttpResponse(
             content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
         )
-        name = _("%(district)s重点项目清单（截至%(year)s年%(month)s月）") % {
-            "district": settings.PORTFOLIO_DISTRICT, "year": period.year, "month": period.month}
-        response["Content-Disposition"] = attachment(file_name(name, "xlsx"), f"projects-{period}.xlsx")
+        response["Content-Disposition"] = attachment(*project_list_file_names(period))
         return response
 
 

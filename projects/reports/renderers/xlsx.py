@@ -16,7 +16,6 @@ from io import BytesIO
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
@@ -45,7 +44,7 @@ SAMPLE_ROWS = 300  # rows looked at to size a column
 
 def safe_text(value: str) -> str:
     """Text a spreadsheet can hold and will never evaluate (CSV/formula injection)."""
-    value = ILLEGAL_CHARACTERS_RE.sub("", printable(value))
+    value = printable(value)
     return "'" + value if value.startswith(FORMULA_TRIGGERS) else value
 
 
