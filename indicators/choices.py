@@ -25,7 +25,7 @@ class IndicatorCategory(models.TextChoices):
 class Qualifier(models.TextChoices):
     """How the report qualifies a figure: 超640亿元, 约51亿元, 近…, 达…, 突破百亿, …以上."""
 
-    NONE = "", _("(无)")
+    NONE = "", _("（无）")
     OVER = "over", _("超")
     ABOUT = "about", _("约")
     NEARLY = "nearly", _("近")
@@ -35,8 +35,8 @@ class Qualifier(models.TextChoices):
 
 
 class Comparator(models.TextChoices):
-    AT_LEAST = "gte", _("不低于(以上)")
-    AT_MOST = "lte", _("不高于(以内)")
+    AT_LEAST = "gte", _("不低于（以上）")
+    AT_MOST = "lte", _("不高于（以内）")
     EQUAL = "eq", _("等于")
     ABOUT = "about", _("约")
     BREAKTHROUGH = "gt", _("突破")

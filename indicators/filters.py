@@ -22,8 +22,8 @@ class ObservationFilterSet(django_filters.FilterSet):
     category = django_filters.ChoiceFilter(
         label=_("类别"), field_name="indicator__category", choices=IndicatorCategory.choices
     )
-    period_end_after = django_filters.DateFilter(label=_("统计期止(起)"), field_name="period_end", lookup_expr="gte")
-    period_end_before = django_filters.DateFilter(label=_("统计期止(止)"), field_name="period_end", lookup_expr="lte")
+    period_end_after = django_filters.DateFilter(label=_("统计期止（起）"), field_name="period_end", lookup_expr="gte")
+    period_end_before = django_filters.DateFilter(label=_("统计期止（止）"), field_name="period_end", lookup_expr="lte")
 
     class Meta:
         model = Observation

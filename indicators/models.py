@@ -55,7 +55,7 @@ class Observation(SourcedModel, TimeStampedModel):
         _("限定词"), max_length=20, choices=Qualifier.choices, blank=True, default=Qualifier.NONE
     )
     growth = models.DecimalField(
-        _("同比增长(%)"),
+        _("同比增长（%）"),
         max_digits=9,
         decimal_places=2,
         null=True,
@@ -66,11 +66,11 @@ class Observation(SourcedModel, TimeStampedModel):
         _("全市排名"), null=True, blank=True, validators=[MinValueValidator(1)]
     )
     rank_subject = models.CharField(
-        _("排名口径"), max_length=40, blank=True, help_text=_("排名针对什么:增速、总量、增量……")
+        _("排名口径"), max_length=40, blank=True, help_text=_("排名针对什么：增速、总量、增量……")
     )
     rank_scope = models.CharField(_("排名范围"), max_length=20, blank=True, default="")
     rank_note = models.CharField(
-        _("排名表述"), max_length=60, blank=True, help_text=_("非数字的排名表述,例如:排名全市前列。")
+        _("排名表述"), max_length=60, blank=True, help_text=_("非数字的排名表述，例如：排名全市前列。")
     )
     note = models.TextField(_("说明"), blank=True)
 

@@ -74,8 +74,8 @@ class PolicyModelForm(forms.ModelForm):
             current = type(instance)._default_manager.filter(pk=instance.pk).values_list("version", flat=True).first()
             if submitted is None or current != submitted:
                 raise ValidationError(
-                    _("该记录已被他人修改(您打开时为第%(mine)s版,现在是第%(current)s版),您的保存未生效。"
-                      "请复制您的修改,刷新页面后再保存。"),
+                    _("该记录已被他人修改（您打开时为第%(mine)s版，现在是第%(current)s版），您的保存未生效。"
+                      "请复制您的修改，刷新页面后再保存。"),
                     code="stale",
                     params={"mine": submitted, "current": current},
                 )

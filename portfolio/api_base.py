@@ -39,7 +39,7 @@ class PreconditionFailed(exceptions.APIException):
     """The If-Match header names a version that is no longer the current one."""
 
     status_code = status.HTTP_412_PRECONDITION_FAILED
-    default_detail = _("该记录已被他人修改,您的保存未生效。请重新读取后再修改(If-Match 与当前 ETag 不符)。")
+    default_detail = _("该记录已被他人修改，您的保存未生效。请重新读取后再修改（If-Match 与当前 ETag 不符）。")
     default_code = "precondition_failed"
 
 
@@ -47,7 +47,7 @@ class PreconditionRequired(exceptions.APIException):
     """A change was sent without If-Match: it could silently overwrite someone else's edit."""
 
     status_code = status.HTTP_428_PRECONDITION_REQUIRED
-    default_detail = _("修改须带 If-Match 请求头,其值为读取该记录时响应中的 ETag。")
+    default_detail = _("修改须带 If-Match 请求头，其值为读取该记录时响应中的 ETag。")
     default_code = "precondition_required"
 
 # The view action (DRF's name) -> the policy's action.
@@ -82,13 +82,13 @@ class PortfolioPagination(PageNumberPagination):
         response = super().get_paginated_response_schema(schema)
         descriptions = {
             "count": _("符合条件的记录总数。"),
-            "next": _("下一页的地址;没有下一页时为空。"),
-            "previous": _("上一页的地址;没有上一页时为空。"),
+            "next": _("下一页的地址；没有下一页时为空。"),
+            "previous": _("上一页的地址；没有上一页时为空。"),
             "results": _("本页的记录。"),
         }
         for name, description in descriptions.items():
             response["properties"][name]["description"] = str(description)
-        response["description"] = str(_("分页列表:每页默认50条,page_size 最多1000条。"))
+        response["description"] = str(_("分页列表：每页默认50条，page_size 最多1000条。"))
         return response
 
 
@@ -111,7 +111,7 @@ class DeclaredOrderingFilter(filters.OrderingFilter):
             "name": self.ordering_param,
             "required": False,
             "in": "query",
-            "description": str(_("排序字段,逗号分隔,前加“-”表示降序;最后总按编号排序,分页稳定。")),
+            "description": str(_("排序字段，逗号分隔，前加“-”表示降序；最后总按编号排序，分页稳定。")),
             "schema": {"type": "array", "items": {"type": "string", "enum": terms}},
             "style": "form",
             "explode": False,
@@ -197,7 +197,7 @@ class PortfolioViewSet(viewsets.ModelViewSet):
         if "*" in tags:
             # "Any current version" is no precondition at all: refused where one is required.
             if required:
-                raise PreconditionRequired(_("If-Match 须为读取该记录时得到的 ETag,不接受“*”。"))
+                raise PreconditionRequired(_("If-Match 须为读取该记录时得到的 ETag，不接受“*”。"))
             return None
         if self.etag(instance) not in tags:
             raise PreconditionFailed()

@@ -16,17 +16,17 @@ from drf_spectacular.utils import OpenApiParameter
 from .api_serializers import SummaryField
 
 ERROR_DESCRIPTIONS = {
-    "400": _("请求有误:JSON 格式错误、字段类型或取值不合法、未知字段、修改只读字段;响应列出各字段的错误。"),
-    "401": _("未登录:请用会话登录,或在 Authorization 请求头中提供 Token。"),
-    "403": _("您的角色不能执行此操作,或不能修改所提交的字段。"),
+    "400": _("请求有误：JSON 格式错误、字段类型或取值不合法、未知字段、修改只读字段；响应列出各字段的错误。"),
+    "401": _("未登录：请用会话登录，或在 Authorization 请求头中提供 Token。"),
+    "403": _("您的角色不能执行此操作，或不能修改所提交的字段。"),
     "404": _("记录不存在或您无权查看。"),
-    "409": _("与记录当前状态冲突:该状态不允许此流程操作,或记录仍被其他记录引用。"),
-    "412": _("If-Match 与记录当前的 ETag 不符:记录已被他人修改,未作任何更改。"),
+    "409": _("与记录当前状态冲突：该状态不允许此流程操作，或记录仍被其他记录引用。"),
+    "412": _("If-Match 与记录当前的 ETag 不符：记录已被他人修改，未作任何更改。"),
     "415": _("请求体须为 application/json。"),
-    "428": _("修改须带 If-Match 请求头(读取记录时得到的 ETag)。"),
-    "429": _("请求过于频繁,请稍后再试。"),
+    "428": _("修改须带 If-Match 请求头（读取记录时得到的 ETag）。"),
+    "429": _("请求过于频繁，请稍后再试。"),
 }
-SUCCESS_DESCRIPTIONS = {"200": _("成功。"), "201": _("已创建;响应为新记录,Location 为其地址。"), "204": _("已删除。")}
+SUCCESS_DESCRIPTIONS = {"200": _("成功。"), "201": _("已创建；响应为新记录，Location 为其地址。"), "204": _("已删除。")}
 
 
 
@@ -34,7 +34,7 @@ def error_schema() -> dict:
     """Built when the schema is generated, so that its texts are in the language asked for."""
     return {
         "type": "object",
-        "description": str(_("错误说明:detail 为总的说明;字段错误时,键为字段名(non_field_errors 为整体错误),"
+        "description": str(_("错误说明：detail 为总的说明；字段错误时，键为字段名（non_field_errors 为整体错误），"
                              "值为错误信息列表。")),
         "properties": {"detail": {"type": "string", "description": str(_("错误说明。"))}},
         "additionalProperties": {"description": str(_("该字段的错误信息。"))},
@@ -62,17 +62,17 @@ class PortfolioAutoSchema(AutoSchema):
         if self.method in ("PUT", "PATCH") or self._workflow_action():
             parameters.append(OpenApiParameter(
                 "If-Match", str, OpenApiParameter.HEADER, required=True,
-                description=_("读取该记录时响应头 ETag 的值。缺少时答 428,与当前 ETag 不符时答 412,且不作任何更改。"),
+                description=_("读取该记录时响应头 ETag 的值。缺少时答 428，与当前 ETag 不符时答 412，且不作任何更改。"),
             ))
         elif self.method == "DELETE":
             parameters.append(OpenApiParameter(
                 "If-Match", str, OpenApiParameter.HEADER, required=False,
-                description=_("可选:读取该记录时响应头 ETag 的值;与当前 ETag 不符时答 412,且不作任何更改。"),
+                description=_("可选：读取该记录时响应头 ETag 的值；与当前 ETag 不符时答 412，且不作任何更改。"),
             ))
         if self._returns_record() and getattr(self.view, "etag", None):
             parameters.append(OpenApiParameter(
                 "ETag", str, OpenApiParameter.HEADER, response=[200, 201], required=True,
-                description=_("记录当前版本的标识;修改时放在 If-Match 请求头中。"),
+                description=_("记录当前版本的标识；修改时放在 If-Match 请求头中。"),
             ))
         return parameters
 

@@ -19,14 +19,14 @@ from .policy import Action, restrict
 TEXT_MAX_LENGTH = 20_000
 
 COMMON_DESCRIPTIONS = {
-    "id": _("记录编号,由系统生成。"),
-    "created_at": _("创建时间,由系统记录。"),
-    "updated_at": _("最后修改时间,由系统记录。"),
-    "version": _("版本号,每次保存加一。响应头 ETag 由它得出,修改时须在 If-Match 中提交。"),
-    "code": _("编码,唯一。"),
+    "id": _("记录编号，由系统生成。"),
+    "created_at": _("创建时间，由系统记录。"),
+    "updated_at": _("最后修改时间，由系统记录。"),
+    "version": _("版本号，每次保存加一。响应头 ETag 由它得出，修改时须在 If-Match 中提交。"),
+    "code": _("编码，唯一。"),
     "name": _("名称。"),
     "note": _("说明。"),
-    "unit": _("计量单位,例如:亿元、%。"),
+    "unit": _("计量单位，例如：亿元、%。"),
 }
 
 
@@ -60,7 +60,7 @@ class StrictInputMixin:
                 if field is None:
                     errors[name] = [_("未知字段。")]
                 elif field.read_only and not self._unchanged(name, value):
-                    errors[name] = [_("只读字段,不能通过接口设置或修改。")]
+                    errors[name] = [_("只读字段，不能通过接口设置或修改。")]
             if errors:
                 raise serializers.ValidationError(errors)
         return super().to_internal_value(data)

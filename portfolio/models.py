@@ -19,13 +19,13 @@ class SourcedModel(models.Model):
     source_quote = models.TextField(
         _("来源原文"),
         blank=True,
-        help_text=_("报告中的原文摘录,须与报告文本逐字一致;为空表示非报告数据。"),
+        help_text=_("报告中的原文摘录，须与报告文本逐字一致；为空表示非报告数据。"),
     )
     is_synthetic = models.BooleanField(
         _("样例数据"),
         default=False,
         db_index=True,
-        help_text=_("由样例生成器生成,仅供演示、培训和性能测试,不是真实数据。"),
+        help_text=_("由样例生成器生成，仅供演示、培训和性能测试，不是真实数据。"),
     )
 
     class Meta:

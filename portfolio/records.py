@@ -12,7 +12,8 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import F, Model
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext
+
+from portfolio.text import enumerated
 
 from .policy import Action, can_change_field, require, restrict
 
@@ -21,7 +22,7 @@ class ConflictError(Exception):
     """Someone else saved the record since it was read (stale or missing version)."""
 
     def __init__(self, message=None):
-        super().__init__(message or _("该记录已被他人修改,您的保存未生效。请刷新页面查看最新内容后再修改。"))
+        super().__init__(message or _("该记录已被他人修改，您的保存未生效。请刷新页面查看最新内容后再修改。"))
         self.message = str(self.args[0])
 
 
@@ -45,8 +46,8 @@ def _field_label(model: type[Model], name: str) -> str:
 def check_fields(user, model: type[Model], fields: Iterable[str]) -> None:
     refused = [name for name in fields if not can_change_field(user, model, name)]
     if refused:
-        labels = pgettext("punctuation: between items of a list", "、").join(_field_label(model, name) for name in refused)
-        raise PermissionDenied(_("您无权修改以下字段:%(fields)s。") % {"fields": labels})
+        labels = enumerated(_field_label(model, name) for name in refused)
+        raise PermissionDenied(_("您无权修改以下字段：%(fields)s。") % {"fields": labels})
 
 
 def bump_version(instance: Model, expected_version) -> None:
@@ -66,7 +67,7 @@ def _ensure_still_allowed(user, instance: Model) -> None:
     """After a save: the object must still be within what the user may change (or the save is undone)."""
     model = type(instance)
     if not restrict(model._default_manager.filter(pk=instance.pk), user, Action.CHANGE).exists():
-        raise PermissionDenied(_("保存后该记录将超出您的修改范围,保存未生效。"))
+        raise PermissionDenied(_("保存后该记录将超出您的修改范围，保存未生效。"))
 
 
 def changed_fields(instance: Model, data: dict) -> list[str]:

@@ -21,7 +21,9 @@ from django.conf import settings
 from django.template.defaultfilters import filesizeformat
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
-from django.utils.translation import override, pgettext
+from django.utils.translation import override
+
+from portfolio.text import enumerated
 
 HEADER_SEARCH_ROWS = 30
 # A header such as "总投资（亿元）" holds its amounts in 亿元; the reader marks each value (InYi), and
@@ -72,7 +74,7 @@ class Table:
 
 def listed(items) -> str:
     """Items of a message joined as a list is in the reader's language (、 in Chinese, a comma in English)."""
-    return pgettext("punctuation: between items of a list", "、").join(str(item) for item in items)
+    return enumerated(items)
 
 
 def normalise_header(text) -> str:

@@ -286,7 +286,7 @@ class MonthlyReportAdmin(MoneyFields, HistoryPolicyAdmin):
     def approve_reports(self, request, queryset):
         self._apply(request, queryset, services.monthly_report_approve)
 
-    @admin.action(description=_("退回所选月报(须填写意见)"))
+    @admin.action(description=_("退回所选月报（须填写意见）"))
     def return_reports(self, request, queryset):
         form = ReturnForm(request.POST if "comment" in request.POST else None)
         if form.is_bound and form.is_valid():

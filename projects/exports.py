@@ -2,10 +2,11 @@
 
 from django.conf import settings
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, pgettext
+from django.utils.translation import gettext_lazy
 
 from portfolio.downloads import file_name
 from portfolio.money import round_half_up
+from portfolio.text import enumerated
 
 from .progress import WarningColour
 from .reports.fields import RATE, TEXT, WAN
@@ -20,9 +21,9 @@ LIST_COLUMNS = [  # header, kind, width (at most)
     (gettext_lazy("所在镇街"), TEXT, 12),
     (gettext_lazy("项目类别"), TEXT, 14),
     (gettext_lazy("项目状态"), TEXT, 10),
-    (gettext_lazy("年度计划投资(万元)"), WAN, 16),
-    (gettext_lazy("累计完成投资(万元)"), WAN, 16),
-    (gettext_lazy("完成率(%)"), RATE, 10),
+    (gettext_lazy("年度计划投资（万元）"), WAN, 16),
+    (gettext_lazy("累计完成投资（万元）"), WAN, 16),
+    (gettext_lazy("完成率（%）"), RATE, 10),
     (gettext_lazy("预警"), TEXT, 8),
     (gettext_lazy("预警原因"), TEXT, 40),
     (gettext_lazy("样例数据"), TEXT, 24),
@@ -58,7 +59,7 @@ def _sample(row) -> str:
     columns = [str(LIST_COLUMNS[index][0]) for name, index in SAMPLE_COLUMNS.items() if name in row.sample_fields]
     if not columns:
         return _("否")
-    return _("部分：%(columns)s") % {"columns": pgettext("punctuation: between items of a list", "、").join(columns)}
+    return _("部分：%(columns)s") % {"columns": enumerated(columns)}
 
 
 def project_list_file_names(period) -> tuple[str, str]:

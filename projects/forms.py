@@ -96,7 +96,7 @@ class MilestoneActualForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["actual_date"].error_messages["invalid"] = _("请输入有效日期,例如 2025-06-30。")
+        self.fields["actual_date"].error_messages["invalid"] = _("请输入有效日期，例如 2025-06-30。")
         if self.instance.pk:
             self.fields["version"].initial = str(self.instance.version)
 

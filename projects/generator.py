@@ -119,7 +119,7 @@ def allocate(total: int, weights: Sequence[float]) -> list[int]:
 def plan_total_for(completed: int, rate_percent: Decimal) -> int:
     """The whole-万元 annual plan whose completion rate rounds (half-up, 2 places) to the published rate."""
     if rate_percent <= 0:
-        raise GeneratorError(_("公布的完成率为0,无法推算年度计划。"))
+        raise GeneratorError(_("公布的完成率为0，无法推算年度计划。"))
     estimate = int(round_half_up(Decimal(completed) * 100 / rate_percent, Decimal("1")))
     for candidate in sorted(range(estimate - 50, estimate + 51), key=lambda c: abs(c - estimate)):
         if candidate > 0 and round_half_up(Decimal(completed) * 100 / Decimal(candidate)) == rate_percent:
@@ -368,7 +368,7 @@ def _make_room(checksum: str, replace: bool) -> bool:
         return False
     if existing or Project.objects.filter(is_synthetic=True).exists():
         if not replace:
-            raise GeneratorError(_("已有不同参数生成的样例数据;如需替换,请使用 --replace。"))
+            raise GeneratorError(_("已有不同参数生成的样例数据；如需替换，请使用 --replace。"))
         clear_sample_portfolio()
     return True
 
@@ -551,7 +551,7 @@ def generate_portfolio(
     """Itemise every programme with a published snapshot. All or nothing (one transaction)."""
     snapshots = _snapshots()
     if not snapshots:
-        raise GeneratorError(_("没有带公布汇总数的重点项目计划,请先载入报告数据。"))
+        raise GeneratorError(_("没有带公布汇总数的重点项目计划，请先载入报告数据。"))
     counts = _split_counts(snapshots, projects)
     checksum = _parameters_for(seed, counts, months, snapshots)
     if not _make_room(checksum, replace):

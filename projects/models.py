@@ -122,8 +122,8 @@ class Programme(SourcedModel, TimeStampedModel):
     )
     declared_project_count = models.PositiveIntegerField(_("公布项目数"), null=True, blank=True)
     annual_plan = money_field(
-        _("年度计划投资(万元)"),
-        help_text=_("报告未直接公布时为空;由完成投资与完成率推算的数值不写入此处。"),
+        _("年度计划投资（万元）"),
+        help_text=_("报告未直接公布时为空；由完成投资与完成率推算的数值不写入此处。"),
     )
 
     objects = ProgrammeManager()
@@ -162,15 +162,15 @@ class ProgrammeSnapshot(SourcedModel, TimeStampedModel):
     period_start = models.DateField(_("统计期起"))
     period_end = models.DateField(_("统计期止"))
     project_count = models.PositiveIntegerField(_("项目数"))
-    completed_investment = money_field(_("累计完成投资(万元)"), null=False, blank=False)
+    completed_investment = money_field(_("累计完成投资（万元）"), null=False, blank=False)
     plan_ratio = models.DecimalField(
-        _("年度投资计划完成率(%)"),
+        _("年度投资计划完成率（%）"),
         max_digits=7,
         decimal_places=2,
         validators=[MinValueValidator(ZERO, message=_("完成率不能为负数。"))],
     )
     qualifier = models.CharField(
-        _("进度评价"), max_length=50, blank=True, help_text=_("例如:超序时进度、超全市总体进度。")
+        _("进度评价"), max_length=50, blank=True, help_text=_("例如：超序时进度、超全市总体进度。")
     )
 
     class Meta:
@@ -204,7 +204,7 @@ class Project(SourcedModel, TimeStampedModel):
         null=True,
         blank=True,
         related_name="projects",
-        help_text=_("报告未说明所属计划时为空,待补充。"),
+        help_text=_("报告未说明所属计划时为空，待补充。"),
     )
     code = models.CharField(_("项目编号"), max_length=40, unique=True)
     name = models.CharField(_("项目名称"), max_length=200)
@@ -235,7 +235,7 @@ class Project(SourcedModel, TimeStampedModel):
         null=True,
         blank=True,
         related_name="projects_led",
-        help_text=_("报告未说明时为空,待补充。"),
+        help_text=_("报告未说明时为空，待补充。"),
     )
     co_departments = models.ManyToManyField(
         Department, verbose_name=_("配合单位"), blank=True, related_name="projects_assisted"
@@ -246,16 +246,16 @@ class Project(SourcedModel, TimeStampedModel):
         choices=ProjectStatus.choices,
         blank=True,
         default="",
-        help_text=_("报告未说明时为空,待补充。"),
+        help_text=_("报告未说明时为空，待补充。"),
     )
-    total_investment = money_field(_("总投资(万元)"))
-    annual_plan = money_field(_("年度计划投资(万元)"))
+    total_investment = money_field(_("总投资（万元）"))
+    annual_plan = money_field(_("年度计划投资（万元）"))
     planned_start = models.DateField(_("计划开工"), null=True, blank=True)
     actual_start = models.DateField(_("实际开工"), null=True, blank=True)
     planned_completion = models.DateField(_("计划竣工"), null=True, blank=True)
     actual_completion = models.DateField(_("实际竣工"), null=True, blank=True)
     progress_summary = models.TextField(
-        _("形象进度"), blank=True, help_text=_("最新形象进度,例如:主体封顶、完成桩基施工60%。")
+        _("形象进度"), blank=True, help_text=_("最新形象进度，例如：主体封顶、完成桩基施工60%。")
     )
     h2_plan = models.TextField(_("下半年安排"), blank=True)
     h2_plan_quote = models.TextField(
@@ -275,7 +275,7 @@ class Project(SourcedModel, TimeStampedModel):
         help_text=_("报告项目未说明所属计划时，样例生成器为演示计入的计划；不是报告数据。"),
     )
     sample_annual_plan = money_field(
-        _("样例年度计划投资(万元)"),
+        _("样例年度计划投资（万元）"),
         editable=False,
         help_text=_("报告项目未说明年度计划时，样例生成器为演示补充的计划；不是报告数据。"),
     )
@@ -444,8 +444,8 @@ class MonthlyReport(SourcedModel, TimeStampedModel):
             MaxValueValidator(12, message=_("月份须在1至12之间。")),
         ],
     )
-    completed_month = money_field(_("本月完成投资(万元)"), null=False, blank=False, default=ZERO)
-    completed_ytd = money_field(_("累计完成投资(万元)"), null=False, blank=False, default=ZERO)
+    completed_month = money_field(_("本月完成投资（万元）"), null=False, blank=False, default=ZERO)
+    completed_ytd = money_field(_("累计完成投资（万元）"), null=False, blank=False, default=ZERO)
     progress_text = models.TextField(_("形象进度"), blank=True)
     problems = models.TextField(_("存在问题"), blank=True)
     coordination_requests = models.TextField(_("需协调事项"), blank=True)
@@ -537,7 +537,7 @@ class MonthlyReport(SourcedModel, TimeStampedModel):
         errors = {}
         project = self.project if self.project_id else None
         if project is not None and project.programme_id and self.year and self.year != project.programme.year:
-            errors["year"] = _("月报年度(%(year)s)须与项目所属计划年度(%(programme_year)s)一致。") % {
+            errors["year"] = _("月报年度（%(year)s）须与项目所属计划年度（%(programme_year)s）一致。") % {
                 "year": self.year,
                 "programme_year": project.programme.year,
             }
@@ -549,11 +549,11 @@ class MonthlyReport(SourcedModel, TimeStampedModel):
             following = siblings.filter(month__gt=self.month).order_by("month").first()
             if previous is not None and self.completed_ytd < previous.completed_ytd:
                 errors["completed_ytd"] = _(
-                    "累计完成投资(%(value)s万元)不能低于%(month)s月的累计数(%(previous)s万元)。"
+                    "累计完成投资（%(value)s万元）不能低于%(month)s月的累计数（%(previous)s万元）。"
                 ) % {"value": self.completed_ytd, "month": previous.month, "previous": previous.completed_ytd}
             elif following is not None and self.completed_ytd > following.completed_ytd:
                 errors["completed_ytd"] = _(
-                    "累计完成投资(%(value)s万元)不能高于%(month)s月的累计数(%(following)s万元)。"
+                    "累计完成投资（%(value)s万元）不能高于%(month)s月的累计数（%(following)s万元）。"
                 ) % {"value": self.completed_ytd, "month": following.month, "following": following.completed_ytd}
         if errors:
             raise ValidationError(errors)

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from portfolio.money import format_fixed, rate_percent, round_half_up
+from portfolio.text import semicolon
 
 
 class WarningColour(TextChoices):
@@ -43,7 +44,7 @@ class ProjectWarning:
 
     @property
     def reason_text(self) -> str:
-        return ";".join(self.reasons)
+        return semicolon().join(self.reasons)
 
 
 @dataclass(frozen=True)
@@ -75,7 +76,7 @@ def classify(
             colour = YELLOW
         if colour != GREEN:
             reasons.append(
-                _("完成率%(rate)s%%,落后序时进度%(behind)s个百分点")
+                _("完成率%(rate)s%%，落后序时进度%(behind)s个百分点")
                 % {"rate": format_fixed(rate, grouping=False), "behind": format_fixed(behind, grouping=False)}
             )
     for milestone in overdue or []:

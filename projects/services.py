@@ -278,7 +278,7 @@ def monthly_report_reopen(*, report: MonthlyReport, acting_user, comment: str = 
     return _transition(
         report, Action.REOPEN, acting_user, expected_version,
         reviewed_by=acting_user, reviewed_at=timezone.now(),
-        review_comment=comment or _("已重新打开,可修改后再次提交。"),
+        review_comment=comment or _("已重新打开，可修改后再次提交。"),
     )
 
 

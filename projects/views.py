@@ -549,7 +549,7 @@ def sheet_department(request) -> Department:
             Department.objects.filter(pk=chosen).first() if chosen and chosen.isdigit() else None
         ) or department or Department.objects.filter(projects_led__isnull=False).order_by("code").first()
     if department is None:
-        raise PermissionDenied(_("您不属于任何责任单位,无法批量填报。"))
+        raise PermissionDenied(_("您不属于任何责任单位，无法批量填报。"))
     return department
 
 

@@ -25,7 +25,7 @@ class IndicatorViewSet(PortfolioViewSet):
 class ObservationViewSet(PortfolioViewSet):
     """Observed values of indicators for a period."""
 
-    schema_description = _("指标观测值:某一统计期的数值、同比增长和全市排名。")
+    schema_description = _("指标观测值：某一统计期的数值、同比增长和全市排名。")
 
     model = Observation
     queryset = Observation.objects.select_related("indicator")
@@ -38,7 +38,7 @@ class ObservationViewSet(PortfolioViewSet):
 class TargetViewSet(PortfolioViewSet):
     """Targets of indicators (full year or second half)."""
 
-    schema_description = _("指标目标:全年或下半年的目标值。")
+    schema_description = _("指标目标：全年或下半年的目标值。")
 
     model = Target
     queryset = Target.objects.select_related("indicator")

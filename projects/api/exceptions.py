@@ -72,10 +72,10 @@ def api_exception_handler(exc, context):
     elif isinstance(exc, BadRequest):  # report parameters, keyed by parameter like field errors
         exc = exceptions.ValidationError(exc.errors)
     elif isinstance(exc, ProtectedError | RestrictedError):
-        exc = Conflict(_("该记录仍被其他记录引用,不能删除。"), code="protected")
+        exc = Conflict(_("该记录仍被其他记录引用，不能删除。"), code="protected")
     elif isinstance(exc, IntegrityError):
         # The services validate first; this is the race where two requests create the same row.
-        exc = Conflict(_("保存与已有数据冲突,请刷新后重试。"), code="integrity")
+        exc = Conflict(_("保存与已有数据冲突，请刷新后重试。"), code="integrity")
     if isinstance(exc, exceptions.ValidationError) and isinstance(exc.detail, list):
         # Every 400 body is an object (the schema's Error): a bare list becomes the non-field errors.
         exc = exceptions.ValidationError({api_settings.NON_FIELD_ERRORS_KEY: exc.detail})

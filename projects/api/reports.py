@@ -149,11 +149,11 @@ class ReportSchema(PortfolioAutoSchema):
 
 
 PERIOD_PARAMETERS = [
-    OpenApiParameter("year", int, description=_("报告年度;缺省为有数据的最近年度。")),
-    OpenApiParameter("month", int, description=_("截至月份(1-12);缺省为有数据的最近月份。")),
+    OpenApiParameter("year", int, description=_("报告年度；缺省为有数据的最近年度。")),
+    OpenApiParameter("month", int, description=_("截至月份（1-12）；缺省为有数据的最近月份。")),
 ]
 APPENDIX_PARAMETER = OpenApiParameter(
-    "appendix", bool, description=_("PDF 是否包含项目明细附表;缺省包含。Excel 总包含附表。")
+    "appendix", bool, description=_("PDF 是否包含项目明细附表；缺省包含。Excel 总包含附表。")
 )
 
 
@@ -206,8 +206,8 @@ class IndicatorReportMixin:
 
 class ProgressReportView(ProgressReportMixin, ReportView):
     schema_description = _(
-        "进度报告的数据(JSON):总体进度、分类进度、预警、节点、问题、核对、月度进度、项目明细和综述草稿。"
-        "筛选条件与项目列表相同;部门填报员只得到其可见的项目。"
+        "进度报告的数据（JSON）：总体进度、分类进度、预警、节点、问题、核对、月度进度、项目明细和综述草稿。"
+        "筛选条件与项目列表相同；部门填报员只得到其可见的项目。"
     )
     renderer_classes = [JSONRenderer, BrowsableAPIRenderer]
 
@@ -217,7 +217,7 @@ class ProgressReportView(ProgressReportMixin, ReportView):
 
 
 class IndicatorReportView(IndicatorReportMixin, ReportView):
-    schema_description = _("指标报告的数据(JSON):各指标的最新值、增速、排名、全年目标和完成比例,按类别分组。")
+    schema_description = _("指标报告的数据（JSON）：各指标的最新值、增速、排名、全年目标和完成比例，按类别分组。")
     renderer_classes = [JSONRenderer, BrowsableAPIRenderer]
 
     @extend_schema(parameters=PERIOD_PARAMETERS, responses=IndicatorReportSerializer, summary=_("指标报告数据"))
@@ -228,7 +228,7 @@ class IndicatorReportView(IndicatorReportMixin, ReportView):
 class ReportFileView(ReportView):
     """The report as a file, the same as the page's download; the format is in the path (pdf, xlsx, docx)."""
 
-    schema_description = _("报告文件:与报告页面的下载相同。")
+    schema_description = _("报告文件：与报告页面的下载相同。")
     fmt: str
 
     def get_renderers(self):

@@ -74,9 +74,9 @@ class ProjectSummaryField(SummaryField):
 
 class DepartmentSerializer(StrictModelSerializer):
     descriptions = {
-        "code": _("单位编码:小写字母、数字和连字符,唯一。"),
-        "name": _("单位全称,唯一。"),
-        "kind": _("单位类型:区直部门、镇、街道、区属国企或其他单位。"),
+        "code": _("单位编码：小写字母、数字和连字符，唯一。"),
+        "name": _("单位全称，唯一。"),
+        "kind": _("单位类型：区直部门、镇、街道、区属国企或其他单位。"),
         "active": _("停用的单位不再出现在筛选选项中。"),
     }
 
@@ -88,13 +88,13 @@ class DepartmentSerializer(StrictModelSerializer):
 
 class ProgrammeSerializer(StrictModelSerializer):
     lead_department_detail = summary(
-        DepartmentSummaryField, "lead_department", _("牵头单位摘要(只读)。"), allow_null=True
+        DepartmentSummaryField, "lead_department", _("牵头单位摘要（只读）。"), allow_null=True
     )
     descriptions = {
-        "year": _("计划年度(2000—2100)。"),
-        "level": _("计划级别:区重点项目或市重点项目;同一年度每个级别只有一个计划。"),
-        "name": _("计划名称,例如“2025年区重点项目”。"),
-        "lead_department": _("牵头单位的编号;可为空。"),
+        "year": _("计划年度（2000—2100）。"),
+        "level": _("计划级别：区重点项目或市重点项目；同一年度每个级别只有一个计划。"),
+        "name": _("计划名称，例如“2025年区重点项目”。"),
+        "lead_department": _("牵头单位的编号；可为空。"),
         "declared_project_count": _("报告公布的项目个数。"),
     }
 
@@ -108,40 +108,40 @@ class ProgrammeSerializer(StrictModelSerializer):
 
 
 class ProjectSerializer(StrictModelSerializer):
-    programme_detail = summary(ProgrammeSummaryField, "programme", _("所属计划摘要(只读)。"), allow_null=True)
+    programme_detail = summary(ProgrammeSummaryField, "programme", _("所属计划摘要（只读）。"), allow_null=True)
     lead_department_detail = summary(
-        DepartmentSummaryField, "lead_department", _("牵头单位摘要(只读)。"), allow_null=True
+        DepartmentSummaryField, "lead_department", _("牵头单位摘要（只读）。"), allow_null=True
     )
-    town_detail = summary(DepartmentSummaryField, "town", _("所在镇街摘要(只读)。"), allow_null=True)
+    town_detail = summary(DepartmentSummaryField, "town", _("所在镇街摘要（只读）。"), allow_null=True)
     co_departments = PrefetchedManyRelatedField(
         child_relation=serializers.PrimaryKeyRelatedField(queryset=Department.objects.all()),
         prefetched_attr=CO_DEPARTMENTS_PREFETCHED, required=False, label=_("配合单位"),
     )
-    co_departments_detail = summary(DepartmentSummaryListField, CO_DEPARTMENTS_PREFETCHED, _("配合单位摘要(只读)。"))
+    co_departments_detail = summary(DepartmentSummaryListField, CO_DEPARTMENTS_PREFETCHED, _("配合单位摘要（只读）。"))
     missing_fields = serializers.ListField(
         child=serializers.CharField(), read_only=True,
-        help_text=_("尚待补充的字段名(programme、lead_department、annual_plan、status 之中)。"),
+        help_text=_("尚待补充的字段名（programme、lead_department、annual_plan、status 之中）。"),
     )
     sample_fields = serializers.ListField(
         child=serializers.CharField(), read_only=True,
-        help_text=_("报告项目中事实为空、页面与报告显示样例值的字段名(programme、annual_plan 之中)。"),
+        help_text=_("报告项目中事实为空、页面与报告显示样例值的字段名（programme、annual_plan 之中）。"),
     )
     descriptions = {
-        "sample_programme": _("报告未说明所属计划时，样例生成器为演示计入的计划(只读;不是报告数据)。"),
-        "sample_annual_plan": _("报告未说明年度计划时，样例生成器为演示补充的年度计划,单位万元(只读;不是报告数据)。"),
-        "code": _("项目编号,唯一。"),
+        "sample_programme": _("报告未说明所属计划时，样例生成器为演示计入的计划（只读；不是报告数据）。"),
+        "sample_annual_plan": _("报告未说明年度计划时，样例生成器为演示补充的年度计划，单位万元（只读；不是报告数据）。"),
+        "code": _("项目编号，唯一。"),
         "name": _("项目名称。"),
         "category": _("项目类别。"),
-        "record_kind": _("记录类型:建设项目,或报告提及的设施、平台或区域(不计入重点项目计划,无需填报月报)。"),
+        "record_kind": _("记录类型：建设项目，或报告提及的设施、平台或区域（不计入重点项目计划，无需填报月报）。"),
         "location": _("建设地点。"),
-        "town": _("所在镇街的编号(类型为镇或街道的责任单位)。"),
+        "town": _("所在镇街的编号（类型为镇或街道的责任单位）。"),
         "co_departments": _("配合单位的编号列表。"),
-        "total_investment": _("项目总投资,单位万元。"),
-        "annual_plan": _("本年度计划投资,单位万元;不能大于总投资。"),
+        "total_investment": _("项目总投资，单位万元。"),
+        "annual_plan": _("本年度计划投资，单位万元；不能大于总投资。"),
         "planned_start": _("计划开工日期。"),
         "actual_start": _("实际开工日期。"),
-        "planned_completion": _("计划竣工日期,不能早于计划开工日期。"),
-        "actual_completion": _("实际竣工日期,不能早于实际开工日期。"),
+        "planned_completion": _("计划竣工日期，不能早于计划开工日期。"),
+        "actual_completion": _("实际竣工日期，不能早于实际开工日期。"),
         "h2_plan": _("下半年工作安排。"),
     }
 
@@ -160,14 +160,14 @@ class ProjectSerializer(StrictModelSerializer):
 
 
 class MilestoneSerializer(StrictModelSerializer):
-    project_detail = summary(ProjectSummaryField, "project", _("所属项目摘要(只读)。"))
+    project_detail = summary(ProjectSummaryField, "project", _("所属项目摘要（只读）。"))
     create_only_fields = ("project",)
     descriptions = {
-        "project": _("所属项目的编号;创建后不能更改。"),
+        "project": _("所属项目的编号；创建后不能更改。"),
         "kind": _("节点类型。"),
-        "planned_date": _("计划日期;计划日期和实际日期至少填写一个。"),
-        "planned_date_precision": _("计划日期的精确程度:报告常常只写到月、季度或半年。"),
-        "actual_date": _("实际完成日期;为空表示尚未完成。"),
+        "planned_date": _("计划日期；计划日期和实际日期至少填写一个。"),
+        "planned_date_precision": _("计划日期的精确程度：报告常常只写到月、季度或半年。"),
+        "actual_date": _("实际完成日期；为空表示尚未完成。"),
         "actual_date_precision": _("实际日期的精确程度。"),
     }
 
@@ -181,32 +181,32 @@ class MilestoneSerializer(StrictModelSerializer):
 
 
 class MonthlyReportSerializer(StrictModelSerializer):
-    project_detail = summary(ProjectSummaryField, "project", _("所属项目摘要(只读)。"))
+    project_detail = summary(ProjectSummaryField, "project", _("所属项目摘要（只读）。"))
     created_by = serializers.SlugRelatedField(
         slug_field="username", read_only=True, allow_null=True, help_text=_("填报人的用户名。")
     )
     submitted_by = serializers.SlugRelatedField(
-        slug_field="username", read_only=True, allow_null=True, help_text=_("提交人的用户名;未提交时为空。")
+        slug_field="username", read_only=True, allow_null=True, help_text=_("提交人的用户名；未提交时为空。")
     )
     reviewed_by = serializers.SlugRelatedField(
         slug_field="username", read_only=True, allow_null=True,
-        help_text=_("最后审核(通过、退回或重新打开)该月报的用户名;未审核时为空。"),
+        help_text=_("最后审核（通过、退回或重新打开）该月报的用户名；未审核时为空。"),
     )
     create_only_fields = ("project", "year", "month")
     descriptions = {
-        "project": _("项目编号;创建后不能更改。"),
-        "year": _("月报年度,须与项目所属计划的年度一致;创建后不能更改。"),
-        "month": _("月份(1—12);创建后不能更改。每个项目每月只有一份月报。"),
-        "completed_month": _("本月完成投资,单位万元。"),
-        "completed_ytd": _("本年累计完成投资,单位万元:上月累计加本月完成,由系统计算。"),
-        "progress_text": _("本月形象进度,例如:主体封顶。"),
+        "project": _("项目编号；创建后不能更改。"),
+        "year": _("月报年度，须与项目所属计划的年度一致；创建后不能更改。"),
+        "month": _("月份（1—12）；创建后不能更改。每个项目每月只有一份月报。"),
+        "completed_month": _("本月完成投资，单位万元。"),
+        "completed_ytd": _("本年累计完成投资，单位万元：上月累计加本月完成，由系统计算。"),
+        "progress_text": _("本月形象进度，例如：主体封顶。"),
         "problems": _("存在问题。"),
         "coordination_requests": _("需协调事项。"),
         "plausibility_note": _("异常说明：本月完成超过年度计划的一定比例或累计超过总投资时必填，审核时可见。"),
-        "status": _("审核状态:只能通过提交、撤回、审核、退回、重新打开操作改变。"),
+        "status": _("审核状态：只能通过提交、撤回、审核、退回、重新打开操作改变。"),
         "submitted_at": _("提交时间。"),
         "reviewed_at": _("最后审核时间。"),
-        "review_comment": _("审核意见(退回时必填)。"),
+        "review_comment": _("审核意见（退回时必填）。"),
     }
 
     class Meta:
@@ -229,7 +229,7 @@ class PeriodLockSerializer(StrictModelSerializer):
     )
     descriptions = {
         "year": _("锁定的年度。"),
-        "month": _("锁定的月份(1—12)。锁定后部门填报员不能再修改该月的月报。"),
+        "month": _("锁定的月份（1—12）。锁定后部门填报员不能再修改该月的月报。"),
     }
 
     class Meta:
@@ -247,13 +247,13 @@ class SubmitSerializer(StrictSerializer):
 class ReviewSerializer(StrictSerializer):
     comment = serializers.CharField(
         required=False, allow_blank=True, max_length=TEXT_MAX_LENGTH, label=_("审核意见"),
-        help_text=_("审核意见,可为空。"),
+        help_text=_("审核意见，可为空。"),
     )
 
 
 class ReturnSerializer(StrictSerializer):
     comment = serializers.CharField(
-        max_length=TEXT_MAX_LENGTH, label=_("审核意见"), help_text=_("退回的理由,必填:部门据此修改后再次提交。")
+        max_length=TEXT_MAX_LENGTH, label=_("审核意见"), help_text=_("退回的理由，必填：部门据此修改后再次提交。")
     )
 
 
@@ -262,10 +262,10 @@ class ReturnSerializer(StrictSerializer):
 
 # The texts of a report as typed: omitted, they stay as stored (empty in a new report).
 REPORT_TEXT_DESCRIPTIONS = {
-    "completed_month": _("本月完成投资,单位万元。"),
-    "progress_text": _("本月形象进度;省略时保持原值(新月报为空)。"),
-    "problems": _("存在问题;省略时保持原值(新月报为空)。"),
-    "coordination_requests": _("需协调事项;省略时保持原值(新月报为空)。"),
+    "completed_month": _("本月完成投资，单位万元。"),
+    "progress_text": _("本月形象进度；省略时保持原值（新月报为空）。"),
+    "problems": _("存在问题；省略时保持原值（新月报为空）。"),
+    "coordination_requests": _("需协调事项；省略时保持原值（新月报为空）。"),
 }
 # Ids and versions the database can hold: a larger number is a 400, never a query that overflows.
 ID_RANGE = {"min_value": 1, "max_value": 2**63 - 1}
@@ -274,23 +274,23 @@ VERSION_MAX = 2**31 - 1
 # The model's help text would win over the descriptions above.
 REPORT_INPUT_KWARGS = {
     "completed_month": {"required": True},
-    "plausibility_note": {"help_text": _("异常说明:本月完成超过年度计划的一定比例或累计超过总投资时必填,审核时可见;省略时保持原值。")},
+    "plausibility_note": {"help_text": _("异常说明：本月完成超过年度计划的一定比例或累计超过总投资时必填，审核时可见；省略时保持原值。")},
 }
 
 
 class MilestoneEntrySerializer(StrictModelSerializer):
     """A milestone row of a report entry: its actual date and note, with the version the client read."""
 
-    schema_description = _("一个节点的实际日期和说明,带读取时的版本号。")
+    schema_description = _("一个节点的实际日期和说明，带读取时的版本号。")
 
-    id = serializers.IntegerField(**ID_RANGE, help_text=_("节点编号,须为该项目的节点。"))
+    id = serializers.IntegerField(**ID_RANGE, help_text=_("节点编号，须为该项目的节点。"))
     version = serializers.IntegerField(
-        min_value=1, max_value=VERSION_MAX, help_text=_("读取该节点时的版本号;节点已被他人修改时答 409,不作任何更改。"),
+        min_value=1, max_value=VERSION_MAX, help_text=_("读取该节点时的版本号；节点已被他人修改时答 409，不作任何更改。"),
     )
     descriptions = {
-        "actual_date": _("实际完成日期;为空表示尚未完成。省略时保持原值。"),
-        "actual_date_precision": _("实际日期的精确程度;省略时保持原值。"),
-        "note": _("说明;省略时保持原值。"),
+        "actual_date": _("实际完成日期；为空表示尚未完成。省略时保持原值。"),
+        "actual_date_precision": _("实际日期的精确程度；省略时保持原值。"),
+        "note": _("说明；省略时保持原值。"),
     }
 
     class Meta:
@@ -304,18 +304,18 @@ MILESTONE_ENTRY_FIELDS = ("actual_date", "actual_date_precision", "note")
 class MonthlyReportEntrySerializer(StrictModelSerializer):
     """The report entry page's form as a body: one project's month, its milestones, and whether to submit."""
 
-    schema_description = _("一个项目一个月的月报(与填报页面相同):月报、节点实际日期,以及是否同时提交。")
-    project = serializers.IntegerField(**ID_RANGE, help_text=_("项目编号;无权查看的项目答 404。"))
+    schema_description = _("一个项目一个月的月报（与填报页面相同）：月报、节点实际日期，以及是否同时提交。")
+    project = serializers.IntegerField(**ID_RANGE, help_text=_("项目编号；无权查看的项目答 404。"))
     version = serializers.IntegerField(min_value=0, max_value=VERSION_MAX, help_text=_(
-        "读取该月报时的版本号;当时还没有月报时为 0。月报已被他人新建或修改时答 409,不作任何更改。"))
+        "读取该月报时的版本号；当时还没有月报时为 0。月报已被他人新建或修改时答 409，不作任何更改。"))
     milestones = MilestoneEntrySerializer(
         many=True, required=False, max_length=500,
-        help_text=_("要填写实际日期或说明的节点(只列要修改的);全部与月报一起保存,或全部不保存。"),
+        help_text=_("要填写实际日期或说明的节点（只列要修改的）；全部与月报一起保存，或全部不保存。"),
     )
-    submit = serializers.BooleanField(default=False, help_text=_("为 true 时保存后立即提交审核(草稿或已退回 → 已提交)。"))
+    submit = serializers.BooleanField(default=False, help_text=_("为 true 时保存后立即提交审核（草稿或已退回 → 已提交）。"))
     descriptions = {
-        "year": _("月报年度,须与项目所属计划的年度一致。"),
-        "month": _("月份(1—12)。"),
+        "year": _("月报年度，须与项目所属计划的年度一致。"),
+        "month": _("月份（1—12）。"),
         **REPORT_TEXT_DESCRIPTIONS,
     }
 
@@ -340,10 +340,10 @@ class MonthlyReportEntrySerializer(StrictModelSerializer):
 class MonthlyReportBulkRowSerializer(StrictModelSerializer):
     """One row of a bulk sheet: a project's report for the sheet's month, with the version read."""
 
-    schema_description = _("批量填报的一行:一个项目该月的月报,带读取时的版本号。")
-    project = serializers.IntegerField(**ID_RANGE, help_text=_("项目编号;无权查看的项目是该行的错误。"))
+    schema_description = _("批量填报的一行：一个项目该月的月报，带读取时的版本号。")
+    project = serializers.IntegerField(**ID_RANGE, help_text=_("项目编号；无权查看的项目是该行的错误。"))
     version = serializers.IntegerField(min_value=0, max_value=VERSION_MAX, help_text=_(
-        "读取该月报时的版本号;当时还没有月报时为 0。月报已被他人新建或修改时该行被拒绝,全部不保存。"))
+        "读取该月报时的版本号；当时还没有月报时为 0。月报已被他人新建或修改时该行被拒绝，全部不保存。"))
     descriptions = REPORT_TEXT_DESCRIPTIONS
 
     class Meta:
@@ -356,14 +356,14 @@ class MonthlyReportBulkRowSerializer(StrictModelSerializer):
 class MonthlyReportBulkSerializer(StrictSerializer):
     """The bulk sheet as a body: several projects' reports for one month, all saved (or submitted) or none."""
 
-    schema_description = _("批量填报(与批量填报页面相同):多个项目同一个月的月报,全部保存(或提交)或全部不保存。")
+    schema_description = _("批量填报（与批量填报页面相同）：多个项目同一个月的月报，全部保存（或提交）或全部不保存。")
 
     year = serializers.IntegerField(min_value=2000, max_value=2100, help_text=_("月报年度。"))
-    month = serializers.IntegerField(min_value=1, max_value=12, help_text=_("月份(1—12)。"))
+    month = serializers.IntegerField(min_value=1, max_value=12, help_text=_("月份（1—12）。"))
     submit = serializers.BooleanField(default=False, help_text=_("为 true 时保存后全部提交审核。"))
     rows = MonthlyReportBulkRowSerializer(
         many=True, allow_empty=False, max_length=1000,
-        help_text=_("各项目的月报,每个项目一行;任何一行被拒绝则全部不保存,错误按行号(从0起)列出。"),
+        help_text=_("各项目的月报，每个项目一行；任何一行被拒绝则全部不保存，错误按行号（从0起）列出。"),
     )
 
     def validate_rows(self, rows):
@@ -380,4 +380,4 @@ class MonthlyReportBulkSerializer(StrictSerializer):
 
 class MonthlyReportBulkResultSerializer(StrictSerializer):
     schema_description = _("批量填报的结果。")
-    saved = serializers.IntegerField(read_only=True, help_text=_("保存(或提交)的月报数。"))
+    saved = serializers.IntegerField(read_only=True, help_text=_("保存（或提交）的月报数。"))

@@ -53,7 +53,7 @@ from .serializers import (
 class DepartmentViewSet(PortfolioViewSet):
     """Departments (责任单位)."""
 
-    schema_description = _("责任单位:区直部门、镇、街道和区属国企。")
+    schema_description = _("责任单位：区直部门、镇、街道和区属国企。")
 
     model = Department
     queryset = Department.objects.all()
@@ -66,7 +66,7 @@ class DepartmentViewSet(PortfolioViewSet):
 class ProgrammeViewSet(PortfolioViewSet):
     """Programmes: one list of key projects per year and level."""
 
-    schema_description = _("重点项目计划:每年每个级别(区、市)一个。")
+    schema_description = _("重点项目计划：每年每个级别（区、市）一个。")
 
     model = Programme
     queryset = Programme.objects.select_related("lead_department")
@@ -79,7 +79,7 @@ class ProgrammeViewSet(PortfolioViewSet):
 class ProjectViewSet(PortfolioViewSet):
     """Key projects; ordering is the FilterSet's own `ordering` parameter, as on the pages."""
 
-    schema_description = _("重点项目。筛选、排序与项目列表页面相同;部门填报员只能修改本单位项目的形象进度。")
+    schema_description = _("重点项目。筛选、排序与项目列表页面相同；部门填报员只能修改本单位项目的形象进度。")
 
     model = Project
     # for_list()'s joins, with the co-departments prefetched into a plain list: a related manager per
@@ -107,7 +107,7 @@ class ProjectViewSet(PortfolioViewSet):
 class MilestoneViewSet(PortfolioViewSet):
     """Milestones of projects."""
 
-    schema_description = _("项目节点:计划日期与实际日期。部门填报员只能填写本单位项目节点的实际日期和说明。")
+    schema_description = _("项目节点：计划日期与实际日期。部门填报员只能填写本单位项目节点的实际日期和说明。")
 
     model = Milestone
     queryset = Milestone.objects.select_related("project")
@@ -121,7 +121,7 @@ class MonthlyReportViewSet(PortfolioViewSet):
     """Monthly reports, their workflow (submit, withdraw, approve, return, reopen) and the two use cases the
     pages have: one project's month (``entry``) and a sheet of projects for one month (``bulk``)."""
 
-    schema_description = _("月报:部门填报员填报、提交本单位项目的月报,发改局统筹审核、退回或重新打开。")
+    schema_description = _("月报：部门填报员填报、提交本单位项目的月报，发改局统筹审核、退回或重新打开。")
 
     model = MonthlyReport
     queryset = MonthlyReport.objects.select_related("project", "created_by", "submitted_by", "reviewed_by")
@@ -168,7 +168,7 @@ class MonthlyReportViewSet(PortfolioViewSet):
             service(report=report, acting_user=request.user, expected_version=expected_version, **comment)
         return self.object_response(report)
 
-    @extend_schema(request=SubmitSerializer, summary=_("提交月报(草稿或已退回 → 已提交)"))
+    @extend_schema(request=SubmitSerializer, summary=_("提交月报（草稿或已退回 → 已提交）"))
     @action(detail=True, methods=["post"])
     def submit(self, request, pk=None):
         return self._transition(request, services.monthly_report_submit, SubmitSerializer)
@@ -183,12 +183,12 @@ class MonthlyReportViewSet(PortfolioViewSet):
     def approve(self, request, pk=None):
         return self._transition(request, services.monthly_report_approve, ReviewSerializer)
 
-    @extend_schema(request=ReturnSerializer, summary=_("退回修改(已提交 → 已退回),须填写审核意见"))
+    @extend_schema(request=ReturnSerializer, summary=_("退回修改（已提交 → 已退回），须填写审核意见"))
     @action(detail=True, methods=["post"], url_path="return", url_name="return")
     def return_report(self, request, pk=None):
         return self._transition(request, services.monthly_report_return, ReturnSerializer)
 
-    @extend_schema(request=ReviewSerializer, summary=_("重新打开已审核的月报(已审核 → 已退回)"))
+    @extend_schema(request=ReviewSerializer, summary=_("重新打开已审核的月报（已审核 → 已退回）"))
     @action(detail=True, methods=["post"])
     def reopen(self, request, pk=None):
         return self._transition(request, services.monthly_report_reopen, ReviewSerializer)
@@ -198,7 +198,7 @@ class MonthlyReportViewSet(PortfolioViewSet):
     @extend_schema(
         request=MonthlyReportEntrySerializer,
         responses={200: MonthlyReportSerializer, 201: MonthlyReportSerializer},
-        summary=_("填报一个项目一个月的月报及其节点实际日期,可同时提交;与填报页面相同,全部保存或全部不保存"),
+        summary=_("填报一个项目一个月的月报及其节点实际日期，可同时提交；与填报页面相同，全部保存或全部不保存"),
     )
     @action(detail=False, methods=["post"], error_codes=("400", "401", "403", "404", "409", "415"))
     def entry(self, request):
@@ -244,7 +244,7 @@ class MonthlyReportViewSet(PortfolioViewSet):
     @extend_schema(
         request=MonthlyReportBulkSerializer,
         responses={200: MonthlyReportBulkResultSerializer},
-        summary=_("批量填报:多个项目同一个月的月报全部保存(或全部提交)或全部不保存;与批量填报页面相同"),
+        summary=_("批量填报：多个项目同一个月的月报全部保存（或全部提交）或全部不保存；与批量填报页面相同"),
     )
     @action(detail=False, methods=["post"], error_codes=("400", "401", "403", "415"))
     def bulk(self, request):
@@ -338,9 +338,9 @@ class ObtainTokenSerializer(StrictSerializer):
         user = authenticate(request=request, username=attrs["username"], password=attrs["password"])
         if user is None and getattr(request, "axes_locked_out", False):
             # django-axes: too many failures for this username from this address.
-            raise exceptions.Throttled(detail=_("登录失败次数过多,请稍后再试。"))
+            raise exceptions.Throttled(detail=_("登录失败次数过多，请稍后再试。"))
         if user is None:
-            raise serializers.ValidationError(_("用户名或密码不正确,或该用户已停用。"), code="authorization")
+            raise serializers.ValidationError(_("用户名或密码不正确，或该用户已停用。"), code="authorization")
         attrs["user"] = user
         return attrs
 
@@ -355,7 +355,7 @@ class TokenView(APIView):
     renderer_classes = [JSONRenderer]
     schema = PortfolioAutoSchema()
     error_codes = ("400", "415", "429")
-    schema_description = _("用用户名和密码取得本人的 API 令牌(首次请求时创建)。之后请求时放在请求头 Authorization: Token <令牌>。")
+    schema_description = _("用用户名和密码取得本人的 API 令牌（首次请求时创建）。之后请求时放在请求头 Authorization: Token <令牌>。")
 
     def get_exception_handler(self):
         return api_exception_handler
@@ -363,7 +363,7 @@ class TokenView(APIView):
     @extend_schema(
         request=ObtainTokenSerializer,
         responses=inline_serializer("TokenResponse", {
-            "token": serializers.CharField(help_text=_("API 令牌:请求时放在请求头 Authorization: Token <令牌>。")),
+            "token": serializers.CharField(help_text=_("API 令牌：请求时放在请求头 Authorization: Token <令牌>。")),
         }),
         summary=_("用用户名和密码取得本人的 API 令牌"),
         auth=[],

@@ -54,7 +54,7 @@ def completion_chart(points: list[MonthPoint], *, title: str = "") -> SafeString
     title = title or _("累计完成率与序时进度")
     # Labels are translated outside the f-strings below: makemessages does not read inside them.
     actual_label, elapsed_label = _("累计完成率"), _("序时进度")
-    no_plan_label = _("无年度计划投资,无法计算完成率")
+    no_plan_label = _("无年度计划投资，无法计算完成率")
     rated = [p for p in points if p.rate is not None]
     top = _ceiling(max([Decimal(0)] + [p.rate for p in rated]))
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM

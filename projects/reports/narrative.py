@@ -2,8 +2,8 @@
 
 "上半年,336个区重点项目完成投资590亿元,完成年度投资计划54.66%,超序时进度。" Every sentence is
 assembled from the report structure (builders) and the indicator observations, for any
-programme, period and data; staff edit the draft in the Word download. Punctuation follows the
-source document: ASCII , ; : ( ) with the Chinese 。 and 、.
+programme, period and data; staff edit the draft in the Word download. Punctuation is full-width in
+Chinese (，；：（）。、), from portfolio.text, as official documents write it.
 """
 
 from collections import Counter
@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from indicators.reports import IndicatorReport, IndicatorRow
 from portfolio.money import format_fixed, round_half_up, yi_words
 from portfolio.periods import Period
+from portfolio.text import comma, enumerated, enumeration_mark, full_stop, semicolon, sentence_break
 from projects.choices import MilestoneKind, ProjectStatus
 from projects.figures import Breakdown, ProgrammeFigures, verdict_text
 from projects.progress import RED, YELLOW
@@ -50,31 +51,6 @@ def rate(value: Decimal) -> str:
     return format_fixed(value, grouping=False)
 
 
-# Punctuation that joins generated pieces, translatable like the words (English: ", " ". " "; ").
-def enumeration_mark() -> str:
-    return pgettext("narrative punctuation: between items of a list", "、")
-
-
-def comma() -> str:
-    return pgettext("narrative punctuation: between clauses", ",")
-
-
-def semicolon() -> str:
-    return pgettext("narrative punctuation: between long clauses", ";")
-
-
-def sentence_break() -> str:
-    return pgettext("narrative punctuation: between sentences", "。")
-
-
-def full_stop() -> str:
-    return pgettext("narrative punctuation: end of a paragraph", "。")
-
-
-def joined(items: list[str]) -> str:
-    return enumeration_mark().join(items)
-
-
 def programme_sentence(programme: ProgrammeFigures) -> str:
     """336个区重点项目完成投资590亿元,完成年度投资计划54.66%,超序时进度.
 
@@ -96,7 +72,7 @@ def programme_sentence(programme: ProgrammeFigures) -> str:
         "count": count, "level": programme.level_label, "amount": amount,
     }
     if ratio is not None:
-        sentence += _(",完成年度投资计划%(rate)s%%") % {"rate": rate(ratio)}
+        sentence += _("，完成年度投资计划%(rate)s%%") % {"rate": rate(ratio)}
     if qualifier:
         sentence += comma() + published_words(qualifier)
     return sentence
@@ -116,27 +92,27 @@ def published_words(qualifier: str) -> str:
 
 def programmes_paragraph(report: ProgressReport) -> str:
     if not report.programmes:
-        return _("%(phase)s,本报告范围内暂无重点项目数据。") % {"phase": phase(report.period)}
+        return _("%(phase)s，本报告范围内暂无重点项目数据。") % {"phase": phase(report.period)}
     sentences = [programme_sentence(p) for p in report.programmes]
-    return _("%(phase)s,%(sentences)s。") % {"phase": phase(report.period), "sentences": sentence_break().join(sentences)}
+    return _("%(phase)s，%(sentences)s。") % {"phase": phase(report.period), "sentences": sentence_break().join(sentences)}
 
 
 def totals_paragraph(report: ProgressReport) -> str:
     totals = report.totals
-    text = _("截至%(month)s月底,本报告所列%(count)s个项目年度计划投资%(plan)s,累计完成投资%(ytd)s") % {
+    text = _("截至%(month)s月底，本报告所列%(count)s个项目年度计划投资%(plan)s，累计完成投资%(ytd)s") % {
         "month": report.period.month, "count": totals.count,
         "plan": yi(totals.annual_plan_yi), "ytd": yi(totals.completed_ytd_yi),
     }
     if totals.rate is not None:
-        text += _(",完成年度投资计划%(rate)s%%,序时进度%(elapsed)s%%,%(verdict)s") % {
+        text += _("，完成年度投资计划%(rate)s%%，序时进度%(elapsed)s%%，%(verdict)s") % {
             "rate": rate(totals.rate), "elapsed": rate(totals.time_elapsed),
             "verdict": totals.verdict_text,
         }
-    text += _(";其中%(month)s月完成投资%(amount)s。") % {
+    text += _("；其中%(month)s月完成投资%(amount)s。") % {
         "month": report.period.month, "amount": yi(totals.completed_month_yi),
     }
     if report.unapproved_reports:
-        text += _("另有%(n)s个项目本月月报尚未审核通过或未填报,相关数据以审核后为准。") % {
+        text += _("另有%(n)s个项目本月月报尚未审核通过或未填报，相关数据以审核后为准。") % {
             "n": report.unapproved_reports
         }
     return text
@@ -152,22 +128,22 @@ def department_sentence(breakdown: Breakdown) -> str:
     if len(rows) < 2:
         return ""
     top = rows[:TOP]
-    text = _("分牵头单位看,%(names)s完成率居前,分别为%(rates)s") % {
-        "names": joined([r.label for r in top]),
-        "rates": joined([f"{rate(r.figures.rate)}%" for r in top]),
+    text = _("分牵头单位看，%(names)s完成率居前，分别为%(rates)s") % {
+        "names": enumerated([r.label for r in top]),
+        "rates": enumerated([f"{rate(r.figures.rate)}%" for r in top]),
     }
     behind = sorted((r for r in rows if r.figures.difference < 0), key=lambda r: r.figures.difference)
     if not behind:
-        return text + _(";各单位均达到序时进度。")
+        return text + _("；各单位均达到序时进度。")
     worst = behind[:TOP]
     if len(worst) == 1:
-        text += _(";%(name)s落后序时进度%(points)s个百分点") % {
+        text += _("；%(name)s落后序时进度%(points)s个百分点") % {
             "name": worst[0].label, "points": rate(-worst[0].figures.difference),
         }
     else:
-        text += _(";%(n)s个单位落后序时进度,其中%(names)s分别落后%(points)s个百分点") % {
-            "n": len(behind), "names": joined([r.label for r in worst]),
-            "points": joined([rate(-r.figures.difference) for r in worst]),
+        text += _("；%(n)s个单位落后序时进度，其中%(names)s分别落后%(points)s个百分点") % {
+            "n": len(behind), "names": enumerated([r.label for r in worst]),
+            "points": enumerated([rate(-r.figures.difference) for r in worst]),
         }
     return text + full_stop()
 
@@ -177,7 +153,7 @@ def extremes_sentence(breakdown: Breakdown, opening: str) -> str:
     if len(rows) < 2:
         return ""
     first, last = rows[0], rows[-1]
-    return _("%(opening)s,%(top)s完成率最高,为%(top_rate)s%%;%(bottom)s最低,为%(bottom_rate)s%%。") % {
+    return _("%(opening)s，%(top)s完成率最高，为%(top_rate)s%%；%(bottom)s最低，为%(bottom_rate)s%%。") % {
         "opening": opening, "top": first.label, "top_rate": rate(first.figures.rate),
         "bottom": last.label, "bottom_rate": rate(last.figures.rate),
     }
@@ -195,15 +171,15 @@ def breakdown_paragraph(report: ProgressReport) -> str:
 def warnings_paragraph(report: ProgressReport) -> str:
     r = report.rules
     counts = report.warning_counts
-    statuses = joined([str(ProjectStatus(code).label) for code in r["milestones_only_statuses"]])
+    statuses = enumerated([str(ProjectStatus(code).label) for code in r["milestones_only_statuses"]])
     text = _(
-        "按预警规则(%(version)s版:落后序时进度%(yellow)s至%(red)s个百分点为黄灯,超过%(red)s个百分点或节点逾期超过"
-        "%(months)s个月为红灯%(exemption)s),红灯项目%(n_red)s个、黄灯项目%(n_yellow)s个、绿灯项目%(n_green)s个。"
+        "按预警规则（%(version)s版：落后序时进度%(yellow)s至%(red)s个百分点为黄灯，超过%(red)s个百分点或节点逾期超过"
+        "%(months)s个月为红灯%(exemption)s），红灯项目%(n_red)s个、黄灯项目%(n_yellow)s个、绿灯项目%(n_green)s个。"
     ) % {
         "version": r["version"], "yellow": r["yellow_behind_points"], "red": r["red_behind_points"],
         "months": r["red_overdue_months"], "n_red": counts[RED], "n_yellow": counts[YELLOW],
         "n_green": counts["green"],
-        "exemption": _(";%(statuses)s项目只看节点") % {"statuses": statuses} if statuses else "",
+        "exemption": _("；%(statuses)s项目只看节点") % {"statuses": statuses} if statuses else "",
     }
     red = report.red
     if red:
@@ -214,7 +190,7 @@ def warnings_paragraph(report: ProgressReport) -> str:
             parts.append(_("%(n)s个落后序时进度超过%(red)s个百分点") % {"n": far_behind, "red": r["red_behind_points"]})
         if overdue:
             parts.append(_("%(n)s个有节点逾期超过%(months)s个月") % {"n": overdue, "months": r["red_overdue_months"]})
-        text += _("红灯项目中,%(parts)s,需重点督办。") % {"parts": comma().join(parts)}
+        text += _("红灯项目中，%(parts)s，需重点督办。") % {"parts": comma().join(parts)}
     return text
 
 
@@ -226,36 +202,36 @@ def milestones_paragraph(report: ProgressReport) -> str:
         for kind in MilestoneKind.values if kinds.get(kind)
     ]
     if done:
-        text = _("%(phase)s,共完成项目节点%(n)s个,其中%(kinds)s") % {
-            "phase": phase(report.period), "n": len(report.milestones_reached), "kinds": joined(done),
+        text = _("%(phase)s，共完成项目节点%(n)s个，其中%(kinds)s") % {
+            "phase": phase(report.period), "n": len(report.milestones_reached), "kinds": enumerated(done),
         }
     else:
-        text = _("%(phase)s,暂无完成的项目节点") % {"phase": phase(report.period)}
+        text = _("%(phase)s，暂无完成的项目节点") % {"phase": phase(report.period)}
     overdue = report.milestones_overdue
     if overdue:
         limit = report.rules["red_overdue_months"]
         long_overdue = sum(1 for m in overdue if (m.months_overdue or 0) > limit)
-        text += _(";%(n)s个节点逾期未完成,其中逾期超过%(months)s个月的%(long)s个") % {
+        text += _("；%(n)s个节点逾期未完成，其中逾期超过%(months)s个月的%(long)s个") % {
             "n": len(overdue), "months": limit, "long": long_overdue,
         }
     else:
-        text += _(";无逾期未完成的节点")
+        text += _("；无逾期未完成的节点")
     return text + full_stop()
 
 
 def issues_paragraph(report: ProgressReport) -> str:
     issues = report.issues
     if not issues:
-        return _("%(month)s月月报中,各单位未反映存在问题和需协调事项。") % {"month": report.period.month}
+        return _("%(month)s月月报中，各单位未反映存在问题和需协调事项。") % {"month": report.period.month}
     problems = [i.problems for i in issues if i.problems]
     requests = [i.coordination_requests for i in issues if i.coordination_requests]
-    text = _("%(month)s月月报中,%(p)s个项目反映存在问题、%(c)s个项目提出需协调事项") % {
+    text = _("%(month)s月月报中，%(p)s个项目反映存在问题、%(c)s个项目提出需协调事项") % {
         "month": report.period.month, "p": len(problems), "c": len(requests),
     }
     common = Counter(problems).most_common(TOP)
     if common:
-        text += _(",问题主要为:%(items)s") % {
-            "items": joined([_("%(text)s(%(n)s个)") % {"text": t, "n": n} for t, n in common])
+        text += _("，问题主要为：%(items)s") % {
+            "items": enumerated([_("%(text)s（%(n)s个）") % {"text": t, "n": n} for t, n in common])
         }
     return text + full_stop()
 
@@ -293,7 +269,7 @@ def indicators_paragraph(indicators: IndicatorReport | None) -> str:
     if not headline:
         return ""
     clauses = [indicator_clause(row) for row in headline]
-    text = _("%(phase)s,实现%(clauses)s。") % {"phase": phase(indicators.period), "clauses": semicolon().join(clauses)}
+    text = _("%(phase)s，实现%(clauses)s。") % {"phase": phase(indicators.period), "clauses": semicolon().join(clauses)}
     # Other figures the district ranks in the city's top three for.
     chosen = {row.code for row in headline}
     ranked = [
@@ -302,7 +278,7 @@ def indicators_paragraph(indicators: IndicatorReport | None) -> str:
         and row.value is not None
     ]
     if ranked:
-        text += _("此外,%(clauses)s。") % {"clauses": semicolon().join(indicator_clause(row) for row in ranked)}
+        text += _("此外，%(clauses)s。") % {"clauses": semicolon().join(indicator_clause(row) for row in ranked)}
     return text
 
 

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from indicators.models import Indicator, Observation
 from indicators.reports import IndicatorReport, build_indicator_report
 from portfolio.periods import Period
+from portfolio.text import colon
 from projects.filters import ProjectFilterSet
 from projects.models import Project
 from projects.permissions import Action, can, can_see_unapproved, restrict, sees_own_department_only
@@ -37,7 +38,7 @@ def parse_format(params, formats=FORMATS) -> str:
     fmt = params.get("format") or "html"
     if fmt not in formats:
         raise BadRequest({"format": [
-            _("不支持的报告格式“%(format)s”,可选:%(choices)s。") % {"format": fmt, "choices": "、".join(formats)}
+            _("不支持的报告格式“%(format)s”，可选：%(choices)s。") % {"format": fmt, "choices": "、".join(formats)}
         ]})
     return fmt
 
@@ -47,7 +48,7 @@ def parse_period(params, default: Period | None) -> Period:
     try:
         year = int(params["year"]) if params.get("year") else None
     except ValueError:
-        raise BadRequest({"year": [_("年度须为整数,例如 2025。")]}) from None
+        raise BadRequest({"year": [_("年度须为整数，例如 2025。")]}) from None
     if year is not None and not 2000 <= year <= 2100:
         raise BadRequest({"year": [_("年度须在2000至2100之间。")]})
     try:
@@ -113,7 +114,7 @@ def error_lines(errors: dict[str, list[str]], filterset=None) -> list[str]:
     lines = []
     for name, messages in errors.items():
         label = fields[name].label if name in fields else None
-        lines.extend(f"{label}:{message}" if label else message for message in messages)
+        lines.extend(f"{label}{colon()}{message}" if label else message for message in messages)
     return lines
 
 
@@ -134,7 +135,7 @@ def progress_report_for(user, params) -> tuple[ProgressReport, ProjectFilterSet]
     programme = filterset.form.cleaned_data.get("programme")
     if programme is not None and programme.year != period.year:
         raise BadRequest({"programme": [
-            _("所选重点项目计划为%(programme_year)s年度,与报告年度%(year)s不一致。")
+            _("所选重点项目计划为%(programme_year)s年度，与报告年度%(year)s不一致。")
             % {"programme_year": programme.year, "year": period.year}
         ]})
     scope = scope_from_filterset(filterset)

@@ -11,6 +11,7 @@ from decimal import Decimal
 from django.utils.translation import gettext as _
 
 from portfolio.periods import Period
+from portfolio.text import semicolon
 from projects.figures import Breakdown, Figures, MonthPoint, ProgrammeFigures, ReconciliationRow
 from projects.progress import RED, YELLOW
 from projects.selectors import ReportingStatus
@@ -33,7 +34,7 @@ class WarningRow:
 
     @property
     def reason_text(self) -> str:
-        return ";".join(self.reasons)
+        return semicolon().join(self.reasons)
 
 
 @dataclass(frozen=True)

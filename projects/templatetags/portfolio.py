@@ -4,8 +4,9 @@ from decimal import Decimal
 
 from django import template
 from django.utils.html import format_html
-from django.utils.translation import get_language, pgettext
+from django.utils.translation import get_language
 
+from portfolio import text
 from portfolio.money import format_amount, format_yi, round_half_up, wan_to_yi, yi_words
 from projects.progress import WarningColour
 
@@ -103,27 +104,24 @@ def sort_header(context, field, label, css=""):
     )
 
 
-# Punctuation between template pieces, translatable like the words: Chinese pages use full-width
-# marks (统计口径：…), English ones their own (Basis of the figures: …).
+# Punctuation between template pieces, from portfolio.text like every other output: Chinese pages
+# use full-width marks (统计口径：…), English ones their own (Basis of the figures: …).
 @register.simple_tag
 def colon():
-    return pgettext("punctuation: between a label and its value", "：")
+    return text.colon()
 
 
 @register.simple_tag
 def list_sep():
-    return pgettext("punctuation: between items of a list", "、")
+    return text.enumeration_mark()
 
 
 @register.simple_tag
 def full_stop():
-    return pgettext("punctuation: end of a sentence", "。")
+    return text.full_stop()
 
 
 @register.simple_tag
 def bracketed(*parts):
     """（3） or （张三，2025-04-01）; in English " (3)" and " (Zhang, 2025-04-01)"."""
-    inner = pgettext("punctuation: between items in brackets", "，").join(str(p) for p in parts if p not in (None, ""))
-    if not inner:
-        return ""
-    return format_html("{}", pgettext("punctuation: a note in brackets after a text", "（%(note)s）") % {"note": inner})
+    return text.bracketed(*parts)

@@ -48,8 +48,8 @@ def test_progress_json_carries_the_2025_h1_figures(coordinator_api, portfolio):
     assert data["rules"] == {"version": "2025.2", "yellow_behind_points": 10, "red_behind_points": 30,
                              "red_overdue_months": 3, "milestones_only_statuses": ["completion", "maintenance"]}
     assert data["totals"]["time_elapsed"] == "50.00"
-    assert "336个区重点项目完成投资590亿元,完成年度投资计划54.66%,超序时进度" in data["narrative"][0]
-    assert "98个市重点项目完成投资177.8亿元,完成年度投资计划74.20%" in data["narrative"][0]
+    assert "336个区重点项目完成投资590亿元，完成年度投资计划54.66%，超序时进度" in data["narrative"][0]
+    assert "98个市重点项目完成投资177.8亿元，完成年度投资计划74.20%" in data["narrative"][0]
     assert len(data["projects"]) == 434
     assert sum(data["warning_counts"].values()) == 434
     assert len(data["warnings"]) == data["warning_counts"]["red"] + data["warning_counts"]["yellow"]
@@ -230,7 +230,7 @@ def test_report_json_is_pinned(coordinator_api, portfolio):
     assert [p["pk"] for p in progress["programmes"]] == [
         Programme.objects.get(year=2025, level=level).pk for level in ("district", "city")]
     assert (_digest(_without_keys(progress)), _digest(indicators)) == (
-        "072c917efdb520cd65b5a127d3744b3ba576931375ad9cca1274ce90b9bdf743",
+        "d099b60d56bd314d17990b93bbb94476ed7c5eba6ac4ae4f6c6b1b84258c9601",
         "baa26b2a5291add41c6ef9b4c26fd2ebd01fbf844d5143e8e0b08da59bd3860a",
     )
 
@@ -242,24 +242,24 @@ def test_report_schema_is_pinned(client):
              "Reconciliation", "ProgrammeFigures", "GroupRow", "Breakdown", "Warning", "MilestoneRow", "Issue",
              "MonthPoint", "ProjectRow", "WarningCounts", "WarningRules", "Completeness", "ReportingStatus"]
     assert {name: _digest(components[name]) for name in names} == {
-        "ProgressReport": "8d56bfee62509937d19377117e3b7394db05260f9b152777b58c18d542e13486",
-        "IndicatorReport": "b9976b9c52b40e6288b2868facaea05c196a01aea80598b2357241a3296d1e5f",
+        "ProgressReport": "cc473f6c2ba713da6a860f17a336dd18b25d61173faf017f985e39baf591478d",
+        "IndicatorReport": "478195c5e6af302aba8db68b0636de924afee98af268cf5a53671215decb23c2",
         "IndicatorGroup": "e65749010fdbba3a46d9a77e87625231aac3b16c53363c4f9edbee3459209ddd",
-        "IndicatorRow": "7bfd33b9c8f55d87ed8baeb9f0923a99c32706a58b986792d1307eb58413bf99",
-        "Figures": "0d9060c49c8bbb14663e476e5f5047e27c567dd26df13b74543ea213953d8eb7",
-        "Period": "0b64c9c72719067bc04a4be706e20d8d70888f52eeb2ce2d87606a1062b07675",
+        "IndicatorRow": "b25429ac039508cf6f28b8e27842f6d2208139698fcab60f8f7f720dddf72ccc",
+        "Figures": "3b99cac785bf7f4c361b6b069cbf5014264c4ede5ff909aaf9093d3c7ff44805",
+        "Period": "f63f4416d14041a3bb60f075eb8d9cfda0b5b28bfcb5c8af94197f6f093811c6",
         "Scope": "3a96ccebd0fabc4f8207d4fad3c51d920894868b8085a21ebcf9c77a1c645bc4",
-        "Reconciliation": "d9ee8bb2e07ac20ce7458857845ca574b34b5cabc13da2db3bc33761b4a42114",
-        "ProgrammeFigures": "e127ee833e0936e80cafbccc635a3e2e78681779214a31f07d006c58d69d3a38",
-        "GroupRow": "46f1873be8685d40b586db256cca17de108710add1f41d5d3a619bcb022a5c22",
+        "Reconciliation": "dada74c11163d71d68566e37a1488bce896505c7c591dbed610c5c2ee84af31f",
+        "ProgrammeFigures": "7160ee3196e61024e7591f519b98cb6e93879017d2225df0dbb14834c0876ae6",
+        "GroupRow": "76acef65379b9839ccbc39edeaa3afad1557b2e5a36154f5335e8d7434c3fa23",
         "Breakdown": "4ce760cbb850596d53887f225e99cb4d3a4f3260260aabb20270a7110810e76a",
-        "Warning": "c0b27011d6425ea6371b705cf591afb6857d4f30906bd3653266a36ac4eb3ac5",
-        "MilestoneRow": "d769faf0ecde6dbc260440cb4651a1cbc83c01665e3f5d359d06d6240f14b2cf",
-        "Issue": "d4157fce200af712d6a4e30673fd87a5923195b137fc84dce9393cc4b40a2f15",
-        "MonthPoint": "612312c4fe112675900d4153c689ed293f94ed744e005c12b1ca00c8ae03dcf6",
-        "ProjectRow": "4f5cd68198b6e1a51d453bd3571d25d32e7ec694f34f9e21fe1780ed82fd0943",
+        "Warning": "6c933deffc721709333b8ae3114fa4cc78e84a15022fb011fcd2c1fd74bf2894",
+        "MilestoneRow": "9fde688969e29b70f2ee5afb3793b35d37684c50df8b4ed276c0897c8312a213",
+        "Issue": "f8852a41d248502a2b4347ad65088a6746006c1604aaa84114f29a522433b9d4",
+        "MonthPoint": "1707311bb88ea696caac030f9d60816c2c64c4dc3e02a42250663d7a5f458bd6",
+        "ProjectRow": "4eccc2ae5232611874716d1abcb46a33f6e6c47a8ce1827fa6a8f37cba1afc17",
         "WarningCounts": "3de198863113338a94237e7aaeeb8ef55e7f7903c62ca498522a72b51e798958",
-        "WarningRules": "047b8ddc63c4dc8f230d38783fa0c50a7deac7395d97c5532174d015152263bb",
+        "WarningRules": "a1e88dc4b54c83eb5f1fb3913965e88321707813778ec630fdbf827098bf7608",
         "Completeness": "0468f5afe97520ddbdeb4bb9a4055e0a506a4197f3b3758c38d2198ddc6a8086",
         "ReportingStatus": "79d9fedc1804a829ea8db18d0132d675eb76b67a3c3acdaad0926b9a23b55be4",
     }

@@ -42,7 +42,7 @@ def test_a_filtered_report_is_named_by_its_period_and_filters(client, portfolio)
     response = client.get(PROGRESS, {"year": 2025, "month": 6, "programme": city.pk, "town": town.pk,
                                      "format": "xlsx"})
     assert _names(response["Content-Disposition"])[1] == (
-        "白云区2025年1—6月重点项目进度报告（2025年市重点项目(白云区牵头)、钟落潭镇）.xlsx")
+        "白云区2025年1—6月重点项目进度报告（2025年市重点项目（白云区牵头）、钟落潭镇）.xlsx")
     whole = client.get(PROGRESS, {"year": 2025, "month": 6, "format": "docx"})
     assert _names(whole["Content-Disposition"])[1] == "白云区2025年1—6月重点项目进度报告.docx"
 

@@ -193,9 +193,9 @@ def _fingerprint(result):
 @pytest.mark.parametrize(
     ("arguments", "expected"),
     [
-        ({}, "97a78f8755db18aba6cf9483ff3f9d57e61bf333e2aba89ef4e9b73e716c2e12"),
+        ({}, "591463f222e0c980b7cdcd59ba7fd72f0e68559c349bc82023217d96f8154607"),
         ({"projects": 40, "seed": 11, "months": 9, "batch_size": 7},
-         "828ce72552e55168a095b4714adc2818a31592ace5253219c0f4f5ec31356e01"),
+         "6808c3df9bcc4f6a182592ecb5a451399d0721e0bfef7d390f92f40c21f5ee90"),
     ],
 )
 def test_generated_portfolio_is_pinned(report_data, arguments, expected):

@@ -115,7 +115,7 @@ class TestValidationMessages:
     def test_report_outside_the_programme_year(self, project):
         with pytest.raises(ValidationError) as exc:
             report(project, 1, "1", year=2024).full_clean()
-        assert exc.value.message_dict["year"] == ["月报年度(2024)须与项目所属计划年度(2025)一致。"]
+        assert exc.value.message_dict["year"] == ["月报年度（2024）须与项目所属计划年度（2025）一致。"]
 
     def test_messages_in_english(self, project):
         with translation.override("en"):

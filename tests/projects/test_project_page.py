@@ -104,7 +104,7 @@ def test_history_says_which_fields_changed_from_what_to_what(history_world):
     changes = {c.label: (c.old, c.new) for c in edit.changes}
     assert changes["牵头单位"] == ("测试单位", "另一单位")
     assert changes["项目状态"] == ("—", "在建")
-    assert changes["年度计划投资(万元)"] == ("1,200.00", "1,500.50")
+    assert changes["年度计划投资（万元）"] == ("1,200.00", "1,500.50")
     assert changes["计划开工"] == ("—", "2025-03-01")
     assert "版本" not in changes  # bookkeeping, not an edit
     assert creation.action == "创建" and creation.changes == [] and creation.user == "coord"

@@ -139,10 +139,10 @@ def test_rank_helper_orders_behind_groups_after_ahead_ones(build):
     ("ytd", "colour", "reason"),
     [
         (4001, "green", None),  # 40.01%: 9.99 points behind
-        (4000, "yellow", "完成率40.00%,落后序时进度10.00个百分点"),  # exactly 10 behind
-        (2000, "yellow", "完成率20.00%,落后序时进度30.00个百分点"),  # exactly 30 behind: still yellow
-        (1999, "red", "完成率19.99%,落后序时进度30.01个百分点"),
-        (1200, "red", "完成率12.00%,落后序时进度38.00个百分点"),
+        (4000, "yellow", "完成率40.00%，落后序时进度10.00个百分点"),  # exactly 10 behind
+        (2000, "yellow", "完成率20.00%，落后序时进度30.00个百分点"),  # exactly 30 behind: still yellow
+        (1999, "red", "完成率19.99%，落后序时进度30.01个百分点"),
+        (1200, "red", "完成率12.00%，落后序时进度38.00个百分点"),
     ],
 )
 def test_warning_boundaries_behind_time_elapsed(build, ytd, colour, reason):

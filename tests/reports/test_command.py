@@ -27,7 +27,7 @@ def test_command_writes_each_format(portfolio, tmp_path):
         message = run("--year", "2025", "--month", "6", "--format", fmt, "--output", str(output))
         assert output.exists() and str(output) in message
     html = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
-    assert "上半年,336个区重点项目完成投资590亿元,完成年度投资计划54.66%,超序时进度" in html
+    assert "上半年，336个区重点项目完成投资590亿元，完成年度投资计划54.66%，超序时进度" in html
     wb = openpyxl.load_workbook(tmp_path / "out" / "report.xlsx")
     assert wb["项目明细"].max_row == 1 + 434
     assert docx.Document(tmp_path / "out" / "report.docx").paragraphs[0].text == "2025年重点项目进度报告"
@@ -37,7 +37,7 @@ def test_command_filters_by_programme_and_department(portfolio, tmp_path):
     output = tmp_path / "city.xlsx"
     run("--year", "2025", "--month", "6", "--programme", "2025-city", "--format", "xlsx", "--output", str(output))
     rows = list(openpyxl.load_workbook(output)["项目明细"].iter_rows(min_row=2, values_only=True))
-    assert len(rows) == 98 and {r[2] for r in rows} == {"2025年市重点项目(白云区牵头)"}
+    assert len(rows) == 98 and {r[2] for r in rows} == {"2025年市重点项目（白云区牵头）"}
 
     project = Project.objects.exclude(lead_department=None).select_related("lead_department").first()
     department = project.lead_department

@@ -127,9 +127,9 @@ def test_the_excel_and_word_files_say_which_values_are_generated(named_report):
         # the programme a report project is counted in is the sample's: its cell is listed too
         assert ("programme" in row.sample_fields) == ("重点项目计划" in listed), (row.code, listed)
         if "annual_plan" in row.sample_fields:
-            assert "年度计划投资(万元)" in listed
+            assert "年度计划投资（万元）" in listed
         if "completed_ytd" in row.sample_fields:
-            assert "累计完成投资(万元)" in listed
+            assert "累计完成投资（万元）" in listed
     warnings_sheet = next(ws for ws in book.worksheets if ws.title == "预警项目")
     marks = {r[1]: r[-1] for r in warnings_sheet.iter_rows(min_row=2, values_only=True) if r[1]}
     for warning in named_report.warnings:
@@ -172,4 +172,4 @@ def test_the_project_list_and_its_excel_mark_generated_values(client, portfolio)
     headers = [cell.value for cell in sheet[1]]
     line = next(r for r in sheet.iter_rows(min_row=2, values_only=True) if r[0] == project.code)
     marked = line[headers.index("样例数据")]
-    assert marked.startswith("部分：") and "年度计划投资(万元)" in marked and "牵头单位" not in marked
+    assert marked.startswith("部分：") and "年度计划投资（万元）" in marked and "牵头单位" not in marked

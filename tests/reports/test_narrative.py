@@ -20,21 +20,22 @@ def test_narrative_for_2025_h1_reads_like_the_report(portfolio, settings):
     report = build_progress_report(Project.objects.all(), H1)
     first, *rest = report.narrative
     text = "\n".join(report.narrative)
-    assert first.startswith("上半年,336个区重点项目完成投资590亿元,完成年度投资计划54.66%,超序时进度。")
-    assert "98个市重点项目完成投资177.8亿元,完成年度投资计划74.20%,超全市总体进度" in first
-    # The sentences are the source's own, with its punctuation (ASCII commas).
+    assert first.startswith("上半年，336个区重点项目完成投资590亿元，完成年度投资计划54.66%，超序时进度。")
+    assert "98个市重点项目完成投资177.8亿元，完成年度投资计划74.20%，超全市总体进度" in first
+    # The sentences are the source's own, in the full-width punctuation of an official document (the
+    # source's web text has ASCII commas).
     assert "336个区重点项目完成投资590亿元,完成年度投资计划54.66%,超序时进度" in source
     assert "98个市重点项目完成投资177.8亿元,完成年度投资计划74.20%" in source
     # The indicator paragraph, generated from the observations with their qualifiers and ranks.
     indicators = next(p for p in rest if "地区生产总值" in p)
-    assert indicators.startswith("上半年,实现地区生产总值1532.8亿元、同比增长5.3%,增速排名全市第一;")
+    assert indicators.startswith("上半年，实现地区生产总值1532.8亿元、同比增长5.3%，增速排名全市第一；")
     assert "实现地区生产总值1532.8亿元、同比增长5.3%,增速排名全市第一" in source
     for clause in ("一般公共预算收入44.9亿元、同比增长5.5%", "规上工业总产值606.1亿元、同比增长2.9%",
-                   "固定资产投资超640亿元、同比增长5.1%,总量排名全市第二",
+                   "固定资产投资超640亿元、同比增长5.1%，总量排名全市第二",
                    "社会消费品零售总额585.41亿元、同比增长0.1%"):
         assert clause in indicators
     assert indicators.index("一般公共预算收入") < indicators.index("固定资产投资") < indicators.index("社会消费品")
-    assert "外贸进出口总值528.72亿元、同比增长42.94%,增速排名全市第一" in indicators
+    assert "外贸进出口总值528.72亿元、同比增长42.94%，增速排名全市第一" in indicators
     # The other paragraphs carry this data's figures.
     totals = report.totals
     # Computed amounts, rates and points have two places, like the tables; the published figures
@@ -44,7 +45,7 @@ def test_narrative_for_2025_h1_reads_like_the_report(portfolio, settings):
     assert f"红灯项目{report.warning_counts['red']}个、黄灯项目{report.warning_counts['yellow']}个" in text
     assert f"共完成项目节点{len(report.milestones_reached)}个" in text
     best = report.breakdown("department").rows[0]
-    assert f"分牵头单位看,{best.label}" in text
+    assert f"分牵头单位看，{best.label}" in text
 
 
 def test_narrative_uses_itemised_figures_without_a_published_snapshot(portfolio):
@@ -52,7 +53,7 @@ def test_narrative_uses_itemised_figures_without_a_published_snapshot(portfolio)
     report = build_progress_report(Project.objects.all(), H1)
     district = report.programmes[0]
     assert report.narrative[0].startswith(
-        "上半年,336个区重点项目完成投资590.00亿元,完成年度投资计划54.66%,超序时进度4.66个百分点。"
+        "上半年，336个区重点项目完成投资590.00亿元，完成年度投资计划54.66%，超序时进度4.66个百分点。"
     )
     assert district.figures.rate == Decimal("54.66")
 
@@ -63,7 +64,7 @@ def test_narrative_follows_other_data_and_periods(portfolio):
     city = report.programmes[0]
     assert not city.uses_published  # nothing was published for March
     first = report.narrative[0]
-    assert first.startswith(f"一季度,98个市重点项目完成投资{city.figures.completed_ytd_yi.normalize():f}亿元")
+    assert first.startswith(f"一季度，98个市重点项目完成投资{city.figures.completed_ytd_yi.normalize():f}亿元")
     assert f"完成年度投资计划{city.figures.rate:.2f}%" in first
     assert city.figures.verdict_text in first
     MonthlyReport.objects.filter(year=2025, month=3, project__programme__level="city").update(
@@ -76,7 +77,7 @@ def test_narrative_follows_other_data_and_periods(portfolio):
 def test_a_filtered_report_never_quotes_the_published_total(portfolio):
     some = Project.objects.filter(programme__level="district").order_by("code")[:10]
     report = build_progress_report(Project.objects.filter(pk__in=some.values("pk")), H1)
-    assert report.narrative[0].startswith("上半年,10个区重点项目完成投资")
+    assert report.narrative[0].startswith("上半年，10个区重点项目完成投资")
     assert "590亿元" not in report.narrative[0]
 
 
@@ -127,7 +128,7 @@ def test_narrative_names_departments_not_the_unassigned_group(build):
     rows = report.breakdown("department").rows
     assert [(r.label, r.rank) for r in rows] == [("甲局", 1), ("乙局", 2), ("未明确", None)]
     text = "".join(report.narrative)
-    assert "分牵头单位看,甲局、乙局完成率居前,分别为60.00%、30.00%;乙局落后序时进度20.00个百分点。" in text
+    assert "分牵头单位看，甲局、乙局完成率居前，分别为60.00%、30.00%；乙局落后序时进度20.00个百分点。" in text
     assert "未明确完成率" not in text
 
 
@@ -198,10 +199,10 @@ def test_figures_in_yi_yuan_read_in_billions_in_english():
 
 def test_the_warning_paragraph_states_which_statuses_are_judged_on_milestones_alone(portfolio, settings):
     text = "\n".join(build_progress_report(Project.objects.all(), H1).narrative)
-    assert "超过30个百分点或节点逾期超过3个月为红灯;建成、投产运营项目只看节点)" in text
+    assert "超过30个百分点或节点逾期超过3个月为红灯；建成、投产运营项目只看节点）" in text
     settings.PORTFOLIO_WARNING_RULES = {**settings.PORTFOLIO_WARNING_RULES, "milestones_only_statuses": []}
     text = "\n".join(build_progress_report(Project.objects.all(), H1).narrative)
-    assert "节点逾期超过3个月为红灯),红灯项目" in text and "只看节点" not in text
+    assert "节点逾期超过3个月为红灯），红灯项目" in text and "只看节点" not in text
 
 
 def test_computed_figures_follow_one_rule_per_kind(portfolio):

@@ -39,11 +39,11 @@ def test_pdf_has_the_chinese_headings_figures_and_page_numbers(city_report):
     pages, text = pdf_text(rendered.content)
     compact = text.replace("\n", "")
     assert pages >= 5  # sections start on new pages
-    for heading in ("2025年市重点项目(白云区牵头)进度报告", "一、进度综述(草稿)", "二、总体进度", "三、分类进度",
+    for heading in ("2025年市重点项目（白云区牵头）进度报告", "一、进度综述（草稿）", "二、总体进度", "三、分类进度",
                     "四、预警项目", "五、项目节点", "六、存在问题与需协调事项", "七、公布汇总数与明细合计核对",
-                    "附表:项目明细", "累计完成率"):
+                    "附表：项目明细", "累计完成率"):
         assert heading in compact, heading
-    assert "98个市重点项目完成投资177.8亿元,完成年度投资计划74.20%,超全市总体进度" in compact
+    assert "98个市重点项目完成投资177.8亿元，完成年度投资计划74.20%，超全市总体进度" in compact
     assert "177.80" in text and "74.20" in text and "239.62" in text
     assert f"第 1 页 / 共 {pages} 页" in text
     first_project = city_report.projects[0]
@@ -66,14 +66,14 @@ def test_xlsx_sheets_hold_real_numbers_with_formats(city_report):
     assert wb.sheetnames == ["报告摘要", "总体进度", "月度进度", "按牵头单位", "按项目类别", "按镇街", "按项目状态",
                              "预警项目", "节点完成", "节点逾期", "问题与协调", "公布数核对", "项目明细"]
     cover = [row[0] for row in wb["报告摘要"].iter_rows(values_only=True) if row and row[0]]
-    assert cover[0] == "2025年市重点项目(白云区牵头)进度报告"
-    assert any(line.startswith("上半年,98个市重点项目完成投资177.8亿元") for line in cover)
+    assert cover[0] == "2025年市重点项目（白云区牵头）进度报告"
+    assert any(line.startswith("上半年，98个市重点项目完成投资177.8亿元") for line in cover)
 
     summary = wb["总体进度"]
     assert summary.freeze_panes == "A2"
-    assert [c.value for c in summary[1]][:4] == ["范围", "项目数", "年度计划投资(亿元)", "累计完成投资(亿元)"]
+    assert [c.value for c in summary[1]][:4] == ["范围", "项目数", "年度计划投资（亿元）", "累计完成投资（亿元）"]
     city = [c.value for c in summary[2]]
-    assert city[0] == "2025年市重点项目(白云区牵头)" and city[1] == 98
+    assert city[0] == "2025年市重点项目（白云区牵头）" and city[1] == 98
     assert city[3] == pytest.approx(177.80) and city[4] == pytest.approx(74.20) and city[5] == 50
     assert summary.cell(2, 4).number_format == "#,##0.00"
     assert summary.cell(2, 5).number_format == "0.00"
@@ -88,7 +88,7 @@ def test_xlsx_sheets_hold_real_numbers_with_formats(city_report):
     first = dict(zip(header, [c.value for c in appendix[2]], strict=True))
     expected = city_report.projects[0]
     assert first["项目编号"] == expected.code
-    assert Decimal(str(first["累计完成投资(万元)"])) == expected.completed_ytd
+    assert Decimal(str(first["累计完成投资（万元）"])) == expected.completed_ytd
     assert appendix.column_dimensions["B"].width >= 20
 
     reconciliation = [c.value for c in wb["公布数核对"][2]]
@@ -114,14 +114,14 @@ def test_docx_has_the_narrative_and_main_tables(city_report):
     rendered = render_progress(city_report, "docx")
     document = docx.Document(io.BytesIO(rendered.content))
     paragraphs = [p.text for p in document.paragraphs]
-    assert paragraphs[0] == "2025年市重点项目(白云区牵头)进度报告"
-    assert "一、进度综述(草稿)" in paragraphs
-    assert any(p.startswith("上半年,98个市重点项目完成投资177.8亿元,完成年度投资计划74.20%") for p in paragraphs)
-    assert any(p.startswith("上半年,实现地区生产总值1532.8亿元") for p in paragraphs)
-    assert "按牵头单位" in paragraphs and "预警项目(红灯、黄灯)" in paragraphs
+    assert paragraphs[0] == "2025年市重点项目（白云区牵头）进度报告"
+    assert "一、进度综述（草稿）" in paragraphs
+    assert any(p.startswith("上半年，98个市重点项目完成投资177.8亿元，完成年度投资计划74.20%") for p in paragraphs)
+    assert any(p.startswith("上半年，实现地区生产总值1532.8亿元") for p in paragraphs)
+    assert "按牵头单位" in paragraphs and "预警项目（红灯、黄灯）" in paragraphs
     summary = document.tables[0]
     assert [c.text for c in summary.rows[0].cells][:2] == ["范围", "项目数"]
-    assert [c.text for c in summary.rows[1].cells][:5] == ["2025年市重点项目(白云区牵头)", "98", "239.62", "177.80",
+    assert [c.text for c in summary.rows[1].cells][:5] == ["2025年市重点项目（白云区牵头）", "98", "239.62", "177.80",
                                                           "74.20"]
     warnings = document.tables[5]
     assert len(warnings.rows) == 1 + len(city_report.warnings)
@@ -162,7 +162,7 @@ def test_indicator_report_in_every_format(report_data):
     wb = openpyxl.load_workbook(io.BytesIO(render_indicators(report, "xlsx").content))
     economy = wb["经济总量"]
     gdp = dict(zip([c.value for c in economy[1]], [c.value for c in economy[2]], strict=True))
-    assert gdp["指标"] == "地区生产总值" and gdp["数值"] == pytest.approx(1532.8) and gdp["同比增长(%)"] == 5.3
+    assert gdp["指标"] == "地区生产总值" and gdp["数值"] == pytest.approx(1532.8) and gdp["同比增长（%）"] == 5.3
     renewal = next(row for row in wb["城市建设"].iter_rows(values_only=True) if row[0] == "城市更新固定资产投资")
     assert renewal[-1] == pytest.approx(42.63)
     document = docx.Document(io.BytesIO(render_indicators(report, "docx").content))

@@ -36,7 +36,7 @@ def export_rows(client, params) -> dict[str, tuple]:
     response = client.get(reverse("projects:project_export"), {**H1, **params})
     sheet = openpyxl.load_workbook(io.BytesIO(response.content)).worksheets[0]
     header = [cell.value for cell in sheet[1]]
-    code, ytd, rate, colour = (header.index(name) for name in ("项目编号", "累计完成投资(万元)", "完成率(%)", "预警"))
+    code, ytd, rate, colour = (header.index(name) for name in ("项目编号", "累计完成投资（万元）", "完成率（%）", "预警"))
     return {row[code]: (row[ytd], row[rate], row[colour]) for row in sheet.iter_rows(min_row=2, values_only=True)}
 
 

@@ -83,9 +83,9 @@ def test_every_format_downloads(coordinator_client, portfolio):
             assert response["Content-Disposition"].startswith(
                 f'attachment; filename="progress-report-2025-06.{fmt}"')
     page = coordinator_client.get(PROGRESS, {"year": 2025, "month": 6, "programme": city.pk}).content.decode()
-    assert "98个市重点项目完成投资177.8亿元,完成年度投资计划74.20%,超全市总体进度" in page
+    assert "98个市重点项目完成投资177.8亿元，完成年度投资计划74.20%，超全市总体进度" in page
     assert f"?year=2025&amp;month=6&amp;programme={city.pk}&amp;format=pdf" in page
-    assert "重点项目计划:2025年市重点项目(白云区牵头)" in page
+    assert "重点项目计划：2025年市重点项目（白云区牵头）" in page
     for fmt in expected:
         response = coordinator_client.get(INDICATORS, {"year": 2025, "month": 6, "format": fmt})
         assert response.status_code == 200 and response["Content-Type"] == expected[fmt]
@@ -93,7 +93,7 @@ def test_every_format_downloads(coordinator_client, portfolio):
 
 def test_defaults_to_the_latest_period(coordinator_client, portfolio):
     page = coordinator_client.get(PROGRESS).content.decode()
-    assert "2025年1—6月" in page and "上半年,336个区重点项目完成投资590亿元" in page
+    assert "2025年1—6月" in page and "上半年，336个区重点项目完成投资590亿元" in page
     assert "截至2025年1—6月" in coordinator_client.get(INDICATORS).content.decode()
 
 
@@ -130,7 +130,7 @@ def test_an_editors_report_covers_only_what_they_may_see(client, portfolio, sett
     summary = [c.value for c in wb["总体进度"][wb["总体进度"].max_row]]
     assert summary[0] == "合计" and summary[1] == len(visible)
     page = client.get(PROGRESS, {"year": 2025, "month": 6}).content.decode()
-    assert "可见范围:本单位牵头或配合的项目" in page
+    assert "可见范围：本单位牵头或配合的项目" in page
     assert "336个区重点项目完成投资590亿元" not in page  # the published total is not theirs to quote
     # The same editor sees everything when the policy says so.
     settings.PORTFOLIO_EDITOR_SEES_ALL_PROJECTS = True

@@ -15,6 +15,7 @@ from django.utils.translation import pgettext
 from indicators.reports import IndicatorReport
 from portfolio.downloads import attachment, file_name
 from portfolio.money import format_fixed
+from portfolio.text import bracketed, colon, enumerated, semicolon
 
 from ...selectors import Basis
 from ..charts import MONTHS
@@ -67,7 +68,7 @@ def progress_file_names(report: ProgressReport, fmt: str) -> tuple[str, str]:
         filters.append(_("含未审核月报"))
     if filters:
         stem += _("（%(filters)s）") % {
-            "filters": pgettext("punctuation: between items of a list", "、").join(filters)}
+            "filters": enumerated(filters)}
     return file_name(stem, fmt), f"progress-report-{report.period.year}-{report.period.month:02d}.{fmt}"
 
 
@@ -110,10 +111,10 @@ def progress_meta(report: ProgressReport) -> list[str]:
         }
     ]
     if report.scope:
-        lines.append(";".join(f"{label}:{value}" for label, value in report.scope))
+        lines.append(semicolon().join(f"{label}{colon()}{value}" for label, value in report.scope))
     lines.append(completeness_line(report))
     if report.has_sample_data:
-        lines.append(_("注意:本报告含样例数据(由样例生成器生成),仅供演示和培训,不是真实数据。"))
+        lines.append(_("注意：本报告含样例数据（由样例生成器生成），仅供演示和培训，不是真实数据。"))
     return lines
 
 
@@ -126,8 +127,8 @@ def completeness_line(report: ProgressReport) -> str:
     }
     late = report.completeness.late_departments
     if late:
-        line += _("逾期未报单位:%(departments)s。") % {
-            "departments": pgettext("punctuation: between items of a list", "、").join(f"{d.label}({d.outstanding})" for d in late)}
+        line += _("逾期未报单位：%(departments)s。") % {
+            "departments": enumerated(f"{d.label}{bracketed(d.outstanding)}" for d in late)}
     return line
 
 

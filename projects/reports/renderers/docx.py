@@ -185,7 +185,7 @@ def render_docx(
         paragraph = document.add_paragraph(printable(line))
         paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
     if narrative:
-        document.add_heading(_("一、进度综述(草稿)"), level=1)
+        document.add_heading(_("一、进度综述（草稿）"), level=1)
         for text in narrative:
             paragraph = document.add_paragraph(printable(text))
             paragraph.paragraph_format.first_line_indent = Pt(22)

@@ -93,11 +93,11 @@ def breakdown_table(breakdown: Breakdown) -> Table:
 
 def warnings_table(report: ProgressReport) -> Table:
     table = Table(
-        "warnings", _("预警项目"), _("预警项目(红灯、黄灯)"),
+        "warnings", _("预警项目"), _("预警项目（红灯、黄灯）"),
         [_f(WarningRow, "colour_label"), _f(WarningRow, "code"), _f(WarningRow, "name", width=34),
          _f(WarningRow, "department", width=22), _f(WarningRow, "rate"), _f(WarningRow, "reason_text", width=44),
          _f(WarningRow, "rule_version"), *_sample_column(report, WarningRow)],
-        note=_("绿灯项目%(n)s个,未列出。") % {"n": report.warning_counts["green"]},
+        note=_("绿灯项目%(n)s个，未列出。") % {"n": report.warning_counts["green"]},
     )
     for w in report.warnings:
         table.rows.append([w.colour_label, w.code, w.name, w.department, w.rate, w.reason_text, w.rule_version,
@@ -146,9 +146,9 @@ def reconciliation_table(report: ProgressReport) -> Table:
         "reconciliation", _("公布数核对"), _("公布汇总数与明细合计核对"),
         [_f(ReconciliationRow, "programme", width=30), _f(ReconciliationRow, "period_end"),
          _f(ReconciliationRow, "published_count"), _c(_("明细项目数"), INT), _f(ReconciliationRow, "count_difference"),
-         _f(ReconciliationRow, "published_completed_yi"), _c(_("明细完成投资(亿元)"), YI),
+         _f(ReconciliationRow, "published_completed_yi"), _c(_("明细完成投资（亿元）"), YI),
          _f(ReconciliationRow, "completed_difference_yi"),
-         _f(ReconciliationRow, "published_rate"), _c(_("明细完成率(%)"), RATE), _f(ReconciliationRow, "rate_difference"),
+         _f(ReconciliationRow, "published_rate"), _c(_("明细完成率（%）"), RATE), _f(ReconciliationRow, "rate_difference"),
          _c(_("核对结果"), width=16)],
     )
     for r in report.reconciliation:
@@ -168,7 +168,7 @@ def reconciliation_status(row) -> str:
 
 def projects_table(report: ProgressReport) -> Table:
     table = Table(
-        "projects", _("项目明细"), _("附表:项目明细"),
+        "projects", _("项目明细"), _("附表：项目明细"),
         [_f(ProjectRow, "code"), _f(ProjectRow, "name", width=34), _f(ProjectRow, "programme", width=22),
          _f(ProjectRow, "department", width=22), *[_f(ProjectRow, name) for name in (
              "town", "category", "status", "total_investment", "annual_plan", "completed_month", "completed_ytd",

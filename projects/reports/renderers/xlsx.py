@@ -135,7 +135,7 @@ def _write_cover(wb: Workbook, title: str, meta: list[str], narrative: list[str]
         cover.append([safe_text(line)])
     if narrative:
         cover.append([])
-        heading = WriteOnlyCell(cover, value=_("进度综述(草稿)"))
+        heading = WriteOnlyCell(cover, value=_("进度综述（草稿）"))
         heading.font = HEADER_FONT
         cover.append([heading])
         for paragraph in narrative:
