@@ -197,6 +197,26 @@ SPECTACULAR_SETTINGS = {
 
 # The district the platform serves, as its documents and file names name it.
 PORTFOLIO_DISTRICT = os.environ.get("PORTFOLIO_DISTRICT", "白云区")
+# The unit that issues the reports and letters: the signature block of every document.
+PORTFOLIO_ISSUING_UNIT = os.environ.get("PORTFOLIO_ISSUING_UNIT", "广州市白云区发展和改革局")
+
+# The faces of official documents (GB/T 9704-2012: title 小标宋, body 仿宋, level-1 headings 黑体,
+# level-2 楷体), each a list tried in order: the licensed faces a bureau has installed come first, then
+# the free ones `make` installs (Fandol, Noto CJK). Word files name the first of each list (the
+# reader's Word substitutes what it lacks). `manage.py check` says which face each role uses here.
+PORTFOLIO_DOCUMENT_FONTS = {
+    "title": env_list("PORTFOLIO_FONT_TITLE", ["方正小标宋简体", "FZXiaoBiaoSong-B05S", "Noto Serif CJK SC"]),
+    "body": env_list("PORTFOLIO_FONT_BODY", ["仿宋_GB2312", "FangSong_GB2312", "仿宋", "FangSong", "FandolFang",
+                                             "Noto Serif CJK SC"]),
+    "heading1": env_list("PORTFOLIO_FONT_HEADING1", ["黑体", "SimHei", "FandolHei", "Noto Sans CJK SC"]),
+    "heading2": env_list("PORTFOLIO_FONT_HEADING2", ["楷体_GB2312", "KaiTi_GB2312", "楷体", "KaiTi", "FandolKai",
+                                                     "AR PL KaitiM GB", "Noto Serif CJK SC"]),
+}
+
+# The district and city programmes overlap (a city key project led by the district may also be a
+# district key project), so reports never add them together. A bureau that does add them turns this
+# on: reports then show a 合计 row and say which projects appear in both.
+PORTFOLIO_ADD_PROGRAMMES = env_bool("PORTFOLIO_ADD_PROGRAMMES", False)
 
 # Role policy switches (the projects app's rules, projects.permissions): editors read every project and change only those
 # their department leads, unless these say otherwise.

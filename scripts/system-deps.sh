@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# System packages the app needs beyond Python: a CJK font and HarfBuzz subsetting for Chinese
-# PDFs, Chromium for the browser tests, gettext to compile translations, npm to install axe-core
+# System packages the app needs beyond Python: CJK fonts and HarfBuzz subsetting for Chinese
+# PDFs (Noto Sans/Serif CJK, and the Fandol FangSong, KaiTi, HeiTi and SongTi faces of official
+# documents: see fonts_for_documents below), Chromium for the browser tests, gettext to compile translations, npm to install axe-core
 # (package.json) for the accessibility test. Installs them where
 # apt is available and we are root; elsewhere prints what to install. Quick when all are present.
 set -u
@@ -16,7 +17,31 @@ else
   echo "system-deps: not a Debian/Ubuntu system; please install: ${packages[*]} (or equivalents)"
   exit 0
 fi
-[ ${#missing[@]} -eq 0 ] && exit 0
+
+# The Fandol faces (FandolFang, FandolKai, FandolHei, FandolSong; GPL with the font exception) are the
+# free FangSong and KaiTi that official documents (GB/T 9704) are set in. Debian ships them only inside
+# texlive-lang-chinese, whose TeX dependencies the app does not need: the package is downloaded and
+# only its fonts are unpacked, into the system's font directory (or the user's without root).
+fonts_for_documents() {
+  command -v fc-list >/dev/null 2>&1 && fc-list : family | grep -q FandolFang && return 0
+  command -v apt-get >/dev/null 2>&1 || { echo "system-deps: please install the Fandol fonts (CTAN: fandol)"; return 0; }
+  local target work deb
+  if [ "$(id -u)" = "0" ]; then target=/usr/local/share/fonts/fandol; else target="${XDG_DATA_HOME:-$HOME/.local/share}/fonts/fandol"; fi
+  work="$(mktemp -d)"
+  if (cd "$work" && apt-get download -qq texlive-lang-chinese >/dev/null 2>&1); then
+    deb="$(ls "$work"/texlive-lang-chinese_*.deb)"
+    mkdir -p "$work/x" "$target"
+    dpkg-deb --fsys-tarfile "$deb" | tar -x -C "$work/x" --wildcards '*/fonts/opentype/public/fandol/Fandol[FHKS]*.otf'
+    cp "$work"/x/usr/share/texlive/texmf-dist/fonts/opentype/public/fandol/*.otf "$target"/
+    command -v fc-cache >/dev/null 2>&1 && fc-cache -f "$target" >/dev/null 2>&1
+    echo "system-deps: Fandol fonts installed in $target"
+  else
+    echo "system-deps: could not download texlive-lang-chinese for the Fandol fonts; documents fall back to Noto Serif CJK"
+  fi
+  rm -rf "$work"
+}
+
+if [ ${#missing[@]} -eq 0 ]; then fonts_for_documents; exit 0; fi
 if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
   echo "system-deps: installing ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive
@@ -25,4 +50,5 @@ if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
 else
   echo "system-deps: please install (as root): apt-get install ${missing[*]}"
 fi
+fonts_for_documents
 exit 0

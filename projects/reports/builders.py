@@ -9,7 +9,8 @@ converted and rounded only through portfolio.money (亿元 and rates half-up to 
 import datetime as dt
 from collections import Counter
 
-from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.conf import settings
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -26,6 +27,7 @@ from projects.figures import (
     figured_projects,
     months,
     programme_figures,
+    programme_months,
 )
 from projects.models import Milestone, MonthlyReport, Project
 from projects.progress import COLOURS, GREEN, RED, WarningColour, rules, verdict
@@ -166,9 +168,11 @@ def _issues(base: QuerySet, source: FigureSource) -> list[IssueRow]:
 
 
 def _title(programmes: list[ProgrammeFigures], period: Period) -> str:
+    """白云区2025年区重点项目进度报告: the district the platform serves names every document."""
     if len(programmes) == 1:
-        return _("%(programme)s进度报告") % {"programme": programmes[0].name}
-    return _("%(year)s年重点项目进度报告") % {"year": period.year}
+        return _("%(district)s%(programme)s进度报告") % {"district": settings.PORTFOLIO_DISTRICT,
+                                                        "programme": programmes[0].name}
+    return _("%(district)s%(year)s年重点项目进度报告") % {"district": settings.PORTFOLIO_DISTRICT, "year": period.year}
 
 
 def build_progress_report(
@@ -234,6 +238,10 @@ def build_progress_report(
         snapshot_version=source.snapshot.version if source.snapshot else None,
         completeness=reporting_status(base, period),
     )
+    if len(programmes) > 1:
+        report.programme_months = programme_months(figured, source, programmes)
+        if report.programmes_added:
+            report.in_several_programmes = _in_several_programmes(figured)
     if narrative:
         # The district's economy is the subject of a report on whole programmes only: a report filtered
         # to a department or a town states its scope instead.
@@ -243,6 +251,14 @@ def build_progress_report(
             scope=None if whole else [value for _label, value in report.scope if value != source.statement],
         )
     return report
+
+
+def _in_several_programmes(figured: QuerySet) -> list[str]:
+    """Names listed in more than one of the report's programmes (one query): counted once in each."""
+    return list(
+        figured.values("name").annotate(n=Count("as_programme", distinct=True)).filter(n__gt=1)
+        .order_by("name").values_list("name", flat=True)
+    )
 
 
 def _covers_whole_programmes(report: ProgressReport, period: Period, source: FigureSource) -> bool:

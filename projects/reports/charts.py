@@ -280,3 +280,73 @@ def cumulative_chart(
     parts.append("</svg>")
     svg = mark_safe("".join(parts))  # every text above is escaped
     return CumulativeChart(year=year, annual_plan=plan, months=months, svg=svg)
+
+
+def _font_file(family: str) -> str | None:
+    """The file fontconfig chooses for ``family`` (Pillow draws with a file, not a family name)."""
+    import shutil
+    import subprocess
+
+    fc_match = shutil.which("fc-match")
+    if fc_match is None:
+        return None
+    try:
+        result = subprocess.run([fc_match, "-f", "%{file}", f"{family}:lang=zh"], capture_output=True, text=True,
+                                timeout=10, check=False)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return result.stdout.strip() or None
+
+
+def completion_chart_png(points: list[MonthPoint], *, title: str = "") -> bytes:
+    """The same chart as completion_chart, as a PNG picture for the Word document (Word shows no SVG
+    that older versions can edit): cumulative completion rate against the 序时进度 line."""
+    import io
+
+    from PIL import Image, ImageDraw, ImageFont
+
+    scale = 3
+    width, height = WIDTH * scale, HEIGHT * scale
+    image = Image.new("RGB", (width, height), "white")
+    draw = ImageDraw.Draw(image)
+    path = _font_file("Noto Sans CJK SC")
+    font = ImageFont.truetype(path, 12 * scale) if path else ImageFont.load_default()
+    rated = [p for p in points if p.rate is not None]
+    top = _ceiling(max([Decimal(0)] + [p.rate for p in rated]))
+    plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
+
+    def x(month) -> float:
+        return scale * (LEFT + plot_w * (month - 0.5) / 12)
+
+    def y(percent) -> float:
+        return scale * (TOP + plot_h * (1 - float(percent) / top))
+
+    for percent in range(0, top + 1, 20):
+        draw.line([(scale * LEFT, y(percent)), (scale * (WIDTH - RIGHT), y(percent))], fill=GRID, width=scale)
+        draw.text((scale * (LEFT - 6), y(percent)), f"{percent}%", fill=TEXT, font=font, anchor="rm")
+    for month in range(1, 13):
+        draw.text((x(month), scale * (HEIGHT - BOTTOM + 12)), month_name(month), fill=TEXT, font=font, anchor="mt")
+    elapsed = [(x(m), y(time_elapsed_percent(m))) for m in range(1, 13)]
+    for start, end in zip(elapsed, elapsed[1:], strict=False):  # dashed: every other segment's halves
+        middle = ((start[0] + end[0]) / 2, (start[1] + end[1]) / 2)
+        draw.line([start, middle], fill=ELAPSED, width=2 * scale)
+    if rated:
+        line = [(x(p.month), y(p.rate)) for p in rated]
+        if len(line) > 1:
+            draw.line(line, fill=ACTUAL, width=int(2.5 * scale), joint="curve")
+        for p in rated:
+            cx, cy = x(p.month), y(p.rate)
+            draw.ellipse([cx - 3 * scale, cy - 3 * scale, cx + 3 * scale, cy + 3 * scale], fill=ACTUAL)
+            draw.text((cx, cy - 8 * scale), f"{format_fixed(p.rate, grouping=False)}%", fill=ACTUAL, font=font,
+                      anchor="mb")
+    legend = [(ACTUAL, _("累计完成率")), (ELAPSED, _("序时进度"))]
+    left = scale * LEFT
+    for colour, label in legend:
+        draw.line([(left, scale * 16), (left + 24 * scale, scale * 16)], fill=colour, width=2 * scale)
+        draw.text((left + 30 * scale, scale * 16), str(label), fill=TEXT, font=font, anchor="lm")
+        left += scale * legend_step(str(label), 12, 110)
+    if title:
+        draw.text((width - scale * RIGHT, scale * 16), str(title), fill=TEXT, font=font, anchor="rm")
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG", optimize=True)
+    return buffer.getvalue()

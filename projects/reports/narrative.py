@@ -98,24 +98,35 @@ def programmes_paragraph(report: ProgressReport) -> str:
 
 
 def totals_paragraph(report: ProgressReport) -> str:
-    totals = report.totals
-    text = _("截至%(month)s月底，本报告所列%(count)s个项目年度计划投资%(plan)s，累计完成投资%(ytd)s") % {
-        "month": report.period.month, "count": totals.count,
-        "plan": yi(totals.annual_plan_yi), "ytd": yi(totals.completed_ytd_yi),
-    }
-    if totals.rate is not None:
-        text += _("，完成年度投资计划%(rate)s%%，序时进度%(elapsed)s%%，%(verdict)s") % {
-            "rate": rate(totals.rate), "elapsed": rate(totals.time_elapsed),
-            "verdict": totals.verdict_text,
-        }
-    text += _("；其中%(month)s月完成投资%(amount)s。") % {
-        "month": report.period.month, "amount": yi(totals.completed_month_yi),
-    }
+    """The plan, the year to date and the month: of the report's projects, or of each programme apart
+    when it has several (they overlap, and the report does not add them unless the bureau does)."""
+    if report.programmes_apart:
+        clauses = [figures_clause(_("%(programme)s%(count)s个项目") % {"programme": p.name, "count": p.figures.count},
+                                  p.figures, report.period.month) for p in report.programmes]
+        text = _("截至%(month)s月底，%(clauses)s。") % {"month": report.period.month, "clauses": semicolon().join(clauses)}
+    else:
+        subject = _("本报告所列%(count)s个项目") % {"count": report.totals.count}
+        text = _("截至%(month)s月底，%(clauses)s。") % {
+            "month": report.period.month, "clauses": figures_clause(subject, report.totals, report.period.month)}
+        if report.in_several_programmes:
+            text += _("其中%(names)s同时列入多个计划，在各计划中分别计算。") % {"names": enumerated(report.in_several_programmes)}
     if report.unapproved_reports:
         text += _("另有%(n)s个项目本月月报尚未审核通过或未填报，相关数据以审核后为准。") % {
             "n": report.unapproved_reports
         }
     return text
+
+
+def figures_clause(subject: str, figures, month: int) -> str:
+    """X个项目年度计划投资…，累计完成投资…，完成年度投资计划…%，序时进度…%，超序时进度…，其中6月完成投资…"""
+    text = _("%(subject)s年度计划投资%(plan)s，累计完成投资%(ytd)s") % {
+        "subject": subject, "plan": yi(figures.annual_plan_yi), "ytd": yi(figures.completed_ytd_yi),
+    }
+    if figures.rate is not None:
+        text += _("，完成年度投资计划%(rate)s%%，序时进度%(elapsed)s%%，%(verdict)s") % {
+            "rate": rate(figures.rate), "elapsed": rate(figures.time_elapsed), "verdict": figures.verdict_text,
+        }
+    return text + _("，其中%(month)s月完成投资%(amount)s") % {"month": month, "amount": yi(figures.completed_month_yi)}
 
 
 def _rated(breakdown: Breakdown):

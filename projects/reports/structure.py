@@ -8,6 +8,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.conf import settings
 from django.utils.translation import gettext as _
 
 from portfolio.periods import Period
@@ -131,6 +132,27 @@ class ProgressReport:
     snapshot_version: int | None  # the frozen version of a closed month the figures come from
     completeness: ReportingStatus
     narrative: list[str] = field(default_factory=list)
+    # Month by month for each programme apart (by programme pk), when the report has several.
+    programme_months: dict = field(default_factory=dict)
+    # With PORTFOLIO_ADD_PROGRAMMES: the names of projects listed in more than one programme.
+    in_several_programmes: list[str] = field(default_factory=list)
+
+    @property
+    def programmes_added(self) -> bool:
+        """Whether the report adds its programmes together (a 合计 row, one paragraph and one chart
+        over all): only when it has several and the bureau's setting says it does so."""
+        return len(self.programmes) > 1 and settings.PORTFOLIO_ADD_PROGRAMMES
+
+    @property
+    def programmes_apart(self) -> list:
+        """(programme, its months) for each programme when they are shown apart; empty otherwise."""
+        if len(self.programmes) < 2 or self.programmes_added:
+            return []
+        return [(p, self.programme_months.get(p.pk, [])) for p in self.programmes]
+
+    @property
+    def issuing_unit(self) -> str:
+        return settings.PORTFOLIO_ISSUING_UNIT
 
     @property
     def time_elapsed(self) -> Decimal:

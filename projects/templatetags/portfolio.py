@@ -4,6 +4,7 @@ from decimal import Decimal
 
 from django import template
 from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 
 from portfolio import text
@@ -125,3 +126,12 @@ def full_stop():
 def bracketed(*parts):
     """（3） or （张三，2025-04-01）; in English " (3)" and " (Zhang, 2025-04-01)"."""
     return text.bracketed(*parts)
+
+
+@register.simple_tag
+def document_font(role):
+    """The CSS font-family of a role of official documents (title, body, heading1, heading2), from
+    PORTFOLIO_DOCUMENT_FONTS; for the reports' stylesheet."""
+    from projects.reports.checks import css_font_family
+
+    return mark_safe(css_font_family(role).replace("<", "").replace(";", "").replace("}", ""))

@@ -150,7 +150,7 @@ def test_dashboard_to_the_progress_report_and_its_pdf(new_page, e2e_world, tmp_p
     assert "2025年1—2月" in page.locator(".subtitle").inner_text()
     summary = page.locator("table").first.inner_text()
     # 3 projects, plan 3,000 万元, 300 万元 by February: 10.00% against 16.67%.
-    assert "合计\t3\t0.30\t0.03\t10.00\t16.67\t-6.67\t落后序时进度6.67个百分点" in summary
+    assert "2025年区重点项目\t3\t0.30\t0.03\t10.00\t16.67\t-6.67\t落后序时进度6.67个百分点" in summary
     with page.expect_download() as download_info:
         page.click(".downloads a:text('PDF')")
     download = download_info.value

@@ -30,7 +30,7 @@ def test_command_writes_each_format(portfolio, tmp_path):
     assert "上半年，336个区重点项目完成投资590亿元，完成年度投资计划54.66%，超序时进度" in html
     wb = openpyxl.load_workbook(tmp_path / "out" / "report.xlsx")
     assert wb["项目明细"].max_row == 1 + 434
-    assert docx.Document(tmp_path / "out" / "report.docx").paragraphs[0].text == "2025年重点项目进度报告"
+    assert docx.Document(tmp_path / "out" / "report.docx").paragraphs[0].text == "白云区2025年重点项目进度报告"
 
 
 def test_command_filters_by_programme_and_department(portfolio, tmp_path):

@@ -40,8 +40,12 @@ def test_narrative_for_2025_h1_reads_like_the_report(portfolio, settings):
     totals = report.totals
     # Computed amounts, rates and points have two places, like the tables; the published figures
     # above are quoted as the report writes them.
-    assert f"本报告所列434个项目年度计划投资{totals.annual_plan_yi:.2f}亿元" in text
-    assert "累计完成投资767.80亿元" in text and "序时进度50.00%" in text
+    # The programmes overlap, so the paragraph gives each apart and never adds them together.
+    district, city = report.programmes
+    assert f"截至6月底，2025年区重点项目336个项目年度计划投资{district.figures.annual_plan_yi:.2f}亿元" in text
+    assert f"；2025年市重点项目（白云区牵头）98个项目年度计划投资{city.figures.annual_plan_yi:.2f}亿元" in text
+    assert "本报告所列" not in text and "767.80" not in text and f"{totals.annual_plan_yi:.2f}" not in text
+    assert "累计完成投资590.00亿元" in text and "序时进度50.00%" in text
     assert f"红灯项目{report.warning_counts['red']}个、黄灯项目{report.warning_counts['yellow']}个" in text
     assert f"共完成项目节点{len(report.milestones_reached)}个" in text
     best = report.breakdown("department").rows[0]

@@ -103,6 +103,16 @@ def _progress_pdf_in_parts(report: ProgressReport, request, context: dict) -> by
     return render_pdf_in_parts(parts[0], parts[1:], stamp)
 
 
+def docx_charts(report: ProgressReport) -> list[tuple[str, bytes]]:
+    """The report's charts as (caption, PNG): one per programme when they are shown apart."""
+    from ..charts import completion_chart_png
+
+    if report.programmes_apart:
+        return [(_("图%(n)s：%(name)s累计完成率与序时进度（月度）") % {"n": n, "name": programme.name},
+                 completion_chart_png(points)) for n, (programme, points) in enumerate(report.programmes_apart, 1)]
+    return [(_("图：累计完成率与序时进度（月度）"), completion_chart_png(report.months))]
+
+
 def progress_meta(report: ProgressReport) -> list[str]:
     lines = [
         _("%(period)s · 序时进度%(elapsed)s%% · 生成时间%(at)s · 预警规则%(version)s版") % {
@@ -156,8 +166,10 @@ def render_progress(report: ProgressReport, fmt: str, *, request=None, html_cont
         return Rendered(content, CONTENT_TYPES[fmt], filename, fallback)
     if fmt == "docx":
         main = [t for t in tables if t.key in DOCX_TABLES]
+        appendix = next((t for t in tables if t.key == "projects"), None) if report.projects else None
         content = render_docx(main, title=report.title, meta=progress_meta(report), narrative=report.narrative,
-                              footer=report.sample_mark)
+                              footer=report.sample_mark, charts=docx_charts(report),
+                              signature=(report.issuing_unit, report.generated_at.date()), appendix=appendix)
         return Rendered(content, CONTENT_TYPES[fmt], filename, fallback)
     raise ValueError(f"unknown format {fmt!r}")
 

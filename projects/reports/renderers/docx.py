@@ -1,5 +1,11 @@
 """Word (.docx) rendering with python-docx: the narrative and the main tables, for staff to edit.
 
+The document follows the layout of official documents (GB/T 9704-2012) in named styles a clerk can
+change: 公文标题 (小标宋 2号), 公文正文 (仿宋 3号, 28-point lines, two-character indent), 公文一级标题
+(黑体), 公文二级标题 (楷体), 表格文字; the faces are the first of each PORTFOLIO_DOCUMENT_FONTS list.
+Page numbers “— 1 —” are PAGE fields on the outside edge (right on odd pages, left on even ones);
+the issuing unit and the date close the text; the project list follows as 附件 on landscape pages.
+
 Tables are written straight into the document XML: python-docx's cell API looks every cell up
 again from the top of the table, which makes a table of a few thousand rows take minutes.
 """
@@ -10,22 +16,31 @@ from decimal import Decimal
 from io import BytesIO
 
 import docx
-from django.utils.translation import get_language
+from django.conf import settings
+from django.utils.translation import get_language, pgettext
 from django.utils.translation import gettext as _
-from docx.enum.section import WD_ORIENT
-from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.enum.section import WD_ORIENT, WD_SECTION
+from docx.enum.style import WD_STYLE_TYPE
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
-from docx.shared import Cm, Pt
+from docx.shared import Mm, Pt, RGBColor
 
 from portfolio.money import format_fixed
 from portfolio.text import printable
 
 from .tables import NUMERIC, POINTS, Table
 
-BODY_FONT = "宋体"
-HEADING_FONT = "黑体"
 LATIN_FONT = "Times New Roman"
+# The named styles of the document, on Word's own where one exists (the navigation pane and the table
+# of contents follow the headings): name, base style, font role, size in points.
+STYLES = {
+    "title": ("公文标题", "Title", "title", 22),
+    "body": ("公文正文", "Normal", "body", 16),
+    "heading1": ("公文一级标题", "Heading 1", "heading1", 16),
+    "heading2": ("公文二级标题", "Heading 2", "heading2", 16),
+    "table": ("表格文字", "Normal", "body", 10.5),
+}
 
 
 def cell_text(value, kind: str) -> str:
@@ -52,22 +67,55 @@ def _set_fonts(style, east_asian: str, size: Pt | None = None, bold: bool | None
     fonts.set(qn("w:eastAsia"), east_asian)
 
 
+def _face(role: str) -> str:
+    return settings.PORTFOLIO_DOCUMENT_FONTS[role][0]
+
+
 def _new_document(title: str, *, landscape: bool = False):
     document = docx.Document()
     section = document.sections[0]
-    section.page_width, section.page_height = Cm(21), Cm(29.7)
+    section.page_width, section.page_height = Mm(210), Mm(297)
     if landscape:
         section.orientation = WD_ORIENT.LANDSCAPE
         section.page_width, section.page_height = section.page_height, section.page_width
-    for side in ("left_margin", "right_margin"):
-        setattr(section, side, Cm(2))
-    _set_fonts(document.styles["Normal"], BODY_FONT, Pt(11))
-    for name in ("Title", "Heading 1", "Heading 2"):
-        _set_fonts(document.styles[name], HEADING_FONT)
+    # The type area of GB/T 9704: 156 × 225 mm.
+    section.top_margin, section.bottom_margin = Mm(37), Mm(35)
+    section.left_margin, section.right_margin = Mm(28), Mm(26)
+    section.footer_distance = Mm(28)
+    _set_fonts(document.styles["Normal"], _face("body"), Pt(16))
     _set_language(document, get_language() or "zh-hans")
+    for key in STYLES:
+        _named_style(document, key)
     document.core_properties.title = printable(title)
     document.core_properties.language = _word_language(get_language() or "zh-hans")
     return document
+
+
+def _named_style(document, key: str):
+    name, base, role, size = STYLES[key]
+    styles = document.styles
+    style = styles[name] if name in [s.name for s in styles] else styles.add_style(name, WD_STYLE_TYPE.PARAGRAPH)
+    style.base_style = styles[base]
+    style.quick_style = True
+    _set_fonts(style, _face(role), Pt(size), bold=key == "title")
+    style.font.color.rgb = RGBColor(0, 0, 0)
+    style.font.italic = False
+    fmt = style.paragraph_format
+    fmt.space_before = fmt.space_after = Pt(0)
+    if key == "table":
+        fmt.line_spacing = 1.0
+        fmt.first_line_indent = Pt(0)
+    else:
+        fmt.line_spacing_rule = WD_LINE_SPACING.EXACTLY
+        fmt.line_spacing = Pt(28 if key != "title" else 36)
+        fmt.first_line_indent = Pt(0) if key == "title" else Pt(32)  # two characters of 3号
+    if key == "title":
+        fmt.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        fmt.space_after = Pt(14)
+    if key.startswith("heading"):
+        fmt.keep_with_next = True
+        style.font.bold = False
+    return style
 
 
 def _word_language(language: str) -> str:
@@ -104,20 +152,28 @@ def _field(paragraph, instruction: str) -> None:
 
 
 def _header_and_footer(document, title: str, footer: str) -> None:
-    """The title in the header; the page number as “— 1 —” at the foot (the 公文 way), and the
-    sample-data mark above it when the report has sample data."""
-    section = document.sections[0]
-    header = section.header.paragraphs[0]
-    header.text = printable(title)
-    header.alignment = WD_ALIGN_PARAGRAPH.RIGHT
-    foot = section.footer.paragraphs[0]
-    if footer:
-        foot.text = printable(footer)
-        foot = section.footer.add_paragraph()
-    foot.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    foot.add_run("— ")
-    _field(foot, "PAGE")
-    foot.add_run(" —")
+    """The title in the header; the page number as “— 1 —” on the outside edge at the foot (the 公文
+    way: right on odd pages, left on even ones), with the sample-data mark above it when the report
+    has sample data."""
+    document.settings.odd_and_even_pages_header_footer = True
+    for section in document.sections:
+        for header in (section.header, section.even_page_header):
+            header.is_linked_to_previous = False
+            paragraph = header.paragraphs[0]
+            paragraph.text = printable(title)
+            paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        for part, side in ((section.footer, WD_ALIGN_PARAGRAPH.RIGHT), (section.even_page_footer, WD_ALIGN_PARAGRAPH.LEFT)):
+            part.is_linked_to_previous = False
+            foot = part.paragraphs[0]
+            if footer:
+                foot.text = printable(footer)
+                foot.alignment = WD_ALIGN_PARAGRAPH.CENTER
+                foot = part.add_paragraph()
+            foot.alignment = side
+            foot.paragraph_format.left_indent = foot.paragraph_format.right_indent = Pt(14)  # one character in
+            foot.add_run("— ").font.size = Pt(14)
+            _field(foot, "PAGE")
+            foot.add_run(" —").font.size = Pt(14)
 
 
 def _cell_xml(text: str, *, right: bool, bold: bool = False):
@@ -147,21 +203,25 @@ def _cell_xml(text: str, *, right: bool, bold: bool = False):
 
 
 def add_table(document, table: Table) -> None:
-    document.add_heading(printable(table.title), level=2)
+    document.add_paragraph(printable(table.title), style=STYLES["heading2"][0])
     word_table = document.add_table(rows=1, cols=len(table.columns))
     word_table.style = "Table Grid"
     tbl = word_table._tbl
     header_row = tbl.tr_lst[0]
     for tc in list(header_row.tc_lst):
         header_row.remove(tc)
-    # The header repeats on every page.
+    # The header repeats on every page; no row splits across pages.
     trpr = header_row.get_or_add_trPr()
-    repeat = OxmlElement("w:tblHeader")
-    repeat.set(qn("w:val"), "true")
-    trpr.append(repeat)
+    for tag in ("w:tblHeader", "w:cantSplit"):
+        element = OxmlElement(tag)
+        element.set(qn("w:val"), "true")
+        trpr.append(element)
     for column in table.columns:
         header_row.append(_cell_xml(printable(column.header), right=False, bold=True))
     template_row = OxmlElement("w:tr")
+    row_properties = OxmlElement("w:trPr")
+    row_properties.append(OxmlElement("w:cantSplit"))
+    template_row.append(row_properties)
     kinds = [c.kind for c in table.columns]
     for row in table.rows:
         tr = deepcopy(template_row)
@@ -169,29 +229,71 @@ def add_table(document, table: Table) -> None:
             tr.append(_cell_xml(cell_text(value, kind), right=kind in NUMERIC))
         tbl.append(tr)
     if table.note:
-        document.add_paragraph(printable(table.note))
+        document.add_paragraph(printable(table.note), style=STYLES["table"][0])
+
+
+def _heading(document, text: str, level: int = 1):
+    return document.add_paragraph(printable(text), style=STYLES[f"heading{level}"][0])
+
+
+def _signature(document, unit: str, day: dt.date) -> None:
+    """The issuing unit and the date close the text, right-aligned four characters in."""
+    date_format = pgettext("date format: the date of a document, under its issuing unit", "Y年n月j日")
+    for index, text in enumerate((unit, date_format_text(day, date_format))):
+        paragraph = document.add_paragraph(printable(text), style=STYLES["body"][0])
+        paragraph.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+        paragraph.paragraph_format.first_line_indent = Pt(0)
+        paragraph.paragraph_format.right_indent = Pt(64)
+        if index == 0:
+            paragraph.paragraph_format.space_before = Pt(28)
+
+
+def date_format_text(day: dt.date, date_format: str) -> str:
+    from django.utils.dateformat import format as format_date
+
+    return format_date(day, date_format)
 
 
 def render_docx(
     tables: list[Table], *, title: str, meta: list[str], narrative: list[str] | None = None,
-    landscape: bool = False, footer: str = "",
+    landscape: bool = False, footer: str = "", charts: list[tuple[str, bytes]] | None = None,
+    signature: tuple[str, dt.date] | None = None, appendix: Table | None = None,
 ) -> bytes:
-    """``footer`` is printed at the foot of every page (the sample-data mark)."""
+    """``footer`` is printed at the foot of every page (the sample-data mark); ``charts`` are
+    (caption, PNG) pairs shown before the tables; ``signature`` is the issuing unit and the date;
+    ``appendix`` follows as 附件 on landscape pages."""
     document = _new_document(title, landscape=landscape)
-    _header_and_footer(document, title, footer)
-    heading = document.add_heading(printable(title), level=0)
-    heading.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    document.add_paragraph(printable(title), style=STYLES["title"][0])
     for line in meta:
-        paragraph = document.add_paragraph(printable(line))
+        paragraph = document.add_paragraph(printable(line), style=STYLES["table"][0])
         paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
     if narrative:
-        document.add_heading(_("一、进度综述（草稿）"), level=1)
+        _heading(document, _("一、进度综述（草稿）"))
         for text in narrative:
-            paragraph = document.add_paragraph(printable(text))
-            paragraph.paragraph_format.first_line_indent = Pt(22)
-        document.add_heading(_("二、主要表格"), level=1)
+            document.add_paragraph(printable(text), style=STYLES["body"][0])
+        _heading(document, _("二、主要表格"))
+    for caption, png in charts or []:
+        document.add_picture(BytesIO(png), width=Mm(150))
+        document.paragraphs[-1].alignment = WD_ALIGN_PARAGRAPH.CENTER
+        paragraph = document.add_paragraph(printable(caption), style=STYLES["table"][0])
+        paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
     for table in tables:
         add_table(document, table)
+    if appendix is not None:
+        document.add_paragraph(_("附件：重点项目明细表"), style=STYLES["body"][0])
+    if signature is not None:
+        _signature(document, *signature)
+    if appendix is not None:
+        section = document.add_section(WD_SECTION.NEW_PAGE)
+        section.orientation = WD_ORIENT.LANDSCAPE
+        section.page_width, section.page_height = Mm(297), Mm(210)
+        section.top_margin, section.bottom_margin = Mm(26), Mm(24)
+        section.left_margin, section.right_margin = Mm(20), Mm(20)
+        label = document.add_paragraph(_("附件"), style=STYLES["heading1"][0])
+        label.paragraph_format.first_line_indent = Pt(0)
+        document.add_paragraph(_("重点项目明细表"), style=STYLES["title"][0])
+        add_table(document, appendix)
+    _header_and_footer(document, title, footer)
     buffer = BytesIO()
     document.save(buffer)
     return buffer.getvalue()

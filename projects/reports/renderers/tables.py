@@ -7,9 +7,9 @@ decides how a kind is written: an Excel number format, a right-aligned Word cell
 from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext
 
 from indicators.reports import IndicatorReport, IndicatorRow
+from portfolio.text import enumeration_mark
 from projects.figures import Breakdown, Figures, GroupRow, MonthPoint, ReconciliationRow
 
 from ..fields import INT, NUMBER, POINTS, RATE, TEXT, WAN, YI, header, report_field
@@ -66,18 +66,23 @@ def summary_table(report: ProgressReport) -> Table:
     table = Table("summary", _("总体进度"), _("总体进度"), [_c(_("范围"), width=30)] + figure_columns())
     for programme in report.programmes:
         table.rows.append([programme.name, *figure_values(programme.figures)])
-    table.rows.append([_("合计"), *figure_values(report.totals)])
+    if report.programmes_added or not report.programmes:
+        table.rows.append([_("合计"), *figure_values(report.totals)])
     return table
 
 
 def months_table(report: ProgressReport) -> Table:
-    table = Table(
-        "months", _("月度进度"), _("累计完成月度走势"),
-        [_f(MonthPoint, name) for name in
-         ("month", "completed_month_yi", "completed_cumulative_yi", "rate", "time_elapsed")],
-    )
-    for p in report.months:
-        table.rows.append([p.month, p.completed_month_yi, p.completed_cumulative_yi, p.rate, p.time_elapsed])
+    """Month by month: of the report's projects, or of each programme apart when it has several."""
+    apart = report.programmes_apart
+    columns = [_f(MonthPoint, name) for name in
+               ("month", "completed_month_yi", "completed_cumulative_yi", "rate", "time_elapsed")]
+    table = Table("months", _("月度进度"), _("累计完成月度走势"),
+                  ([_c(_("重点项目计划"), width=30)] if apart else []) + columns)
+    series = [([programme.name], points) for programme, points in apart] or [([], report.months)]
+    for lead, points in series:
+        for p in points:
+            table.rows.append([*lead, p.month, p.completed_month_yi, p.completed_cumulative_yi, p.rate,
+                               p.time_elapsed])
     return table
 
 
@@ -168,7 +173,7 @@ def reconciliation_status(row) -> str:
 
 def projects_table(report: ProgressReport) -> Table:
     table = Table(
-        "projects", _("项目明细"), _("附表：项目明细"),
+        "projects", _("项目明细"), _("重点项目明细表"),
         [_f(ProjectRow, "code"), _f(ProjectRow, "name", width=34), _f(ProjectRow, "programme", width=22),
          _f(ProjectRow, "department", width=22), *[_f(ProjectRow, name) for name in (
              "town", "category", "status", "total_investment", "annual_plan", "completed_month", "completed_ytd",
@@ -177,7 +182,7 @@ def projects_table(report: ProgressReport) -> Table:
          _f(ProjectRow, "sample_fields", TEXT, width=30)],  # the sample columns of a report project, by header
     )
     yes = _("是")
-    between = pgettext("punctuation: between items of a list", "、")
+    between = enumeration_mark()
     for p in report.projects:
         partial = "" if p.is_synthetic else between.join(
             header(ProjectRow, name) for name in p.sample_fields if name != "colour")
