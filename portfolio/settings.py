@@ -218,6 +218,13 @@ PORTFOLIO_DOCUMENT_FONTS = {
 # on: reports then show a 合计 row and say which projects appear in both.
 PORTFOLIO_ADD_PROGRAMMES = env_bool("PORTFOLIO_ADD_PROGRAMMES", False)
 
+# Supervision letters (督办函 / 提醒函, projects.letters): the kind of letter a department gets for its
+# worst warning colour (a department with red projects gets a 督办函 listing its yellow ones too), the
+# prefix of their reference (白发改督〔2025〕3号) and the days a department has to respond.
+PORTFOLIO_LETTER_KINDS = {"red": "supervision", "yellow": "reminder"}
+PORTFOLIO_LETTER_PREFIX = os.environ.get("PORTFOLIO_LETTER_PREFIX", "白发改督")
+PORTFOLIO_LETTER_RESPONSE_DAYS = int(os.environ.get("PORTFOLIO_LETTER_RESPONSE_DAYS", "10"))
+
 # Role policy switches (the projects app's rules, projects.permissions): editors read every project and change only those
 # their department leads, unless these say otherwise.
 PORTFOLIO_EDITOR_SEES_ALL_PROJECTS = env_bool("PORTFOLIO_EDITOR_SEES_ALL_PROJECTS", True)

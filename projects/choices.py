@@ -79,3 +79,19 @@ class ReportStatus(models.TextChoices):
     SUBMITTED = "submitted", _("已提交")
     APPROVED = "approved", _("已审核")
     RETURNED = "returned", _("已退回")
+
+
+class LetterKind(models.TextChoices):
+    """The bureau's instruments on warned projects: a reminder for yellow, supervision for red."""
+
+    REMINDER = "reminder", _("提醒函")
+    SUPERVISION = "supervision", _("督办函")
+
+
+class LetterState(models.TextChoices):
+    DRAFT = "draft", _("草稿")
+    ISSUED = "issued", _("已发出")
+    RECEIVED = "received", _("已签收")
+    RESPONDED = "responded", _("已回复")
+    CLOSED = "closed", _("已办结")
+    ESCALATED = "escalated", _("已升级")

@@ -16,6 +16,8 @@ from portfolio.models import SourcedModel, TimeStampedModel
 from .choices import (
     DatePrecision,
     DepartmentKind,
+    LetterKind,
+    LetterState,
     MilestoneKind,
     ProgrammeLevel,
     ProjectCategory,
@@ -752,3 +754,111 @@ class SnapshotProgramme(models.Model):
 
     def __str__(self):
         return f"{self.snapshot} · {self.programme_id}"
+
+
+class LetterSequence(models.Model):
+    """The last number given to a letter in a year: letters are numbered without gaps or duplicates
+    (白发改督〔2025〕1号, 2号 …), under a row lock when a letter is issued."""
+
+    year = models.PositiveSmallIntegerField(unique=True)
+    last = models.PositiveIntegerField(default=0)
+
+    def __str__(self):
+        return f"{self.year}: {self.last}"
+
+
+class SupervisionLetter(TimeStampedModel):
+    """A 提醒函 or 督办函 from the bureau to a department about its warned projects, and what came of it:
+    drafted → issued (numbered and dated) → received (the department opened it) → responded → closed,
+    or escalated. Every step is in the history (projects.letters makes the steps)."""
+
+    kind = models.CharField(_("函件类型"), max_length=20, choices=LetterKind.choices)
+    state = models.CharField(_("办理状态"), max_length=20, choices=LetterState.choices, default=LetterState.DRAFT)
+    department = models.ForeignKey(
+        Department, verbose_name=_("主送单位"), on_delete=models.PROTECT, related_name="letters"
+    )
+    year = models.PositiveSmallIntegerField(_("预警年度"))
+    month = models.PositiveSmallIntegerField(
+        _("预警月份"), validators=[MinValueValidator(1, message=_("月份须在1至12之间。")),
+                                   MaxValueValidator(12, message=_("月份须在1至12之间。"))]
+    )
+    number_year = models.PositiveSmallIntegerField(_("文号年度"), null=True, blank=True, editable=False)
+    number = models.PositiveIntegerField(_("文号序号"), null=True, blank=True, editable=False)
+    issued_on = models.DateField(_("发文日期"), null=True, blank=True, editable=False)
+    response_due = models.DateField(_("回复期限"))
+    requested_actions = models.TextField(_("工作要求"), max_length=5000)
+    response = models.TextField(_("回复内容"), max_length=5000, blank=True)
+    closing_note = models.TextField(_("办结意见"), max_length=2000, blank=True)
+    received_at = models.DateTimeField(_("签收时间"), null=True, blank=True, editable=False)
+    responded_at = models.DateTimeField(_("回复时间"), null=True, blank=True, editable=False)
+    closed_at = models.DateTimeField(_("办结时间"), null=True, blank=True, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("拟稿人"), on_delete=models.SET_NULL, null=True, related_name="+",
+        editable=False,
+    )
+    received_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("签收人"), on_delete=models.SET_NULL, null=True, related_name="+",
+        editable=False,
+    )
+    responded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("回复人"), on_delete=models.SET_NULL, null=True, related_name="+",
+        editable=False,
+    )
+    escalated_to = models.OneToOneField(
+        "self", verbose_name=_("升级后的督办函"), on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="escalated_from", editable=False,
+    )
+    version = models.PositiveIntegerField(_("版本"), default=1, editable=False)
+
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+
+    class Meta:
+        verbose_name = _("督办函")
+        verbose_name_plural = pgettext_lazy("plural", "督办函")
+        ordering = ["-year", "-month", "department__name", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["number_year", "number"], name="letter_unique_number"),
+            models.CheckConstraint(condition=Q(month__gte=1) & Q(month__lte=12), name="letter_month_range"),
+            models.CheckConstraint(
+                condition=Q(state="draft") | Q(number__isnull=False, number_year__isnull=False, issued_on__isnull=False),
+                name="letter_issued_has_number",
+            ),
+        ]
+        indexes = [models.Index(fields=["state", "response_due"], name="letter_state_due")]
+
+    def __str__(self):
+        return f"{self.reference or self.get_kind_display()} · {self.department}"
+
+    @property
+    def reference(self) -> str:
+        """白发改督〔2025〕3号; empty for a draft."""
+        if self.number is None:
+            return ""
+        return _("%(prefix)s〔%(year)s〕%(number)s号") % {
+            "prefix": settings.PORTFOLIO_LETTER_PREFIX, "year": self.number_year, "number": self.number}
+
+
+class SupervisionLetterItem(models.Model):
+    """A project a letter is about, with the reason in words as it stood when the letter was drafted."""
+
+    letter = models.ForeignKey(SupervisionLetter, on_delete=models.CASCADE, related_name="items")
+    project = models.ForeignKey(Project, verbose_name=_("项目"), on_delete=models.PROTECT, related_name="+")
+    colour = models.CharField(_("预警"), max_length=10)
+    reason = models.TextField(_("预警原因"))
+    # The warning was computed from generated data (a sample project, or a report project's sample
+    # figures): every output of the letter says so.
+    is_sample = models.BooleanField(_("样例数据"), default=False)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["letter", "position"]
+        constraints = [models.UniqueConstraint(fields=["letter", "project"], name="letter_item_unique_project")]
+
+    def __str__(self):
+        return f"{self.letter_id} · {self.project_id}"
+
+    @property
+    def colour_label(self) -> str:
+        from .progress import WarningColour
+
+        return str(WarningColour(self.colour).label) if self.colour in WarningColour.values else self.colour

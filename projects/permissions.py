@@ -36,7 +36,7 @@ from portfolio.policy import (  # noqa: F401 - the questions callers ask, answer
     role_of,
 )
 
-from .choices import RecordKind, ReportStatus
+from .choices import LetterState, RecordKind, ReportStatus
 from .models import (
     Department,
     DepartmentMembership,
@@ -46,6 +46,8 @@ from .models import (
     Programme,
     ProgrammeSnapshot,
     Project,
+    SupervisionLetter,
+    SupervisionLetterItem,
 )
 from .workflow import EDITABLE_STATES, TRANSITIONS
 
@@ -65,6 +67,15 @@ EDITOR_FIELDS: dict[type[Model], frozenset[str]] = {
     }),
 }
 EDITABLE_REPORT_STATES = tuple(EDITABLE_STATES)
+# Supervision letters: coordinators draft, issue, close and escalate them (APPROVE) and read them all;
+# a department's editors read the letters sent to it (never drafts) and respond (SUBMIT); viewers read
+# the letters sent. Which step a letter's state allows is projects.letters' business.
+LETTER_MODELS = (SupervisionLetter, SupervisionLetterItem)
+LETTER_ACTIONS = {
+    Role.COORDINATOR: frozenset({Action.VIEW, Action.ADD, Action.CHANGE, Action.DELETE, Action.APPROVE}),
+    Role.EDITOR: frozenset({Action.VIEW, Action.SUBMIT}),
+    Role.VIEWER: frozenset({Action.VIEW}),
+}
 
 
 def department_of(user) -> Department | None:
@@ -181,8 +192,22 @@ def _distinct(queryset: QuerySet) -> QuerySet:
 # The rules ------------------------------------------------------------------------------------------
 
 
+def _letters(queryset: QuerySet, user, role: Role, action: Action) -> QuerySet:
+    if role == Role.ADMINISTRATOR or (role == Role.COORDINATOR and action in LETTER_ACTIONS[role]):
+        return queryset
+    if role is None or action not in LETTER_ACTIONS.get(role, ()):
+        return queryset.none()
+    prefix = "" if queryset.model is SupervisionLetter else "letter__"
+    sent = queryset.exclude(**{f"{prefix}state": LetterState.DRAFT})
+    if role == Role.EDITOR:
+        return sent.filter(**{f"{prefix}department": department_of(user)})
+    return sent
+
+
 def _restrict(queryset: QuerySet, user, role: Role, action: Action) -> QuerySet:
     model = queryset.model
+    if model in LETTER_MODELS:
+        return _letters(queryset, user, role, action)
     if model is MonthlyReport and action in WORKFLOW_ACTIONS:
         return _workflow_rows(queryset, user, role, action)
     if model is MonthlyReport and action in (Action.CHANGE, Action.DELETE):
@@ -216,6 +241,12 @@ def _restrict(queryset: QuerySet, user, role: Role, action: Action) -> QuerySet:
 def _can(user, role: Role, action: Action, obj: Model | None, model: type[Model]) -> bool:
     if action == Action.LOCK:
         return role in policy.REVIEWER_ROLES
+    if model in LETTER_MODELS:
+        if role != Role.ADMINISTRATOR and action not in LETTER_ACTIONS.get(role, ()):
+            return False
+        if obj is None or obj.pk is None:
+            return True
+        return _letters(model._default_manager.filter(pk=obj.pk), user, role, action).exists()
     if action in WORKFLOW_ACTIONS:
         return _can_transition(user, role, action, obj, model)
     if not _can_on_model(role, action, model):
@@ -352,6 +383,16 @@ def fills_for_any_department(user) -> bool:
 def manages_data(user) -> bool:
     """The user manages the portfolio's records in the admin (coordinators, administrators)."""
     return is_reviewer(user)
+
+
+def manages_letters(user) -> bool:
+    """The user drafts, issues, closes and escalates supervision letters (coordinators, administrators)."""
+    return can(user, Action.APPROVE, model=SupervisionLetter)
+
+
+def responds_to_letters(user) -> bool:
+    """The user answers the letters sent to their department (department editors)."""
+    return can(user, Action.SUBMIT, model=SupervisionLetter) and not manages_letters(user)
 
 
 def sees_own_department_only(user) -> bool:

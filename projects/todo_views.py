@@ -9,6 +9,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views import View
 
+from . import letters
 from .models import Project
 from .permissions import Action, fills_reports, restrict, reviews_reports
 from .reminders import late_departments, open_periods, outstanding_reports
@@ -41,6 +42,8 @@ class TodoView(LoginRequiredMixin, View):
             page = _page(request, late)
             return render(request, self.template, {
                 "reviewer": True, "late": page.object_list, "page": page, "today": today,
+                # the supervision letters whose responses are overdue
+                "letters": list(letters.overdue(letters.visible_letters(request.user), today).order_by("response_due")),
             })
         if not fills_reports(request.user):
             raise PermissionDenied
@@ -53,4 +56,6 @@ class TodoView(LoginRequiredMixin, View):
         page = _page(request, rows)
         return render(request, self.template, {
             "reviewer": False, "rows": page.object_list, "page": page, "today": today,
+            # the letters sent to the department that still wait for its response
+            "letters": list(letters.awaiting_response(letters.visible_letters(request.user))),
         })

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import sheet_views, todo_views, views
+from . import letter_views, sheet_views, todo_views, views
 
 app_name = "projects"
 urlpatterns = [
@@ -21,4 +21,7 @@ urlpatterns = [
     path("milestones/overdue/", views.MilestoneListView.as_view(which="overdue"), name="milestones_overdue"),
     path("milestones/due/", views.MilestoneListView.as_view(which="due"), name="milestones_due"),
     path("todo/", todo_views.TodoView.as_view(), name="todo"),
+    path("letters/", letter_views.LetterListView.as_view(), name="letter_list"),
+    path("letters/<int:pk>/", letter_views.LetterDetailView.as_view(), name="letter_detail"),
+    path("letters/<int:pk>/<str:fmt>/", letter_views.LetterFileView.as_view(), name="letter_file"),
 ]

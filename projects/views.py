@@ -23,7 +23,7 @@ from indicators.reports import build_indicator_report
 from portfolio.downloads import attachment
 from portfolio.periods import Period, months_between
 
-from . import closing, services, todo_views
+from . import closing, letters, services, todo_views
 from .exports import project_list_file_names, project_list_workbook
 from .figures import totals
 from .filters import MilestoneListFilterSet, ProjectFilterSet
@@ -58,10 +58,12 @@ from .permissions import (
     fills_for_any_department,
     fills_reports,
     get_visible_or_404,
+    manages_letters,
     month_closed,
     month_lock,
     refusal,
     require,
+    responds_to_letters,
     restrict,
     reviews_reports,
 )
@@ -184,6 +186,12 @@ class DashboardView(LoginRequiredMixin, View):
             # An editor's to-do counts the months' missing reports too, not only the drafts.
             outstanding = outstanding_count(restrict(Project.objects.all(), request.user, Action.CHANGE),
                                             open_periods(todo_views._today()))
+        # Supervision letters: the coordinator's overdue responses, the department's letters to answer.
+        letters_due = None
+        if manages_letters(request.user):
+            letters_due = ("overdue", letters.overdue(letters.visible_letters(request.user), todo_views._today()).count())
+        elif responds_to_letters(request.user):
+            letters_due = ("awaiting", letters.awaiting_response(letters.visible_letters(request.user)).count())
         indicators, indicators_without_value = _indicator_panel(
             build_indicator_report(period, restrict(Indicator.objects.all(), request.user, Action.VIEW))
         )
@@ -191,6 +199,7 @@ class DashboardView(LoginRequiredMixin, View):
                                 "month": period.month})
         return render(request, "projects/dashboard.html", {
             "outstanding": outstanding,
+            "letters_due": letters_due,
             "form": form,
             "programme": programme,
             "period": period,

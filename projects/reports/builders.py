@@ -45,7 +45,7 @@ from projects.selectors import (
 from projects.workflow import COUNTED_STATE
 
 from .narrative import draft_narrative
-from .structure import IssueRow, MilestoneRow, ProgressReport, ProjectRow, WarningRow
+from .structure import IssueRow, LetterRow, MilestoneRow, ProgressReport, ProjectRow, WarningRow
 
 
 def date_text(value: dt.date | None, precision: str = DatePrecision.DAY) -> str:
@@ -238,6 +238,7 @@ def build_progress_report(
         snapshot_version=source.snapshot.version if source.snapshot else None,
         completeness=reporting_status(base, period),
     )
+    report.letters = _letters(base, period)
     if len(programmes) > 1:
         report.programme_months = programme_months(figured, source, programmes)
         if report.programmes_added:
@@ -251,6 +252,19 @@ def build_progress_report(
             scope=None if whole else [value for _label, value in report.scope if value != source.statement],
         )
     return report
+
+
+def _letters(base: QuerySet, period: Period) -> list[LetterRow]:
+    """The letters issued on the period's warnings to the departments leading the report's projects
+    (one query)."""
+    from projects.letters import period_letters
+
+    return [
+        LetterRow(reference=letter.reference, kind_label=letter.get_kind_display(), department=letter.department.name,
+                  project_count=letter.item_count, issued_on=letter.issued_on, response_due=letter.response_due,
+                  state_label=letter.get_state_display())
+        for letter in period_letters(period, base.values("lead_department"))
+    ]
 
 
 def _in_several_programmes(figured: QuerySet) -> list[str]:

@@ -105,6 +105,19 @@ class ProjectRow:
         return name in self.sample_fields
 
 
+@dataclass(frozen=True)
+class LetterRow:
+    """A supervision letter issued on the period's warnings, as the warning section lists it."""
+
+    reference: str
+    kind_label: str
+    department: str
+    project_count: int
+    issued_on: dt.date | None
+    response_due: dt.date
+    state_label: str
+
+
 @dataclass
 class ProgressReport:
     title: str
@@ -136,6 +149,8 @@ class ProgressReport:
     programme_months: dict = field(default_factory=dict)
     # With PORTFOLIO_ADD_PROGRAMMES: the names of projects listed in more than one programme.
     in_several_programmes: list[str] = field(default_factory=list)
+    # The 督办函 and 提醒函 issued on this period's warnings to the report's departments.
+    letters: list[LetterRow] = field(default_factory=list)
 
     @property
     def programmes_added(self) -> bool:

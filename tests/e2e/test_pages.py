@@ -30,8 +30,8 @@ from django.template.loader import render_to_string
 from indicators.models import Indicator, Observation, Target
 from notifications.services import notification_send
 from portfolio.policy import Role
-from projects import services
-from projects.models import Milestone, MonthlyReport, Programme, Project
+from projects import letters, services
+from projects.models import Milestone, MonthlyReport, Programme, Project, SupervisionLetter
 from tests.helpers import make_user
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.e2e]
@@ -124,6 +124,14 @@ def pages_world(department, other_department):
                                value=Decimal("640"), unit="亿元", qualifier="over", growth=Decimal("5.3"),
                                rank=1, rank_subject="增速", rank_scope="全市")
     Target.objects.create(indicator=gdp, year=YEAR, value=Decimal("1350"), unit="亿元", comparator="gte")
+    # A letter sent to the editor's department (issued) and one still a draft.
+    sent = SupervisionLetter.objects.create(kind="supervision", department=department, year=YEAR, month=MONTH,
+                                            response_due=dt.date(YEAR, 4, 20), requested_actions="请加快推进。")
+    sent.items.create(project=with_milestones, colour="red", reason="完成率5.62%，落后序时进度19.38个百分点")
+    letters.letter_issue(letter=sent, acting_user=coordinator, expected_version=sent.version, today=dt.date(YEAR, 4, 8))
+    draft = SupervisionLetter.objects.create(kind="reminder", department=other_department, year=YEAR, month=MONTH,
+                                             response_due=dt.date(YEAR, 4, 20), requested_actions="请关注。")
+    draft.items.create(project=other, colour="yellow", reason="完成率10.00%，落后序时进度15.00个百分点")
     for user in users.values():
         notification_send(user=user, kind="reminder", title="2025年3月月报待填报", body="请于10日前提交。",
                           url="/projects/todo/", key="pages-test", email=False)
@@ -136,6 +144,8 @@ def pages(users, with_milestones, without_milestones, other):
     p, r = with_milestones.pk, report.pk
     revision = with_milestones.history.order_by("-history_id").first().history_id
     group = users["editor"].groups.get()
+    sent = SupervisionLetter.objects.exclude(state="draft").get()
+    draft = SupervisionLetter.objects.get(state="draft")
     return [
         ("dashboard", f"/?year={YEAR}&month={MONTH}", ALL),
         ("project list", "/projects/", ALL),
@@ -151,6 +161,10 @@ def pages(users, with_milestones, without_milestones, other):
          REVIEWERS),
         ("notifications", "/notifications/", ALL),
         ("progress report", f"/reports/progress/?year={YEAR}&month={MONTH}", ALL),
+        ("letters", "/projects/letters/", ALL),
+        ("letter", f"/projects/letters/{sent.pk}/", ALL),
+        ("letter document", f"/projects/letters/{sent.pk}/html/", ALL),
+        ("letter draft", f"/projects/letters/{draft.pk}/", REVIEWERS),
         ("indicators report", f"/reports/indicators/?year={YEAR}&month={MONTH}", ALL),
         ("403", f"/projects/{other.pk}/edit/", {"viewer", "editor"}),
         ("404", "/projects/999999/", ALL),
@@ -191,6 +205,9 @@ def data_values() -> list[str]:
             continue
         for row in model._default_manager.values_list(*fields):
             values.update(v for v in row if v and CJK.search(v))
+    # Names the bureau configured for its documents (its district, its name, its letters' prefix).
+    values.update(v for v in (settings.PORTFOLIO_DISTRICT, settings.PORTFOLIO_ISSUING_UNIT,
+                              settings.PORTFOLIO_LETTER_PREFIX) if CJK.search(v))
     # Groups are records named by an administrator (the roles' groups are named in Chinese).
     values.update(v for v in Group.objects.values_list("name", flat=True) if CJK.search(v))
     # Names are also shown in parts (a title split on a line break); the longest go first.

@@ -67,7 +67,7 @@ def test_xlsx_sheets_hold_real_numbers_with_formats(city_report):
     rendered = render_progress(city_report, "xlsx")
     wb = openpyxl.load_workbook(io.BytesIO(rendered.content))
     assert wb.sheetnames == ["报告摘要", "总体进度", "月度进度", "按牵头单位", "按项目类别", "按镇街", "按项目状态",
-                             "预警项目", "节点完成", "节点逾期", "问题与协调", "公布数核对", "项目明细"]
+                             "预警项目", "督办函", "节点完成", "节点逾期", "问题与协调", "公布数核对", "项目明细"]
     cover = [row[0] for row in wb["报告摘要"].iter_rows(values_only=True) if row and row[0]]
     assert cover[0] == "白云区2025年市重点项目（白云区牵头）进度报告"
     assert any(line.startswith("上半年，98个市重点项目完成投资177.8亿元") for line in cover)

@@ -33,7 +33,7 @@ CONTENT_TYPES = {
     "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
 }
 # The main tables of the Word document (the appendix and the long lists stay in Excel and PDF).
-DOCX_TABLES = ("summary", "department", "category", "town", "status", "warnings", "reconciliation")
+DOCX_TABLES = ("summary", "department", "category", "town", "status", "warnings", "letters", "reconciliation")
 
 
 @dataclass(frozen=True)
@@ -165,7 +165,7 @@ def render_progress(report: ProgressReport, fmt: str, *, request=None, html_cont
         content = render_xlsx(tables, title=report.title, meta=progress_meta(report), narrative=report.narrative)
         return Rendered(content, CONTENT_TYPES[fmt], filename, fallback)
     if fmt == "docx":
-        main = [t for t in tables if t.key in DOCX_TABLES]
+        main = [t for t in tables if t.key in DOCX_TABLES and (t.rows or t.key != "letters")]
         appendix = next((t for t in tables if t.key == "projects"), None) if report.projects else None
         content = render_docx(main, title=report.title, meta=progress_meta(report), narrative=report.narrative,
                               footer=report.sample_mark, charts=docx_charts(report),

@@ -297,3 +297,30 @@ def render_docx(
     buffer = BytesIO()
     document.save(buffer)
     return buffer.getvalue()
+
+
+def render_letter_docx(document) -> bytes:
+    """A supervision letter (renderers.letters.LetterDocument) in the same named styles as the reports."""
+    word = _new_document(document.title)
+    word.add_paragraph(printable(document.title), style=STYLES["title"][0])
+    reference = word.add_paragraph(printable(document.reference), style=STYLES["body"][0])
+    reference.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    reference.paragraph_format.first_line_indent = Pt(0)
+    if document.sample_mark:
+        word.add_paragraph(printable(document.sample_mark), style=STYLES["table"][0])
+    recipient = word.add_paragraph(printable(document.recipient), style=STYLES["body"][0])
+    recipient.paragraph_format.first_line_indent = Pt(0)
+    for text in document.paragraphs:
+        word.add_paragraph(printable(text), style=STYLES["body"][0])
+    add_table(word, document.table)
+    for text in (document.actions, document.closing):
+        word.add_paragraph(printable(text), style=STYLES["body"][0])
+    if document.date is not None:
+        _signature(word, document.issuing_unit, document.date)
+    else:
+        paragraph = word.add_paragraph(printable(document.issuing_unit), style=STYLES["body"][0])
+        paragraph.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+    _header_and_footer(word, document.title, document.sample_mark)
+    buffer = BytesIO()
+    word.save(buffer)
+    return buffer.getvalue()

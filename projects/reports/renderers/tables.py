@@ -194,6 +194,17 @@ def projects_table(report: ProgressReport) -> Table:
     return table
 
 
+def letters_table(report: ProgressReport) -> Table:
+    """The 督办函 and 提醒函 issued on the period's warnings, with their state."""
+    table = Table("letters", _("督办函"), _("已发督办函、提醒函"), [
+        _c(_("文号"), width=22), _c(_("函件类型")), _c(_("主送单位"), width=20), _c(_("项目数"), INT),
+        _c(_("发文日期")), _c(_("回复期限")), _c(_("办理状态"))])
+    for letter in report.letters:
+        table.rows.append([letter.reference, letter.kind_label, letter.department, letter.project_count,
+                           letter.issued_on, letter.response_due, letter.state_label])
+    return table
+
+
 def progress_tables(report: ProgressReport) -> list[Table]:
     """Every section of the progress report, in the report's order (one Excel sheet each)."""
     return [
@@ -201,6 +212,7 @@ def progress_tables(report: ProgressReport) -> list[Table]:
         months_table(report),
         *[breakdown_table(b) for b in report.breakdowns],
         warnings_table(report),
+        letters_table(report),
         _milestone_table(report, "milestones_reached", _("节点完成"), report.milestones_reached, overdue=False),
         _milestone_table(report, "milestones_overdue", _("节点逾期"), report.milestones_overdue, overdue=True),
         issues_table(report),
