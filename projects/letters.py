@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -314,16 +314,6 @@ def overdue(letters: QuerySet, today: dt.date) -> QuerySet:
 
 def awaiting_response(letters: QuerySet) -> QuerySet:
     return letters.filter(state__in=AWAITING_RESPONSE).order_by("response_due", "pk")
-
-
-def period_letters(period: Period, departments: QuerySet | None = None) -> list[SupervisionLetter]:
-    """The letters issued on a month's warnings, for the progress report (one query)."""
-    letters = (SupervisionLetter.objects.filter(year=period.year, month=period.month)
-               .exclude(state=LetterState.DRAFT).select_related("department")
-               .annotate(item_count=Count("items")).order_by("number_year", "number"))
-    if departments is not None:
-        letters = letters.filter(Q(department__in=departments))
-    return list(letters)
 
 
 def letter_summary(letter: SupervisionLetter) -> str:

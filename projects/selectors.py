@@ -27,7 +27,7 @@ from django.utils.translation import gettext_lazy
 
 from portfolio.periods import Period, months_between
 
-from .choices import MilestoneKind, ProjectStatus, RecordKind, ReportStatus
+from .choices import LetterState, MilestoneKind, ProjectStatus, RecordKind, ReportStatus
 from .models import (
     Milestone,
     MonthlyReport,
@@ -38,6 +38,7 @@ from .models import (
     SheetReturn,
     SnapshotProject,
     SnapshotReport,
+    SupervisionLetter,
 )
 from .permissions import Action, month_lock, restrict, reviews_reports, writable_rows
 from .progress import (
@@ -577,3 +578,13 @@ def sheet_returns(year: int, month: int) -> dict[str, SheetReturn]:
     for sheet_return in SheetReturn.objects.filter(year=year, month=month).select_related("uploaded_by"):
         latest.setdefault(str(sheet_return.department_id), sheet_return)
     return latest
+
+
+def period_letters(period: Period, departments: QuerySet | None = None) -> list[SupervisionLetter]:
+    """The letters issued on a month's warnings, for the progress report (one query)."""
+    letters = (SupervisionLetter.objects.filter(year=period.year, month=period.month)
+               .exclude(state=LetterState.DRAFT).select_related("department")
+               .annotate(item_count=Count("items")).order_by("number_year", "number"))
+    if departments is not None:
+        letters = letters.filter(Q(department__in=departments))
+    return list(letters)

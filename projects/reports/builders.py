@@ -38,6 +38,7 @@ from projects.selectors import (
     latest_report_value,
     milestones_overdue,
     overdue_milestones,
+    period_letters,
     period_projects,
     progress_of,
     reporting_status,
@@ -257,8 +258,6 @@ def build_progress_report(
 def _letters(base: QuerySet, period: Period) -> list[LetterRow]:
     """The letters issued on the period's warnings to the departments leading the report's projects
     (one query)."""
-    from projects.letters import period_letters
-
     return [
         LetterRow(reference=letter.reference, kind_label=letter.get_kind_display(), department=letter.department.name,
                   project_count=letter.item_count, issued_on=letter.issued_on, response_due=letter.response_due,

@@ -123,3 +123,32 @@ def test_the_word_file_uses_named_styles_fields_and_an_attachment(portfolio):
     assert len(document.tables[-1].rows) == 1 + len(report.projects)  # the attachment: every project
     assert "广州市白云区发展和改革局" in [text for _style, text in used]
     assert "tblHeader" in document.tables[-1]._tbl.xml and "cantSplit" in document.tables[-1]._tbl.xml
+
+
+def _fills(pdf: bytes, tmp_path) -> list[tuple[bool, float]]:
+    """(landscape, how far down its type area the text of each page reaches), from poppler's word boxes."""
+    import re
+    import subprocess
+
+    path = tmp_path / "report.pdf"
+    path.write_bytes(pdf)
+    boxes = subprocess.run(["pdftotext", "-bbox", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    fills = []
+    for width, height, body in re.findall(r'<page width="([\d.]+)" height="([\d.]+)">(.*?)</page>', boxes, re.S):
+        width, height = float(width), float(height)
+        landscape = width > height
+        mm = 72 / 25.4
+        top, bottom = (26 * mm, height - 24 * mm) if landscape else (37 * mm, height - 35 * mm)
+        inside = [float(y) for y in re.findall(r'yMax="([\d.]+)"', body) if top - 5 < float(y) < bottom + 2]
+        fills.append((landscape, (max(inside) - top) / (bottom - top) if inside else 0.0))
+    return fills
+
+
+@pytest.mark.slow
+def test_no_page_is_left_half_empty_but_the_last_of_the_text_and_of_the_attachment(two_programmes, tmp_path):
+    fills = _fills(render_progress(two_programmes, "pdf").content, tmp_path)
+    end_of_text = next(i for i, (landscape, _fill) in enumerate(fills) if landscape) - 1
+    assert end_of_text > 5
+    short = [(number, round(fill, 2)) for number, (_landscape, fill) in enumerate(fills, start=1)
+             if fill < 0.75 and number - 1 not in (end_of_text, len(fills) - 1)]
+    assert short == []
