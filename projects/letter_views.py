@@ -42,13 +42,16 @@ class LetterListView(LoginRequiredMixin, View):
         today = timezone.localdate()
         visible = letters.visible_letters(request.user)
         state = request.GET.get("state", "")
-        shown = visible.filter(state=state) if state in LetterState.values else visible
+        if state == "overdue":
+            shown = letters.overdue(visible, today)
+        else:
+            shown = visible.filter(state=state) if state in LetterState.values else visible
         page = Paginator(shown.order_by("-created_at", "-pk"), PAGE_SIZE).get_page(request.GET.get("page"))
         return render(request, self.template, {
             "page": page, "letters": page.object_list, "states": LetterState.choices, "state": state,
             "overdue": letters.overdue(visible, today).count(), "today": today,
             "manages": manages_letters(request.user), "errors": errors or [],
-            "default_period": Period(today.year, max(today.month - 1, 1)),
+            "default_period": Period(today.year, today.month).previous or Period(today.year - 1, 12),
         }, status=status)
 
     def post(self, request):
@@ -82,7 +85,7 @@ class LetterDetailView(LoginRequiredMixin, View):
             "steps": letters.allowed_steps(letter, request.user), "kinds": LetterKind.choices,
             "history": list(letter.history.select_related("history_user").order_by("history_date")),
             "errors": errors or [], "typed": typed or {}, "today": timezone.localdate(),
-            "responds": responds_to_letters(request.user),
+            "responds": responds_to_letters(request.user), "manages": manages_letters(request.user),
         }, status=status)
 
     def post(self, request, pk):
@@ -92,7 +95,10 @@ class LetterDetailView(LoginRequiredMixin, View):
             raise Http404
         try:
             if step == "update":
-                due = parse_date(request.POST.get("response_due") or "")
+                try:
+                    due = parse_date(request.POST.get("response_due") or "")
+                except ValueError:  # the right shape, no such day (2025-02-30)
+                    due = None
                 if due is None:
                     raise letters.LetterError(_("回复期限：请输入有效日期，例如 2025-07-20。"))
                 letters.letter_update(letter=letter, acting_user=request.user, expected_version=version, data={

@@ -124,12 +124,15 @@ def draft_letters(*, period: Period, acting_user, today: dt.date | None = None) 
             without += 1
             continue
         by_department.setdefault(project.lead_department_id, []).append((w, project))
-    written = set(SupervisionLetter.objects.filter(year=period.year, month=period.month)
-                  .exclude(state__in=(LetterState.CLOSED, LetterState.ESCALATED))
-                  .values_list("department_id", flat=True))
     due = today + dt.timedelta(days=settings.PORTFOLIO_LETTER_RESPONSE_DAYS)
     letters = []
     with transaction.atomic():
+        # Two drafting requests at once (a double click) take turns on the year's sequence row, so the
+        # second sees the first one's drafts. A closed or escalated letter does not stop a new round.
+        _sequence_row(period.year)
+        written = set(SupervisionLetter.objects.filter(year=period.year, month=period.month)
+                      .exclude(state__in=(LetterState.CLOSED, LetterState.ESCALATED))
+                      .values_list("department_id", flat=True))
         for department_id, rows in by_department.items():
             if department_id in written:
                 continue
@@ -200,14 +203,19 @@ def letter_delete(*, letter: SupervisionLetter, acting_user, expected_version) -
         letter.delete()
 
 
-def _next_number(year: int) -> int:
-    """The year's next number, taken under the sequence row's lock (within the caller's transaction)."""
+def _sequence_row(year: int) -> LetterSequence:
+    """The year's sequence row, locked until the caller's transaction ends."""
     try:
         with transaction.atomic():
             LetterSequence.objects.get_or_create(year=year)
-    except IntegrityError:  # created by a concurrent issue at the same moment
+    except IntegrityError:  # created by a concurrent request at the same moment
         pass
-    sequence = LetterSequence.objects.select_for_update().get(year=year)
+    return LetterSequence.objects.select_for_update().get(year=year)
+
+
+def _next_number(year: int) -> int:
+    """The year's next number, taken under the sequence row's lock (within the caller's transaction)."""
+    sequence = _sequence_row(year)
     sequence.last += 1
     sequence.save(update_fields=["last"])
     return sequence.last
@@ -228,9 +236,10 @@ def letter_issue(*, letter: SupervisionLetter, acting_user, expected_version,
 
 def letter_receive(*, letter: SupervisionLetter, acting_user) -> bool:
     """The department's editor opened the letter: recorded once, the first time. Whether it was now."""
-    from .permissions import can
+    from .permissions import can, responds_to_letters
 
-    if letter.state != LetterState.ISSUED or not can(acting_user, Action.SUBMIT, letter):
+    if letter.state != LetterState.ISSUED or not responds_to_letters(acting_user) \
+            or not can(acting_user, Action.SUBMIT, letter):
         return False
     with transaction.atomic():
         letter = _locked(letter)

@@ -580,9 +580,12 @@ def sheet_returns(year: int, month: int) -> dict[str, SheetReturn]:
     return latest
 
 
-def period_letters(period: Period, departments: QuerySet | None = None) -> list[SupervisionLetter]:
-    """The letters issued on a month's warnings, for the progress report (one query)."""
-    letters = (SupervisionLetter.objects.filter(year=period.year, month=period.month)
+def period_letters(period: Period, departments: QuerySet | None = None,
+                   letters: QuerySet | None = None) -> list[SupervisionLetter]:
+    """The letters issued on a month's warnings, of ``letters`` (those a reader may see; all by default),
+    for the progress report (one query)."""
+    letters = ((SupervisionLetter.objects.all() if letters is None else letters)
+               .filter(year=period.year, month=period.month)
                .exclude(state=LetterState.DRAFT).select_related("department")
                .annotate(item_count=Count("items")).order_by("number_year", "number"))
     if departments is not None:

@@ -183,6 +183,7 @@ def build_progress_report(
     title: str = "",
     scope: list[tuple[str, str]] | None = None,
     indicators: QuerySet | None = None,
+    letters: QuerySet | None = None,
     narrative: bool = True,
     source: FigureSource | None = None,
 ) -> ProgressReport:
@@ -239,7 +240,7 @@ def build_progress_report(
         snapshot_version=source.snapshot.version if source.snapshot else None,
         completeness=reporting_status(base, period),
     )
-    report.letters = _letters(base, period)
+    report.letters = _letters(base, period, letters)
     if len(programmes) > 1:
         report.programme_months = programme_months(figured, source, programmes)
         if report.programmes_added:
@@ -255,14 +256,14 @@ def build_progress_report(
     return report
 
 
-def _letters(base: QuerySet, period: Period) -> list[LetterRow]:
-    """The letters issued on the period's warnings to the departments leading the report's projects
-    (one query)."""
+def _letters(base: QuerySet, period: Period, letters: QuerySet | None) -> list[LetterRow]:
+    """The letters issued on the period's warnings to the departments leading the report's projects,
+    of ``letters`` (those the reader may see; all by default) (one query)."""
     return [
         LetterRow(reference=letter.reference, kind_label=letter.get_kind_display(), department=letter.department.name,
                   project_count=letter.item_count, issued_on=letter.issued_on, response_due=letter.response_due,
                   state_label=letter.get_state_display())
-        for letter in period_letters(period, base.values("lead_department"))
+        for letter in period_letters(period, base.values("lead_department"), letters)
     ]
 
 

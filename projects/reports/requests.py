@@ -15,7 +15,7 @@ from indicators.reports import IndicatorReport, build_indicator_report
 from portfolio.periods import Period
 from portfolio.text import colon
 from projects.filters import ProjectFilterSet
-from projects.models import Project
+from projects.models import Project, SupervisionLetter
 from projects.permissions import Action, can, can_see_unapproved, restrict, sees_own_department_only
 from projects.selectors import Basis, FigureSource, figure_source, latest_period
 
@@ -143,7 +143,7 @@ def progress_report_for(user, params) -> tuple[ProgressReport, ProjectFilterSet]
         scope.append((_("可见范围"), _("本单位牵头或配合的项目")))
     report = build_progress_report(
         filterset.qs, period, scope=scope, indicators=restrict(Indicator.objects.all(), user, Action.VIEW),
-        source=source,
+        source=source, letters=restrict(SupervisionLetter.objects.all(), user, Action.VIEW),
     )
     return report, filterset
 

@@ -294,3 +294,58 @@ def test_the_report_lists_the_letters_issued_and_their_state(drafted, coordinato
     # a report on another department's projects does not list it
     other = build_progress_report(Project.objects.exclude(lead_department=sent.department), H1, narrative=False)
     assert other.letters == []
+
+
+def test_what_the_review_found(drafted, client, coordinator, superuser, viewer):
+    """Impossible dates, an administrator's visit, the report's list for an editor, the typed date kept,
+    the overdue filter, a draft follow-up hidden from the department, January's wording."""
+    from projects.reports.renderers.letters import letter_document
+    from projects.reports.requests import progress_report_for
+
+    sent, other = drafted.letters[0], drafted.letters[1]
+    for letter in (sent, other):
+        letter.response_due = dt.date.today() + dt.timedelta(days=30)
+        letter.save()
+    client.force_login(coordinator)
+    detail = reverse("projects:letter_detail", args=[sent.pk])
+    for bad in ("2025-02-30", "2025-13-01", "0000-01-01"):
+        refused = client.post(detail, {"step": "update", "version": sent.version, "kind": "supervision",
+                                        "requested_actions": "请推进", "response_due": bad})
+        assert refused.status_code == 400 and "回复期限" in refused.content.decode()
+    too_long = client.post(detail, {"step": "update", "version": sent.version, "kind": "supervision",
+                                    "requested_actions": "要" * 5001, "response_due": "2031-08-01"})
+    assert too_long.status_code == 400 and 'value="2031-08-01"' in too_long.content.decode()  # typed date kept
+    for letter in (sent, other):
+        letter.refresh_from_db()
+        letters.letter_issue(letter=letter, acting_user=coordinator, expected_version=letter.version)
+    # an administrator (or coordinator, or viewer) opening the letter is not the department's receipt
+    for user in (superuser, coordinator, viewer):
+        client.force_login(user)
+        assert client.get(detail).status_code == 200
+    sent.refresh_from_db()
+    assert sent.state == LetterState.ISSUED and sent.received_by is None
+    # an editor's report lists only the letters to their own department
+    own = make_user("own-editor", Role.EDITOR, sent.department)
+    report, _filters = progress_report_for(own, {"year": "2025", "month": "6"})
+    assert [row.department for row in report.letters] == [sent.department.name]
+    report, _filters = progress_report_for(coordinator, {"year": "2025", "month": "6"})
+    assert {row.department for row in report.letters} == {sent.department.name, other.department.name}
+    # the overdue filter lists exactly the overdue ones, opened or not
+    SupervisionLetter.objects.filter(pk=sent.pk).update(response_due=dt.date(2025, 7, 1), state=LetterState.RECEIVED)
+    client.force_login(coordinator)
+    listed = client.get(reverse("projects:letter_list"), {"state": "overdue"}).content.decode()
+    assert f'/projects/letters/{sent.pk}/"' in listed and f'/projects/letters/{other.pk}/"' not in listed
+    # a 督办函 drafted on escalation is not linked for the department until it is issued
+    other.refresh_from_db()
+    other.kind = LetterKind.REMINDER
+    other.save()
+    letters.letter_escalate(letter=other, note="", acting_user=coordinator, expected_version=other.version)
+    client.force_login(make_user("other-editor", Role.EDITOR, other.department))
+    page = client.get(reverse("projects:letter_detail", args=[other.pk])).content.decode()
+    assert "升级后的督办函" not in page
+    client.force_login(coordinator)
+    assert "升级后的督办函" in client.get(reverse("projects:letter_detail", args=[other.pk])).content.decode()
+    # January reads 2025年1月, not 1—1月
+    january = SupervisionLetter.objects.create(kind="reminder", department=sent.department, year=2025, month=1,
+                                               response_due=TODAY, requested_actions="请推进。")
+    assert "经对2025年1月重点项目" in letter_document(january).opening

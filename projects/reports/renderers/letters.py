@@ -12,6 +12,7 @@ from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 
 from portfolio.downloads import file_name
+from portfolio.periods import Period, period_label
 from portfolio.text import colon
 
 from ...choices import LetterKind
@@ -47,9 +48,10 @@ def letter_document(letter: SupervisionLetter) -> LetterDocument:
                            str(WarningColour(item.colour).label) if item.colour in WarningColour.values else item.colour,
                            item.reason])
     red = sum(1 for item in items if item.colour == "red")
-    opening = _("经对%(year)s年1—%(month)s月重点项目建设进度监测，你单位牵头的%(n)s个项目进度滞后，其中红灯项目%(red)s个、"
+    opening = _("经对%(period)s重点项目建设进度监测，你单位牵头的%(n)s个项目进度滞后，其中红灯项目%(red)s个、"
                 "黄灯项目%(yellow)s个，具体如下：") % {
-        "year": letter.year, "month": letter.month, "n": len(items), "red": red, "yellow": len(items) - red}
+        "period": period_label(Period(letter.year, letter.month)), "n": len(items), "red": red,
+        "yellow": len(items) - red}
     sample = any(item.is_sample for item in items)
     return LetterDocument(
         letter=letter,
