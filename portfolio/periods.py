@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
-from django.utils import timezone
-from django.utils.translation import get_language
+from django.utils import dateformat, timezone
+from django.utils.translation import get_language, pgettext
 from django.utils.translation import gettext as _
 
 from .money import time_elapsed_percent
@@ -46,6 +46,11 @@ class Period:
         year, month = (self.year + 1, 1) if self.month == 12 else (self.year, self.month + 1)
         day = min(settings.PORTFOLIO_REPORT_DUE_DAY, calendar.monthrange(year, month)[1])
         return dt.date(year, month, day)
+
+    @property
+    def preceding(self) -> "Period":
+        """The month before, across the turn of the year (the month before January 2026 is December 2025)."""
+        return Period(self.year, self.month - 1) if self.month > 1 else Period(self.year - 1, 12)
 
     @classmethod
     def current(cls) -> "Period":
@@ -98,6 +103,11 @@ def number_word(n: int) -> str:
     return chinese_number(n) if (get_language() or "zh-hans").startswith("zh") else str(n)
 
 
+
+
+def document_date(day: dt.date) -> str:
+    """The date of a document under its issuing unit: 2025年7月10日 (10 July 2025 in English)."""
+    return dateformat.format(day, pgettext("date format: the date of a document, under its issuing unit", "Y年n月j日"))
 
 
 def period_label(period: Period) -> str:

@@ -36,7 +36,8 @@ def expected(version) -> int:
         raise ConflictError(_("版本号“%(version)s”无效，保存未生效。请刷新页面后再保存。") % {"version": version}) from None
 
 
-def _field_label(model: type[Model], name: str) -> str:
+def field_label(model: type[Model], name: str) -> str:
+    """A field's name as users read it (its verbose name); the name itself for anything else."""
     try:
         return str(model._meta.get_field(name).verbose_name)
     except Exception:
@@ -46,7 +47,7 @@ def _field_label(model: type[Model], name: str) -> str:
 def check_fields(user, model: type[Model], fields: Iterable[str]) -> None:
     refused = [name for name in fields if not can_change_field(user, model, name)]
     if refused:
-        labels = enumerated(_field_label(model, name) for name in refused)
+        labels = enumerated(field_label(model, name) for name in refused)
         raise PermissionDenied(_("您无权修改以下字段：%(fields)s。") % {"fields": labels})
 
 

@@ -95,3 +95,7 @@ class LetterState(models.TextChoices):
     RESPONDED = "responded", _("已回复")
     CLOSED = "closed", _("已办结")
     ESCALATED = "escalated", _("已升级")
+
+
+# The states in which a department still owes the bureau its response to a letter.
+AWAITING_RESPONSE = (LetterState.ISSUED, LetterState.RECEIVED)

@@ -22,17 +22,15 @@ from .choices import LetterKind, LetterState
 from .models import SupervisionLetter
 from .permissions import get_visible_or_404, manages_letters, responds_to_letters
 from .reports.renderers.letters import render_letter
+from .reports.requests import BadRequest, error_lines, parse_period
 
 PAGE_SIZE = 50
+
+
+def _last_month() -> Period:
+    """The month whose warnings a coordinator usually writes about: the one before this."""
+    return Period.current().preceding
 STEPS_WITH_NOTE = ("close", "escalate")
-
-
-def _period(request) -> Period | None:
-    try:
-        year, month = int(request.POST.get("year", "")), int(request.POST.get("month", ""))
-        return Period(year, month) if 2000 <= year <= 2100 and 1 <= month <= 12 else None
-    except ValueError:
-        return None
 
 
 class LetterListView(LoginRequiredMixin, View):
@@ -49,18 +47,19 @@ class LetterListView(LoginRequiredMixin, View):
         page = Paginator(shown.order_by("-created_at", "-pk"), PAGE_SIZE).get_page(request.GET.get("page"))
         return render(request, self.template, {
             "page": page, "letters": page.object_list, "states": LetterState.choices, "state": state,
-            "overdue": letters.overdue(visible, today).count(), "today": today,
+            "overdue": letters.overdue(visible, today).count(),
             "manages": manages_letters(request.user), "errors": errors or [],
-            "default_period": Period(today.year, today.month).previous or Period(today.year - 1, 12),
+            "default_period": _last_month(),
         }, status=status)
 
     def post(self, request):
         """Draft the letters of a month's warnings (coordinators)."""
         if not manages_letters(request.user):
             raise PermissionDenied(_("只有发改局统筹人员可以拟制督办函。"))
-        period = _period(request)
-        if period is None:
-            return self.get(request, status=400, errors=[_("请选择预警的年度和月份。")])
+        try:
+            period = parse_period(request.POST, _last_month())
+        except BadRequest as exc:
+            return self.get(request, status=400, errors=error_lines(exc.errors))
         result = letters.draft_letters(period=period, acting_user=request.user)
         messages.success(request, _("已按%(y)s年%(m)s月的预警拟制%(n)s份函件草稿；%(a)s个单位本月已有函件，"
                                     "%(w)s个预警项目没有牵头单位，未拟函。") % {
@@ -84,7 +83,7 @@ class LetterDetailView(LoginRequiredMixin, View):
             "letter": letter, "items": list(letter.items.select_related("project").order_by("position")),
             "steps": letters.allowed_steps(letter, request.user), "kinds": LetterKind.choices,
             "history": list(letter.history.select_related("history_user").order_by("history_date")),
-            "errors": errors or [], "typed": typed or {}, "today": timezone.localdate(),
+            "errors": errors or [], "typed": typed or {},
             "responds": responds_to_letters(request.user), "manages": manages_letters(request.user),
         }, status=status)
 

@@ -14,19 +14,19 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Count, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from portfolio.periods import Period
-from portfolio.records import ConflictError, bump_version
-from portfolio.text import colon, comma, semicolon
+from portfolio.periods import Period, document_date
+from portfolio.records import ConflictError, bump_version, field_label
+from portfolio.text import colon, semicolon
 
-from .choices import LetterKind, LetterState
+from .choices import AWAITING_RESPONSE, LetterKind, LetterState
 from .models import LetterSequence, Project, SupervisionLetter, SupervisionLetterItem
-from .permissions import Action, require, restrict
+from .permissions import Action, can, manages_letters, require, responds_to_letters, restrict
 from .progress import RED, YELLOW
 
 # The steps and the states they start from; every step ends in one state.
@@ -41,8 +41,6 @@ TRANSITIONS = {
     "escalate": ((LetterState.ISSUED, LetterState.RECEIVED, LetterState.RESPONDED), LetterState.ESCALATED,
                  Action.APPROVE),
 }
-# States in which the department still owes a response.
-AWAITING_RESPONSE = (LetterState.ISSUED, LetterState.RECEIVED)
 
 
 class LetterError(Exception):
@@ -55,18 +53,18 @@ class LetterError(Exception):
 
 def allowed_steps(letter: SupervisionLetter, user) -> list[str]:
     """The steps ``user`` may take on ``letter`` now (for the buttons of its page)."""
-    from .permissions import can
-
     return [step for step, (sources, _target, action) in TRANSITIONS.items()
             if letter.state in sources and step != "receive" and can(user, action, letter)]
 
 
-def _check(letter: SupervisionLetter, step: str, acting_user) -> None:
-    sources, _target, action = TRANSITIONS[step]
+def _check(letter: SupervisionLetter, step: str, acting_user) -> str | None:
+    """Refuse the step unless the user may take it and the letter's state allows it; the state it ends in."""
+    sources, target, action = TRANSITIONS[step]
     require(acting_user, action, letter)
     if letter.state not in sources:
         raise LetterError(_("该函件当前为“%(state)s”，不能%(step)s。") % {
             "state": letter.get_state_display(), "step": step_label(step)})
+    return target
 
 
 def step_label(step: str) -> str:
@@ -87,7 +85,7 @@ class DraftResult:
 
 
 def default_actions(kind: str, due: dt.date) -> str:
-    deadline = _("%(year)s年%(month)s月%(day)s日") % {"year": due.year, "month": due.month, "day": due.day}
+    deadline = document_date(due)
     if kind == LetterKind.SUPERVISION:
         return _("请你单位高度重视，对上述项目逐一分析原因，落实责任人和整改措施，加快推进项目建设，"
                  "并于%(deadline)s前将整改措施和推进情况书面反馈区发展和改革局。") % {"deadline": deadline}
@@ -159,30 +157,17 @@ def draft_letters(*, period: Period, acting_user, today: dt.date | None = None) 
 def _save(letter: SupervisionLetter, acting_user, expected_version, **changes) -> SupervisionLetter:
     for name, value in changes.items():
         setattr(letter, name, value)
-    problems = {}
-    for name in ("requested_actions", "response", "closing_note"):
-        limit = SupervisionLetter._meta.get_field(name).max_length
-        if len(getattr(letter, name) or "") > limit:
-            problems[name] = [_("不能超过%(limit)s个字符。") % {"limit": limit}]
     try:
         letter.full_clean(exclude=["department", "created_by", "escalated_to"])
     except ValidationError as exc:
-        problems.update(exc.message_dict)
-    if problems:
         # Each message led by the field it is about, in the user's language.
         raise LetterError(" ".join(
-            f"{_field_label(name)}{colon()}{message}" for name, messages in problems.items() for message in messages))
+            (f"{field_label(SupervisionLetter, name)}{colon()}" if name != NON_FIELD_ERRORS else "") + message
+            for name, messages in exc.message_dict.items() for message in messages)) from None
     bump_version(letter, expected_version)
     letter._history_user = acting_user
     letter.save()
     return letter
-
-
-def _field_label(name: str) -> str:
-    try:
-        return str(SupervisionLetter._meta.get_field(name).verbose_name)
-    except Exception:  # a form-wide message
-        return _("函件")
 
 
 def letter_update(*, letter: SupervisionLetter, data: dict, acting_user, expected_version) -> SupervisionLetter:
@@ -227,26 +212,24 @@ def letter_issue(*, letter: SupervisionLetter, acting_user, expected_version,
     today = today or timezone.localdate()
     with transaction.atomic():
         letter = _locked(letter)
-        _check(letter, "issue", acting_user)
+        state = _check(letter, "issue", acting_user)
         if letter.response_due < today:
             raise LetterError(_("回复期限（%(due)s）早于发文日期，请先修改回复期限。") % {"due": letter.response_due})
-        return _save(letter, acting_user, expected_version, state=LetterState.ISSUED, number_year=today.year,
+        return _save(letter, acting_user, expected_version, state=state, number_year=today.year,
                      number=_next_number(today.year), issued_on=today)
 
 
 def letter_receive(*, letter: SupervisionLetter, acting_user) -> bool:
-    """The department's editor opened the letter: recorded once, the first time. Whether it was now."""
-    from .permissions import can, responds_to_letters
-
-    if letter.state != LetterState.ISSUED or not responds_to_letters(acting_user) \
-            or not can(acting_user, Action.SUBMIT, letter):
+    """The department's editor opened the letter: recorded once, the first time. Whether it was now.
+    Anyone else opening it (the bureau, a viewer) records nothing, and nothing is refused."""
+    sources, target, action = TRANSITIONS["receive"]
+    if letter.state not in sources or not responds_to_letters(acting_user) or not can(acting_user, action, letter):
         return False
     with transaction.atomic():
         letter = _locked(letter)
-        if letter.state != LetterState.ISSUED:
+        if letter.state not in sources:
             return False
-        _save(letter, acting_user, letter.version, state=LetterState.RECEIVED, received_at=timezone.now(),
-              received_by=acting_user)
+        _save(letter, acting_user, letter.version, state=target, received_at=timezone.now(), received_by=acting_user)
     return True
 
 
@@ -257,8 +240,8 @@ def letter_respond(*, letter: SupervisionLetter, response: str, acting_user, exp
         raise LetterError(_("请填写回复内容：整改措施和推进情况。"))
     with transaction.atomic():
         letter = _locked(letter)
-        _check(letter, "respond", acting_user)
-        changes = {"state": LetterState.RESPONDED, "response": response, "responded_at": timezone.now(),
+        state = _check(letter, "respond", acting_user)
+        changes = {"state": state, "response": response, "responded_at": timezone.now(),
                    "responded_by": acting_user}
         if letter.received_at is None:
             changes.update(received_at=changes["responded_at"], received_by=acting_user)
@@ -268,8 +251,8 @@ def letter_respond(*, letter: SupervisionLetter, response: str, acting_user, exp
 def letter_close(*, letter: SupervisionLetter, note: str, acting_user, expected_version) -> SupervisionLetter:
     with transaction.atomic():
         letter = _locked(letter)
-        _check(letter, "close", acting_user)
-        return _save(letter, acting_user, expected_version, state=LetterState.CLOSED, closed_at=timezone.now(),
+        state = _check(letter, "close", acting_user)
+        return _save(letter, acting_user, expected_version, state=state, closed_at=timezone.now(),
                      closing_note=(note or "").strip())
 
 
@@ -279,7 +262,7 @@ def letter_escalate(*, letter: SupervisionLetter, note: str, acting_user, expect
     today = today or timezone.localdate()
     with transaction.atomic():
         letter = _locked(letter)
-        _check(letter, "escalate", acting_user)
+        state = _check(letter, "escalate", acting_user)
         follow_up = None
         if letter.kind == LetterKind.REMINDER:
             due = today + dt.timedelta(days=settings.PORTFOLIO_LETTER_RESPONSE_DAYS)
@@ -295,7 +278,7 @@ def letter_escalate(*, letter: SupervisionLetter, note: str, acting_user, expect
                                       reason=item.reason, is_sample=item.is_sample, position=item.position)
                 for item in letter.items.all()
             ])
-        return _save(letter, acting_user, expected_version, state=LetterState.ESCALATED, closed_at=timezone.now(),
+        return _save(letter, acting_user, expected_version, state=state, closed_at=timezone.now(),
                      closing_note=(note or "").strip(), escalated_to=follow_up)
 
 
@@ -325,8 +308,12 @@ def awaiting_response(letters: QuerySet) -> QuerySet:
     return letters.filter(state__in=AWAITING_RESPONSE).order_by("response_due", "pk")
 
 
-def letter_summary(letter: SupervisionLetter) -> str:
-    """白发改督〔2025〕3号 督办函（钟落潭镇，3个项目）: a letter named in a list."""
-    return _("%(reference)s%(kind)s（%(department)s%(comma)s%(n)s个项目）") % {
-        "reference": letter.reference, "kind": letter.get_kind_display(), "department": letter.department.name,
-        "comma": comma(), "n": getattr(letter, "item_count", None) or letter.items.count()}
+def letters_due(user, today: dt.date) -> tuple[str, QuerySet] | None:
+    """What the user must follow up, for the dashboard and the to-do page: the bureau's letters whose
+    response is overdue ("overdue"), or the letters to the user's department awaiting its response
+    ("awaiting"); None for anyone else."""
+    if manages_letters(user):
+        return "overdue", overdue(visible_letters(user), today).order_by("response_due", "pk")
+    if responds_to_letters(user):
+        return "awaiting", awaiting_response(visible_letters(user))
+    return None

@@ -4,9 +4,10 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
@@ -14,6 +15,7 @@ from simple_history.models import HistoricalRecords
 from portfolio.models import SourcedModel, TimeStampedModel
 
 from .choices import (
+    AWAITING_RESPONSE,
     DatePrecision,
     DepartmentKind,
     LetterKind,
@@ -786,9 +788,9 @@ class SupervisionLetter(TimeStampedModel):
     number = models.PositiveIntegerField(_("文号序号"), null=True, blank=True, editable=False)
     issued_on = models.DateField(_("发文日期"), null=True, blank=True, editable=False)
     response_due = models.DateField(_("回复期限"))
-    requested_actions = models.TextField(_("工作要求"), max_length=5000)
-    response = models.TextField(_("回复内容"), max_length=5000, blank=True)
-    closing_note = models.TextField(_("办结意见"), max_length=2000, blank=True)
+    requested_actions = models.TextField(_("工作要求"), max_length=5000, validators=[MaxLengthValidator(5000)])
+    response = models.TextField(_("回复内容"), max_length=5000, validators=[MaxLengthValidator(5000)], blank=True)
+    closing_note = models.TextField(_("办结意见"), max_length=2000, validators=[MaxLengthValidator(2000)], blank=True)
     received_at = models.DateTimeField(_("签收时间"), null=True, blank=True, editable=False)
     responded_at = models.DateTimeField(_("回复时间"), null=True, blank=True, editable=False)
     closed_at = models.DateTimeField(_("办结时间"), null=True, blank=True, editable=False)
@@ -828,6 +830,12 @@ class SupervisionLetter(TimeStampedModel):
 
     def __str__(self):
         return f"{self.reference or self.get_kind_display()} · {self.department}"
+
+    @property
+    def response_overdue(self) -> bool:
+        """The department still owes its response and the deadline has passed (projects.letters.overdue
+        asks the same in the database)."""
+        return self.state in AWAITING_RESPONSE and self.response_due < timezone.localdate()
 
     @property
     def reference(self) -> str:

@@ -589,5 +589,5 @@ def period_letters(period: Period, departments: QuerySet | None = None,
                .exclude(state=LetterState.DRAFT).select_related("department")
                .annotate(item_count=Count("items")).order_by("number_year", "number"))
     if departments is not None:
-        letters = letters.filter(Q(department__in=departments))
+        letters = letters.filter(department__in=departments)
     return list(letters)

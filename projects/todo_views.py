@@ -28,6 +28,12 @@ def _page(request, rows):
     return page
 
 
+def _letters_due(user, today) -> list:
+    """The supervision letters the user must follow up (overdue ones for the bureau, the department's to answer)."""
+    due = letters.letters_due(user, today)
+    return list(due[1]) if due else []
+
+
 class TodoView(LoginRequiredMixin, View):
     """Editors: every report of their projects still to do in the open months, overdue ones marked.
     Coordinators: the departments late with a month's reports. Others: 403. Both lists are paged."""
@@ -42,8 +48,7 @@ class TodoView(LoginRequiredMixin, View):
             page = _page(request, late)
             return render(request, self.template, {
                 "reviewer": True, "late": page.object_list, "page": page, "today": today,
-                # the supervision letters whose responses are overdue
-                "letters": list(letters.overdue(letters.visible_letters(request.user), today).order_by("response_due")),
+                "letters": _letters_due(request.user, today),
             })
         if not fills_reports(request.user):
             raise PermissionDenied
@@ -56,6 +61,5 @@ class TodoView(LoginRequiredMixin, View):
         page = _page(request, rows)
         return render(request, self.template, {
             "reviewer": False, "rows": page.object_list, "page": page, "today": today,
-            # the letters sent to the department that still wait for its response
-            "letters": list(letters.awaiting_response(letters.visible_letters(request.user))),
+            "letters": _letters_due(request.user, today),
         })

@@ -58,12 +58,10 @@ from .permissions import (
     fills_for_any_department,
     fills_reports,
     get_visible_or_404,
-    manages_letters,
     month_closed,
     month_lock,
     refusal,
     require,
-    responds_to_letters,
     restrict,
     reviews_reports,
 )
@@ -187,11 +185,9 @@ class DashboardView(LoginRequiredMixin, View):
             outstanding = outstanding_count(restrict(Project.objects.all(), request.user, Action.CHANGE),
                                             open_periods(todo_views._today()))
         # Supervision letters: the coordinator's overdue responses, the department's letters to answer.
-        letters_due = None
-        if manages_letters(request.user):
-            letters_due = ("overdue", letters.overdue(letters.visible_letters(request.user), todo_views._today()).count())
-        elif responds_to_letters(request.user):
-            letters_due = ("awaiting", letters.awaiting_response(letters.visible_letters(request.user)).count())
+        letters_due = letters.letters_due(request.user, todo_views._today())
+        if letters_due is not None:
+            letters_due = (letters_due[0], letters_due[1].count())
         indicators, indicators_without_value = _indicator_panel(
             build_indicator_report(period, restrict(Indicator.objects.all(), request.user, Action.VIEW))
         )

@@ -241,10 +241,11 @@ def build_progress_report(
         completeness=reporting_status(base, period),
     )
     report.letters = _letters(base, period, letters)
-    if len(programmes) > 1:
+    # Several programmes: shown apart, each with its months; or added, naming the projects in both.
+    if report.programmes_added:
+        report.in_several_programmes = _in_several_programmes(figured)
+    elif len(programmes) > 1:
         report.programme_months = programme_months(figured, source, programmes)
-        if report.programmes_added:
-            report.in_several_programmes = _in_several_programmes(figured)
     if narrative:
         # The district's economy is the subject of a report on whole programmes only: a report filtered
         # to a department or a town states its scope instead.

@@ -11,6 +11,9 @@ from django.utils.translation import pgettext_lazy
 from portfolio.money import format_fixed, round_half_up, time_elapsed_percent
 from projects.figures import MonthPoint
 
+from .checks import font_file
+from .structure import ProgressReport
+
 FONT = "'Noto Sans CJK SC', 'Source Han Sans SC', 'Microsoft YaHei', sans-serif"
 WIDTH, HEIGHT = 720, 300
 LEFT, RIGHT, TOP, BOTTOM = 52, 24, 36, 40
@@ -282,22 +285,6 @@ def cumulative_chart(
     return CumulativeChart(year=year, annual_plan=plan, months=months, svg=svg)
 
 
-def _font_file(family: str) -> str | None:
-    """The file fontconfig chooses for ``family`` (Pillow draws with a file, not a family name)."""
-    import shutil
-    import subprocess
-
-    fc_match = shutil.which("fc-match")
-    if fc_match is None:
-        return None
-    try:
-        result = subprocess.run([fc_match, "-f", "%{file}", f"{family}:lang=zh"], capture_output=True, text=True,
-                                timeout=10, check=False)
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return result.stdout.strip() or None
-
-
 def completion_chart_png(points: list[MonthPoint], *, title: str = "") -> bytes:
     """The same chart as completion_chart, as a PNG picture for the Word document (Word shows no SVG
     that older versions can edit): cumulative completion rate against the 序时进度 line."""
@@ -309,7 +296,7 @@ def completion_chart_png(points: list[MonthPoint], *, title: str = "") -> bytes:
     width, height = WIDTH * scale, HEIGHT * scale
     image = Image.new("RGB", (width, height), "white")
     draw = ImageDraw.Draw(image)
-    path = _font_file("Noto Sans CJK SC")
+    path = font_file("Noto Sans CJK SC")
     font = ImageFont.truetype(path, 12 * scale) if path else ImageFont.load_default()
     rated = [p for p in points if p.rate is not None]
     top = _ceiling(max([Decimal(0)] + [p.rate for p in rated]))
@@ -350,3 +337,25 @@ def completion_chart_png(points: list[MonthPoint], *, title: str = "") -> bytes:
     buffer = io.BytesIO()
     image.save(buffer, format="PNG", optimize=True)
     return buffer.getvalue()
+
+
+@dataclass(frozen=True)
+class ReportChart:
+    caption: str  # under the chart: 图1：2025年区重点项目累计完成率与序时进度（月度）
+    title: str  # the chart's own title (its SVG <title>)
+    points: list[MonthPoint]
+
+
+def report_charts(report: ProgressReport) -> list[ReportChart]:
+    """The progress report's charts, for every format: one per programme when they are shown apart
+    (they overlap and are not added together), else one over the report's projects."""
+    if report.programmes_apart:
+        return [
+            ReportChart(
+                caption=_("图%(n)s：%(name)s累计完成率与序时进度（月度）") % {"n": n, "name": programme.name},
+                title=_("%(programme)s：累计完成率与序时进度") % {"programme": programme.name},
+                points=points,
+            )
+            for n, (programme, points) in enumerate(report.programmes_apart, start=1)
+        ]
+    return [ReportChart(caption=_("图：累计完成率与序时进度（月度）"), title="", points=report.months)]

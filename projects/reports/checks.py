@@ -15,15 +15,28 @@ DOCUMENT_FONT_HINT = ("`make run` installs the free faces (scripts/system-deps.s
 GENERIC = {"title": "serif", "body": "serif", "heading1": "sans-serif", "heading2": "serif"}
 
 
-def _fc_list(*arguments: str) -> list[str] | None:
-    fc_list = shutil.which("fc-list")
-    if fc_list is None:
+def _fontconfig(command: str, *arguments: str) -> list[str] | None:
+    """The lines a fontconfig command prints; None when it cannot be run."""
+    executable = shutil.which(command)
+    if executable is None:
         return None
     try:
-        result = subprocess.run([fc_list, *arguments], capture_output=True, text=True, timeout=10, check=False)
+        result = subprocess.run([executable, *arguments], capture_output=True, text=True, timeout=10, check=False)
     except (OSError, subprocess.SubprocessError):
         return None
     return [line for line in result.stdout.splitlines() if line.strip()]
+
+
+def _fc_list(*arguments: str) -> list[str] | None:
+    return _fontconfig("fc-list", *arguments)
+
+
+@lru_cache(maxsize=8)
+def font_file(family: str) -> str | None:
+    """The file fontconfig chooses for ``family`` with Chinese glyphs (Pillow draws with a file, not a
+    family name); asked once per process."""
+    lines = _fontconfig("fc-match", "-f", "%{file}", f"{family}:lang=zh")
+    return lines[0].strip() if lines else None
 
 
 @lru_cache(maxsize=1)

@@ -18,6 +18,11 @@ from projects.progress import RED, YELLOW
 from projects.selectors import ReportingStatus
 
 
+def sample_mark(has_sample_data: bool) -> str:
+    """The words on every page of a document with sample data (reports and letters, PDF and Word)."""
+    return _("含样例数据，非真实数据") if has_sample_data else ""
+
+
 @dataclass(frozen=True)
 class WarningRow:
     colour: str
@@ -176,7 +181,7 @@ class ProgressReport:
     @property
     def sample_mark(self) -> str:
         """The words at the foot of every page of a report with sample data (PDF and Word)."""
-        return _("含样例数据，非真实数据") if self.has_sample_data else ""
+        return sample_mark(self.has_sample_data)
 
     @property
     def red(self) -> list[WarningRow]:

@@ -7,9 +7,10 @@ from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 
-from portfolio import text
+from portfolio import periods, text
 from portfolio.money import format_amount, format_yi, round_half_up, wan_to_yi, yi_words
 from projects.progress import WarningColour
+from projects.reports.checks import css_font_family
 
 register = template.Library()
 
@@ -132,6 +133,10 @@ def bracketed(*parts):
 def document_font(role):
     """The CSS font-family of a role of official documents (title, body, heading1, heading2), from
     PORTFOLIO_DOCUMENT_FONTS; for the reports' stylesheet."""
-    from projects.reports.checks import css_font_family
-
     return mark_safe(css_font_family(role).replace("<", "").replace(";", "").replace("}", ""))
+
+
+@register.filter
+def document_date(day):
+    """2025年7月10日: the date under a document's issuing unit (portfolio.periods.document_date)."""
+    return periods.document_date(day) if day else ""

@@ -104,13 +104,10 @@ def _progress_pdf_in_parts(report: ProgressReport, request, context: dict) -> by
 
 
 def docx_charts(report: ProgressReport) -> list[tuple[str, bytes]]:
-    """The report's charts as (caption, PNG): one per programme when they are shown apart."""
-    from ..charts import completion_chart_png
+    """The report's charts as (caption, PNG), the same charts as the page's."""
+    from ..charts import completion_chart_png, report_charts
 
-    if report.programmes_apart:
-        return [(_("图%(n)s：%(name)s累计完成率与序时进度（月度）") % {"n": n, "name": programme.name},
-                 completion_chart_png(points)) for n, (programme, points) in enumerate(report.programmes_apart, 1)]
-    return [(_("图：累计完成率与序时进度（月度）"), completion_chart_png(report.months))]
+    return [(chart.caption, completion_chart_png(chart.points)) for chart in report_charts(report)]
 
 
 def progress_meta(report: ProgressReport) -> list[str]:

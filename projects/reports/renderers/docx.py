@@ -17,7 +17,7 @@ from io import BytesIO
 
 import docx
 from django.conf import settings
-from django.utils.translation import get_language, pgettext
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from docx.enum.section import WD_ORIENT, WD_SECTION
 from docx.enum.style import WD_STYLE_TYPE
@@ -27,6 +27,7 @@ from docx.oxml.ns import qn
 from docx.shared import Mm, Pt, RGBColor
 
 from portfolio.money import format_fixed
+from portfolio.periods import document_date
 from portfolio.text import printable
 
 from .tables import NUMERIC, POINTS, Table
@@ -238,20 +239,13 @@ def _heading(document, text: str, level: int = 1):
 
 def _signature(document, unit: str, day: dt.date) -> None:
     """The issuing unit and the date close the text, right-aligned four characters in."""
-    date_format = pgettext("date format: the date of a document, under its issuing unit", "Y年n月j日")
-    for index, text in enumerate((unit, date_format_text(day, date_format))):
+    for index, text in enumerate((unit, document_date(day))):
         paragraph = document.add_paragraph(printable(text), style=STYLES["body"][0])
         paragraph.alignment = WD_ALIGN_PARAGRAPH.RIGHT
         paragraph.paragraph_format.first_line_indent = Pt(0)
         paragraph.paragraph_format.right_indent = Pt(64)
         if index == 0:
             paragraph.paragraph_format.space_before = Pt(28)
-
-
-def date_format_text(day: dt.date, date_format: str) -> str:
-    from django.utils.dateformat import format as format_date
-
-    return format_date(day, date_format)
 
 
 def render_docx(
@@ -293,6 +287,11 @@ def render_docx(
         label.paragraph_format.first_line_indent = Pt(0)
         document.add_paragraph(_("重点项目明细表"), style=STYLES["title"][0])
         add_table(document, appendix)
+    return _finish(document, title, footer)
+
+
+def _finish(document, title: str, footer: str) -> bytes:
+    """The running head and page numbers on every section, and the file's bytes."""
     _header_and_footer(document, title, footer)
     buffer = BytesIO()
     document.save(buffer)
@@ -310,8 +309,7 @@ def render_letter_docx(document) -> bytes:
         word.add_paragraph(printable(document.sample_mark), style=STYLES["table"][0])
     recipient = word.add_paragraph(printable(document.recipient), style=STYLES["body"][0])
     recipient.paragraph_format.first_line_indent = Pt(0)
-    for text in document.paragraphs:
-        word.add_paragraph(printable(text), style=STYLES["body"][0])
+    word.add_paragraph(printable(document.opening), style=STYLES["body"][0])
     add_table(word, document.table)
     for text in (document.actions, document.closing):
         word.add_paragraph(printable(text), style=STYLES["body"][0])
@@ -320,7 +318,4 @@ def render_letter_docx(document) -> bytes:
     else:
         paragraph = word.add_paragraph(printable(document.issuing_unit), style=STYLES["body"][0])
         paragraph.alignment = WD_ALIGN_PARAGRAPH.RIGHT
-    _header_and_footer(word, document.title, document.sample_mark)
-    buffer = BytesIO()
-    word.save(buffer)
-    return buffer.getvalue()
+    return _finish(word, document.title, document.sample_mark)

@@ -1,11 +1,10 @@
 """HTML rendering: the printable A4 page, also the input of the PDF."""
 
 from django.template.loader import render_to_string
-from django.utils.translation import gettext as _
 
 from indicators.reports import IndicatorReport
 
-from ..charts import completion_chart
+from ..charts import completion_chart, report_charts
 from ..structure import ProgressReport
 from .tables import reconciliation_status
 
@@ -14,13 +13,7 @@ def progress_context(report: ProgressReport, *, show_appendix: bool = True, **ex
     return {
         "report": report,
         "show_appendix": show_appendix,
-        "chart": completion_chart(report.months),
-        # Several programmes are shown apart, each with its own chart and months (they overlap).
-        "programme_charts": [
-            (programme, completion_chart(points, title=_("%(programme)s：累计完成率与序时进度") % {
-                "programme": programme.name}), points)
-            for programme, points in report.programmes_apart
-        ],
+        "charts": [(chart, completion_chart(chart.points, title=chart.title)) for chart in report_charts(report)],
         "reconciliation": [(row, reconciliation_status(row)) for row in report.reconciliation],
         **extra,
     }

@@ -5,7 +5,7 @@ projects, the closing and the signature) once; the renderers below only render i
 """
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.template.loader import render_to_string
@@ -17,7 +17,7 @@ from portfolio.text import colon
 
 from ...choices import LetterKind
 from ...models import SupervisionLetter
-from ...progress import WarningColour
+from ..structure import sample_mark
 from . import CONTENT_TYPES, Rendered
 from .tables import INT, Column, Table
 
@@ -35,7 +35,6 @@ class LetterDocument:
     issuing_unit: str
     date: dt.date | None
     sample_mark: str = ""
-    paragraphs: list[str] = field(default_factory=list)
 
 
 def letter_document(letter: SupervisionLetter) -> LetterDocument:
@@ -45,8 +44,7 @@ def letter_document(letter: SupervisionLetter) -> LetterDocument:
         Column(_("预警原因"), width=50)])
     for number, item in enumerate(items, start=1):
         table.rows.append([number, item.project.code + ("*" if item.is_sample else ""), item.project.name,
-                           str(WarningColour(item.colour).label) if item.colour in WarningColour.values else item.colour,
-                           item.reason])
+                           item.colour_label, item.reason])
     red = sum(1 for item in items if item.colour == "red")
     opening = _("经对%(period)s重点项目建设进度监测，你单位牵头的%(n)s个项目进度滞后，其中红灯项目%(red)s个、"
                 "黄灯项目%(yellow)s个，具体如下：") % {
@@ -64,8 +62,7 @@ def letter_document(letter: SupervisionLetter) -> LetterDocument:
         closing=_("特此函告。") if letter.kind == LetterKind.SUPERVISION else _("特此提醒。"),
         issuing_unit=settings.PORTFOLIO_ISSUING_UNIT,
         date=letter.issued_on,
-        sample_mark=_("含样例数据，非真实数据") if sample else "",
-        paragraphs=[opening],
+        sample_mark=sample_mark(sample),
     )
 
 
