@@ -12,7 +12,7 @@ class PortfolioConfig(AppConfig):
         from django.contrib.auth.models import Group
         from rest_framework.authtoken.models import Token, TokenProxy
 
-        from . import policy
+        from . import checks, policy  # noqa: F401  (checks registers the deployment checks)
         from .models import DatasetLoad
 
         for model in (get_user_model(), Group, Token, TokenProxy, DatasetLoad):

@@ -5,6 +5,8 @@ development key is used. With DEBUG off the secrets must be given, or start-up f
 """
 
 import os
+from importlib.metadata import PackageNotFoundError
+from importlib.metadata import version as _package_version
 from pathlib import Path
 
 import dj_database_url
@@ -12,6 +14,11 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
+
+try:
+    PORTFOLIO_VERSION = _package_version("baiyun-portfolio")
+except PackageNotFoundError:
+    PORTFOLIO_VERSION = "0+unknown"
 
 
 def env_bool(name: str, default: bool) -> bool:
@@ -68,6 +75,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: every request gets an id (X-Request-ID) and one log line with its status and duration.
+    "portfolio.observability.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -87,6 +96,8 @@ MIDDLEWARE = [
 # login is refused for 30 minutes (pages, admin and API session login alike).
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
+    # Outside the demo nobody signs in with one of the demo accounts' published passwords.
+    "projects.demo.DemoPasswordGuard",
     "django.contrib.auth.backends.ModelBackend",
     # Authorisation: user.has_perm() is the policy's answer (the role groups carry no permissions).
     "portfolio.policy.PolicyBackend",
@@ -120,8 +131,9 @@ TEMPLATES = [
 WSGI_APPLICATION = "portfolio.wsgi.application"
 
 # The embedded default is an SQLite file; production sets DATABASE_URL=postgres://...
+# VAR_DIR (var/ by default) holds that file and the media files; the entry points (manage.py, the
+# WSGI application) create it when it is missing: importing the settings changes nothing on disk.
 VAR_DIR = Path(os.environ.get("VAR_DIR", BASE_DIR / "var"))
-VAR_DIR.mkdir(parents=True, exist_ok=True)
 DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'db.sqlite3'}",
@@ -157,7 +169,7 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
 STATICFILES_DIRS = [BASE_DIR / "static"] if (BASE_DIR / "static").is_dir() else []
 
 # Files users upload and the platform generates (report files rendered in the background): a local
@@ -169,9 +181,122 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard"
 LOGOUT_REDIRECT_URL = "login"
 
+# Where files are kept: uploads and generated report files in a local directory (MEDIA_ROOT) unless
+# S3-compatible storage is configured (django-storages, PORTFOLIO_S3_BUCKET); static files are served
+# by WhiteNoise, hashed and compressed by `collectstatic` in production (a changed file gets a new
+# name, so browsers may cache them for a year).
+if os.environ.get("PORTFOLIO_S3_BUCKET"):
+    _DEFAULT_STORAGE = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": os.environ["PORTFOLIO_S3_BUCKET"],
+            "endpoint_url": os.environ.get("PORTFOLIO_S3_ENDPOINT_URL") or None,
+            "region_name": os.environ.get("PORTFOLIO_S3_REGION") or None,
+            "access_key": os.environ.get("PORTFOLIO_S3_ACCESS_KEY") or None,
+            "secret_key": os.environ.get("PORTFOLIO_S3_SECRET_KEY") or None,
+            "location": os.environ.get("PORTFOLIO_S3_PREFIX", "portfolio"),
+            "default_acl": "private",
+            "querystring_auth": True,
+            "file_overwrite": False,
+        },
+    }
+else:
+    _DEFAULT_STORAGE = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+STORAGES = {
+    "default": _DEFAULT_STORAGE,
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if DEBUG else "whitenoise.storage.CompressedManifestStaticFilesStorage",
+    },
+}
+
+# Production runs behind nginx, which ends TLS and says so in X-Forwarded-Proto (deploy/nginx.conf).
+# Each of these can be turned off for a server tried without TLS (make serve does).
 if not DEBUG:
     SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", True)
     CSRF_COOKIE_SECURE = env_bool("SECURE_COOKIES", True)
+    if env_bool("BEHIND_TLS_PROXY", True):
+        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
+    # The load balancer asks /health/ over plain HTTP on the private network.
+    SECURE_REDIRECT_EXEMPT = [r"^health/$"]
+    SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", str(365 * 24 * 3600)))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+    # Preloading is a promise to browsers' built-in lists that is hard to take back: the bureau's IT
+    # decides it for its domain (SECURE_HSTS_PRELOAD=1); until then the deploy check's reminder of it
+    # is silenced.
+    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+    if not SECURE_HSTS_PRELOAD:
+        SILENCED_SYSTEM_CHECKS = ["security.W021"]
+SESSION_COOKIE_HTTPONLY = True
+CSRF_COOKIE_HTTPONLY = True
+
+# The cache (throttles, render limits, the report-job de-duplication): Redis when REDIS_URL is set,
+# shared by every web process and node; otherwise memory in each process (the development server).
+REDIS_URL = os.environ.get("REDIS_URL", "")
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "portfolio"),
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# Background jobs (portfolio.celery): Redis as broker and result store. Without a broker (make run)
+# tasks run in the process that sends them.
+CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL") or REDIS_URL
+CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND") or REDIS_URL or None
+CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+CELERY_TASK_EAGER_PROPAGATES = True
+CELERY_TASK_ACKS_LATE = True  # a job whose worker dies is given to another
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1  # renders are long: a worker takes one at a time
+CELERY_WORKER_MAX_TASKS_PER_CHILD = 50  # a render's memory goes back to the system now and then
+CELERY_TASK_TIME_LIMIT = int(os.environ.get("PORTFOLIO_JOB_TIME_LIMIT", str(30 * 60)))
+CELERY_RESULT_EXPIRES = 24 * 3600
+CELERY_TIMEZONE = "Asia/Shanghai"
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+
+# Logging: one JSON object per line on standard output (the service manager keeps it), each request
+# with its id, user id, method, path (never the query string: it can hold search words), status and
+# duration (portfolio.observability). LOG_FORMAT=text gives plain lines for a terminal.
+LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "filters": {"request_context": {"()": "portfolio.observability.RequestContextFilter"}},
+    "formatters": {
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": "%(levelname)s %(name)s %(message)s",
+            "rename_fields": {"levelname": "level", "name": "logger"},
+            "timestamp": "time",  # ISO 8601 in UTC
+        },
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+    },
+    "handlers": {
+        "stdout": {
+            "class": "logging.StreamHandler",
+            "stream": "ext://sys.stdout",
+            "formatter": os.environ.get("LOG_FORMAT", "text" if DEBUG else "json"),
+            "filters": ["request_context"],
+        },
+    },
+    "root": {"handlers": ["stdout"], "level": LOG_LEVEL},
+    "loggers": {
+        # Errors of requests (the 500s, with their traceback) go to the same stream; the access line
+        # is portfolio.requests'.
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
+        "django.request": {"level": "ERROR"},
+        "django.server": {"level": "WARNING"},
+        "django.db.backends": {"level": "WARNING"},
+        "weasyprint": {"level": "ERROR"},
+        "fontTools": {"level": "WARNING"},
+        "axes": {"level": "WARNING"},
+    },
+}
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -198,6 +323,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # A milestone's planned and actual dates share one precision choice set: one name in the schema.
+    "ENUM_NAME_OVERRIDES": {"DatePrecisionEnum": "projects.choices.DatePrecision"},
 }
 
 # The district the platform serves, as its documents and file names name it.

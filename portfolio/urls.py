@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from projects.views import DashboardView
 
 from .accounts import SetPasswordRequestForm
+from .health import health
 
 admin.site.site_header = _("白云区重点项目管理平台")
 admin.site.site_title = _("白云区重点项目管理平台")
@@ -15,6 +16,7 @@ admin.site.index_title = _("数据管理")
 
 urlpatterns = [
     path("", DashboardView.as_view(), name="dashboard"),
+    path("health/", health, name="health"),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     # Setting one's password: the link an imported account is e-mailed, and "forgot my password".

@@ -7,6 +7,7 @@ class ProjectsConfig(AppConfig):
     verbose_name = _("重点项目")
 
     def ready(self):
+        from . import demo  # noqa: F401 - registers the demo-accounts deployment check
         from .permissions import register_rules
         from .reports import checks  # noqa: F401 - registers the CJK font system check
 

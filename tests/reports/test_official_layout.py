@@ -28,13 +28,16 @@ def two_programmes(portfolio):
     return build_progress_report(Project.objects.all(), H1)
 
 
-def test_the_check_says_which_face_each_role_uses():
+def test_the_check_says_which_face_each_role_uses(settings):
+    settings.DEBUG = True  # development says it; a production server's check prints nothing when all is well
     messages = checks.check_document_faces()
     info = next(m for m in messages if m.id == "reports.I001")
     assert isinstance(info, Info)
     for role, face in checks.document_faces().items():
         assert f"{role} {face}" in info.msg
     assert not [m for m in messages if m.id == "reports.W003"]  # `make` installed a face for every role
+    settings.DEBUG = False
+    assert checks.check_document_faces() == []
 
 
 def test_a_role_without_an_installed_face_is_named(settings):
