@@ -1,5 +1,8 @@
 """Shared model plumbing: base classes and the record of loaded data sets."""
 
+import uuid
+
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -45,3 +48,55 @@ class DatasetLoad(models.Model):
 
     def __str__(self):
         return self.name
+
+
+class ReportJob(models.Model):
+    """A report file rendered in the background for the user who asked (portfolio.celery).
+
+    ``key`` names the report: who asked, which report with which parameters, in which language and
+    format, over which version of the data. While a job with the same key is queued, running or done,
+    asking again gives that job (the file is not rendered twice); a failed one may be asked again.
+    """
+
+    class State(models.TextChoices):
+        QUEUED = "queued", _("排队中")
+        RUNNING = "running", _("生成中")
+        DONE = "done", _("已完成")
+        FAILED = "failed", _("生成失败")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="report_jobs",
+                             verbose_name=_("申请人"))
+    kind = models.CharField(_("报告"), max_length=40)
+    fmt = models.CharField(_("格式"), max_length=8)
+    params = models.JSONField(_("参数"), default=dict)
+    language = models.CharField(_("语言"), max_length=10)
+    key = models.CharField(_("标识"), max_length=64)
+    state = models.CharField(_("状态"), max_length=10, choices=State.choices, default=State.QUEUED)
+    progress = models.PositiveSmallIntegerField(_("进度"), default=0)
+    stage = models.CharField(_("当前步骤"), max_length=100, blank=True)
+    projects = models.PositiveIntegerField(_("项目数"), default=0)
+    file = models.FileField(_("文件"), upload_to="reports/%Y/%m/", blank=True)
+    filename = models.CharField(_("文件名"), max_length=255, blank=True)
+    fallback_filename = models.CharField(max_length=255, blank=True)
+    error = models.TextField(_("错误"), blank=True)
+    created_at = models.DateTimeField(_("申请时间"), auto_now_add=True)
+    started_at = models.DateTimeField(_("开始时间"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("报告生成任务")
+        verbose_name_plural = pgettext_lazy("plural", "报告生成任务")
+        ordering = ["-created_at"]
+        constraints = [
+            # One live job per report and data version: the same file is never rendered twice at once.
+            models.UniqueConstraint(fields=["key"], condition=~models.Q(state="failed"), name="one_live_job_per_key"),
+        ]
+        indexes = [models.Index(fields=["user", "-created_at"])]
+
+    def __str__(self):
+        return f"{self.kind} {self.fmt} ({self.get_state_display()})"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.state in (self.State.DONE, self.State.FAILED)

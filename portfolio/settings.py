@@ -10,6 +10,7 @@ from importlib.metadata import version as _package_version
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -250,6 +251,8 @@ else:
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL") or REDIS_URL
 CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND") or REDIS_URL or None
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+if not CELERY_BROKER_URL:
+    CELERY_BROKER_URL = "memory://"  # never Celery's own default (a RabbitMQ on this host)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True  # a job whose worker dies is given to another
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1  # renders are long: a worker takes one at a time
@@ -258,6 +261,16 @@ CELERY_TASK_TIME_LIMIT = int(os.environ.get("PORTFOLIO_JOB_TIME_LIMIT", str(30 *
 CELERY_RESULT_EXPIRES = 24 * 3600
 CELERY_TIMEZONE = "Asia/Shanghai"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# The scheduled jobs (celery beat): the monthly cycle's reminders and month end, and the removal of
+# report files past their keeping time. Times are Beijing time.
+CELERY_BEAT_SCHEDULE = {
+    "send-reminders": {"task": "projects.send_reminders", "schedule": crontab(hour=8, minute=30)},
+    "month-end": {"task": "projects.month_end", "schedule": crontab(hour=9, minute=0)},
+    "remove-old-report-files": {"task": "projects.remove_old_report_files", "schedule": crontab(hour=3, minute=15)},
+}
+# The month-end job closes a month by itself once every report is approved or waived (as the first
+# superuser) when this is on; off, it only tells the coordinators, who close the month.
+PORTFOLIO_AUTO_CLOSE = env_bool("PORTFOLIO_AUTO_CLOSE", False)
 
 # Logging: one JSON object per line on standard output (the service manager keeps it), each request
 # with its id, user id, method, path (never the query string: it can hold search words), status and
@@ -362,8 +375,17 @@ PORTFOLIO_LETTER_RESPONSE_DAYS = int(os.environ.get("PORTFOLIO_LETTER_RESPONSE_D
 PORTFOLIO_EDITOR_SEES_ALL_PROJECTS = env_bool("PORTFOLIO_EDITOR_SEES_ALL_PROJECTS", True)
 PORTFOLIO_EDITOR_EDITS_CO_RESPONSIBLE = env_bool("PORTFOLIO_EDITOR_EDITS_CO_RESPONSIBLE", False)
 
-# Long PDF reports lay out their appendix in a worker process while the rest is laid out here
-# (projects.reports.renderers.pdf); off: everything in the request's process.
+# Report files (PDF, Excel, Word) of a scope of more than this many projects are rendered in the
+# background (projects.reports.jobs, on Celery): the page shows the progress and then offers the file,
+# kept for PORTFOLIO_REPORT_FILE_DAYS days. Smaller ones are rendered in the request.
+PORTFOLIO_BACKGROUND_PROJECTS = int(os.environ.get("PORTFOLIO_BACKGROUND_PROJECTS", "2000"))
+PORTFOLIO_REPORT_FILE_DAYS = int(os.environ.get("PORTFOLIO_REPORT_FILE_DAYS", "7"))
+# Rendering limits (portfolio.limits): renders per user per window (count, seconds), and renders at once
+# in the web processes of one node.
+PORTFOLIO_RENDER_RATE = (int(os.environ.get("PORTFOLIO_RENDER_RATE", "30")), 600)
+PORTFOLIO_RENDERS_PER_NODE = int(os.environ.get("PORTFOLIO_RENDERS_PER_NODE", "2"))
+# In a background worker, a long PDF's appendix is laid out in a second process while the rest is laid
+# out in the worker (projects.reports.renderers.pdf); never in a web request.
 PORTFOLIO_PDF_WORKER = env_bool("PORTFOLIO_PDF_WORKER", True)
 
 # Early-warning rules (预警), following common district practice; the version is printed with

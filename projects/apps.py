@@ -7,7 +7,10 @@ class ProjectsConfig(AppConfig):
     verbose_name = _("重点项目")
 
     def ready(self):
-        from . import demo  # noqa: F401 - registers the demo-accounts deployment check
+        from . import (
+            demo,  # noqa: F401 - registers the demo-accounts deployment check
+            tasks,  # noqa: F401 - registers the background jobs with Celery (web and worker alike)
+        )
         from .permissions import register_rules
         from .reports import checks  # noqa: F401 - registers the CJK font system check
 

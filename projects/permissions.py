@@ -411,6 +411,12 @@ def report_fillers() -> list:
     return [user for user in users if fills_reports(user)]
 
 
+def month_closers() -> list:
+    """The active users who may close a month (the bureau's coordinators; whom the month-end job tells)."""
+    users = get_user_model().objects.filter(is_active=True, groups__name=str(Role.COORDINATOR)).distinct()
+    return [user for user in users.order_by("username") if can(user, Action.LOCK, model=PeriodLock)]
+
+
 def writable_rows(user, projects: list[Project], year: int, month: int) -> dict[int, bool]:
     """Which of these projects' reports for the month the user may write now (a sheet's rows): a stored
     report while it is open to change, a new one where the user may start it in an open month."""

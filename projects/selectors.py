@@ -12,6 +12,7 @@ from django.db.models import (
     F,
     FloatField,
     IntegerField,
+    Max,
     OuterRef,
     Q,
     QuerySet,
@@ -29,10 +30,12 @@ from portfolio.periods import Period, months_between
 
 from .choices import LetterState, MilestoneKind, ProjectStatus, RecordKind, ReportStatus
 from .models import (
+    Department,
     Milestone,
     MonthlyReport,
     MonthSnapshot,
     PeriodLock,
+    Programme,
     Project,
     ReportWaiver,
     SheetReturn,
@@ -591,3 +594,20 @@ def period_letters(period: Period, departments: QuerySet | None = None,
     if departments is not None:
         letters = letters.filter(department__in=departments)
     return list(letters)
+
+
+def data_version() -> str:
+    """A fingerprint of everything a report is made of: it changes whenever any of it is added, changed
+    or removed (each table's row count, highest id and latest change), so a report file rendered for one
+    fingerprint is the same file for the next request with it. One query per table, none per row."""
+    from indicators.models import Indicator, Observation, Target
+
+    parts = []
+    for model in (Project, MonthlyReport, Milestone, Programme, Department, SupervisionLetter, PeriodLock,
+                  ReportWaiver, MonthSnapshot, Indicator, Observation, Target):
+        fields = {"n": Count("pk"), "top": Max("pk")}
+        if any(f.name == "updated_at" for f in model._meta.concrete_fields):
+            fields["changed"] = Max("updated_at")
+        row = model.objects.aggregate(**fields)
+        parts.append(f"{model._meta.label}:{row['n']}:{row['top']}:{row.get('changed')}")
+    return "|".join(parts)

@@ -70,6 +70,15 @@ def pdf_in_one_process(settings):
     settings.PORTFOLIO_PDF_WORKER = False
 
 
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """Every test starts with an empty cache: throttle and render counts of one test never refuse another's."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
 # The report fixtures and the sample portfolio are built once per run (per xdist worker), in a
 # transaction that is rolled back, and their rows inserted again in each test that asks for them.
 # Why not keep them in the base test database: most tests start from an empty database and count

@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import serializers
+from rest_framework import exceptions, serializers
 from rest_framework.authentication import SessionAuthentication, TokenAuthentication
 from rest_framework.renderers import BaseRenderer, BrowsableAPIRenderer, JSONRenderer
 from rest_framework.response import Response
@@ -27,6 +27,7 @@ from indicators.models import Indicator
 from indicators.reports import IndicatorReport
 from portfolio.api_base import PolicyPermission
 from portfolio.api_schema import PortfolioAutoSchema
+from portfolio.limits import RenderRefused, count_user_render, render_slot
 from portfolio.money import round_half_up
 from projects.filters import ProjectFilterSet
 from projects.models import Project
@@ -247,7 +248,13 @@ class ReportFileView(ReportView):
         return super().finalize_response(request, response, *args, **kwargs)
 
     def get(self, request):
-        return self.render_file(self.report(request), self.fmt, request).response()
+        report = self.report(request)
+        try:
+            count_user_render(request.user)
+            with render_slot():
+                return self.render_file(report, self.fmt, request).response()
+        except RenderRefused as exc:
+            raise exceptions.Throttled(wait=exc.retry_after, detail=exc.message) from None
 
 
 def file_view(mixin, fmt: str) -> type[ReportFileView]:

@@ -6,6 +6,7 @@ parameter, which the pages show as a list and the API returns as field errors (4
 """
 
 import datetime as dt
+from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
@@ -123,8 +124,22 @@ def require_reader(user, model) -> None:
         raise PermissionDenied(_("您没有权限查看报告。"))
 
 
-def progress_report_for(user, params) -> tuple[ProgressReport, ProjectFilterSet]:
-    """The progress report this user may see, for the period and filters in ``params``."""
+@dataclass(frozen=True)
+class ProgressRequest:
+    """A progress report asked for, checked but not built: its period, figures' source and filters."""
+
+    user: object
+    period: Period
+    source: FigureSource
+    filterset: ProjectFilterSet
+
+    def project_count(self) -> int:
+        """How many projects the report covers (one COUNT): decides whether its file renders in the background."""
+        return self.filterset.qs.count()
+
+
+def progress_request_for(user, params) -> ProgressRequest:
+    """The parameters of a progress report this user may see, checked (BadRequest otherwise)."""
     require_reader(user, Project)
     visible = restrict(Project.objects.all(), user, Action.VIEW)
     period = parse_period(params, latest_period(visible))
@@ -138,14 +153,24 @@ def progress_report_for(user, params) -> tuple[ProgressReport, ProjectFilterSet]
             _("所选重点项目计划为%(programme_year)s年度，与报告年度%(year)s不一致。")
             % {"programme_year": programme.year, "year": period.year}
         ]})
+    return ProgressRequest(user, period, source, filterset)
+
+
+def build_progress_request(request: ProgressRequest) -> ProgressReport:
+    user, filterset = request.user, request.filterset
     scope = scope_from_filterset(filterset)
     if sees_own_department_only(user):
         scope.append((_("可见范围"), _("本单位牵头或配合的项目")))
-    report = build_progress_report(
-        filterset.qs, period, scope=scope, indicators=restrict(Indicator.objects.all(), user, Action.VIEW),
-        source=source, letters=restrict(SupervisionLetter.objects.all(), user, Action.VIEW),
+    return build_progress_report(
+        filterset.qs, request.period, scope=scope, indicators=restrict(Indicator.objects.all(), user, Action.VIEW),
+        source=request.source, letters=restrict(SupervisionLetter.objects.all(), user, Action.VIEW),
     )
-    return report, filterset
+
+
+def progress_report_for(user, params) -> tuple[ProgressReport, ProjectFilterSet]:
+    """The progress report this user may see, for the period and filters in ``params``."""
+    request = progress_request_for(user, params)
+    return build_progress_request(request), request.filterset
 
 
 def indicators_report_for(user, params) -> IndicatorReport:

@@ -9,4 +9,6 @@ app_name = "reports"
 urlpatterns = [
     path("progress/", views.progress_report, name="progress"),
     path("indicators/", views.indicators_report, name="indicators"),
+    path("jobs/<uuid:pk>/", views.job_detail, name="job"),
+    path("jobs/<uuid:pk>/file/", views.job_file, name="job_file"),
 ]

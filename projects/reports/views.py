@@ -6,22 +6,34 @@ with a message in words, never 500.
 """
 
 
+from contextlib import nullcontext
+
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse
+from django.http import FileResponse, Http404, HttpResponse, QueryDict
+from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.views.decorators.http import require_safe
 
-from .renderers import render_indicators, render_progress
+from portfolio.downloads import attachment
+from portfolio.limits import RenderRefused, count_user_render, render_slot
+from portfolio.models import ReportJob
+
+from . import jobs
+from .renderers import CONTENT_TYPES, render_indicators, render_progress
 from .requests import (
     BadRequest,
+    build_progress_request,
     error_lines,
     indicators_report_for,
     parse_appendix,
     parse_format,
-    progress_report_for,
+    progress_request_for,
 )
 
 FORMAT_LABELS = {"pdf": "PDF", "xlsx": "Excel", "docx": "Word"}
+FILE_FORMATS = tuple(FORMAT_LABELS)
 
 
 def bad_request(request, exc: BadRequest) -> HttpResponse:
@@ -39,20 +51,40 @@ def download_links(request) -> list[tuple[str, str]]:
     return links
 
 
+def refused(request, exc: RenderRefused) -> HttpResponse:
+    html = render_to_string("reports/error.html", {"errors": [exc.message]}, request=request)
+    response = HttpResponse(html, status=429)
+    response["Retry-After"] = str(exc.retry_after)
+    return response
+
+
 @login_required
 @require_safe
 def progress_report(request):
-    """/reports/progress/?year=2025&month=6&programme=<pk>&lead_department=…&format=html|pdf|xlsx|docx"""
+    """/reports/progress/?year=2025&month=6&programme=<pk>&lead_department=…&format=html|pdf|xlsx|docx
+
+    A file of more than PORTFOLIO_BACKGROUND_PROJECTS projects is rendered in the background: the answer
+    is the job's page, which offers the file when it is ready."""
     try:
         fmt = parse_format(request.GET)
-        report, filterset = progress_report_for(request.user, request.GET)
+        progress = progress_request_for(request.user, request.GET)
+        if fmt in FILE_FORMATS:
+            count = progress.project_count()
+            if count > settings.PORTFOLIO_BACKGROUND_PROJECTS:
+                return redirect("reports:job", jobs.request_progress_file(request.user, request.GET, fmt, count).pk)
+            count_user_render(request.user)
+        report = build_progress_request(progress)
     except BadRequest as exc:
         return bad_request(request, exc)
-    rendered = render_progress(
-        report, fmt, request=request,
-        html_context={"filterset": filterset, "downloads": download_links(request), "months": range(1, 13),
-                      "show_appendix": parse_appendix(request.GET)},
-    )
+    except RenderRefused as exc:
+        return refused(request, exc)
+    context = {"filterset": progress.filterset, "downloads": download_links(request), "months": range(1, 13),
+               "show_appendix": parse_appendix(request.GET)}
+    try:
+        with render_slot() if fmt in FILE_FORMATS else nullcontext():
+            rendered = render_progress(report, fmt, request=request, html_context=context)
+    except RenderRefused as exc:
+        return refused(request, exc)
     return rendered.response()
 
 
@@ -63,9 +95,41 @@ def indicators_report(request):
     try:
         fmt = parse_format(request.GET)
         report = indicators_report_for(request.user, request.GET)
+        if fmt in FILE_FORMATS:
+            count_user_render(request.user)
+        with render_slot() if fmt in FILE_FORMATS else nullcontext():
+            rendered = render_indicators(
+                report, fmt, request=request, html_context={"downloads": download_links(request), "months": range(1, 13)}
+            )
     except BadRequest as exc:
         return bad_request(request, exc)
-    rendered = render_indicators(
-        report, fmt, request=request, html_context={"downloads": download_links(request), "months": range(1, 13)}
-    )
+    except RenderRefused as exc:
+        return refused(request, exc)
     return rendered.response()
+
+
+@login_required
+@require_safe
+def job_detail(request, pk):
+    """/reports/jobs/<id>/: a background report file's progress, then its download (for who asked only)."""
+    job = get_object_or_404(ReportJob, pk=pk, user=request.user)
+    retry = QueryDict(mutable=True)
+    for name, values in job.params.items():
+        retry.setlist(name, values)
+    retry["format"] = job.fmt
+    return render(request, "reports/job.html", {
+        "job": job, "format_label": FORMAT_LABELS.get(job.fmt, job.fmt),
+        "keep_days": settings.PORTFOLIO_REPORT_FILE_DAYS,
+        "retry_url": f"{reverse('reports:progress')}?{retry.urlencode()}",
+    })
+
+
+@login_required
+@require_safe
+def job_file(request, pk):
+    job = get_object_or_404(ReportJob, pk=pk, user=request.user, state=ReportJob.State.DONE)
+    if not job.file:
+        raise Http404
+    response = FileResponse(job.file.open("rb"), content_type=CONTENT_TYPES[job.fmt])
+    response["Content-Disposition"] = attachment(job.filename, job.fallback_filename)
+    return response

@@ -212,14 +212,20 @@ def test_the_pdf_in_parts_is_the_single_document(city_report, settings):
     from projects.reports.renderers.html import render_progress_html
 
     single = pdf.render_pdf(render_progress_html(city_report, for_pdf=True, show_appendix=True))
+    pdf._discard_pool()
     settings.PORTFOLIO_PDF_WORKER = True
-    with_worker = render_progress(city_report, "pdf").content
+    in_request = render_progress(city_report, "pdf").content
+    assert pdf._pool is None  # a web request starts no process
+    with pdf.background_rendering():
+        with_worker = render_progress(city_report, "pdf").content
     assert pdf._pool is not None  # the appendix was laid out in the worker process
     settings.PORTFOLIO_PDF_WORKER = False
-    here = render_progress(city_report, "pdf").content
+    with pdf.background_rendering():
+        here = render_progress(city_report, "pdf").content
     expected = _page_lines(single)
     assert _page_lines(with_worker) == expected
     assert _page_lines(here) == expected
+    assert _page_lines(in_request) == expected
     assert _orientations(with_worker) == _orientations(single)
     total = len(expected)
     assert any(_orientations(single)) and not all(_orientations(single))
@@ -262,7 +268,8 @@ def test_a_failing_worker_leaves_the_part_to_this_process(city_report, settings,
             raise RuntimeError("cannot start new processes")
 
     monkeypatch.setattr(pdf, "_worker_pool", lambda: BrokenPool())
-    assert _page_lines(render_progress(city_report, "pdf").content) == expected
+    with pdf.background_rendering():
+        assert _page_lines(render_progress(city_report, "pdf").content) == expected
 
     class DyingPool:
         def submit(self, *args):
@@ -271,4 +278,5 @@ def test_a_failing_worker_leaves_the_part_to_this_process(city_report, settings,
             return future
 
     monkeypatch.setattr(pdf, "_worker_pool", lambda: DyingPool())
-    assert _page_lines(render_progress(city_report, "pdf").content) == expected
+    with pdf.background_rendering():
+        assert _page_lines(render_progress(city_report, "pdf").content) == expected

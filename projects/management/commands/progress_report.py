@@ -19,6 +19,7 @@ from projects.filters import ProjectFilterSet
 from projects.models import Department, Programme, Project
 from projects.reports.builders import build_progress_report, scope_from_filterset
 from projects.reports.renderers import FORMATS, render_indicators, render_progress
+from projects.reports.renderers.pdf import background_rendering
 from projects.selectors import Basis, figure_source
 
 
@@ -47,12 +48,14 @@ class Command(BaseCommand):
         period = Period(options["year"], options["month"])
         fmt = options["fmt"]
         started = time.perf_counter()
-        if options["indicators"]:
-            rendered = render_indicators(build_indicator_report(period), fmt)
-        else:
-            rendered = render_progress(
-                self._progress(period, options), fmt, html_context={"show_appendix": not options["no_appendix"]}
-            )
+        # A command is a job of its own: a long PDF is laid out in parts, as in the background worker.
+        with background_rendering():
+            if options["indicators"]:
+                rendered = render_indicators(build_indicator_report(period), fmt)
+            else:
+                rendered = render_progress(
+                    self._progress(period, options), fmt, html_context={"show_appendix": not options["no_appendix"]}
+                )
         output = Path(options["output"])
         output.parent.mkdir(parents=True, exist_ok=True)
         output.write_bytes(rendered.content)

@@ -85,6 +85,12 @@ def _pdf(html: str) -> bytes:
     return render_pdf(html)
 
 
+def _pdf_in_background() -> bool:
+    from .pdf import in_background
+
+    return in_background()
+
+
 def _progress_pdf_in_parts(report: ProgressReport, request, context: dict) -> bytes:
     """The report before the appendix and the appendix, laid out at the same time (see pdf.py)."""
     from .pdf import render_pdf_in_parts
@@ -150,7 +156,7 @@ def indicators_meta(report: IndicatorReport) -> list[str]:
 def render_progress(report: ProgressReport, fmt: str, *, request=None, html_context: dict | None = None) -> Rendered:
     filename, fallback = progress_file_names(report, fmt)
     context = html_context or {}
-    if fmt == "pdf" and context.get("show_appendix", True) and report.projects:
+    if fmt == "pdf" and context.get("show_appendix", True) and report.projects and _pdf_in_background():
         return Rendered(_progress_pdf_in_parts(report, request, context), CONTENT_TYPES[fmt], filename, fallback)
     if fmt in ("html", "pdf"):
         html = render_progress_html(report, request=request, for_pdf=fmt == "pdf", **context)

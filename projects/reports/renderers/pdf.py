@@ -5,14 +5,17 @@ headers); the text is set in a CJK font found through fontconfig. The system che
 projects.reports.checks warns at start-up when there is none; this module logs it again at the
 moment a PDF would come out with boxes instead of Chinese.
 
-A long report can be rendered in parts (render_pdf_in_parts): WeasyPrint is single-threaded Python,
-so the progress report's appendix is laid out in a worker process while this process lays out
-the rest; the parts are merged with pypdf and the running heads and page numbers ("第 n 页 / 共 N
-页", counted over the whole document) are stamped on afterwards from a page-stamp document. For
-434 projects this takes the PDF from 4.4 s to about 2.5 s on two cores. Whenever the worker
-cannot be used the part is rendered here instead; the document is the same.
+In a background job (the Celery worker, projects.reports.jobs; the progress_report command), a long
+report is rendered in parts (render_pdf_in_parts): WeasyPrint is single-threaded Python, so the
+progress report's appendix is laid out in a second process while the job's process lays out the rest;
+the parts are merged with pypdf and the page numbers (counted over the whole document) are stamped on
+afterwards from a page-stamp document. For 434 projects this takes the PDF from 4.4 s to about 2.5 s
+on two cores. Whenever the second process cannot be used the part is rendered here instead; the
+document is the same. A web request renders in its own process only, with the collector as it is:
+no process pool is started and no process-wide setting is changed on the request path.
 """
 
+import contextvars
 import gc
 import io
 import logging
@@ -65,10 +68,27 @@ def _warn_without_cjk_font() -> None:
         logger.warning("No CJK font found: Chinese text in this PDF will not render. %s", FONT_HINT)
 
 
+_in_background: contextvars.ContextVar[bool] = contextvars.ContextVar("pdf_in_background", default=False)
+
+
+@contextmanager
+def background_rendering():
+    """Rendering in a background job: the collector's rendering thresholds, and long reports in parts."""
+    token = _in_background.set(True)
+    try:
+        with fewer_collections():
+            yield
+    finally:
+        _in_background.reset(token)
+
+
+def in_background() -> bool:
+    return _in_background.get()
+
+
 def render_pdf(html: str, *, base_url: str | None = None) -> bytes:
     _warn_without_cjk_font()
-    with fewer_collections():
-        return HTML(string=html, base_url=base_url or str(settings.BASE_DIR)).write_pdf()
+    return HTML(string=html, base_url=base_url or str(settings.BASE_DIR)).write_pdf()
 
 
 # The worker process, started on the first report rendered in parts and kept for the next ones.
@@ -104,7 +124,7 @@ def render_pdf_in_parts(main_html: str, other_parts: list[str], stamp: Callable[
     _warn_without_cjk_font()
     base_url = str(settings.BASE_DIR)
     futures = []
-    if settings.PORTFOLIO_PDF_WORKER:
+    if settings.PORTFOLIO_PDF_WORKER and in_background():
         try:
             pool = _worker_pool()
             futures = [pool.submit(pdfworker.render, html, base_url) for html in other_parts]

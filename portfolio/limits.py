@@ -1,0 +1,79 @@
+"""Limits on rendering report files: how often one user may ask, and how many renders one node runs.
+
+Both are counted in the cache (Redis in production), so every web process of a node, and every node,
+counts the same requests. A PDF of a district report takes seconds of a core: without these, one
+person asking for eight at once kept everyone else waiting.
+
+- per user: at most ``PORTFOLIO_RENDER_RATE`` (renders, seconds) renders in a window, on the pages and
+  the API alike, in the request or in the background;
+- per node: at most ``PORTFOLIO_RENDERS_PER_NODE`` renders at the same time in the web processes of this
+  machine (the background workers have their own concurrency).
+"""
+
+import socket
+import time
+from contextlib import contextmanager, suppress
+
+from django.conf import settings
+from django.core.cache import cache
+from django.utils.translation import gettext as _
+
+# A node's count of running renders expires after this, so a process killed mid-render frees its slot.
+SLOT_TTL = 15 * 60
+
+
+class RenderRefused(Exception):
+    """A render that may not start now: the message for the user and the seconds to wait."""
+
+    def __init__(self, message: str, retry_after: int):
+        super().__init__(message)
+        self.message = message
+        self.retry_after = retry_after
+
+
+def count_user_render(user) -> None:
+    """Count one render for ``user``; refuse it when the user has used the window's allowance."""
+    limit, window = settings.PORTFOLIO_RENDER_RATE
+    window_start = int(time.time()) // window * window
+    key = f"render:user:{user.pk}:{window_start}"
+    cache.add(key, 0, timeout=window + 5)
+    try:
+        used = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, timeout=window + 5)
+        used = 1
+    if used > limit:
+        retry = max(1, window_start + window - int(time.time()))
+        raise RenderRefused(
+            _("您短时间内生成报告文件过多（每%(window)s秒最多%(limit)s份），请%(seconds)s秒后再试。")
+            % {"window": window, "limit": limit, "seconds": retry},
+            retry,
+        )
+
+
+def node_key() -> str:
+    return f"render:node:{socket.gethostname()}"
+
+
+@contextmanager
+def render_slot():
+    """Hold one of this node's render slots while rendering; refuse when all are taken."""
+    key = node_key()
+    cache.add(key, 0, timeout=SLOT_TTL)
+    try:
+        running = cache.incr(key)
+    except ValueError:
+        cache.set(key, 1, timeout=SLOT_TTL)
+        running = 1
+    if running > settings.PORTFOLIO_RENDERS_PER_NODE:
+        _release(key)
+        raise RenderRefused(_("服务器正在生成其他报告文件，请稍后再试。"), 10)
+    try:
+        yield
+    finally:
+        _release(key)
+
+
+def _release(key: str) -> None:
+    with suppress(ValueError):  # the count expired meanwhile
+        cache.decr(key)
