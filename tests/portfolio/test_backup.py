@@ -200,6 +200,18 @@ def test_restore_replaces_the_data_of_a_database_only_when_told(world, media, tm
         world.projects["own"].pk, world.projects["other"].pk)
 
 
+@committed
+def test_a_database_that_was_only_migrated_counts_as_empty(world, media, tmp_path):
+    archive = tmp_path / "backup.tar.gz"
+    backup(archive)
+    before = table_rows(connection)
+    call_command("flush", interactive=False)  # what migrate leaves: content types, permissions, migration records
+    assert not Project.objects.exists()
+    said = restore(archive)
+    assert "match the manifest" in said
+    assert table_rows(connection) == before
+
+
 @pytest.fixture(scope="module")
 def an_archive(django_db_setup, django_db_blocker, tmp_path_factory):
     """One backup (of the test database as migrated, with the MEDIA files) for the tests that only read it."""
