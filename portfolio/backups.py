@@ -89,7 +89,7 @@ def backup_file_name(moment: dt.datetime) -> str:
     return f"portfolio-{timezone.localtime(moment):%Y%m%d-%H%M%S}.tar.gz"
 
 
-def backup_create(*, target: Path, using: str = DEFAULT_DB_ALIAS, log: Log = lambda _line: None) -> BackupResult:
+def backup_create(*, target: Path | str, using: str = DEFAULT_DB_ALIAS, log: Log = lambda _line: None) -> BackupResult:
     """Write the database and the media files into the archive `target` (or a new file in the directory `target`).
 
     The archive is written under a temporary name next to the target and renamed when complete, so
@@ -99,6 +99,8 @@ def backup_create(*, target: Path, using: str = DEFAULT_DB_ALIAS, log: Log = lam
     connection = _connection(using)
     if connection.vendor not in DUMPS:
         raise BackupError(f"Backups support PostgreSQL and SQLite; the database {using!r} is {connection.vendor}.")
+    if str(target).endswith(os.sep) and not Path(target).is_dir():
+        raise BackupError(f"The directory {target} does not exist; create it first.")
     target = Path(target)
     if target.is_dir():
         target = target / backup_file_name(timezone.now())
@@ -344,7 +346,7 @@ class CheckedBackup:
         m = self.manifest
         return (f"backup of the {VENDORS.get(self.vendor, self.vendor)} database {m['database']['name']} made "
                 f"{m['created_at']} by version {m['versions'].get('app', '?')} "
-                f"({len(self.tables)} tables, {sum(self.tables.values())} rows, {len(self.media)} media files)")
+                f"({len(self.tables)} tables, {sum(self.tables.values())} rows, {plural(len(self.media), 'media file')})")
 
 
 @contextlib.contextmanager
@@ -457,6 +459,10 @@ def _manifest_complete(manifest: dict) -> bool:
     )
 
 
+def plural(count: int, noun: str) -> str:
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
 def _some(names: list[str], limit: int = 5) -> str:
     shown = ", ".join(names[:limit])
     return f"{shown} and {len(names) - limit} more" if len(names) > limit else shown
@@ -507,7 +513,7 @@ def backup_restore(*, backup: CheckedBackup, using: str = DEFAULT_DB_ALIAS, repl
                 source.backup(connection.connection)
             finally:
                 source.close()
-        log(f"Restoring {len(backup.media)} media files into {settings.MEDIA_ROOT}…")
+        log(f"Restoring {plural(len(backup.media), 'media file')} into {settings.MEDIA_ROOT}…")
         media_left = _restore_media(backup)
         _verify_counts(backup, connection)
         pending = _pending_migrations(connection)

@@ -191,10 +191,13 @@ def test_restore_replaces_the_data_of_a_database_only_when_told(world, media, tm
     assert "createdb" in str(refused.value) and "--replace" in str(refused.value)
     assert table_rows(connection) == changed and (media / "top.txt").read_bytes() == b"changed"
 
+    (media / "made-after-the-backup.pdf").write_bytes(b"new")
     said = restore(archive, "--replace")
     assert table_rows(connection) == before
     assert (media / "top.txt").read_bytes() == MEDIA["top.txt"]
     assert "match the manifest" in said
+    assert "1 file already there that the backup does not hold left in place" in said
+    assert (media / "made-after-the-backup.pdf").read_bytes() == b"new"
     # The restored database works as before: new rows take new keys.
     assert Project.objects.create(programme=world.programme, code="P-new", name="新项目").pk > max(
         world.projects["own"].pk, world.projects["other"].pk)
@@ -328,6 +331,9 @@ def test_a_failed_backup_leaves_no_file(world, media, tmp_path, monkeypatch):
     assert list(out.iterdir()) == []
     with pytest.raises(CommandError, match="does not exist; create it first"):
         backup(tmp_path / "missing" / "backup.tar.gz")
+    with pytest.raises(CommandError, match="does not exist; create it first"):
+        backup(f"{tmp_path / 'missing'}/")  # a directory meant, not a file named "missing"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["backups", "media"]
 
 
 @committed
@@ -354,6 +360,8 @@ def test_a_directory_gets_a_dated_backup_and_keeps_what_the_retention_says(world
     assert "2 backups kept, 2 removed" in said
     with pytest.raises(CommandError, match="need FILE to be a directory"):
         backup(out / "one.tar.gz", "--keep-daily", "2")
+    with pytest.raises(CommandError, match="0 or more"):
+        backup(out, "--keep-daily", "-1")
 
 
 def _daily_names(first: dt.date, last: dt.date) -> list[str]:

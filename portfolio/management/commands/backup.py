@@ -1,18 +1,18 @@
 """Write a backup: the database (a consistent snapshot), the media files and a manifest, in one archive."""
 
+import argparse
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DEFAULT_DB_ALIAS
 
-from portfolio.backups import BackupError, Retention, backup_create, prune_backups
+from portfolio.backups import BackupError, Retention, backup_create, plural, prune_backups
 
 
 def _count(value: str) -> int:
-    number = int(value)
-    if number < 0:
-        raise ValueError(value)
-    return number
+    if not value.isdigit():
+        raise argparse.ArgumentTypeError(f"a number of backups to keep, 0 or more, not {value!r}")
+    return int(value)
 
 
 class Command(BaseCommand):
@@ -27,11 +27,11 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("file", help="The archive to write, or an existing directory to write a dated archive into.")
         parser.add_argument("--database", default=DEFAULT_DB_ALIAS, help="The database alias (default: default).")
-        for period, example in (("daily", 14), ("weekly", 8), ("monthly", 12)):
+        for period, unit, example in (("daily", "days", 14), ("weekly", "ISO weeks", 8), ("monthly", "months", 12)):
             parser.add_argument(
                 f"--keep-{period}", type=_count, default=0, metavar="N",
-                help=f"After the backup, keep the newest backup of each of the last N {period} periods "
-                     f"in the directory (e.g. {example}).",
+                help=f"After the backup, keep the newest backup of each of the last N {unit} in the directory "
+                     f"(e.g. {example}); the others are deleted.",
             )
 
     def handle(self, *args, file, database, keep_daily, keep_weekly, keep_monthly, **options):
@@ -40,7 +40,7 @@ class Command(BaseCommand):
         if retention and not target.is_dir():
             raise CommandError(f"The --keep options need FILE to be a directory of backups; {target} is not one.")
         try:
-            result = backup_create(target=target, using=database, log=self.stdout.write)
+            result = backup_create(target=file, using=database, log=self.stdout.write)
         except BackupError as exc:
             raise CommandError(str(exc)) from None
         for name in result.skipped:
@@ -48,7 +48,7 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(
             f"Backup written to {result.path} ({result.size / 1024 / 1024:.1f} MB) in {result.seconds:.1f} s: "
             f"the database {result.database} ({result.tables} tables, {result.rows} rows) and "
-            f"{result.media_files} media files."
+            f"{plural(result.media_files, 'media file')}."
         ))
         if retention:
             try:

@@ -4,7 +4,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DEFAULT_DB_ALIAS
 
-from portfolio.backups import BackupError, backup_restore, checked_backup
+from portfolio.backups import BackupError, backup_restore, checked_backup, plural
 
 
 class Command(BaseCommand):
@@ -34,9 +34,10 @@ class Command(BaseCommand):
                 result = backup_restore(backup=backup, using=database, replace=replace, log=self.stdout.write)
         except BackupError as exc:
             raise CommandError(str(exc)) from None
-        self.stdout.write(f"Restored {result.media_files} media files into {settings.MEDIA_ROOT}.")
+        self.stdout.write(f"Restored {plural(result.media_files, 'media file')} into {settings.MEDIA_ROOT}.")
         if result.media_left:
-            self.stdout.write(f"  {result.media_left} files already there that the backup does not hold were left in place.")
+            self.stdout.write(f"  {plural(result.media_left, 'file')} already there that the backup does not hold "
+                              f"left in place.")
         self.stdout.write(self.style.SUCCESS(
             f"Restored the database {result.database} in {result.seconds:.1f} s; the row counts of all "
             f"{result.tables} tables ({result.rows} rows) match the manifest."
