@@ -1,14 +1,18 @@
 """Admin for the platform's own records, and users and groups for administrators only."""
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import GroupAdmin, UserAdmin
 from django.contrib.auth.models import Group, User
+from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
+from django.utils.translation import ngettext, pgettext_lazy
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from rest_framework.authtoken.admin import TokenAdmin
 from rest_framework.authtoken.models import TokenProxy
 
+from . import twofactor
 from .models import DatasetLoad
 from .policy import Action, can
 
@@ -77,15 +81,48 @@ class TranslatedPermissions:
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
 
+# Two-factor devices are kept from the admin's own pages (they show the secrets); an administrator
+# resets a user's two factors from the user list instead (portfolio.twofactor.reset).
+admin.site.unregister(TOTPDevice)
+admin.site.unregister(StaticDevice)
+
+
 @admin.register(User)
 class PortfolioUserAdmin(AdministratorOnly, TranslatedPermissions, UserAdmin):
     list_select_related = ["membership__department"]
-    list_display = ["username", "first_name", "last_name", "is_staff", "is_active", "department"]
+    list_display = ["username", "first_name", "last_name", "is_staff", "is_active", "department", "two_factor"]
+    actions = ["reset_two_factor"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(
+            has_two_factor=Exists(TOTPDevice.objects.filter(user=OuterRef("pk"), confirmed=True))
+        )
 
     @admin.display(description=_("所属单位"))
     def department(self, obj):
         membership = getattr(obj, "membership", None)
         return membership.department if membership else ""
+
+    @admin.display(description=_("两步验证"), boolean=True, ordering="has_two_factor")
+    def two_factor(self, obj):
+        return obj.has_two_factor
+
+    @admin.action(description=_("重置所选用户的两步验证（手机丢失时）"), permissions=["change"])
+    def reset_two_factor(self, request, queryset):
+        """The user lost their phone and their backup codes: their devices go, and they enrol again at
+        the next sign-in (or sign in with a password alone, if their role does not require two factors)."""
+        reset = 0
+        for user in queryset:
+            if twofactor.reset(user=user):
+                reset += 1
+                self.log_change(request, user, [{"changed": {"fields": [str(_("两步验证"))]}}])
+        if not reset:
+            self.message_user(request, _("所选用户都没有绑定手机验证器，无需重置。"), messages.WARNING)
+            return
+        self.message_user(request, ngettext(
+            "已重置%(n)s个用户的两步验证。需要两步验证的用户下次登录时将重新绑定手机验证器。",
+            "已重置%(n)s个用户的两步验证。需要两步验证的用户下次登录时将重新绑定手机验证器。", reset,
+        ) % {"n": reset}, messages.SUCCESS)
 
 
 @admin.register(Group)

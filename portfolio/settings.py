@@ -69,6 +69,11 @@ INSTALLED_APPS = [
     "django_filters",
     "simple_history",
     "axes",
+    # Two-factor sign-in (portfolio.twofactor): time-based codes from an authenticator app, and
+    # single-use backup codes for a lost phone.
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "portfolio",
     "projects",
     "indicators",
@@ -86,7 +91,13 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.user.is_verified(): the session has passed the second factor.
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # After the messages: a session signed out for idleness says so on the login page.
+    "portfolio.middleware.SessionTimeoutMiddleware",
+    # Holds a signed-in user who owes the second factor at the code (or enrolment) page.
+    "portfolio.middleware.TwoFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     # Last, as django-axes requires: it turns a locked-out login into the lockout page.
@@ -344,6 +355,22 @@ SPECTACULAR_SETTINGS = {
 PORTFOLIO_DISTRICT = os.environ.get("PORTFOLIO_DISTRICT", "白云区")
 # The unit that issues the reports and letters: the signature block of every document.
 PORTFOLIO_ISSUING_UNIT = os.environ.get("PORTFOLIO_ISSUING_UNIT", "广州市白云区发展和改革局")
+
+# Two-factor sign-in (portfolio.twofactor): after the password, a 6-digit code from an authenticator
+# app. Required of the roles named in PORTFOLIO_2FA_ROLES (administrator, coordinator, editor,
+# viewer) while PORTFOLIO_REQUIRE_2FA is on: by default wherever DEBUG is off, so that the development
+# server's demo accounts sign in with a password alone. Anyone else may turn it on for themselves.
+PORTFOLIO_REQUIRE_2FA = env_bool("PORTFOLIO_REQUIRE_2FA", not DEBUG)
+PORTFOLIO_2FA_ROLES = env_list("PORTFOLIO_2FA_ROLES", ["administrator", "coordinator"])
+# The name the authenticator app shows beside the account.
+OTP_TOTP_ISSUER = os.environ.get("PORTFOLIO_2FA_ISSUER", f"{PORTFOLIO_DISTRICT}重点项目管理平台")
+
+# Sessions, for shared office machines: closing the browser ends the session; a session is signed out
+# after PORTFOLIO_SESSION_IDLE_MINUTES without a request (0: never), and SESSION_COOKIE_AGE seconds after
+# signing in whatever the activity (12 hours: a long working day, never overnight).
+PORTFOLIO_SESSION_IDLE_MINUTES = int(os.environ.get("PORTFOLIO_SESSION_IDLE_MINUTES", "30"))
+SESSION_COOKIE_AGE = int(os.environ.get("SESSION_COOKIE_AGE", str(12 * 60 * 60)))
+SESSION_EXPIRE_AT_BROWSER_CLOSE = env_bool("SESSION_EXPIRE_AT_BROWSER_CLOSE", True)
 
 # The faces of official documents (GB/T 9704-2012: title 小标宋, body 仿宋, level-1 headings 黑体,
 # level-2 楷体), each a list tried in order: the licensed faces a bureau has installed come first, then

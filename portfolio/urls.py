@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from projects.views import DashboardView
 
+from . import twofactor_views
 from .accounts import SetPasswordRequestForm
 from .health import health
 
@@ -25,6 +26,12 @@ urlpatterns = [
     path("accounts/password/done/", auth_views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
     path("accounts/password/<uidb64>/<token>/", auth_views.PasswordResetConfirmView.as_view(),
          name="password_reset_confirm"),
+    # Two-factor sign-in (portfolio.twofactor): the code after the password, enrolling, one's own settings.
+    path("account/two-factor/", twofactor_views.TwoFactorSettingsView.as_view(), name="two_factor"),
+    path("account/two-factor/verify/", twofactor_views.VerifyView.as_view(), name="two_factor_verify"),
+    path("account/two-factor/enrol/", twofactor_views.EnrolView.as_view(), name="two_factor_enrol"),
+    path("account/two-factor/backup-codes/", twofactor_views.BackupCodesView.as_view(), name="two_factor_backup_codes"),
+    path("account/two-factor/remove/", twofactor_views.RemoveView.as_view(), name="two_factor_remove"),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("projects/", include("projects.urls")),

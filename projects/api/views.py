@@ -17,6 +17,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.views import APIView
 
+from portfolio import twofactor
 from portfolio.api_base import PortfolioViewSet, SearchFilter
 from portfolio.api_schema import PortfolioAutoSchema
 from portfolio.api_serializers import StrictSerializer
@@ -332,6 +333,10 @@ class ObtainTokenSerializer(StrictSerializer):
         max_length=128, write_only=True, trim_whitespace=False, label=_("密码"), help_text=_("登录密码。"),
         style={"input_type": "password"},
     )
+    otp = serializers.CharField(
+        max_length=32, required=False, allow_blank=True, write_only=True, label=_("两步验证码"),
+        help_text=_("手机验证器显示的6位数字，或一个备用码。须使用两步验证的用户（及已启用两步验证的用户）必填。"),
+    )
 
     def validate(self, attrs):
         request = self.context.get("request")
@@ -341,6 +346,9 @@ class ObtainTokenSerializer(StrictSerializer):
             raise exceptions.Throttled(detail=_("登录失败次数过多，请稍后再试。"))
         if user is None:
             raise serializers.ValidationError(_("用户名或密码不正确，或该用户已停用。"), code="authorization")
+        refusal = twofactor.token_refusal(user, attrs.get("otp"))
+        if refusal:
+            raise serializers.ValidationError({"otp": [refusal]}, code="authorization")
         attrs["user"] = user
         return attrs
 

@@ -170,6 +170,8 @@ def pages(users, with_milestones, without_milestones, other):
         ("404", "/projects/999999/", ALL),
         ("milestones overdue", f"/projects/milestones/overdue/?programme=&year={YEAR}&month=6", ALL),
         ("milestones due", f"/projects/milestones/due/?programme=&year={YEAR}&month=1", ALL),
+        ("two-factor settings", "/account/two-factor/", ALL),
+        ("two-factor enrolment", "/account/two-factor/enrol/", ALL),
         ("admin index", "/admin/", {"administrator"}),
         ("admin changelist", "/admin/projects/project/", {"administrator"}),
         ("admin change form", f"/admin/projects/project/{p}/change/", {"administrator"}),
@@ -205,9 +207,10 @@ def data_values() -> list[str]:
             continue
         for row in model._default_manager.values_list(*fields):
             values.update(v for v in row if v and CJK.search(v))
-    # Names the bureau configured for its documents (its district, its name, its letters' prefix).
+    # Names the bureau configured for its documents (its district, its name, its letters' prefix) and
+    # for its users' authenticator apps (the issuer, fixed at enrolment whatever the page's language).
     values.update(v for v in (settings.PORTFOLIO_DISTRICT, settings.PORTFOLIO_ISSUING_UNIT,
-                              settings.PORTFOLIO_LETTER_PREFIX) if CJK.search(v))
+                              settings.PORTFOLIO_LETTER_PREFIX, settings.OTP_TOTP_ISSUER) if CJK.search(v))
     # Groups are records named by an administrator (the roles' groups are named in Chinese).
     values.update(v for v in Group.objects.values_list("name", flat=True) if CJK.search(v))
     # Names are also shown in parts (a title split on a line break); the longest go first.
