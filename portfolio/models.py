@@ -3,6 +3,7 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
+from knox.models import AuthToken
 
 
 class TimeStampedModel(models.Model):
@@ -45,3 +46,12 @@ class DatasetLoad(models.Model):
 
     def __str__(self):
         return self.name
+
+
+class ApiToken(AuthToken):
+    """django-rest-knox's API token under the platform's name, for the admin (the table is knox's)."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("API 令牌")
+        verbose_name_plural = _("API 令牌")

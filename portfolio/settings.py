@@ -5,6 +5,7 @@ development key is used. With DEBUG off the secrets must be given, or start-up f
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -55,7 +56,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",  # the API tokens (portfolio.api_tokens)
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_filters",
@@ -186,8 +187,9 @@ if not DEBUG:
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        # Token first: an anonymous request then answers 401 with WWW-Authenticate, not 403.
+        "portfolio.token_auth.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": [
@@ -203,6 +205,12 @@ REST_FRAMEWORK = {
     # Throttles tell clients apart by address the same way as the lockout.
     "NUM_PROXIES": PORTFOLIO_PROXY_COUNT,
 }
+
+# API tokens (django-rest-knox, portfolio.api_tokens): stored as SHA-512 digests, valid for this many
+# days, at most this many valid ones per user (the token endpoint refuses more: revoke one first).
+PORTFOLIO_API_TOKEN_DAYS = int(os.environ.get("PORTFOLIO_API_TOKEN_DAYS", "30"))
+PORTFOLIO_API_TOKEN_LIMIT = int(os.environ.get("PORTFOLIO_API_TOKEN_LIMIT", "10"))
+REST_KNOX = {"TOKEN_TTL": timedelta(days=PORTFOLIO_API_TOKEN_DAYS), "AUTH_HEADER_PREFIX": "Token"}
 SPECTACULAR_SETTINGS = {
     "TITLE": "白云区重点项目管理平台 API",
     "DESCRIPTION": "Baiyun District key-project portfolio API (v1).",

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from projects.views import DashboardView
 
 from .accounts import SetPasswordRequestForm
+from .token_views import ApiTokenListView, ApiTokenRevokeAllView, ApiTokenRevokeView
 
 admin.site.site_header = _("白云区重点项目管理平台")
 admin.site.site_title = _("白云区重点项目管理平台")
@@ -23,6 +24,10 @@ urlpatterns = [
     path("accounts/password/done/", auth_views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
     path("accounts/password/<uidb64>/<token>/", auth_views.PasswordResetConfirmView.as_view(),
          name="password_reset_confirm"),
+    # The user's own API tokens: listed, revoked one by one or all at once.
+    path("accounts/tokens/", ApiTokenListView.as_view(), name="api_tokens"),
+    path("accounts/tokens/revoke/", ApiTokenRevokeView.as_view(), name="api_token_revoke"),
+    path("accounts/tokens/revoke-all/", ApiTokenRevokeAllView.as_view(), name="api_tokens_revoke_all"),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("projects/", include("projects.urls")),
