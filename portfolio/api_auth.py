@@ -1,8 +1,9 @@
 """Signing in to the API: the token endpoint, the logouts and the tokens' place in the schema.
 
 Tokens are django-rest-knox's (portfolio.api_tokens; portfolio.token_auth authenticates requests with
-them). The endpoint that issues them is throttled per client address (in Django's cache, shared by every process) and counts
-failed passwords towards django-axes' lockout like the login page. Imports no feature app.
+them). The endpoint that issues them is throttled per client address (in Django's cache, shared by
+every process) and counts failed passwords towards django-axes' lockout like the login page. Imports
+no feature app.
 """
 
 from django.contrib.auth import authenticate
