@@ -5,15 +5,15 @@ from django.contrib import admin, messages
 from django.contrib.auth.admin import GroupAdmin, UserAdmin
 from django.contrib.auth.models import Group, User
 from django.db.models import Exists, OuterRef
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext, pgettext_lazy
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
-from rest_framework.authtoken.admin import TokenAdmin
-from rest_framework.authtoken.models import TokenProxy
+from knox.models import AuthToken
 
 from . import twofactor
-from .models import DatasetLoad
+from .models import ApiToken, DatasetLoad
 from .policy import Action, can
 
 
@@ -130,9 +130,39 @@ class PortfolioGroupAdmin(AdministratorOnly, TranslatedPermissions, GroupAdmin):
     pass
 
 
-admin.site.unregister(TokenProxy)
+admin.site.unregister(AuthToken)
 
 
-@admin.register(TokenProxy)
-class PortfolioTokenAdmin(AdministratorOnly, TokenAdmin):
-    """API tokens are managed by administrators only."""
+@admin.register(ApiToken)
+class ApiTokenAdmin(AdministratorOnly, admin.ModelAdmin):
+    """API tokens: whose, since when, until when; never the digest or the key's first characters. Tokens
+    are issued by the API's token endpoint alone (the secret is shown to its owner once); administrators
+    revoke them here by deleting them."""
+
+    list_display = ["owner", "issued", "expires", "state"]
+    list_select_related = ["user"]
+    search_fields = ["user__username", "user__first_name", "user__last_name"]
+    fields = readonly_fields = ["owner", "issued", "expires", "state"]
+    ordering = ["-created"]
+
+    @admin.display(description=_("用户"), ordering="user__username")
+    def owner(self, obj):
+        return obj.user
+
+    @admin.display(description=_("创建时间"), ordering="created")
+    def issued(self, obj):
+        return obj.created
+
+    @admin.display(description=_("失效时间"), ordering="expiry")
+    def expires(self, obj):
+        return obj.expiry or _("永不失效")
+
+    @admin.display(description=_("状态"))
+    def state(self, obj):
+        return _("已过期") if obj.expiry is not None and obj.expiry <= timezone.now() else _("有效")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

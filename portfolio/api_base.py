@@ -22,7 +22,7 @@ from django.db.models import Model, QuerySet
 from django.utils.translation import gettext_lazy as _
 from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework import exceptions, filters, permissions, status, viewsets
-from rest_framework.authentication import SessionAuthentication, TokenAuthentication
+from rest_framework.authentication import SessionAuthentication
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.parsers import JSONParser
@@ -33,6 +33,7 @@ from rest_framework.utils.encoders import JSONEncoder
 from . import records
 from .api_schema import PortfolioAutoSchema
 from .policy import Action, can, restrict
+from .token_auth import TokenAuthentication
 
 
 class PreconditionFailed(exceptions.APIException):

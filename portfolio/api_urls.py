@@ -15,7 +15,8 @@ from projects.api.reports import (
 )
 from projects.api.schema import PortfolioSchemaView, PortfolioSwaggerView, swagger_asset
 from projects.api.urls import ROUTES as PROJECT_ROUTES
-from projects.api.views import TokenView
+
+from .api_auth import TokenLogoutAllView, TokenLogoutView, TokenView
 
 router = DefaultRouter()
 for prefix, viewset, basename in [*PROJECT_ROUTES, *INDICATOR_ROUTES]:
@@ -23,6 +24,8 @@ for prefix, viewset, basename in [*PROJECT_ROUTES, *INDICATOR_ROUTES]:
 
 v1 = [
     path("auth/token/", TokenView.as_view(), name="token"),
+    path("auth/logout/", TokenLogoutView.as_view(), name="token-logout"),
+    path("auth/logoutall/", TokenLogoutAllView.as_view(), name="token-logout-all"),
     path("reports/progress/", ProgressReportView.as_view(), name="report-progress"),
     path("reports/indicators/", IndicatorReportView.as_view(), name="report-indicators"),
     *[path(f"reports/progress/{fmt}/", view.as_view(), name=f"report-progress-{fmt}")

@@ -11,15 +11,18 @@ class PortfolioConfig(AppConfig):
         from django.contrib.auth.models import Group
         from django.contrib.auth.signals import user_logged_in
         from django.core import checks
-        from rest_framework.authtoken.models import Token, TokenProxy
+        from django.db.models.signals import post_save
 
+        from . import api_tokens, middleware, policy, twofactor
         from . import checks as deployment_checks  # noqa: F401  (registers the deployment checks)
-        from . import middleware, policy, twofactor
-        from .models import DatasetLoad
+        from .models import ApiToken, DatasetLoad
 
         # Users, groups, API tokens and the platform's data loads are the administrator's alone.
-        for model in (get_user_model(), Group, Token, TokenProxy, DatasetLoad):
+        for model in (get_user_model(), Group, api_tokens.token_model(), ApiToken, DatasetLoad):
             policy.register(model, policy.ADMINISTRATOR_ONLY)
+        # A new password or a deactivated account ends the user's API tokens.
+        post_save.connect(api_tokens.revoke_tokens_on_credentials_change, sender=get_user_model(),
+                          dispatch_uid="portfolio.revoke_api_tokens")
 
         # Signing in starts the session's clocks and marks a session that owes the second factor.
         user_logged_in.connect(middleware.start_session_clock, dispatch_uid="portfolio.session_clock")

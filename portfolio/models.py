@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
+from knox.models import AuthToken
 
 
 class TimeStampedModel(models.Model):
@@ -100,3 +101,10 @@ class ReportJob(models.Model):
     @property
     def is_finished(self) -> bool:
         return self.state in (self.State.DONE, self.State.FAILED)
+class ApiToken(AuthToken):
+    """django-rest-knox's API token under the platform's name, for the admin (the table is knox's)."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("API 令牌")
+        verbose_name_plural = _("API 令牌")

@@ -5,6 +5,7 @@ development key is used. With DEBUG off the secrets must be given, or start-up f
 """
 
 import os
+from datetime import timedelta
 from importlib.metadata import PackageNotFoundError
 from importlib.metadata import version as _package_version
 from pathlib import Path
@@ -63,7 +64,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",  # the API tokens (portfolio.api_tokens)
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_filters",
@@ -104,8 +105,10 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
 ]
 
-# Login protection by django-axes: after 5 failed attempts for a username from one address the
-# login is refused for 30 minutes (pages, admin and API session login alike).
+# Login protection by django-axes: after 5 failed attempts for a username from one address, or
+# PORTFOLIO_ADDRESS_FAILURE_LIMIT failed attempts from one address whatever the usernames (password
+# spraying), the login is refused for 30 minutes (pages, admin and API token endpoint alike). The
+# address limit is higher: a bureau's office reaches the platform from one address.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     # Outside the demo nobody signs in with one of the demo accounts' published passwords.
@@ -115,10 +118,19 @@ AUTHENTICATION_BACKENDS = [
     "portfolio.policy.PolicyBackend",
 ]
 AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
+PORTFOLIO_ADDRESS_FAILURE_LIMIT = int(os.environ.get("AXES_ADDRESS_FAILURE_LIMIT", "30"))
 AXES_COOLOFF_TIME = 0.5  # hours
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
+# Each combination above with its own limit; a success clears the username's failures, not the address's.
+AXES_HANDLER = "portfolio.login_protection.LockoutHandler"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+
+# The number of reverse proxies in front of the application (nginx: 1), each appending the address it
+# saw to X-Forwarded-For. 0 trusts no header: the client is the connection's address. The lockout and
+# the token endpoint's throttle count by the address this gives (portfolio.client_address).
+PORTFOLIO_PROXY_COUNT = int(os.environ.get("PORTFOLIO_PROXY_COUNT", "0"))
+AXES_CLIENT_IP_CALLABLE = "portfolio.client_address.client_address"
 
 ROOT_URLCONF = "portfolio.urls"
 
@@ -324,8 +336,9 @@ LOGGING = {
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        # Token first: an anonymous request then answers 401 with WWW-Authenticate, not 403.
+        "portfolio.token_auth.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": [
@@ -338,7 +351,15 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     # Every API view answers refusals the same way (portfolio.api_base relies on it).
     "EXCEPTION_HANDLER": "projects.api.exceptions.api_exception_handler",
+    # Throttles tell clients apart by address the same way as the lockout.
+    "NUM_PROXIES": PORTFOLIO_PROXY_COUNT,
 }
+
+# API tokens (django-rest-knox, portfolio.api_tokens): stored as SHA-512 digests, valid for this many
+# days, at most this many valid ones per user (the token endpoint refuses more: revoke one first).
+PORTFOLIO_API_TOKEN_DAYS = int(os.environ.get("PORTFOLIO_API_TOKEN_DAYS", "30"))
+PORTFOLIO_API_TOKEN_LIMIT = int(os.environ.get("PORTFOLIO_API_TOKEN_LIMIT", "10"))
+REST_KNOX = {"TOKEN_TTL": timedelta(days=PORTFOLIO_API_TOKEN_DAYS), "AUTH_HEADER_PREFIX": "Token"}
 SPECTACULAR_SETTINGS = {
     "TITLE": "白云区重点项目管理平台 API",
     "DESCRIPTION": "Baiyun District key-project portfolio API (v1).",

@@ -10,6 +10,7 @@ from projects.views import DashboardView
 from . import twofactor_views
 from .accounts import SetPasswordRequestForm
 from .health import health
+from .token_views import ApiTokenListView, ApiTokenRevokeAllView, ApiTokenRevokeView
 
 admin.site.site_header = _("白云区重点项目管理平台")
 admin.site.site_title = _("白云区重点项目管理平台")
@@ -32,6 +33,10 @@ urlpatterns = [
     path("account/two-factor/enrol/", twofactor_views.EnrolView.as_view(), name="two_factor_enrol"),
     path("account/two-factor/backup-codes/", twofactor_views.BackupCodesView.as_view(), name="two_factor_backup_codes"),
     path("account/two-factor/remove/", twofactor_views.RemoveView.as_view(), name="two_factor_remove"),
+    # The user's own API tokens: listed, revoked one by one or all at once.
+    path("accounts/tokens/", ApiTokenListView.as_view(), name="api_tokens"),
+    path("accounts/tokens/revoke/", ApiTokenRevokeView.as_view(), name="api_token_revoke"),
+    path("accounts/tokens/revoke-all/", ApiTokenRevokeAllView.as_view(), name="api_tokens_revoke_all"),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("projects/", include("projects.urls")),

@@ -8,7 +8,7 @@ from django.contrib.auth.models import Group
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from rest_framework.authtoken.models import Token
+from knox.models import AuthToken
 from rest_framework.test import APIClient
 
 from indicators.models import Indicator, Observation, Target
@@ -87,11 +87,15 @@ class QueryCounter:
 # The API's clients -----------------------------------------------------------------------------------
 
 
+def api_token(user) -> str:
+    """A new API token of the user (knox's own issue: no per-user limit, tests make many clients)."""
+    return AuthToken.objects.create(user=user)[1]
+
+
 def token_client(user) -> APIClient:
     client = APIClient()
     if user is not None:
-        token, _created = Token.objects.get_or_create(user=user)
-        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+        client.credentials(HTTP_AUTHORIZATION=f"Token {api_token(user)}")
     return client
 
 

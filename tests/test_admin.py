@@ -10,10 +10,10 @@ from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.urls import reverse
-from rest_framework.authtoken.models import Token, TokenProxy
+from knox.models import AuthToken
 
 from indicators.models import Indicator, Observation, Target
-from portfolio.models import DatasetLoad
+from portfolio.models import ApiToken, DatasetLoad
 from projects.models import (
     Department,
     DepartmentMembership,
@@ -126,8 +126,8 @@ def _locks(n):
 def _tokens(n):
     users = get_user_model().objects.bulk_create([get_user_model()(username=f"api{i}") for i in range(n)])
     for u in users:
-        Token.objects.create(user=u)
-    return list(TokenProxy.objects.filter(user__in=users))
+        AuthToken.objects.create(user=u)
+    return list(ApiToken.objects.filter(user__in=users).order_by("-created"))
 
 
 def _axes(model):
@@ -163,7 +163,7 @@ BUILDERS = {
     Group: _groups,
     DatasetLoad: _loads,
     PeriodLock: _locks,
-    TokenProxy: _tokens,
+    ApiToken: _tokens,
     AccessAttempt: _axes(AccessAttempt),
     AccessLog: _axes(AccessLog),
     AccessFailureLog: _axes(AccessFailureLog),
@@ -185,8 +185,8 @@ def test_changelist_add_and_change_pages_answer_200(client, superuser, model):
     client.force_login(superuser)
     assert client.get(url(model, "changelist")).status_code == 200
     assert client.get(url(model, "changelist"), {"q": "1"}).status_code == 200
-    # Load records and login records are written by the loader and django-axes only.
-    no_add = {DatasetLoad, AccessAttempt, AccessLog, AccessFailureLog}
+    # Load records, login records and API tokens are written by the loader, django-axes and the token endpoint only.
+    no_add = {DatasetLoad, AccessAttempt, AccessLog, AccessFailureLog, ApiToken}
     assert client.get(url(model, "add")).status_code == (403 if model in no_add else 200)
     assert client.get(url(model, "change", objects[0].pk)).status_code == 200
     if hasattr(model, "history"):
@@ -206,7 +206,7 @@ def _changelist_queries(client, superuser, model, n, count_queries):
 # what the list shows beside it (filters' choices, date hierarchy, related rows in one join).
 CHANGELIST_QUERIES = {
     "axes.AccessAttempt": 8, "axes.AccessLog": 8, "axes.AccessFailureLog": 8, "portfolio.DatasetLoad": 5,
-    "auth.User": 6, "auth.Group": 5, "authtoken.TokenProxy": 5, "projects.Department": 5,
+    "auth.User": 6, "auth.Group": 5, "portfolio.ApiToken": 5, "projects.Department": 5,
     "projects.DepartmentMembership": 5, "projects.Programme": 6, "projects.ProgrammeSnapshot": 8,
     "projects.Project": 6, "projects.Milestone": 7, "projects.MonthlyReport": 8, "projects.PeriodLock": 6,
     "indicators.Indicator": 5, "indicators.Observation": 7, "indicators.Target": 6,

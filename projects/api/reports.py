@@ -18,7 +18,7 @@ from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, serializers
-from rest_framework.authentication import SessionAuthentication, TokenAuthentication
+from rest_framework.authentication import SessionAuthentication
 from rest_framework.renderers import BaseRenderer, BrowsableAPIRenderer, JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -29,6 +29,7 @@ from portfolio.api_base import PolicyPermission
 from portfolio.api_schema import PortfolioAutoSchema
 from portfolio.limits import RenderRefused, count_user_render, render_slot
 from portfolio.money import round_half_up
+from portfolio.token_auth import TokenAuthentication
 from projects.filters import ProjectFilterSet
 from projects.models import Project
 from projects.permissions import Action

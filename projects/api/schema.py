@@ -1,22 +1,43 @@
 """The OpenAPI 3 schema view of API v1 (drf-spectacular) and its docs page.
 
 How each operation is drawn is portfolio.api_schema's. Swagger UI is served from
-drf-spectacular-sidecar, so the docs page needs no CDN.
+drf-spectacular-sidecar, so the docs page needs no CDN. Both are for signed-in users only (a session
+or a token): the schema answers 401 to others, the docs page sends them to the login page.
 """
 
 from pathlib import Path
 
 from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.http import Http404
 from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.static import serve
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework import exceptions
+from rest_framework.authentication import SessionAuthentication
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.renderers import JSONRenderer
+
+from portfolio.token_auth import TokenAuthentication
+
+# Token first: an anonymous request answers 401 with WWW-Authenticate, as the API's own views do.
+SIGNED_IN_AUTHENTICATION = [TokenAuthentication, SessionAuthentication]
 
 
 class PortfolioSchemaView(SpectacularAPIView):
     """GET /api/schema/ (YAML, or JSON with ?format=json); ?lang=en for the English descriptions."""
+
+    authentication_classes = SIGNED_IN_AUTHENTICATION
+    permission_classes = [IsAuthenticated]
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        # A refusal is the API's JSON error, whatever format the schema was asked in.
+        if response.status_code >= 400:
+            request.accepted_renderer, request.accepted_media_type = JSONRenderer(), JSONRenderer.media_type
+        return super().finalize_response(request, response, *args, **kwargs)
 
     custom_settings = {
         # Separate request and response components: read-only fields are not offered as input.
@@ -64,6 +85,14 @@ class PortfolioSwaggerView(SpectacularSwaggerView):
 
     url_name = "api_schema"
     title = _("白云区重点项目管理平台 API 文档")
+    authentication_classes = SIGNED_IN_AUTHENTICATION
+    permission_classes = [IsAuthenticated]
+
+    def handle_exception(self, exc):
+        # A page: who is not signed in is sent to the login page, and back here after it.
+        if isinstance(exc, exceptions.NotAuthenticated | exceptions.AuthenticationFailed):
+            return redirect_to_login(self.request.get_full_path())
+        return super().handle_exception(exc)
 
     def _swagger_ui_resource(self, filename):
         return _swagger_asset_url(filename)
@@ -72,6 +101,7 @@ class PortfolioSwaggerView(SpectacularSwaggerView):
         return _swagger_asset_url("favicon-32x32.png")
 
 
+@login_required
 def swagger_asset(request, filename):
     if filename not in SWAGGER_ASSETS:
         raise Http404(filename)

@@ -1,26 +1,16 @@
 """API v1 viewsets of the projects app: declarations over PortfolioViewSet, plus the report workflow."""
 
-from django.contrib.auth import authenticate
 from django.db import transaction
 from django.db.models import Prefetch
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django_filters.rest_framework import DjangoFilterBackend
-from drf_spectacular.utils import extend_schema, inline_serializer
-from rest_framework import exceptions, serializers
-from rest_framework.authtoken.models import Token
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, JSONParser
-from rest_framework.permissions import AllowAny
-from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
-from rest_framework.throttling import SimpleRateThrottle
-from rest_framework.views import APIView
 
-from portfolio import twofactor
 from portfolio.api_base import PortfolioViewSet, SearchFilter
-from portfolio.api_schema import PortfolioAutoSchema
-from portfolio.api_serializers import StrictSerializer
 from projects import closing, services
 from projects.filters import (
     DepartmentFilterSet,
@@ -32,7 +22,7 @@ from projects.filters import (
 from projects.models import Department, Milestone, MonthlyReport, PeriodLock, Programme, Project
 from projects.permissions import Action, get_visible_or_404, restrict
 
-from .exceptions import api_exception_handler, version_in_body
+from .exceptions import version_in_body
 from .serializers import (
     CO_DEPARTMENTS_PREFETCHED,
     MILESTONE_ENTRY_FIELDS,
@@ -312,73 +302,3 @@ class PeriodLockViewSet(PortfolioViewSet):
         """Reopening a month needs a reason: DELETE …/period-locks/<id>/?reason=…"""
         closing.month_reopen(year=instance.year, month=instance.month, acting_user=self.request.user,
                              reason=self.request.query_params.get("reason", ""))
-
-
-# Tokens -------------------------------------------------------------------------------------------
-
-
-class TokenThrottle(SimpleRateThrottle):
-    """Password guessing through the token endpoint: a few tries a minute per address."""
-
-    scope = "api_token"
-    rate = "20/min"
-
-    def get_cache_key(self, request, view):
-        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
-
-
-class ObtainTokenSerializer(StrictSerializer):
-    username = serializers.CharField(max_length=150, label=_("用户名"), help_text=_("登录用户名。"))
-    password = serializers.CharField(
-        max_length=128, write_only=True, trim_whitespace=False, label=_("密码"), help_text=_("登录密码。"),
-        style={"input_type": "password"},
-    )
-    otp = serializers.CharField(
-        max_length=32, required=False, allow_blank=True, write_only=True, label=_("两步验证码"),
-        help_text=_("手机验证器显示的6位数字，或一个备用码。须使用两步验证的用户（及已启用两步验证的用户）必填。"),
-    )
-
-    def validate(self, attrs):
-        request = self.context.get("request")
-        user = authenticate(request=request, username=attrs["username"], password=attrs["password"])
-        if user is None and getattr(request, "axes_locked_out", False):
-            # django-axes: too many failures for this username from this address.
-            raise exceptions.Throttled(detail=_("登录失败次数过多，请稍后再试。"))
-        if user is None:
-            raise serializers.ValidationError(_("用户名或密码不正确，或该用户已停用。"), code="authorization")
-        refusal = twofactor.token_refusal(user, attrs.get("otp"))
-        if refusal:
-            raise serializers.ValidationError({"otp": [refusal]}, code="authorization")
-        attrs["user"] = user
-        return attrs
-
-
-class TokenView(APIView):
-    """POST username and password, get the user's API token (created on first request)."""
-
-    authentication_classes = []
-    permission_classes = [AllowAny]
-    throttle_classes = [TokenThrottle]
-    parser_classes = [JSONParser, FormParser]
-    renderer_classes = [JSONRenderer]
-    schema = PortfolioAutoSchema()
-    error_codes = ("400", "415", "429")
-    schema_description = _("用用户名和密码取得本人的 API 令牌（首次请求时创建）。之后请求时放在请求头 Authorization: Token <令牌>。")
-
-    def get_exception_handler(self):
-        return api_exception_handler
-
-    @extend_schema(
-        request=ObtainTokenSerializer,
-        responses=inline_serializer("TokenResponse", {
-            "token": serializers.CharField(help_text=_("API 令牌：请求时放在请求头 Authorization: Token <令牌>。")),
-        }),
-        summary=_("用用户名和密码取得本人的 API 令牌"),
-        auth=[],
-    )
-    def post(self, request):
-        serializer = ObtainTokenSerializer(data=request.data, context={"request": request})
-        serializer.is_valid(raise_exception=True)
-        token, _created = Token.objects.get_or_create(user=serializer.validated_data["user"])
-        return Response({"token": token.key})
-

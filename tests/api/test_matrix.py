@@ -280,47 +280,6 @@ def test_session_authentication_needs_the_csrf_token_and_token_authentication_do
     assert response.status_code == 200 and response.json()["progress_summary"] == "令牌"
 
 
-def test_a_user_gets_their_own_token_with_username_and_password(world):
-    client = token_client(None)
-    editor = world.users["editor"]
-    response = client.post(reverse("api:token"), {"username": "editor", "password": "pw-for-tests-123"},
-                           format="json")
-    assert response.status_code == 200
-    key = response.json()["token"]
-    assert editor.auth_token.key == key
-    again = client.post(reverse("api:token"), "username=editor&password=pw-for-tests-123",
-                        content_type="application/x-www-form-urlencoded")
-    assert again.json()["token"] == key  # one token per user, form-encoded works too
-    wrong = client.post(reverse("api:token"), {"username": "editor", "password": "wrong"}, format="json")
-    assert wrong.status_code == 400 and "non_field_errors" in wrong.json()
-    editor.is_active = False
-    editor.save()
-    assert client.post(reverse("api:token"), {"username": "editor", "password": "pw-for-tests-123"},
-                       format="json").status_code == 400
-    assert token_client(editor).get(url("project")).status_code == 401  # an inactive user's token is dead
-
-
-def test_the_token_endpoint_is_throttled(world):
-    client = token_client(None)
-    statuses = [
-        client.post(reverse("api:token"), {"username": f"user{i}", "password": "guess"}, format="json").status_code
-        for i in range(25)
-    ]
-    assert statuses[:20] == [400] * 20
-    assert set(statuses[20:]) == {429}
-
-
-def test_repeated_failures_for_one_user_lock_the_token_endpoint_too(world, settings):
-    """django-axes counts the API's failed logins with the pages' ones and locks out the same way."""
-    client = token_client(None)
-    credentials = {"username": "editor", "password": "wrong"}
-    statuses = [client.post(reverse("api:token"), credentials, format="json").status_code
-                for _ in range(settings.AXES_FAILURE_LIMIT)]
-    assert set(statuses) <= {400, 429} and statuses[0] == 400
-    locked = client.post(reverse("api:token"), {"username": "editor", "password": "pw-for-tests-123"}, format="json")
-    assert locked.status_code == 429, locked.content
-
-
 def test_a_date_from_the_matrix_is_written_as_sent(world):
     """Spot check of one allowed cell's outcome, beyond "something changed"."""
     client = token_client(world.users["editor"])

@@ -235,9 +235,9 @@ def test_report_json_is_pinned(coordinator_api, portfolio):
     )
 
 
-def test_report_schema_is_pinned(client):
+def test_report_schema_is_pinned(coordinator_api):
     """The schema's report components: names, fields in order, types, labels and help texts."""
-    components = json.loads(client.get(reverse("api_schema"), {"format": "json"}).content)["components"]["schemas"]
+    components = coordinator_api.get(reverse("api_schema"), {"format": "json"}).json()["components"]["schemas"]
     names = ["ProgressReport", "IndicatorReport", "IndicatorGroup", "IndicatorRow", "Figures", "Period", "Scope",
              "Reconciliation", "ProgrammeFigures", "GroupRow", "Breakdown", "Warning", "MilestoneRow", "Issue",
              "MonthPoint", "ProjectRow", "WarningCounts", "WarningRules", "Completeness", "ReportingStatus"]

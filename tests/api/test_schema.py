@@ -4,14 +4,29 @@ import json
 
 import pytest
 import yaml
+from django.test import Client
 from django.urls import reverse
 from drf_spectacular.drainage import GENERATOR_STATS, reset_generator_stats
 from drf_spectacular.validation import validate_schema
+
+from tests.helpers import make_user, token_client
 
 pytestmark = pytest.mark.django_db
 
 RESOURCES = ["departments", "programmes", "projects", "milestones", "monthly-reports", "indicators",
              "observations", "targets", "period-locks"]
+
+
+@pytest.fixture
+def client(client, django_user_model):
+    """The schema and its docs are for signed-in users: any user will do."""
+    client.force_login(django_user_model.objects.create_user("reader"))
+    return client
+
+
+@pytest.fixture
+def alice(db):
+    return make_user("alice")
 
 
 @pytest.fixture
@@ -110,3 +125,37 @@ def test_the_docs_page_serves_swagger_ui_without_any_cdn(client):
         assert served.status_code == 200
         assert b"".join(served.streaming_content)
     assert client.get(reverse("api_docs_asset", args=["settings.py"])).status_code == 404
+
+
+# For signed-in users only --------------------------------------------------------------------------
+
+
+def test_the_schema_answers_401_to_anonymous_clients_in_json():
+    client = Client()
+    for params in ({}, {"format": "json"}):
+        response = client.get(reverse("api_schema"), params)
+        assert response.status_code == 401
+        assert response["WWW-Authenticate"] == "Token"
+        assert json.loads(response.content)["detail"]
+
+
+def test_the_schema_is_served_to_a_token_or_a_session(alice):
+    client = Client()
+    assert token_client(alice).get(reverse("api_schema"), {"format": "json"}).status_code == 200
+    client.force_login(alice)
+    assert client.get(reverse("api_schema")).status_code == 200
+    unknown = token_client(None)
+    unknown.credentials(HTTP_AUTHORIZATION="Token " + "f" * 64)
+    assert unknown.get(reverse("api_schema")).status_code == 401
+
+
+def test_the_docs_page_and_its_assets_send_anonymous_visitors_to_the_login_page(alice):
+    client = Client()
+    docs = client.get(reverse("api_docs"))
+    assert docs.status_code == 302
+    assert docs["Location"] == f"{reverse('login')}?next={reverse('api_docs')}"
+    asset = client.get(reverse("api_docs_asset", args=["swagger-ui.css"]))
+    assert asset.status_code == 302 and asset["Location"].startswith(reverse("login"))
+    client.force_login(alice)
+    assert client.get(reverse("api_docs")).status_code == 200
+    assert client.get(reverse("api_docs_asset", args=["swagger-ui.css"])).status_code == 200

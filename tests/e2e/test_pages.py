@@ -32,7 +32,7 @@ from notifications.services import notification_send
 from portfolio.policy import Role
 from projects import letters, services
 from projects.models import Milestone, MonthlyReport, Programme, Project, SupervisionLetter
-from tests.helpers import make_user
+from tests.helpers import api_token, make_user
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.e2e]
 
@@ -135,6 +135,7 @@ def pages_world(department, other_department):
     for user in users.values():
         notification_send(user=user, kind="reminder", title="2025年3月月报待填报", body="请于10日前提交。",
                           url="/projects/todo/", key="pages-test", email=False)
+        api_token(user)  # the tokens page and the admin's list with a row each
     return users, with_milestones, without_milestones, other
 
 
@@ -160,6 +161,7 @@ def pages(users, with_milestones, without_milestones, other):
         ("bulk entry, coordinator", f"/projects/bulk/?year={YEAR}&month={MONTH}&department={other.lead_department_id}",
          REVIEWERS),
         ("notifications", "/notifications/", ALL),
+        ("API tokens", "/accounts/tokens/", ALL),
         ("progress report", f"/reports/progress/?year={YEAR}&month={MONTH}", ALL),
         ("letters", "/projects/letters/", ALL),
         ("letter", f"/projects/letters/{sent.pk}/", ALL),
@@ -183,6 +185,7 @@ def pages(users, with_milestones, without_milestones, other):
         ("admin observations", "/admin/indicators/observation/", {"administrator"}),
         ("admin user", f"/admin/auth/user/{users['editor'].pk}/change/", {"administrator"}),
         ("admin group", f"/admin/auth/group/{group.pk}/change/", {"administrator"}),
+        ("admin API tokens", "/admin/portfolio/apitoken/", {"administrator"}),
         ("admin import", "/admin/projects/project/import/", {"administrator"}),
         ("admin editor import", "/admin/projects/departmentmembership/import/", {"administrator"}),
     ]

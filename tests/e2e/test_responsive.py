@@ -119,6 +119,7 @@ def test_no_page_overflows_a_phone_screen(phone, phone_world, language):
         "todo": "/projects/todo/",
         "month": "/projects/months/2025/3/",
         "notices": "/notifications/",
+        "tokens": "/accounts/tokens/",
         "progress": "/reports/progress/?year=2025&month=3",
         "indicators": "/reports/indicators/?year=2025&month=3",
     }

@@ -148,11 +148,11 @@ def test_has_perm_with_an_object_gives_the_object_level_answer(world):
     ("viewer", {"projects", "indicators"}),
     ("editor", {"projects", "indicators"}),
     ("coordinator", {"projects", "indicators"}),
-    ("administrator", {"projects", "indicators", "auth", "portfolio", "authtoken"}),
+    ("administrator", {"projects", "indicators", "auth", "portfolio", "knox"}),
 ])
 def test_has_module_perms_per_role(world, role, apps_seen):
     user = world.users[role]
-    for app_label in ("projects", "indicators", "auth", "portfolio", "authtoken", "sessions", "notifications"):
+    for app_label in ("projects", "indicators", "auth", "portfolio", "knox", "sessions", "notifications"):
         assert user.has_module_perms(app_label) == (app_label in apps_seen), app_label
 
 
