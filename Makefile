@@ -11,7 +11,7 @@ PORT ?= 8000
 # libraries' bytecode once, for the same reason.
 unexport PYTHONDONTWRITEBYTECODE
 
-.PHONY: run test test-fast install install-dev system-deps js-deps setup lint messages clean
+.PHONY: run serve test test-fast install install-dev system-deps js-deps setup lint lock messages audit clean
 
 # `make test` runs every test (the slow, browser and fuzz ones too) on one worker per core
 # (pytest-xdist, work stealing: the long browser and fuzz tests do not leave a core idle).
@@ -26,6 +26,13 @@ XDIST = $(if $(filter 0,$(PYTEST_WORKERS)),-n 0,-n $(PYTEST_WORKERS) --dist work
 run: install system-deps setup
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
+# The production configuration on this machine (gunicorn, a Celery worker and beat, DEBUG off, hashed
+# static files) against PostgreSQL and Redis: DATABASE_URL and REDIS_URL, the local ones by default.
+# README, "Deploying", for a real server.
+serve: install system-deps
+	$(PY) manage.py compilemessages --ignore=.venv -v0 2>/dev/null || true
+	PORT=$(PORT) bash scripts/serve.sh
+
 test: install-dev system-deps js-deps
 	$(PY) manage.py compilemessages --ignore=.venv -v0 2>/dev/null || true
 	$(VENV)/bin/pytest $(XDIST) $(COVERAGE_ARGS) $(PYTEST_ARGS)
@@ -39,14 +46,28 @@ $(PY):
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip uv
 
-# Re-install only when pyproject.toml changes, so a second `make run` is fast.
-$(VENV)/.installed: pyproject.toml | $(PY)
-	$(VENV)/bin/uv pip install -q --compile-bytecode --python $(PY) -e . || $(PY) -m pip install -q -e .
+# The dependencies are installed at the versions the lock files pin (requirements.lock for running,
+# requirements-dev.lock adds the tests' tools), then the project itself without resolving again.
+# Re-installed only when a lock file or pyproject.toml changes, so a second `make run` is fast.
+# `make lock` pins the newest versions pyproject.toml admits.
+$(VENV)/.installed: pyproject.toml requirements.lock | $(PY)
+	$(VENV)/bin/uv pip install -q --compile-bytecode --python $(PY) -r requirements.lock || $(PY) -m pip install -q -r requirements.lock
+	$(VENV)/bin/uv pip install -q --compile-bytecode --python $(PY) --no-deps -e . || $(PY) -m pip install -q --no-deps -e .
 	touch $@
 
-$(VENV)/.installed-dev: pyproject.toml | $(PY)
-	$(VENV)/bin/uv pip install -q --compile-bytecode --python $(PY) -e '.[dev]' || $(PY) -m pip install -q -e '.[dev]'
+$(VENV)/.installed-dev: pyproject.toml requirements-dev.lock | $(PY)
+	$(VENV)/bin/uv pip install -q --compile-bytecode --python $(PY) -r requirements-dev.lock || $(PY) -m pip install -q -r requirements-dev.lock
+	$(VENV)/bin/uv pip install -q --compile-bytecode --python $(PY) --no-deps -e . || $(PY) -m pip install -q --no-deps -e .
 	touch $(VENV)/.installed $@
+
+LOCK_ARGS := --python-version 3.11 --python-platform x86_64-unknown-linux-gnu -q
+lock: | $(PY)
+	$(VENV)/bin/uv pip compile pyproject.toml $(LOCK_ARGS) -o requirements.lock
+	$(VENV)/bin/uv pip compile pyproject.toml --extra dev $(LOCK_ARGS) -o requirements-dev.lock
+
+# pip-audit over the locked dependencies, where a vulnerability source is reachable (it says when none is).
+audit: install-dev
+	@bash scripts/audit.sh requirements.lock
 
 install: $(VENV)/.installed
 

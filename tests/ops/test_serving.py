@@ -122,7 +122,8 @@ def test_records_outside_a_request_say_so():
 
 
 def _python(code: str, **env) -> subprocess.CompletedProcess:
-    environment = {k: v for k, v in os.environ.items() if k not in ("DEBUG", "DATABASE_URL", "DEMO")}
+    environment = {k: v for k, v in os.environ.items()
+                   if k not in ("DEBUG", "DATABASE_URL", "DEMO", "DJANGO_ALLOW_ASYNC_UNSAFE")}
     environment.update({"DJANGO_SETTINGS_MODULE": "portfolio.settings", **env})
     return subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=environment, capture_output=True,
                           text=True, timeout=120)

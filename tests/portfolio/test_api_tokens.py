@@ -130,7 +130,7 @@ def test_the_migration_drops_the_old_clear_text_tokens_table():
 
     from django.db.migrations.recorder import MigrationRecorder
 
-    migration = import_module("portfolio.migrations.0003_drop_clear_text_api_tokens")
+    migration = import_module("portfolio.migrations.0004_drop_clear_text_api_tokens")
     editor = _SchemaEditor()
     editor.execute("CREATE TABLE authtoken_token (key varchar(40) PRIMARY KEY, created timestamp)")
     editor.execute("INSERT INTO authtoken_token VALUES ('9944b09199c62bcf9418ad846dd0e4bbdfc6ee4b', NULL)")

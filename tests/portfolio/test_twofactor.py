@@ -17,7 +17,7 @@ from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
-from rest_framework.authtoken.models import Token
+from knox.models import AuthToken
 
 from portfolio import twofactor
 from portfolio.policy import Role
@@ -482,11 +482,13 @@ def test_the_token_endpoint_asks_the_code_of_users_who_must_use_two_factors(requ
     assert malformed.status_code == 400 and "6位数字" in malformed.json()["otp"][0]
     wrong = token_request(client, user.username, otp=f"{(int(code(device)) + 1) % 1_000_000:06d}")
     assert wrong.status_code == 400 and "验证码不正确" in wrong.json()["otp"][0]
-    assert not Token.objects.filter(user=user).exists()
+    assert not AuthToken.objects.filter(user=user).exists()
     device.refresh_from_db()
     device.throttle_reset()  # the wrong code's one-second throttle, not waited for
     right = token_request(client, user.username, otp=code(device))
-    assert right.status_code == 200 and right.json()["token"] == Token.objects.get(user=user).key
+    assert right.status_code == 200 and AuthToken.objects.filter(user=user).count() == 1
+    signed = client.get("/api/v1/projects/", HTTP_AUTHORIZATION=f"Token {right.json()['token']}")
+    assert signed.status_code == 200
 
 
 def test_the_token_endpoint_sends_a_required_user_without_a_device_to_enrol(required_2fa, client, users):
