@@ -12,6 +12,7 @@ from pathlib import Path
 
 import dj_database_url
 from celery.schedules import crontab
+from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -86,6 +87,8 @@ MIDDLEWARE = [
     "portfolio.observability.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # After WhiteNoise: the policy is for documents; static files are answered before it.
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "portfolio.middleware.ChineseByDefaultMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -236,6 +239,40 @@ STORAGES = {
 
 # Production runs behind nginx, which ends TLS and says so in X-Forwarded-Proto (deploy/nginx.conf).
 # Each of these can be turned off for a server tried without TLS (make serve does).
+# The headers every answer carries (django.middleware.security, clickjacking): no page in a frame, no
+# guessing of a file's type, the full address of a page only to the platform's own pages, and a window
+# of its own for every page (another site that opens one cannot reach into it).
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+
+# Content-Security-Policy (django-csp): scripts, styles, pictures, fonts and requests from the platform
+# itself only; no inline script, event handler or style attribute runs or applies. The report pages'
+# and letters' stylesheet is one <style> block (WeasyPrint lays the PDF out from the same page) and
+# carries the request's nonce. Pictures may be data: URIs (Bootstrap's and Swagger UI's icons).
+# CSP_REPORT_ONLY=1 sends the policy as Content-Security-Policy-Report-Only (browsers report, block
+# nothing); CSP_REPORT_URI names where browsers post their reports.
+_CSP_DIRECTIVES = {
+    "default-src": [SELF],
+    "script-src": [SELF],
+    "style-src": [SELF, NONCE],
+    "img-src": [SELF, "data:"],
+    "font-src": [SELF],
+    "connect-src": [SELF],
+    "object-src": [NONE],
+    "base-uri": [SELF],
+    "form-action": [SELF],
+    "frame-ancestors": [NONE],
+}
+if os.environ.get("CSP_REPORT_URI"):
+    _CSP_DIRECTIVES["report-uri"] = [os.environ["CSP_REPORT_URI"]]
+if env_bool("CSP_REPORT_ONLY", False):
+    CONTENT_SECURITY_POLICY_REPORT_ONLY = {"DIRECTIVES": _CSP_DIRECTIVES}
+    CONTENT_SECURITY_POLICY = None
+else:
+    CONTENT_SECURITY_POLICY = {"DIRECTIVES": _CSP_DIRECTIVES}
+
 if not DEBUG:
     SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", True)
     CSRF_COOKIE_SECURE = env_bool("SECURE_COOKIES", True)
@@ -367,6 +404,9 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    # No online validator: Swagger UI would send the schema's address to validator.swagger.io and
+    # show its badge from there (a picture from another site, which the Content-Security-Policy refuses).
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
     "COMPONENT_SPLIT_REQUEST": True,
     # A milestone's planned and actual dates share one precision choice set: one name in the schema.
     "ENUM_NAME_OVERRIDES": {"DatePrecisionEnum": "projects.choices.DatePrecision"},

@@ -143,10 +143,21 @@ class BulkRowForm(forms.Form):
 BulkFormSet = forms.formset_factory(BulkRowForm, extra=0)
 
 
+class _ProjectEditForm(forms.ModelForm):
+    """Bootstrap's classes on every widget, given here rather than by a script on the page."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
+            field.widget.attrs["class"] = f"{field.widget.attrs.get('class', '')} {css}".strip()
+
+
 def project_edit_form(fields: list[str]) -> type[forms.ModelForm]:
     """A form with exactly the project fields the user may change (from the policy)."""
     return forms.modelform_factory(
         Project,
+        form=_ProjectEditForm,
         fields=fields,
         widgets={
             "planned_start": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),

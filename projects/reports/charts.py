@@ -147,6 +147,7 @@ class CumulativeChart:
 
 
 # A page chart is narrower than a printed one, with larger type: at 390 px it is drawn at about 2/3 size.
+# The page never draws it wider than PAGE_WIDTH (svg.chart in static/portfolio/site.css says so).
 PAGE_WIDTH, PAGE_HEIGHT, PAGE_LEFT, PAGE_FONT = 600, 320, 84, 15  # left room for "1,250,000"
 
 
@@ -217,7 +218,7 @@ def cumulative_chart(
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {PAGE_WIDTH} {PAGE_HEIGHT}" width="100%" role="img" '
         f'class="chart" id="{escape(chart_id)}" aria-labelledby="{escape(chart_id)}-title {escape(chart_id)}-desc" '
-        f'font-family="{FONT}" font-size="{PAGE_FONT}" fill="{TEXT}" style="max-width:{PAGE_WIDTH}px;height:auto">',
+        f'font-family="{FONT}" font-size="{PAGE_FONT}" fill="{TEXT}">',
         f'<title id="{escape(chart_id)}-title">{escape(title)}</title>',
         f'<desc id="{escape(chart_id)}-desc">{escape(desc)}</desc>',
         f'<text x="{PAGE_LEFT - 6}" y="{TOP - 22}" text-anchor="end" class="axis-unit">{escape(_("万元"))}</text>',

@@ -1,5 +1,6 @@
 """Headless Chromium (Debian's /usr/bin/chromium) driven by Playwright against the live test server."""
 
+import contextlib
 import os
 import shutil
 
@@ -19,6 +20,75 @@ def pytest_collection_modifyitems(items):
     for item in items:
         if str(item.path).startswith(here + os.sep):
             item.add_marker(pytest.mark.e2e)
+
+
+# What the Content-Security-Policy blocks, a browser reports twice: a securitypolicyviolation event in
+# the page and a console message ("Refused to apply inline style because it violates …"). Every
+# context a test opens listens for both, and the test fails on any (pytest_runtest_call below).
+CSP_LISTENER = """document.addEventListener("securitypolicyviolation", (e) => window.__cspViolation(
+  `${e.effectiveDirective} refused ${e.blockedURI || "inline code"} (${e.sourceFile || document.URL}:${e.lineNumber})`
+  + (e.sample ? ` ${e.sample}` : "")));"""
+
+
+def _is_csp_message(text: str) -> bool:
+    return text.startswith("Refused to") or "Content Security Policy" in text
+
+
+class Violations(list):
+    """What the policy refused in a test's pages, less what the test's own tools did."""
+
+    def __init__(self):
+        super().__init__()
+        self.ignoring = 0
+
+    def report(self, text: str) -> None:
+        if not self.ignoring:
+            self.append(text)
+
+    @contextlib.contextmanager
+    def ignored(self, page):
+        """A tool's code in the page (axe-core re-parses stylesheets into <style> elements of its own,
+        which the policy refuses): its violations are not the page's. The events it queued are let
+        through before the block ends."""
+        self.ignoring += 1
+        try:
+            yield
+            page.evaluate("() => new Promise(done => setTimeout(done))")
+        finally:
+            self.ignoring -= 1
+
+
+@pytest.fixture(autouse=True)
+def csp_violations(request, browser, monkeypatch):
+    """Every browser context of the test reports the policy's violations into this list (and carries
+    it as context.csp_violations)."""
+    violations = Violations()
+    new_context = browser.new_context
+
+    def on_console(message):
+        if _is_csp_message(message.text):
+            violations.report(f"{message.page.url if message.page else ''}: {message.text}")
+
+    def listening_context(*args, **kwargs):
+        context = new_context(*args, **kwargs)
+        context.expose_binding("__cspViolation", lambda source, text: violations.report(f"{source['page'].url}: {text}"))
+        context.add_init_script(CSP_LISTENER)
+        context.on("console", on_console)
+        context.csp_violations = violations
+        return context
+
+    monkeypatch.setattr(browser, "new_context", listening_context)
+    request.node.csp_violations = violations
+    return violations
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item):
+    result = yield
+    violations = getattr(item, "csp_violations", None)
+    if violations:
+        pytest.fail("the Content-Security-Policy refused what a page needed:\n" + "\n".join(dict.fromkeys(violations)))
+    return result
 
 
 @pytest.fixture(scope="session")

@@ -1,6 +1,7 @@
 """Staff pages: every page and role through the one policy, bad input kept, fixed query counts."""
 
 import datetime as dt
+import re
 from decimal import Decimal
 
 import pytest
@@ -222,6 +223,20 @@ def test_editor_edit_form_has_only_progress_fields(client, pages_world):
     client.post(reverse("projects:project_edit", args=[projects["own"].pk]),
                 {"progress_summary": "x", "annual_plan": "1", "version": "1"})
     assert Project.objects.get(pk=projects["own"].pk).annual_plan == before
+
+
+def test_project_edit_controls_carry_bootstrap_classes_from_the_server(client, pages_world):
+    """The edit page styles its controls without a script: selects as form-select, the rest form-control."""
+    users, projects = pages_world
+    client.force_login(users["coordinator"])
+    page = client.get(reverse("projects:project_edit", args=[projects["own"].pk])).content.decode()
+    form = page[page.index('<form method="post" novalidate'):]
+    form = form[:form.index("</form>")]
+    selects = re.findall(r"<select [^>]*>", form)
+    fields = [tag for tag in re.findall(r"<(?:input|textarea) [^>]*>", form) if 'type="hidden"' not in tag]
+    assert len(selects) >= 5 and len(fields) >= 8  # programme, category, status, town, departments; the rest
+    assert all('class="form-select"' in tag for tag in selects), selects
+    assert all('class="form-control"' in tag for tag in fields), fields
 
 
 def test_list_filters_sorting_and_warning(client, pages_world):
