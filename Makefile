@@ -11,7 +11,7 @@ PORT ?= 8000
 # libraries' bytecode once, for the same reason.
 unexport PYTHONDONTWRITEBYTECODE
 
-.PHONY: run serve test test-fast install install-dev system-deps js-deps setup lint lock messages audit clean
+.PHONY: run serve test test-fast install install-dev system-deps js-deps setup lint lock load messages audit clean
 
 # `make test` runs every test (the slow, browser and fuzz ones too) on one worker per core
 # (pytest-xdist, work stealing: the long browser and fuzz tests do not leave a core idle).
@@ -64,6 +64,12 @@ LOCK_ARGS := --python-version 3.11 --python-platform x86_64-unknown-linux-gnu -q
 lock: | $(PY)
 	$(VENV)/bin/uv pip compile pyproject.toml $(LOCK_ARGS) -o requirements.lock
 	$(VENV)/bin/uv pip compile pyproject.toml --extra dev $(LOCK_ARGS) -o requirements-dev.lock
+
+# The load test (bench/load.py): 50 simulated users for 2 minutes against gunicorn on PostgreSQL, in a
+# database of its own (LOAD_DATABASE_URL); LOAD_ARGS=--short for 5 users and 10 seconds.
+LOAD_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/portfolio_load
+load: install system-deps
+	DATABASE_URL=$(LOAD_DATABASE_URL) $(PY) -m bench.load $(LOAD_ARGS)
 
 # pip-audit over the locked dependencies, where a vulnerability source is reachable (it says when none is).
 audit: install-dev

@@ -6,6 +6,7 @@ every process) and counts failed passwords towards django-axes' lockout like the
 no feature app.
 """
 
+from django.conf import settings
 from django.contrib.auth import authenticate
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
@@ -47,7 +48,9 @@ class TokenThrottle(SimpleRateThrottle):
     platform shares them where the cache is shared."""
 
     scope = "api_token"
-    rate = "20/min"
+
+    def get_rate(self):
+        return settings.PORTFOLIO_TOKEN_RATE
 
     def get_ident(self, request):
         return client_address(request) or ""

@@ -396,6 +396,8 @@ REST_FRAMEWORK = {
 # days, at most this many valid ones per user (the token endpoint refuses more: revoke one first).
 PORTFOLIO_API_TOKEN_DAYS = int(os.environ.get("PORTFOLIO_API_TOKEN_DAYS", "30"))
 PORTFOLIO_API_TOKEN_LIMIT = int(os.environ.get("PORTFOLIO_API_TOKEN_LIMIT", "10"))
+# Requests to the token endpoint per client address (password guessing), counted in the shared cache.
+PORTFOLIO_TOKEN_RATE = os.environ.get("PORTFOLIO_TOKEN_RATE", "20/min")
 REST_KNOX = {"TOKEN_TTL": timedelta(days=PORTFOLIO_API_TOKEN_DAYS), "AUTH_HEADER_PREFIX": "Token"}
 SPECTACULAR_SETTINGS = {
     "TITLE": "白云区重点项目管理平台 API",

@@ -10,7 +10,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import DatabaseError, transaction
 from django.db.models import Count
 
-from portfolio.policy import Role
+from portfolio.policy import Role, sync_role_groups
 from projects.models import Department, DepartmentMembership
 
 
@@ -41,6 +41,7 @@ def create_demo_accounts() -> list[tuple[DemoAccount, Department | None, bool]]:
     """Create the demo accounts that do not exist yet; existing accounts are left as they are."""
     if not settings.DEMO:
         raise DemoDisabled("Demo accounts are only created when DEMO (or DEBUG) is on.")
+    sync_role_groups()  # the role groups a migration made, in case a database was emptied since
     User = get_user_model()
     departments = list(
         Department.objects.annotate(n=Count("projects_led")).filter(n__gt=0).order_by("-n", "code")[:2]

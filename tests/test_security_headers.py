@@ -21,11 +21,13 @@ from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
+from django.core.files.base import ContentFile
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from notifications.models import Notification
 from notifications.services import notification_send
+from portfolio.models import ReportJob
 from portfolio.periods import Period
 from projects import letters
 from projects.demo import DEMO_ACCOUNTS, create_demo_accounts
@@ -168,6 +170,9 @@ def urls_of(world, user) -> list[tuple[str, str]]:
         "admin:view_on_site": {"content_type_id": ContentType.objects.get_for_model(Project).pk,
                                "object_id": world["project"].pk},
         "admin:auth_user_password_change": {"id": world["editor"].pk},
+        # A background report file's page and download: the user's own job (anyone else's is a 404).
+        "reports:job": {"pk": world["jobs"].get(getattr(user, "username", None), world["any_job"]).pk},
+        "reports:job_file": {"pk": world["jobs"].get(getattr(user, "username", None), world["any_job"]).pk},
     }
     urls, seen = [], set()
     for route, name, pattern in walk(get_resolver().url_patterns):
@@ -223,7 +228,15 @@ def world(portfolio, settings):
         notification_send(user=user, kind="reminder", title="2025年6月月报待填报", body="请于7月5日前提交。\n第二行。",
                           url="/projects/todo/", key="headers-test", email=False)
     project = Project.objects.filter(lead_department=department).order_by("pk").first()
+    jobs = {}
+    for user in accounts.values():
+        job = ReportJob.objects.create(user=user, kind="progress", fmt="xlsx", params={"year": [str(YEAR)]},
+                                       language="zh-hans", key=f"headers-{user.pk}", state=ReportJob.State.DONE,
+                                       progress=100, filename="进度报告.xlsx")
+        job.file.save(f"{job.pk}.xlsx", ContentFile(b"PK\x03\x04"), save=True)
+        jobs[user.username] = job
     return {
+        "jobs": jobs, "any_job": next(iter(jobs.values())),
         "accounts": accounts, "editor": editor, "project": project,
         "report": MonthlyReport.objects.filter(project=project).order_by("-year", "-month").first(),
         "letter": SupervisionLetter.objects.get(pk=letter.pk),

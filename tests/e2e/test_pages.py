@@ -194,7 +194,8 @@ def pages(users, with_milestones, without_milestones, other):
 # In English every role opens every page; these are the ones each reviewer must be let into.
 OPENED_IN_ENGLISH = {
     "administrator": lambda name: name != "404",
-    "coordinator": lambda name: name not in ("404", "admin user", "admin group", "admin editor import"),
+    "coordinator": lambda name: name not in ("404", "admin user", "admin group", "admin API tokens",
+                                             "admin editor import"),
 }
 
 
