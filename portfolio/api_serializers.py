@@ -6,6 +6,7 @@ a role may change is not decided here but by the services (the policy), which an
 rows a client may name are the ones the policy lets it see. Imports no feature app.
 """
 
+import math
 from collections.abc import Mapping
 
 from django.db import models
@@ -73,7 +74,18 @@ class StrictInputMixin:
         return self._current_representation.get(name) == value
 
 
+class RelatedIdField(PrimaryKeyRelatedField):
+    """A related row by id; a number no id can be (1e400 decodes to infinity) is a wrong type, not a 500."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, float) and not math.isfinite(data):
+            self.fail("incorrect_type", data_type=type(data).__name__)
+        return super().to_internal_value(data)
+
+
 class StrictModelSerializer(StrictInputMixin, serializers.ModelSerializer):
+    serializer_related_field = RelatedIdField
+
     def build_standard_field(self, field_name, model_field):
         field_class, field_kwargs = super().build_standard_field(field_name, model_field)
         if isinstance(model_field, models.TextField) and not field_kwargs.get("read_only"):

@@ -11,6 +11,7 @@ from rest_framework import serializers
 from portfolio.api_serializers import (
     TEXT_MAX_LENGTH,
     PrefetchedManyRelatedField,
+    RelatedIdField,
     StrictModelSerializer,
     StrictSerializer,
     SummaryField,
@@ -114,7 +115,7 @@ class ProjectSerializer(StrictModelSerializer):
     )
     town_detail = summary(DepartmentSummaryField, "town", _("所在镇街摘要（只读）。"), allow_null=True)
     co_departments = PrefetchedManyRelatedField(
-        child_relation=serializers.PrimaryKeyRelatedField(queryset=Department.objects.all()),
+        child_relation=RelatedIdField(queryset=Department.objects.all()),
         prefetched_attr=CO_DEPARTMENTS_PREFETCHED, required=False, label=_("配合单位"),
     )
     co_departments_detail = summary(DepartmentSummaryListField, CO_DEPARTMENTS_PREFETCHED, _("配合单位摘要（只读）。"))

@@ -10,7 +10,7 @@ from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import exceptions, serializers
 from rest_framework.authtoken.models import Token
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, JSONParser
+from rest_framework.parsers import FormParser
 from rest_framework.permissions import AllowAny
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
@@ -18,6 +18,7 @@ from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.views import APIView
 
 from portfolio.api_base import PortfolioViewSet, SearchFilter
+from portfolio.api_parsers import BoundedJSONParser
 from portfolio.api_schema import PortfolioAutoSchema
 from portfolio.api_serializers import StrictSerializer
 from projects import closing, services
@@ -351,7 +352,7 @@ class TokenView(APIView):
     authentication_classes = []
     permission_classes = [AllowAny]
     throttle_classes = [TokenThrottle]
-    parser_classes = [JSONParser, FormParser]
+    parser_classes = [BoundedJSONParser, FormParser]
     renderer_classes = [JSONRenderer]
     schema = PortfolioAutoSchema()
     error_codes = ("400", "415", "429")
