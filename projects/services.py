@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from portfolio.money import format_amount, rate_percent
 from portfolio.records import (  # noqa: F401 - the generic versioned saves, used here and by callers
     ConflictError,
+    MalformedVersion,
     bump_version,
     changed_fields,
     check_fields,

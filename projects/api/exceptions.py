@@ -24,7 +24,7 @@ from portfolio.api_base import PreconditionFailed
 from portfolio.api_parsers import body_too_large_message, too_many_fields_message
 from projects.closing import CloseBlocked
 from projects.reports.requests import BadRequest
-from projects.services import AlreadyExists, ConflictError, WorkflowError
+from projects.services import AlreadyExists, ConflictError, MalformedVersion, WorkflowError
 
 
 class Conflict(exceptions.APIException):
@@ -49,7 +49,7 @@ def version_in_body():
     current state (409), like a second first save of the month, not a failed precondition (412)."""
     try:
         yield
-    except AlreadyExists:
+    except (AlreadyExists, MalformedVersion):
         raise
     except ConflictError as exc:
         raise Conflict(exc.message, code="stale") from exc
@@ -64,6 +64,8 @@ def api_exception_handler(exc, context):
             "blockers": [{"project": b.code, "name": b.name, "department": b.department, "state": b.state}
                          for b in exc.blockers],
         }, code="close_blocked")
+    elif isinstance(exc, MalformedVersion):
+        exc = exceptions.ValidationError({"version": [exc.message]})
     elif isinstance(exc, ConflictError):
         exc = PreconditionFailed(exc.message)
     elif isinstance(exc, WorkflowError):
