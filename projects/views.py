@@ -14,7 +14,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.utils.http import urlencode
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -24,6 +24,7 @@ from indicators.models import Indicator
 from indicators.reports import build_indicator_report
 from portfolio.downloads import attachment
 from portfolio.periods import Period, months_between
+from portfolio.redirects import safe_next
 
 from . import closing, letters, services, todo_views
 from .exports import project_list_file_names, project_list_workbook
@@ -532,10 +533,7 @@ class ReviewActionView(LoginRequiredMixin, View):
         report = get_visible_or_404(MonthlyReport.objects.select_related("project"), request.user, pk=pk)
         if not can(request.user, action, model=MonthlyReport):
             raise PermissionDenied(_("您没有权限执行此操作。"))
-        back = request.POST.get("next") or ""
-        if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()},
-                                               require_https=request.is_secure()):
-            back = reverse("projects:review_queue")
+        back = safe_next(request, reverse("projects:review_queue"))
         form = ReviewActionForm(request.POST, comment_required=action == "return")
         if not form.is_valid():
             if action == "return" and list(form.errors) == ["comment"] and not form["comment"].value().strip():
