@@ -9,15 +9,13 @@ rows a client may name are the ones the policy lets it see. Imports no feature a
 import math
 from collections.abc import Mapping
 
+from django.core.validators import ProhibitNullCharactersValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 from rest_framework.relations import ManyRelatedField, PrimaryKeyRelatedField
 
 from .policy import Action, restrict
-
-# Text fields are unlimited in the database; the API refuses anything longer with a 400.
-TEXT_MAX_LENGTH = 20_000
 
 COMMON_DESCRIPTIONS = {
     "id": _("记录编号，由系统生成。"),
@@ -84,12 +82,17 @@ class RelatedIdField(PrimaryKeyRelatedField):
 
 
 class StrictModelSerializer(StrictInputMixin, serializers.ModelSerializer):
+    """A model's fields as its ModelForm has them: a text's limit is the model field's max_length, the
+    one the pages and the admin apply too (portfolio.models.long_text)."""
+
     serializer_related_field = RelatedIdField
 
     def build_standard_field(self, field_name, model_field):
         field_class, field_kwargs = super().build_standard_field(field_name, model_field)
-        if isinstance(model_field, models.TextField) and not field_kwargs.get("read_only"):
-            field_kwargs.setdefault("max_length", TEXT_MAX_LENGTH)
+        if "validators" in field_kwargs:
+            # DRF's CharField refuses NUL itself: the model's copy of that rule would say it twice.
+            field_kwargs["validators"] = [
+                v for v in field_kwargs["validators"] if not isinstance(v, ProhibitNullCharactersValidator)]
         return field_class, field_kwargs
 
 

@@ -1,8 +1,24 @@
 """Shared model plumbing: base classes and the record of loaded data sets."""
 
+from django.core.validators import MaxLengthValidator, ProhibitNullCharactersValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
+
+# The longest free text (形象进度, problems, notes, quotes) any way in takes: pages, admin, API and imports
+# all read it from the field (ModelForms and DRF's ModelSerializers from max_length, the services' full_clean
+# from the validator). Long enough for a report's longest paragraph many times over, short enough that one
+# field cannot swell a page, a table cell or a report.
+TEXT_MAX_LENGTH = 20_000
+
+
+def long_text(verbose_name, *, max_length: int = TEXT_MAX_LENGTH, **kwargs) -> models.TextField:
+    """A free text with its limit in one place: max_length for forms and the API, validators for full_clean
+    (a TextField's max_length alone is not validated) and a NUL character refused (PostgreSQL cannot store it)."""
+    return models.TextField(
+        verbose_name, max_length=max_length,
+        validators=[MaxLengthValidator(max_length), ProhibitNullCharactersValidator()], **kwargs,
+    )
 
 
 class TimeStampedModel(models.Model):
@@ -16,7 +32,7 @@ class TimeStampedModel(models.Model):
 class SourcedModel(models.Model):
     """A record that may come from the published report (with the quote) or be generated sample data."""
 
-    source_quote = models.TextField(
+    source_quote = long_text(
         _("来源原文"),
         blank=True,
         help_text=_("报告中的原文摘录，须与报告文本逐字一致；为空表示非报告数据。"),

@@ -9,7 +9,7 @@ refused write changes nothing. Feature apps' use-case services build on these. I
 import re
 from collections.abc import Iterable
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import F, Model
 from django.utils.text import Truncator
@@ -60,6 +60,17 @@ def field_label(model: type[Model], name: str) -> str:
         return str(model._meta.get_field(name).verbose_name)
     except Exception:
         return name
+
+
+def clean_text(model: type[Model], name: str, value: str) -> str:
+    """A text a service takes outside a form, held to its model field's rules (length, NUL); refused
+    with each message led by the field's name."""
+    try:
+        return model._meta.get_field(name).clean(value, None)
+    except ValidationError as exc:
+        label = field_label(model, name)
+        raise ValidationError({name: [_("%(field)s：%(message)s") % {"field": label, "message": message}
+                                      for message in exc.messages]}) from None
 
 
 def check_fields(user, model: type[Model], fields: Iterable[str]) -> None:

@@ -208,7 +208,8 @@ class MonthlyReportForm(PolicyModelForm):
 
 
 class ReturnForm(forms.Form):
-    comment = forms.CharField(label=_("审核意见"), widget=forms.Textarea(attrs={"rows": 3}))
+    comment = MonthlyReport._meta.get_field("review_comment").formfield(
+        required=True, widget=forms.Textarea(attrs={"rows": 3}))
 
 
 @admin.register(MonthlyReport)

@@ -151,8 +151,8 @@ class BasisForm(forms.Form):
 
 
 class ReturnForm(forms.Form):
-    comment = forms.CharField(
-        label=_("审核意见"), widget=forms.Textarea(attrs={"rows": 2}),
+    comment = MonthlyReport._meta.get_field("review_comment").formfield(
+        required=True, widget=forms.Textarea(attrs={"rows": 2}),
         error_messages={"required": _("退回时须填写审核意见。")},
     )
 

@@ -724,7 +724,7 @@ class MonthView(LoginRequiredMixin, View):
 
     template = "projects/month.html"
 
-    def get(self, request, year, month, status=200, errors=None):
+    def get(self, request, year, month, status=200, errors=None, typed=None):
         if not can(request.user, Action.LOCK, model=PeriodLock):
             raise PermissionDenied(_("只有发改局统筹人员可以管理月份的关账。"))
         period = _url_period(year, month)
@@ -741,6 +741,7 @@ class MonthView(LoginRequiredMixin, View):
             "waivers": list(ReportWaiver.objects.filter(year=year, month=month)
                             .select_related("project", "waived_by").order_by("project__code")),
             "errors": errors or [],
+            "typed": typed or {},  # a refused form's text, shown again
         }, status=status)
 
     def post(self, request, year, month):
@@ -771,9 +772,9 @@ class MonthView(LoginRequiredMixin, View):
             else:
                 raise Http404
         except closing.CloseBlocked as exc:
-            return self.get(request, year, month, status=400, errors=[exc.message])
+            return self.get(request, year, month, status=400, errors=[exc.message], typed=request.POST)
         except ValidationError as exc:
-            return self.get(request, year, month, status=400, errors=exc.messages)
+            return self.get(request, year, month, status=400, errors=exc.messages, typed=request.POST)
         except services.WorkflowError as exc:
-            return self.get(request, year, month, status=400, errors=[exc.message])
+            return self.get(request, year, month, status=400, errors=[exc.message], typed=request.POST)
         return HttpResponseRedirect(reverse("projects:month", args=[year, month]))

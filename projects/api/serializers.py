@@ -9,7 +9,6 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from portfolio.api_serializers import (
-    TEXT_MAX_LENGTH,
     PrefetchedManyRelatedField,
     RelatedIdField,
     StrictModelSerializer,
@@ -245,16 +244,20 @@ class SubmitSerializer(StrictSerializer):
     """Submitting takes no input; the body, if any, must be an empty object."""
 
 
+# The comment becomes the report's review_comment: its limit is that field's.
+COMMENT_MAX_LENGTH = MonthlyReport._meta.get_field("review_comment").max_length
+
+
 class ReviewSerializer(StrictSerializer):
     comment = serializers.CharField(
-        required=False, allow_blank=True, max_length=TEXT_MAX_LENGTH, label=_("审核意见"),
+        required=False, allow_blank=True, max_length=COMMENT_MAX_LENGTH, label=_("审核意见"),
         help_text=_("审核意见，可为空。"),
     )
 
 
 class ReturnSerializer(StrictSerializer):
     comment = serializers.CharField(
-        max_length=TEXT_MAX_LENGTH, label=_("审核意见"), help_text=_("退回的理由，必填：部门据此修改后再次提交。")
+        max_length=COMMENT_MAX_LENGTH, label=_("审核意见"), help_text=_("退回的理由，必填：部门据此修改后再次提交。")
     )
 
 
