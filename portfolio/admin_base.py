@@ -15,7 +15,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from portfolio.forms import HiddenErrorsShown, VersionField
 from portfolio.money import format_amount
-from portfolio.policy import Action, can, changeable_fields, restrict
+from portfolio.policy import Action, can, changeable_fields, restrict, unwritable_fields
 from portfolio.records import ConflictError, record_create, record_delete, record_save
 
 VERSION_FIELD = "_version"
@@ -122,14 +122,17 @@ class PolicyAdmin(admin.ModelAdmin):
         return can(request.user, Action.DELETE, obj, model=self.model)
 
     def get_readonly_fields(self, request, obj=None):
+        """What the role may not write, and what nobody writes (provenance, workflow, version): shown, not a
+        form field, on the change form and the add form alike."""
         readonly = list(super().get_readonly_fields(request, obj))
         allowed = changeable_fields(request.user, self.model)
-        if allowed is not None:
-            for field in self.model._meta.get_fields():
-                concrete = getattr(field, "concrete", False) or field.many_to_many
-                writable = concrete and getattr(field, "editable", False) and not field.auto_created
-                if writable and field.name not in allowed and field.name not in readonly:
-                    readonly.append(field.name)
+        unwritable = unwritable_fields(self.model)
+        for field in self.model._meta.get_fields():
+            concrete = getattr(field, "concrete", False) or field.many_to_many
+            writable = concrete and getattr(field, "editable", False) and not field.auto_created
+            refused = field.name in unwritable or (allowed is not None and field.name not in allowed)
+            if writable and refused and field.name not in readonly:
+                readonly.append(field.name)
         return readonly
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
@@ -250,6 +253,7 @@ class PolicyInline:
     def get_readonly_fields(self, request, obj=None):
         readonly = list(super().get_readonly_fields(request, obj))
         allowed = changeable_fields(request.user, self.model)
-        if allowed is not None:
-            readonly += [f for f in (self.fields or []) if f not in allowed and f not in readonly]
+        unwritable = unwritable_fields(self.model)
+        readonly += [f for f in (self.fields or []) if f not in readonly and (
+            f in unwritable or (allowed is not None and f not in allowed))]
         return readonly

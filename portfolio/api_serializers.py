@@ -40,8 +40,11 @@ class StrictInputMixin:
         request = self.context.get("request")
         user = getattr(request, "user", None)
         updating = self.instance is not None and not isinstance(self.instance, models.QuerySet | list)
+        model = getattr(getattr(self, "Meta", None), "model", None)
+        provenance = getattr(model, "PROVENANCE_FIELDS", ())
         for name, field in fields.items():
-            if updating and name in self.create_only_fields:
+            if (updating and name in self.create_only_fields) or name in provenance:
+                # Where a record comes from is never the client's to say (portfolio.models.SourcedModel).
                 field.read_only, field.required = True, False
             relation = field.child_relation if isinstance(field, ManyRelatedField) else field
             if isinstance(relation, PrimaryKeyRelatedField) and relation.queryset is not None:

@@ -30,7 +30,14 @@ class TimeStampedModel(models.Model):
 
 
 class SourcedModel(models.Model):
-    """A record that may come from the published report (with the quote) or be generated sample data."""
+    """A record that may come from the published report (with the quote) or be generated sample data.
+
+    Where it comes from is set where it comes from (the report's loader, the sample generator, an import
+    that is itself the source), shown everywhere and changed by no user: the admin shows these fields
+    read-only, the API refuses them, the services refuse them (portfolio.policy.unwritable_fields).
+    """
+
+    PROVENANCE_FIELDS: tuple[str, ...] = ("source_quote", "is_synthetic")
 
     source_quote = long_text(
         _("来源原文"),

@@ -226,7 +226,7 @@ class MonthlyReportAdmin(MoneyFields, HistoryPolicyAdmin):
     fields = [
         "project", "year", "month", "completed_month", "completed_ytd", "progress_text", "problems",
         "coordination_requests", "plausibility_note", "status", "review_comment", "created_by", "submitted_by", "submitted_at",
-        "reviewed_by", "reviewed_at", "is_synthetic", "version",
+        "reviewed_by", "reviewed_at", "source_quote", "is_synthetic", "version",
     ]
     readonly_fields = [
         "completed_ytd", "status", "review_comment", "created_by", "submitted_by", "submitted_at",

@@ -201,6 +201,9 @@ class ProgrammeSnapshot(SourcedModel, TimeStampedModel):
 class Project(SourcedModel, TimeStampedModel):
     """A key project. Report facts carry a source quote; generated sample projects are flagged."""
 
+    # The report's words about the second half are a quote too.
+    PROVENANCE_FIELDS = (*SourcedModel.PROVENANCE_FIELDS, "h2_plan_quote")
+
     programme = models.ForeignKey(
         Programme,
         verbose_name=_("重点项目计划"),
