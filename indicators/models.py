@@ -28,6 +28,7 @@ class Indicator(TimeStampedModel):
     description = long_text(_("说明"), blank=True)
 
     objects = IndicatorManager()
+    history = HistoricalRecords(excluded_fields=["updated_at"])
 
     class Meta:
         verbose_name = _("指标")

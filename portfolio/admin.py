@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from rest_framework.authtoken.admin import TokenAdmin
 from rest_framework.authtoken.models import TokenProxy
+from simple_history.admin import SimpleHistoryAdmin
 
 from .models import DatasetLoad
 from .policy import Action, can
@@ -78,7 +79,9 @@ class TranslatedPermissions:
 
 
 @admin.register(User)
-class PortfolioUserAdmin(AdministratorOnly, TranslatedPermissions, UserAdmin):
+class PortfolioUserAdmin(AdministratorOnly, TranslatedPermissions, SimpleHistoryAdmin, UserAdmin):
+    """Accounts, with their history (roles are groups: who gave which, when)."""
+
     list_select_related = ["membership__department"]
     list_display = ["username", "first_name", "last_name", "is_staff", "is_active", "department"]
 
@@ -87,10 +90,14 @@ class PortfolioUserAdmin(AdministratorOnly, TranslatedPermissions, UserAdmin):
         membership = getattr(obj, "membership", None)
         return membership.department if membership else ""
 
+    def revert_disabled(self, request, obj=None):
+        # The history has no password hash: an account put back from it would lose its password.
+        return True
+
 
 @admin.register(Group)
-class PortfolioGroupAdmin(AdministratorOnly, TranslatedPermissions, GroupAdmin):
-    pass
+class PortfolioGroupAdmin(AdministratorOnly, TranslatedPermissions, SimpleHistoryAdmin, GroupAdmin):
+    """Groups (the roles), with their history."""
 
 
 admin.site.unregister(TokenProxy)

@@ -1,9 +1,13 @@
 """Shared model plumbing: base classes and the record of loaded data sets."""
 
+import simple_history
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.core.validators import MaxLengthValidator, ProhibitNullCharactersValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
+from simple_history.models import HistoricalRecords
 
 # The longest free text (形象进度, problems, notes, quotes) any way in takes: pages, admin, API and imports
 # all read it from the field (ModelForms and DRF's ModelSerializers from max_length, the services' full_clean
@@ -68,3 +72,25 @@ class DatasetLoad(models.Model):
 
     def __str__(self):
         return self.name
+
+
+# Users and groups: the administrator changes them in the admin, imports create department editors, and
+# a role is a group; who was given which role, deactivated or renamed, and by whom, is in their history
+# (portfolio's tables: the models are Django's). Password hashes stay out of the history.
+
+
+class AccountRecords(HistoricalRecords):
+    """A user's history without logins: Django's update of last_login on each login is nobody's change."""
+
+    def post_save(self, instance, created, using=None, **kwargs):
+        update_fields = kwargs.get("update_fields")
+        if not created and update_fields and set(update_fields) <= {"last_login"}:
+            return
+        super().post_save(instance, created, using=using, **kwargs)
+
+
+simple_history.register(
+    get_user_model(), app="portfolio", records_class=AccountRecords, excluded_fields=["password", "last_login"],
+    m2m_fields=["groups", "user_permissions"],
+)
+simple_history.register(Group, app="portfolio", m2m_fields=["permissions"])

@@ -74,6 +74,7 @@ class Department(SourcedModel, TimeStampedModel):
     active = models.BooleanField(_("启用"), default=True)
 
     objects = DepartmentManager()
+    history = HistoricalRecords(excluded_fields=["updated_at"])
 
     class Meta:
         verbose_name = _("责任单位")
@@ -99,6 +100,8 @@ class DepartmentMembership(TimeStampedModel):
     department = models.ForeignKey(
         Department, verbose_name=_("所属单位"), on_delete=models.PROTECT, related_name="memberships"
     )
+
+    history = HistoricalRecords(excluded_fields=["updated_at"])
 
     class Meta:
         verbose_name = _("单位成员")
@@ -176,6 +179,8 @@ class ProgrammeSnapshot(SourcedModel, TimeStampedModel):
     qualifier = models.CharField(
         _("进度评价"), max_length=50, blank=True, help_text=_("例如：超序时进度、超全市总体进度。")
     )
+
+    history = HistoricalRecords(excluded_fields=["updated_at"])
 
     class Meta:
         verbose_name = _("公布汇总数")
