@@ -337,3 +337,20 @@ def test_two_million_characters_are_refused_by_the_pages(world):
     response = client.post(url, data)
     assert response.status_code == 400 and f"不超过 {TEXT_MAX_LENGTH} 字符" in response.content.decode()
     assert _state() == before
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_the_pages_refuse_a_nul_character(world, name):
+    """PostgreSQL cannot store NUL: every way a page writes a text refuses it first (the form field, or
+    the model field's validator where a service takes the text)."""
+    page = PAGES[name]
+    client = _client(world, page["user"])
+    url = page["url"](world)
+    if page["form_id"]:
+        read = form_data(client.get(url).content.decode(), page["form_id"])
+    else:
+        read = {key: [value] for key, value in page["built"](world).items()}
+    before = _state()
+    response = client.post(url, {**read, **{k: [v] for k, v in page["extra"].items()}, page["field"]: ["甲\x00乙"]})
+    assert response.status_code == 400, response.content.decode()[:2000]
+    assert _state() == before
