@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 
-from portfolio.admin_base import HistoryPolicyAdmin, PolicyAdmin, PolicyInline
+from portfolio.admin_base import HistoryPolicyAdmin, PolicyInline
 
 from .models import Indicator, Observation, Target
 
@@ -20,7 +20,7 @@ class TargetInline(PolicyInline, admin.TabularInline):
 
 
 @admin.register(Indicator)
-class IndicatorAdmin(PolicyAdmin):
+class IndicatorAdmin(HistoryPolicyAdmin):
     list_display = ["code", "name", "category", "unit", "higher_is_better"]
     list_filter = ["category", "higher_is_better"]
     search_fields = ["code", "name"]

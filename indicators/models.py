@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
-from portfolio.models import SourcedModel, TimeStampedModel
+from portfolio.models import SourcedModel, TimeStampedModel, long_text
 
 from .choices import Comparator, IndicatorCategory, Qualifier, TargetPeriod
 
@@ -25,9 +25,10 @@ class Indicator(TimeStampedModel):
     )
     unit = models.CharField(_("计量单位"), max_length=20, blank=True)
     higher_is_better = models.BooleanField(_("越高越好"), default=True)
-    description = models.TextField(_("说明"), blank=True)
+    description = long_text(_("说明"), blank=True)
 
     objects = IndicatorManager()
+    history = HistoricalRecords(excluded_fields=["updated_at"])
 
     class Meta:
         verbose_name = _("指标")
@@ -72,7 +73,7 @@ class Observation(SourcedModel, TimeStampedModel):
     rank_note = models.CharField(
         _("排名表述"), max_length=60, blank=True, help_text=_("非数字的排名表述，例如：排名全市前列。")
     )
-    note = models.TextField(_("说明"), blank=True)
+    note = long_text(_("说明"), blank=True)
 
     history = HistoricalRecords(excluded_fields=["updated_at"])
 
@@ -112,7 +113,7 @@ class Target(SourcedModel, TimeStampedModel):
     comparator = models.CharField(
         _("比较方式"), max_length=10, choices=Comparator.choices, default=Comparator.AT_LEAST
     )
-    note = models.TextField(_("说明"), blank=True)
+    note = long_text(_("说明"), blank=True)
 
     history = HistoricalRecords(excluded_fields=["updated_at"])
 

@@ -11,6 +11,7 @@ from django.utils.translation import ngettext, pgettext_lazy
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from knox.models import AuthToken
+from simple_history.admin import SimpleHistoryAdmin
 
 from . import twofactor
 from .models import ApiToken, DatasetLoad
@@ -88,7 +89,9 @@ admin.site.unregister(StaticDevice)
 
 
 @admin.register(User)
-class PortfolioUserAdmin(AdministratorOnly, TranslatedPermissions, UserAdmin):
+class PortfolioUserAdmin(AdministratorOnly, TranslatedPermissions, SimpleHistoryAdmin, UserAdmin):
+    """Accounts, with their history (roles are groups: who gave which, when)."""
+
     list_select_related = ["membership__department"]
     list_display = ["username", "first_name", "last_name", "is_staff", "is_active", "department", "two_factor"]
     actions = ["reset_two_factor"]
@@ -124,10 +127,14 @@ class PortfolioUserAdmin(AdministratorOnly, TranslatedPermissions, UserAdmin):
             "已重置%(n)s个用户的两步验证。需要两步验证的用户下次登录时将重新绑定手机验证器。", reset,
         ) % {"n": reset}, messages.SUCCESS)
 
+    def revert_disabled(self, request, obj=None):
+        # The history has no password hash: an account put back from it would lose its password.
+        return True
+
 
 @admin.register(Group)
-class PortfolioGroupAdmin(AdministratorOnly, TranslatedPermissions, GroupAdmin):
-    pass
+class PortfolioGroupAdmin(AdministratorOnly, TranslatedPermissions, SimpleHistoryAdmin, GroupAdmin):
+    """Groups (the roles), with their history."""
 
 
 admin.site.unregister(AuthToken)

@@ -13,8 +13,9 @@ from django.http import HttpResponseRedirect
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
+from portfolio.forms import HiddenErrorsShown, VersionField
 from portfolio.money import format_amount
-from portfolio.policy import Action, can, changeable_fields, restrict
+from portfolio.policy import Action, can, changeable_fields, restrict, unwritable_fields
 from portfolio.records import ConflictError, record_create, record_delete, record_save
 
 VERSION_FIELD = "_version"
@@ -42,10 +43,10 @@ def is_decimal_field(model, name) -> bool:
         return False
 
 
-class PolicyModelForm(forms.ModelForm):
-    """Carries the version the user started from and refuses the form when it is stale."""
+class PolicyModelForm(HiddenErrorsShown, forms.ModelForm):
+    """Carries the version the user started from and refuses the form when it is stale (or malformed)."""
 
-    _version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    _version = VersionField(required=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -67,12 +68,15 @@ class PolicyModelForm(forms.ModelForm):
         super()._update_errors(errors)
 
     def clean(self):
+        malformed = VERSION_FIELD in self._errors  # named above the form (HiddenErrorsShown), not "stale"
         cleaned = super().clean()
         instance = self.instance
-        if instance.pk and hasattr(instance, "version") and VERSION_FIELD in self.fields:
+        if instance.pk and hasattr(instance, "version") and VERSION_FIELD in self.fields and not malformed:
             submitted = cleaned.get(VERSION_FIELD)
+            if submitted is None:
+                raise ValidationError(self.fields[VERSION_FIELD].error_messages["required"], code="version")
             current = type(instance)._default_manager.filter(pk=instance.pk).values_list("version", flat=True).first()
-            if submitted is None or current != submitted:
+            if current != submitted:
                 raise ValidationError(
                     _("该记录已被他人修改（您打开时为第%(mine)s版，现在是第%(current)s版），您的保存未生效。"
                       "请复制您的修改，刷新页面后再保存。"),
@@ -118,14 +122,17 @@ class PolicyAdmin(admin.ModelAdmin):
         return can(request.user, Action.DELETE, obj, model=self.model)
 
     def get_readonly_fields(self, request, obj=None):
+        """What the role may not write, and what nobody writes (provenance, workflow, version): shown, not a
+        form field, on the change form and the add form alike."""
         readonly = list(super().get_readonly_fields(request, obj))
         allowed = changeable_fields(request.user, self.model)
-        if allowed is not None:
-            for field in self.model._meta.get_fields():
-                concrete = getattr(field, "concrete", False) or field.many_to_many
-                writable = concrete and getattr(field, "editable", False) and not field.auto_created
-                if writable and field.name not in allowed and field.name not in readonly:
-                    readonly.append(field.name)
+        unwritable = unwritable_fields(self.model)
+        for field in self.model._meta.get_fields():
+            concrete = getattr(field, "concrete", False) or field.many_to_many
+            writable = concrete and getattr(field, "editable", False) and not field.auto_created
+            refused = field.name in unwritable or (allowed is not None and field.name not in allowed)
+            if writable and refused and field.name not in readonly:
+                readonly.append(field.name)
         return readonly
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
@@ -246,6 +253,7 @@ class PolicyInline:
     def get_readonly_fields(self, request, obj=None):
         readonly = list(super().get_readonly_fields(request, obj))
         allowed = changeable_fields(request.user, self.model)
-        if allowed is not None:
-            readonly += [f for f in (self.fields or []) if f not in allowed and f not in readonly]
+        unwritable = unwritable_fields(self.model)
+        readonly += [f for f in (self.fields or []) if f not in readonly and (
+            f in unwritable or (allowed is not None and f not in allowed))]
         return readonly

@@ -25,12 +25,12 @@ from rest_framework import exceptions, filters, permissions, status, viewsets
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
-from rest_framework.parsers import JSONParser
 from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
 from rest_framework.response import Response
 from rest_framework.utils.encoders import JSONEncoder
 
 from . import records
+from .api_parsers import BoundedJSONParser
 from .api_schema import PortfolioAutoSchema
 from .policy import Action, can, restrict
 from .token_auth import TokenAuthentication
@@ -151,7 +151,7 @@ class PortfolioViewSet(viewsets.ModelViewSet):
     # Token first: an anonymous request then answers 401 with WWW-Authenticate, not 403.
     authentication_classes = [TokenAuthentication, SessionAuthentication]
     permission_classes = [PolicyPermission]
-    parser_classes = [JSONParser]
+    parser_classes = [BoundedJSONParser]
     renderer_classes = [JSONRenderer, BrowsableAPIRenderer]
     pagination_class = PortfolioPagination
     filter_backends = [DjangoFilterBackend, SearchFilter, DeclaredOrderingFilter]

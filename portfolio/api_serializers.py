@@ -6,17 +6,16 @@ a role may change is not decided here but by the services (the policy), which an
 rows a client may name are the ones the policy lets it see. Imports no feature app.
 """
 
+import math
 from collections.abc import Mapping
 
+from django.core.validators import ProhibitNullCharactersValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 from rest_framework.relations import ManyRelatedField, PrimaryKeyRelatedField
 
 from .policy import Action, restrict
-
-# Text fields are unlimited in the database; the API refuses anything longer with a 400.
-TEXT_MAX_LENGTH = 20_000
 
 COMMON_DESCRIPTIONS = {
     "id": _("记录编号，由系统生成。"),
@@ -41,8 +40,11 @@ class StrictInputMixin:
         request = self.context.get("request")
         user = getattr(request, "user", None)
         updating = self.instance is not None and not isinstance(self.instance, models.QuerySet | list)
+        model = getattr(getattr(self, "Meta", None), "model", None)
+        provenance = getattr(model, "PROVENANCE_FIELDS", ())
         for name, field in fields.items():
-            if updating and name in self.create_only_fields:
+            if (updating and name in self.create_only_fields) or name in provenance:
+                # Where a record comes from is never the client's to say (portfolio.models.SourcedModel).
                 field.read_only, field.required = True, False
             relation = field.child_relation if isinstance(field, ManyRelatedField) else field
             if isinstance(relation, PrimaryKeyRelatedField) and relation.queryset is not None:
@@ -73,11 +75,27 @@ class StrictInputMixin:
         return self._current_representation.get(name) == value
 
 
+class RelatedIdField(PrimaryKeyRelatedField):
+    """A related row by id; a number no id can be (1e400 decodes to infinity) is a wrong type, not a 500."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, float) and not math.isfinite(data):
+            self.fail("incorrect_type", data_type=type(data).__name__)
+        return super().to_internal_value(data)
+
+
 class StrictModelSerializer(StrictInputMixin, serializers.ModelSerializer):
+    """A model's fields as its ModelForm has them: a text's limit is the model field's max_length, the
+    one the pages and the admin apply too (portfolio.models.long_text)."""
+
+    serializer_related_field = RelatedIdField
+
     def build_standard_field(self, field_name, model_field):
         field_class, field_kwargs = super().build_standard_field(field_name, model_field)
-        if isinstance(model_field, models.TextField) and not field_kwargs.get("read_only"):
-            field_kwargs.setdefault("max_length", TEXT_MAX_LENGTH)
+        if "validators" in field_kwargs:
+            # DRF's CharField refuses NUL itself: the model's copy of that rule would say it twice.
+            field_kwargs["validators"] = [
+                v for v in field_kwargs["validators"] if not isinstance(v, ProhibitNullCharactersValidator)]
         return field_class, field_kwargs
 
 

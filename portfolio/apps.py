@@ -7,6 +7,7 @@ class PortfolioConfig(AppConfig):
     verbose_name = _("Platform")
 
     def ready(self):
+        from django.apps import apps
         from django.contrib.auth import get_user_model
         from django.contrib.auth.models import Group
         from django.contrib.auth.signals import user_logged_in
@@ -15,10 +16,10 @@ class PortfolioConfig(AppConfig):
 
         from . import api_tokens, middleware, policy, twofactor
         from . import checks as deployment_checks  # noqa: F401  (registers the deployment checks)
-        from .models import ApiToken, DatasetLoad
 
-        # Users, groups, API tokens and the platform's data loads are the administrator's alone.
-        for model in (get_user_model(), Group, api_tokens.token_model(), ApiToken, DatasetLoad):
+        # Users, groups, API tokens, the platform's own records (data loads, report jobs) and the users' and
+        # groups' history are the administrator's alone.
+        for model in (get_user_model(), Group, api_tokens.token_model(), *apps.get_app_config("portfolio").get_models()):
             policy.register(model, policy.ADMINISTRATOR_ONLY)
         # A new password or a deactivated account ends the user's API tokens.
         post_save.connect(api_tokens.revoke_tokens_on_credentials_change, sender=get_user_model(),

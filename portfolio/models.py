@@ -2,11 +2,31 @@
 
 import uuid
 
+import simple_history
 from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.core.validators import MaxLengthValidator, ProhibitNullCharactersValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from knox.models import AuthToken
+from simple_history.models import HistoricalRecords
+
+# The longest free text (形象进度, problems, notes, quotes) any way in takes: pages, admin, API and imports
+# all read it from the field (ModelForms and DRF's ModelSerializers from max_length, the services' full_clean
+# from the validator). Long enough for a report's longest paragraph many times over, short enough that one
+# field cannot swell a page, a table cell or a report.
+TEXT_MAX_LENGTH = 20_000
+
+
+def long_text(verbose_name, *, max_length: int = TEXT_MAX_LENGTH, **kwargs) -> models.TextField:
+    """A free text with its limit in one place: max_length for forms and the API, validators for full_clean
+    (a TextField's max_length alone is not validated) and a NUL character refused (PostgreSQL cannot store it)."""
+    return models.TextField(
+        verbose_name, max_length=max_length,
+        validators=[MaxLengthValidator(max_length), ProhibitNullCharactersValidator()], **kwargs,
+    )
 
 
 class TimeStampedModel(models.Model):
@@ -18,9 +38,16 @@ class TimeStampedModel(models.Model):
 
 
 class SourcedModel(models.Model):
-    """A record that may come from the published report (with the quote) or be generated sample data."""
+    """A record that may come from the published report (with the quote) or be generated sample data.
 
-    source_quote = models.TextField(
+    Where it comes from is set where it comes from (the report's loader, the sample generator, an import
+    that is itself the source), shown everywhere and changed by no user: the admin shows these fields
+    read-only, the API refuses them, the services refuse them (portfolio.policy.unwritable_fields).
+    """
+
+    PROVENANCE_FIELDS: tuple[str, ...] = ("source_quote", "is_synthetic")
+
+    source_quote = long_text(
         _("来源原文"),
         blank=True,
         help_text=_("报告中的原文摘录，须与报告文本逐字一致；为空表示非报告数据。"),
@@ -108,3 +135,25 @@ class ApiToken(AuthToken):
         proxy = True
         verbose_name = _("API 令牌")
         verbose_name_plural = _("API 令牌")
+
+
+# Users and groups: the administrator changes them in the admin, imports create department editors, and
+# a role is a group; who was given which role, deactivated or renamed, and by whom, is in their history
+# (portfolio's tables: the models are Django's). Password hashes stay out of the history.
+
+
+class AccountRecords(HistoricalRecords):
+    """A user's history without logins: Django's update of last_login on each login is nobody's change."""
+
+    def post_save(self, instance, created, using=None, **kwargs):
+        update_fields = kwargs.get("update_fields")
+        if not created and update_fields and set(update_fields) <= {"last_login"}:
+            return
+        super().post_save(instance, created, using=using, **kwargs)
+
+
+simple_history.register(
+    get_user_model(), app="portfolio", records_class=AccountRecords, excluded_fields=["password", "last_login"],
+    m2m_fields=["groups", "user_permissions"],
+)
+simple_history.register(Group, app="portfolio", m2m_fields=["permissions"])

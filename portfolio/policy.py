@@ -167,8 +167,14 @@ def changeable_fields(user, model: type[Model]) -> frozenset[str] | None:
     return rules_for(model).changeable_fields(user, model)
 
 
+def unwritable_fields(model: type[Model]) -> frozenset[str]:
+    """Fields no user writes, whatever the role: the workflow's and the version (the services set them)
+    and where the record comes from (its source quote and sample flag: portfolio.models.SourcedModel)."""
+    return SYSTEM_FIELDS | frozenset(getattr(model, "PROVENANCE_FIELDS", ()))
+
+
 def can_change_field(user, model: type[Model], field: str) -> bool:
-    if field in SYSTEM_FIELDS:
+    if field in unwritable_fields(model):
         return False
     fields = changeable_fields(user, model)
     return fields is None or field in fields

@@ -6,11 +6,13 @@ silently overwrites), records the acting user in the history, and runs in one tr
 refused write changes nothing. Feature apps' use-case services build on these. Imports no feature app.
 """
 
+import re
 from collections.abc import Iterable
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import F, Model
+from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 
 from portfolio.text import enumerated
@@ -19,21 +21,37 @@ from .policy import Action, can_change_field, require, restrict
 
 
 class ConflictError(Exception):
-    """Someone else saved the record since it was read (stale or missing version)."""
+    """Someone else saved the record since it was read (stale version)."""
 
     def __init__(self, message=None):
         super().__init__(message or _("该记录已被他人修改，您的保存未生效。请刷新页面查看最新内容后再修改。"))
         self.message = str(self.args[0])
 
 
+class MalformedVersion(ConflictError):
+    """The write carried no version, or something that is no version: bad input (a 400), not someone
+    else's save; still a ConflictError, so that every caller that refuses a stale write refuses it too."""
+
+
+# Versions are PositiveIntegerFields: what every backend stores in them.
+MAX_VERSION = 2**31 - 1
+_VERSION_TEXT = re.compile(r"[0-9]{1,10}")
+
+
 def expected(version) -> int:
     """The version a write says it read; a missing or malformed version is refused, never skipped."""
     if version is None or version == "":
-        raise ConflictError(_("保存请求没有带上您读取时的版本号，无法确认没有覆盖他人的修改，保存未生效。请刷新页面后再保存。"))
-    try:
-        return int(version)
-    except (TypeError, ValueError):
-        raise ConflictError(_("版本号“%(version)s”无效，保存未生效。请刷新页面后再保存。") % {"version": version}) from None
+        raise MalformedVersion(_("保存请求没有带上您读取时的版本号，无法确认没有覆盖他人的修改，保存未生效。请刷新页面后再保存。"))
+    if isinstance(version, int) and not isinstance(version, bool):
+        read = version
+    elif isinstance(version, str) and _VERSION_TEXT.fullmatch(version.strip()):
+        read = int(version.strip())
+    else:
+        read = -1
+    if not 0 <= read <= MAX_VERSION:
+        raise MalformedVersion(_("版本号“%(version)s”无效，保存未生效。请刷新页面后再保存。") % {
+            "version": Truncator(str(version)).chars(20)})
+    return read
 
 
 def field_label(model: type[Model], name: str) -> str:
@@ -42,6 +60,17 @@ def field_label(model: type[Model], name: str) -> str:
         return str(model._meta.get_field(name).verbose_name)
     except Exception:
         return name
+
+
+def clean_text(model: type[Model], name: str, value: str) -> str:
+    """A text a service takes outside a form, held to its model field's rules (length, NUL); refused
+    with each message led by the field's name."""
+    try:
+        return model._meta.get_field(name).clean(value, None)
+    except ValidationError as exc:
+        label = field_label(model, name)
+        raise ValidationError({name: [_("%(field)s：%(message)s") % {"field": label, "message": message}
+                                      for message in exc.messages]}) from None
 
 
 def check_fields(user, model: type[Model], fields: Iterable[str]) -> None:
@@ -104,6 +133,8 @@ def record_save(
     """
     changed = _changed_since_stored(instance) + list(m2m or {})
     require(acting_user, Action.CHANGE, instance)
+    if hasattr(instance, "version"):
+        expected(expected_version)  # a malformed version is refused even when nothing would change
     if not changed:
         return instance  # nothing to write: no version bump, no empty history record
     check_fields(acting_user, type(instance), [name for name in changed if name not in computed])

@@ -104,6 +104,7 @@ MIDDLEWARE = [
     "portfolio.middleware.TwoFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    "portfolio.middleware.MalformedFormDataMiddleware",
     # Last, as django-axes requires: it turns a locked-out login into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -371,6 +372,10 @@ LOGGING = {
     },
 }
 
+# A history row's reason is the user's text (a month's reopening, an import's file name): a text column,
+# not django-simple-history's default varchar(100), which PostgreSQL refuses to overflow.
+SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # Token first: an anonymous request then answers 401 with WWW-Authenticate, not 403.
@@ -383,6 +388,8 @@ REST_FRAMEWORK = {
         "rest_framework.filters.OrderingFilter",
         "rest_framework.filters.SearchFilter",
     ],
+    # JSON only, its nesting bounded before it is decoded (a deep body would be a RecursionError).
+    "DEFAULT_PARSER_CLASSES": ["portfolio.api_parsers.BoundedJSONParser"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",

@@ -12,7 +12,7 @@ from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 
-from portfolio.admin_base import VERSION_FIELD, HistoryPolicyAdmin, PolicyAdmin, PolicyInline, PolicyModelForm
+from portfolio.admin_base import VERSION_FIELD, HistoryPolicyAdmin, PolicyInline, PolicyModelForm
 
 from . import closing, services
 from .forms import AmountField
@@ -45,7 +45,7 @@ class MoneyFields:
 
 
 @admin.register(Department)
-class DepartmentAdmin(ImportAdminMixin, PolicyAdmin):
+class DepartmentAdmin(ImportAdminMixin, HistoryPolicyAdmin):
     import_kind = "departments"
     list_display = ["code", "name", "kind", "active", "is_synthetic", "project_count"]
     list_filter = ["kind", "active", "is_synthetic"]
@@ -61,7 +61,7 @@ class DepartmentAdmin(ImportAdminMixin, PolicyAdmin):
 
 
 @admin.register(DepartmentMembership)
-class DepartmentMembershipAdmin(ImportAdminMixin, PolicyAdmin):
+class DepartmentMembershipAdmin(ImportAdminMixin, HistoryPolicyAdmin):
     import_kind = "editors"
     list_display = ["user", "department", "created_at"]
     list_filter = ["department__kind"]
@@ -87,7 +87,7 @@ class ProgrammeAdmin(MoneyFields, HistoryPolicyAdmin):
 
 
 @admin.register(ProgrammeSnapshot)
-class ProgrammeSnapshotAdmin(MoneyFields, PolicyAdmin):
+class ProgrammeSnapshotAdmin(MoneyFields, HistoryPolicyAdmin):
     list_display = [
         "programme", "period_start", "period_end", "project_count", "completed_investment", "plan_ratio",
         "qualifier",
@@ -208,7 +208,8 @@ class MonthlyReportForm(PolicyModelForm):
 
 
 class ReturnForm(forms.Form):
-    comment = forms.CharField(label=_("审核意见"), widget=forms.Textarea(attrs={"rows": 3}))
+    comment = MonthlyReport._meta.get_field("review_comment").formfield(
+        required=True, widget=forms.Textarea(attrs={"rows": 3}))
 
 
 @admin.register(MonthlyReport)
@@ -225,7 +226,7 @@ class MonthlyReportAdmin(MoneyFields, HistoryPolicyAdmin):
     fields = [
         "project", "year", "month", "completed_month", "completed_ytd", "progress_text", "problems",
         "coordination_requests", "plausibility_note", "status", "review_comment", "created_by", "submitted_by", "submitted_at",
-        "reviewed_by", "reviewed_at", "is_synthetic", "version",
+        "reviewed_by", "reviewed_at", "source_quote", "is_synthetic", "version",
     ]
     readonly_fields = [
         "completed_ytd", "status", "review_comment", "created_by", "submitted_by", "submitted_at",

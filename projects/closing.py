@@ -31,6 +31,7 @@ from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
 from portfolio.periods import Period
+from portfolio.records import clean_text
 
 from .choices import ReportStatus
 from .models import (
@@ -111,13 +112,14 @@ def report_waive(*, project: Project, year: int, month: int, reason: str, acting
     _require_coordinator(acting_user)
     if not (reason or "").strip():
         raise ValidationError({"reason": _("免报须填写原因。")})
+    reason = clean_text(ReportWaiver, "reason", reason.strip())
     month_guard(year, month, exclusive=True)
     if month_closed(year, month):
         raise WorkflowError(_("该月份已关闭，不能再确认免报。"))
     if MonthlyReport.objects.filter(project=project, year=year, month=month).exists():
         raise WorkflowError(_("该项目本月已有月报，不能免报：月报须审核通过（或退回后由填报单位处理）。"))
     waiver, _created = ReportWaiver.objects.update_or_create(
-        project=project, year=year, month=month, defaults={"reason": reason.strip(), "waived_by": acting_user}
+        project=project, year=year, month=month, defaults={"reason": reason, "waived_by": acting_user}
     )
     return waiver
 
@@ -147,7 +149,7 @@ def month_close(*, year: int, month: int, acting_user, waive_missing: str | None
     if waive_missing is not None:
         if not waive_missing.strip():
             raise ValidationError({"reason": _("免报须填写原因。")})
-        _waive_missing(year, month, waive_missing.strip(), acting_user)
+        _waive_missing(year, month, clean_text(ReportWaiver, "reason", waive_missing.strip()), acting_user)
     blockers = close_blockers(year, month)
     if blockers:
         raise CloseBlocked(blockers)
@@ -230,15 +232,16 @@ def month_reopen(*, year: int, month: int, reason: str, acting_user) -> MonthSna
     _require_coordinator(acting_user)
     if not (reason or "").strip():
         raise ValidationError({"reason": _("重新打开月份须填写原因。")})
+    reason = clean_text(MonthSnapshot, "reopen_reason", reason.strip())
     month_guard(year, month, exclusive=True)
     lock = PeriodLock.objects.select_for_update().filter(year=year, month=month).first()
     if lock is None:
         raise WorkflowError(_("%(year)s年%(month)s月没有关闭，无需重新打开。") % {"year": year, "month": month})
     snapshot = MonthSnapshot.objects.filter(year=year, month=month).order_by("-version").first()
     if snapshot is not None:
-        snapshot.reopened_by, snapshot.reopened_at, snapshot.reopen_reason = acting_user, timezone.now(), reason.strip()
+        snapshot.reopened_by, snapshot.reopened_at, snapshot.reopen_reason = acting_user, timezone.now(), reason
         snapshot.save(update_fields=["reopened_by", "reopened_at", "reopen_reason"])
     lock._history_user = acting_user
-    lock._change_reason = reason.strip()
+    lock._change_reason = reason
     lock.delete()
     return snapshot

@@ -6,6 +6,7 @@ from decimal import Decimal
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from portfolio.forms import HiddenErrorsShown, VersionField
 from portfolio.money import format_amount, normalise_amount_text
 from portfolio.periods import Period
 
@@ -61,17 +62,17 @@ class AmountField(forms.DecimalField):
         return super().to_python(value)
 
 
-class MonthlyReportEntryForm(forms.ModelForm):
+class MonthlyReportEntryForm(HiddenErrorsShown, forms.ModelForm):
     """What a department types each month; the year to date is computed from it.
 
-    ``version`` is the report's version when the page was read, 0 when there was no report yet.
+    ``version`` is the report's version when the page was read, 0 when there was no report yet; a
+    missing or malformed one is refused above the form, naming it, with everything typed kept.
     """
 
     completed_month = AmountField(
         label=_("本月完成投资（万元）"), error_messages={"required": _("请填写本月完成投资。")},
     )
-    # Text, not a number: a malformed version is refused by the service with a message, not a silent 400.
-    version = forms.CharField(widget=forms.HiddenInput, required=False)
+    version = VersionField(required=True)
 
     class Meta:
         model = MonthlyReport
@@ -84,10 +85,10 @@ class MonthlyReportEntryForm(forms.ModelForm):
         }
 
 
-class MilestoneActualForm(forms.ModelForm):
+class MilestoneActualForm(HiddenErrorsShown, forms.ModelForm):
     """A milestone's actual date and note, with the milestone's version when the page was read."""
 
-    version = forms.CharField(widget=forms.HiddenInput, required=False)
+    version = VersionField(required=True)
 
     class Meta:
         model = Milestone
@@ -104,9 +105,43 @@ class MilestoneActualForm(forms.ModelForm):
         # The version is what the page read, not an input: it alone never makes a change.
         return any(name in self.changed_data for name in ("actual_date", "note"))
 
+    def _post_clean(self):
+        # A row whose id names no milestone of the project (a forged or stale page) has no milestone to
+        # validate: its error is the id's, not the empty record's.
+        if self.instance.pk is None:
+            return
+        super()._post_clean()
+
+
+class MilestoneActualBaseFormSet(forms.BaseModelFormSet):
+    """The project's milestones, exactly: a posted count or id that is not one of them refuses the form."""
+
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        # Each row names its milestone: a row without one is not applied to whichever comes in its place.
+        form.fields[self.model._meta.pk.name].label = _("节点")
+        form.fields[self.model._meta.pk.name].required = True
+
+    def clean(self):
+        super().clean()
+        if not self.management_form.is_valid():
+            return  # Django names the missing management fields
+        stored = len(self.get_queryset())
+        if self.total_form_count() != stored or self.initial_form_count() != stored:
+            raise forms.ValidationError(
+                _("与本项目的节点不一致（页面可能已过期），未保存。请刷新页面后重新填写。"), code="tampered")
+        if any(form.instance.pk is None for form in self.forms):
+            # The id field takes any milestone; one not of this project leaves its row without a record.
+            raise forms.ValidationError(
+                _("表单中有不属于本项目的节点（页面可能已过期），未保存。请刷新页面后重新填写。"), code="tampered")
+        ids = [form.instance.pk for form in self.forms]
+        if len(ids) != len(set(ids)):
+            raise forms.ValidationError(_("同一节点出现了多次，未保存。请刷新页面后重新填写。"), code="tampered")
+
 
 # edit_only: a forged form count cannot create milestones from the entry page.
-MilestoneActualFormSet = forms.modelformset_factory(Milestone, form=MilestoneActualForm, extra=0, edit_only=True)
+MilestoneActualFormSet = forms.modelformset_factory(
+    Milestone, form=MilestoneActualForm, formset=MilestoneActualBaseFormSet, extra=0, edit_only=True)
 
 
 class BasisForm(forms.Form):
@@ -116,22 +151,41 @@ class BasisForm(forms.Form):
 
 
 class ReturnForm(forms.Form):
-    comment = forms.CharField(
-        label=_("审核意见"), widget=forms.Textarea(attrs={"rows": 2}),
+    comment = MonthlyReport._meta.get_field("review_comment").formfield(
+        required=True, widget=forms.Textarea(attrs={"rows": 2}),
         error_messages={"required": _("退回时须填写审核意见。")},
     )
 
 
-class BulkRowForm(forms.Form):
+class ReviewActionForm(HiddenErrorsShown, forms.Form):
+    """A workflow button's post: the version the page showed and, to approve or return, the comment."""
+
+    version = VersionField(required=True)
+    comment = MonthlyReport._meta.get_field("review_comment").formfield(
+        required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args, comment_required: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if comment_required:
+            self.fields["comment"].required = True
+            self.fields["comment"].error_messages["required"] = _("退回时须填写审核意见。")
+
+
+def _report_text(name: str) -> forms.CharField:
+    """A report's text as the bulk sheet's one-line input, with the model's label and length limit."""
+    return MonthlyReport._meta.get_field(name).formfield(required=False, widget=forms.TextInput)
+
+
+class BulkRowForm(HiddenErrorsShown, forms.Form):
     """One row of the department's monthly sheet."""
 
-    project = forms.IntegerField(widget=forms.HiddenInput)
-    version = forms.CharField(widget=forms.HiddenInput, required=False)
+    project = forms.IntegerField(widget=forms.HiddenInput, label=_("项目"), min_value=1, max_value=2**63 - 1)
+    version = VersionField(required=True)
     completed_month = AmountField(label=_("本月完成投资（万元）"), required=False)
-    progress_text = forms.CharField(label=_("形象进度"), required=False, widget=forms.TextInput)
-    problems = forms.CharField(label=_("存在问题"), required=False, widget=forms.TextInput)
-    coordination_requests = forms.CharField(label=_("需协调事项"), required=False, widget=forms.TextInput)
-    plausibility_note = forms.CharField(label=_("异常说明"), required=False, widget=forms.TextInput)
+    progress_text = _report_text("progress_text")
+    problems = _report_text("problems")
+    coordination_requests = _report_text("coordination_requests")
+    plausibility_note = _report_text("plausibility_note")
 
     def has_input(self) -> bool:
         data = self.cleaned_data

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views import View
 
 from portfolio.periods import Period
-from portfolio.records import ConflictError
+from portfolio.records import ConflictError, MalformedVersion
 
 from . import letters
 from .choices import LetterKind, LetterState
@@ -119,8 +119,9 @@ class LetterDetailView(LoginRequiredMixin, View):
                 letters.letter_escalate(letter=letter, note=request.POST.get("note", ""), acting_user=request.user,
                                         expected_version=version)
         except (letters.LetterError, ConflictError) as exc:
-            return self.get(request, pk, status=409 if isinstance(exc, ConflictError) else 400,
-                            errors=[exc.message], typed=request.POST)
+            # Someone else's step since the page was read is a conflict; a missing or malformed version is bad input.
+            stale = isinstance(exc, ConflictError) and not isinstance(exc, MalformedVersion)
+            return self.get(request, pk, status=409 if stale else 400, errors=[exc.message], typed=request.POST)
         messages.success(request, _("已%(step)s。") % {"step": letters.step_label(step)})
         return HttpResponseRedirect(reverse("projects:letter_detail", args=[pk]))
 

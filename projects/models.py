@@ -4,7 +4,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
-from portfolio.models import SourcedModel, TimeStampedModel
+from portfolio.models import SourcedModel, TimeStampedModel, long_text
 
 from .choices import (
     AWAITING_RESPONSE,
@@ -74,6 +74,7 @@ class Department(SourcedModel, TimeStampedModel):
     active = models.BooleanField(_("启用"), default=True)
 
     objects = DepartmentManager()
+    history = HistoricalRecords(excluded_fields=["updated_at"])
 
     class Meta:
         verbose_name = _("责任单位")
@@ -99,6 +100,8 @@ class DepartmentMembership(TimeStampedModel):
     department = models.ForeignKey(
         Department, verbose_name=_("所属单位"), on_delete=models.PROTECT, related_name="memberships"
     )
+
+    history = HistoricalRecords(excluded_fields=["updated_at"])
 
     class Meta:
         verbose_name = _("单位成员")
@@ -177,6 +180,8 @@ class ProgrammeSnapshot(SourcedModel, TimeStampedModel):
         _("进度评价"), max_length=50, blank=True, help_text=_("例如：超序时进度、超全市总体进度。")
     )
 
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+
     class Meta:
         verbose_name = _("公布汇总数")
         verbose_name_plural = pgettext_lazy("plural", "公布汇总数")
@@ -200,6 +205,9 @@ class ProgrammeSnapshot(SourcedModel, TimeStampedModel):
 
 class Project(SourcedModel, TimeStampedModel):
     """A key project. Report facts carry a source quote; generated sample projects are flagged."""
+
+    # The report's words about the second half are a quote too.
+    PROVENANCE_FIELDS = (*SourcedModel.PROVENANCE_FIELDS, "h2_plan_quote")
 
     programme = models.ForeignKey(
         Programme,
@@ -258,11 +266,11 @@ class Project(SourcedModel, TimeStampedModel):
     actual_start = models.DateField(_("实际开工"), null=True, blank=True)
     planned_completion = models.DateField(_("计划竣工"), null=True, blank=True)
     actual_completion = models.DateField(_("实际竣工"), null=True, blank=True)
-    progress_summary = models.TextField(
+    progress_summary = long_text(
         _("形象进度"), blank=True, help_text=_("最新形象进度，例如：主体封顶、完成桩基施工60%。")
     )
-    h2_plan = models.TextField(_("下半年安排"), blank=True)
-    h2_plan_quote = models.TextField(
+    h2_plan = long_text(_("下半年安排"), blank=True)
+    h2_plan_quote = long_text(
         _("下半年安排来源原文"), blank=True, help_text=_("报告中下半年工作措施部分的原文摘录。")
     )
     # What the sample generator fills in for a report project, kept apart from the facts above (which
@@ -410,7 +418,7 @@ class Milestone(SourcedModel, TimeStampedModel):
     actual_date_precision = models.CharField(
         _("实际日期精度"), max_length=10, choices=DatePrecision.choices, default=DatePrecision.DAY
     )
-    note = models.TextField(_("说明"), blank=True)
+    note = long_text(_("说明"), blank=True)
     version = models.PositiveIntegerField(_("版本"), default=1, editable=False)
 
     history = HistoricalRecords(excluded_fields=["updated_at"])
@@ -450,9 +458,9 @@ class MonthlyReport(SourcedModel, TimeStampedModel):
     )
     completed_month = money_field(_("本月完成投资（万元）"), null=False, blank=False, default=ZERO)
     completed_ytd = money_field(_("累计完成投资（万元）"), null=False, blank=False, default=ZERO)
-    progress_text = models.TextField(_("形象进度"), blank=True)
-    problems = models.TextField(_("存在问题"), blank=True)
-    coordination_requests = models.TextField(_("需协调事项"), blank=True)
+    progress_text = long_text(_("形象进度"), blank=True)
+    problems = long_text(_("存在问题"), blank=True)
+    coordination_requests = long_text(_("需协调事项"), blank=True)
     status = models.CharField(
         _("审核状态"), max_length=20, choices=ReportStatus.choices, default=ReportStatus.DRAFT
     )
@@ -482,8 +490,8 @@ class MonthlyReport(SourcedModel, TimeStampedModel):
         related_name="+",
     )
     reviewed_at = models.DateTimeField(_("审核时间"), null=True, blank=True)
-    review_comment = models.TextField(_("审核意见"), blank=True)
-    plausibility_note = models.TextField(
+    review_comment = long_text(_("审核意见"), blank=True)
+    plausibility_note = long_text(
         _("异常说明"), blank=True,
         help_text=_("数据超出合理范围（如本月完成超过年度计划的一定比例）时，填报人确认数据无误的说明，审核时可见。"),
     )
@@ -608,7 +616,7 @@ class ReportWaiver(TimeStampedModel):
     month = models.PositiveSmallIntegerField(
         _("月份"), validators=[MinValueValidator(1), MaxValueValidator(12)]
     )
-    reason = models.TextField(_("免报原因"))
+    reason = long_text(_("免报原因"))
     waived_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("确认人"), on_delete=models.SET_NULL, null=True, related_name="+"
     )
@@ -667,13 +675,13 @@ class MonthSnapshot(models.Model):
         settings.AUTH_USER_MODEL, verbose_name=_("关账人"), on_delete=models.SET_NULL, null=True, related_name="+"
     )
     closed_at = models.DateTimeField(_("关账时间"))
-    reason = models.TextField(_("说明"), blank=True, help_text=_("重新关账时：此前重新打开的原因。"))
+    reason = long_text(_("说明"), blank=True, help_text=_("重新关账时：此前重新打开的原因。"))
     reopened_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("重新打开人"), on_delete=models.SET_NULL, null=True, blank=True,
         related_name="+",
     )
     reopened_at = models.DateTimeField(_("重新打开时间"), null=True, blank=True)
-    reopen_reason = models.TextField(_("重新打开原因"), blank=True)
+    reopen_reason = long_text(_("重新打开原因"), blank=True)
 
     class Meta:
         verbose_name = _("关账数据版本")
@@ -788,9 +796,9 @@ class SupervisionLetter(TimeStampedModel):
     number = models.PositiveIntegerField(_("文号序号"), null=True, blank=True, editable=False)
     issued_on = models.DateField(_("发文日期"), null=True, blank=True, editable=False)
     response_due = models.DateField(_("回复期限"))
-    requested_actions = models.TextField(_("工作要求"), max_length=5000, validators=[MaxLengthValidator(5000)])
-    response = models.TextField(_("回复内容"), max_length=5000, validators=[MaxLengthValidator(5000)], blank=True)
-    closing_note = models.TextField(_("办结意见"), max_length=2000, validators=[MaxLengthValidator(2000)], blank=True)
+    requested_actions = long_text(_("工作要求"), max_length=5000)
+    response = long_text(_("回复内容"), max_length=5000, blank=True)
+    closing_note = long_text(_("办结意见"), max_length=2000, blank=True)
     received_at = models.DateTimeField(_("签收时间"), null=True, blank=True, editable=False)
     responded_at = models.DateTimeField(_("回复时间"), null=True, blank=True, editable=False)
     closed_at = models.DateTimeField(_("办结时间"), null=True, blank=True, editable=False)

@@ -19,9 +19,11 @@ from django.utils.translation import gettext as _
 from portfolio.money import format_amount, rate_percent
 from portfolio.records import (  # noqa: F401 - the generic versioned saves, used here and by callers
     ConflictError,
+    MalformedVersion,
     bump_version,
     changed_fields,
     check_fields,
+    clean_text,
     expected,
     record_create,
     record_delete,
@@ -231,6 +233,9 @@ def _transition(report: MonthlyReport, action: Action, acting_user, expected_ver
         if report.status not in TRANSITIONS[str(action)].sources:
             raise WorkflowError(message)
         raise PermissionDenied(message)
+    for name, value in changes.items():
+        if name == "review_comment":
+            changes[name] = clean_text(MonthlyReport, name, value)  # typed: held to the field's limit
     bump_version(report, report.version if expected_version is None else expected_version)
     changes["status"] = TRANSITIONS[str(action)].target
     for name, value in changes.items():

@@ -4,6 +4,7 @@ Views stay thin: every read starts from projects.permissions.restrict, every wri
 projects.services; refusals answer 403/404, bad input re-renders the form with what was typed.
 """
 
+import re
 
 from django.conf import settings
 from django.contrib import messages
@@ -13,7 +14,8 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.utils.http import urlencode
+from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
@@ -22,6 +24,7 @@ from indicators.models import Indicator
 from indicators.reports import build_indicator_report
 from portfolio.downloads import attachment
 from portfolio.periods import Period, months_between
+from portfolio.redirects import safe_next
 
 from . import closing, letters, services, todo_views
 from .exports import project_list_file_names, project_list_workbook
@@ -35,6 +38,7 @@ from .forms import (
     MonthlyReportEntryForm,
     PeriodForm,
     ReturnForm,
+    ReviewActionForm,
     project_edit_form,
     style_form,
 )
@@ -456,16 +460,20 @@ class ReportEntryView(LoginRequiredMixin, View):
                                          report or MonthlyReport(project=project, year=year, month=month)))
             return render(request, self.template, self._context(
                 request, project, report, year, month, form, milestones, editable), status=403)
-        if not milestones.is_valid() and milestones.non_form_errors():
+        if not milestones.management_form.is_valid():
             form.full_clean()
             form.add_error(None, _("节点表单不完整，请刷新页面后重新填写。"))
+        elif not milestones.is_valid() and milestones.non_form_errors():
+            form.full_clean()
+            for error in milestones.non_form_errors():
+                form.add_error(None, _("节点表单：%(message)s") % {"message": error})
         elif form.is_valid() and milestones.is_valid():
             submit = "submit" in request.POST
             try:
                 services.monthly_report_entry_save(
                     project=project, year=year, month=month,
                     data={name: form.cleaned_data[name] for name in services.REPORT_INPUT_FIELDS},
-                    acting_user=request.user, expected_version=request.POST.get("version"),
+                    acting_user=request.user, expected_version=form.cleaned_data["version"],
                     milestones=[
                         services.MilestoneInput(
                             milestone=Milestone.objects.get(pk=ms.instance.pk),
@@ -514,6 +522,10 @@ class ReviewActionView(LoginRequiredMixin, View):
         "approve": gettext_lazy("已审核通过：%(report)s"), "return": gettext_lazy("已退回：%(report)s"),
         "reopen": gettext_lazy("已重新打开：%(report)s"), "withdraw": gettext_lazy("已撤回，月报回到草稿：%(report)s"),
     }
+    LABELS = {
+        "approve": gettext_lazy("审核通过"), "return": gettext_lazy("退回修改"),
+        "reopen": gettext_lazy("重新打开（允许更正）"), "withdraw": gettext_lazy("撤回（回到草稿）"),
+    }
 
     def post(self, request, pk, action):
         if action not in self.SERVICES:
@@ -521,22 +533,20 @@ class ReviewActionView(LoginRequiredMixin, View):
         report = get_visible_or_404(MonthlyReport.objects.select_related("project"), request.user, pk=pk)
         if not can(request.user, action, model=MonthlyReport):
             raise PermissionDenied(_("您没有权限执行此操作。"))
-        back = request.POST.get("next") or ""
-        if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()},
-                                               require_https=request.is_secure()):
-            back = reverse("projects:review_queue")
-        kwargs = {"report": report, "acting_user": request.user, "expected_version": request.POST.get("version")}
-        if action == "return":
-            form = ReturnForm(request.POST)
-            if not form.is_valid():
-                messages.error(request, _("退回时须填写审核意见。"))
+        back = safe_next(request, reverse("projects:review_queue"))
+        form = ReviewActionForm(request.POST, comment_required=action == "return")
+        if not form.is_valid():
+            if action == "return" and list(form.errors) == ["comment"] and not form["comment"].value().strip():
+                messages.error(request, _("退回时须填写审核意见。"))  # forgotten, not malformed: back to the page
                 return HttpResponseRedirect(back)
+            # A missing or malformed version, an over-long comment: the form again, what was typed kept.
+            return render(request, "projects/review_action.html", {
+                "report": report, "action": action, "label": self.LABELS[action], "form": form, "back": back,
+            }, status=400)
+        kwargs = {"report": report, "acting_user": request.user, "expected_version": form.cleaned_data["version"]}
+        if action in ("approve", "return"):
             kwargs["comment"] = form.cleaned_data["comment"]
-        elif action == "approve":
-            kwargs["comment"] = request.POST.get("comment", "")
         try:
-            if kwargs["expected_version"] not in (None, ""):
-                services.expected(kwargs["expected_version"])
             self.SERVICES[action](**kwargs)
             messages.success(request, str(self.DONE[action]) % {"report": report})
         except (services.WorkflowError, services.ConflictError, PermissionDenied) as exc:
@@ -631,14 +641,41 @@ class BulkEntryView(LoginRequiredMixin, View):
                 stale.append(index)
         return stale
 
+    @staticmethod
+    def _with_typed(data, initial, projects, editable) -> list[dict]:
+        """The sheet's rows with the values typed for each of its open projects, found by the project
+        each posted row names (whatever its place or the form count)."""
+        typed = {}
+        for key in data:
+            match = re.fullmatch(r"rows-(\d{1,4})-project", key)
+            if match and data[key].isdigit():
+                prefix = f"rows-{match.group(1)}-"
+                typed[int(data[key])] = {name: data[prefix + name] for name in BulkRowForm.base_fields
+                                         if name != "project" and prefix + name in data}
+        return [{**row, **typed.get(project.pk, {})} if editable[project.pk] else row
+                for row, project in zip(initial, projects, strict=True)]
+
+    @staticmethod
+    def _rows_match(formset, projects) -> bool:
+        """Each row names the project the sheet has in its place; a row that names another (a forged or
+        stale page) is refused, named, with what was typed kept."""
+        match = True
+        for form, project in zip(formset.forms, projects, strict=True):
+            if form.cleaned_data.get("project") != project.pk:
+                form.add_error(None, _("项目：本行的项目与本单位当月可填报的项目不一致（页面可能已过期），未保存。请刷新页面后重新填写。"))
+                match = False
+        return match
+
     def post(self, request):
         department, period, projects, existing, previous, editable = self._setup(request)
         initial = self._initial(projects, existing)
         formset = BulkFormSet(request.POST, initial=initial, prefix="rows")
-        if not formset.management_form.is_valid() or formset.total_form_count() != len(projects):
-            # A sheet from another month or department, an expired page or a forged form count.
-            messages.error(request, _("表格与本单位当月可填报的项目不一致（页面可能已过期），未保存。请重新填写。"))
-            formset = BulkFormSet(initial=initial, prefix="rows")
+        if not formset.management_form.is_valid() or (
+                formset.total_form_count(), formset.initial_form_count()) != (len(projects), len(projects)):
+            # A sheet from another month or department, an expired page or a forged form count: the sheet as it
+            # is now, with what was typed in the rows of projects it still has.
+            messages.error(request, _("表格与本单位当月可填报的项目不一致（页面可能已过期），未保存。请核对后重新保存。"))
+            formset = BulkFormSet(initial=self._with_typed(request.POST, initial, projects, editable), prefix="rows")
             self._disable(formset, projects, editable)
             return self._render(request, department, period, formset, projects, existing, previous, editable, 400)
         stale = self._stale_rows(request, projects, initial, editable)
@@ -657,9 +694,7 @@ class BulkEntryView(LoginRequiredMixin, View):
                 _("有行已不能修改，所有行均未保存。您填写的内容仍在页面上，请复制后刷新页面。") if stale else
                 _("本表所有月报均已提交或审核通过，没有可保存的行。"))
             return self._render(request, department, period, formset, projects, existing, previous, editable, 400)
-        if formset.is_valid():
-            if [f.cleaned_data.get("project") for f in formset.forms] != [p.pk for p in projects]:
-                raise PermissionDenied(_("提交的项目与本单位可填报的项目不一致。"))
+        if formset.is_valid() and self._rows_match(formset, projects):
             rows = [
                 services.BulkRow(
                     project=by_pk[form.cleaned_data["project"]],
@@ -689,7 +724,7 @@ class MonthView(LoginRequiredMixin, View):
 
     template = "projects/month.html"
 
-    def get(self, request, year, month, status=200, errors=None):
+    def get(self, request, year, month, status=200, errors=None, typed=None):
         if not can(request.user, Action.LOCK, model=PeriodLock):
             raise PermissionDenied(_("只有发改局统筹人员可以管理月份的关账。"))
         period = _url_period(year, month)
@@ -706,6 +741,7 @@ class MonthView(LoginRequiredMixin, View):
             "waivers": list(ReportWaiver.objects.filter(year=year, month=month)
                             .select_related("project", "waived_by").order_by("project__code")),
             "errors": errors or [],
+            "typed": typed or {},  # a refused form's text, shown again
         }, status=status)
 
     def post(self, request, year, month):
@@ -724,17 +760,21 @@ class MonthView(LoginRequiredMixin, View):
                 messages.success(request, _("%(y)s年%(m)s月已重新打开。") % {"y": year, "m": month})
             elif action == "waive":
                 raw = request.POST.get("project") or ""
-                if not raw.isdigit():
-                    raise Http404(_("找不到该项目。"))
-                project = get_visible_or_404(Project.objects.all(), request.user, pk=int(raw))
+                if not (raw.isascii() and raw.isdigit()):
+                    return self.get(request, year, month, status=400, errors=[
+                        _("项目：“%(value)s”不是项目编号，未免报。请刷新页面后重试。") % {"value": Truncator(raw).chars(20)}])
+                try:
+                    project = get_visible_or_404(Project.objects.all(), request.user, pk=int(raw))
+                except Http404:
+                    return self.get(request, year, month, status=400, errors=[_("项目：找不到该项目，未免报。请刷新页面后重试。")])
                 closing.report_waive(project=project, year=year, month=month, reason=reason, acting_user=request.user)
                 messages.success(request, _("已确认免报：%(p)s") % {"p": project.name})
             else:
                 raise Http404
         except closing.CloseBlocked as exc:
-            return self.get(request, year, month, status=400, errors=[exc.message])
+            return self.get(request, year, month, status=400, errors=[exc.message], typed=request.POST)
         except ValidationError as exc:
-            return self.get(request, year, month, status=400, errors=exc.messages)
+            return self.get(request, year, month, status=400, errors=exc.messages, typed=request.POST)
         except services.WorkflowError as exc:
-            return self.get(request, year, month, status=400, errors=[exc.message])
+            return self.get(request, year, month, status=400, errors=[exc.message], typed=request.POST)
         return HttpResponseRedirect(reverse("projects:month", args=[year, month]))

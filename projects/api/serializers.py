@@ -9,8 +9,8 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from portfolio.api_serializers import (
-    TEXT_MAX_LENGTH,
     PrefetchedManyRelatedField,
+    RelatedIdField,
     StrictModelSerializer,
     StrictSerializer,
     SummaryField,
@@ -114,7 +114,7 @@ class ProjectSerializer(StrictModelSerializer):
     )
     town_detail = summary(DepartmentSummaryField, "town", _("所在镇街摘要（只读）。"), allow_null=True)
     co_departments = PrefetchedManyRelatedField(
-        child_relation=serializers.PrimaryKeyRelatedField(queryset=Department.objects.all()),
+        child_relation=RelatedIdField(queryset=Department.objects.all()),
         prefetched_attr=CO_DEPARTMENTS_PREFETCHED, required=False, label=_("配合单位"),
     )
     co_departments_detail = summary(DepartmentSummaryListField, CO_DEPARTMENTS_PREFETCHED, _("配合单位摘要（只读）。"))
@@ -244,16 +244,20 @@ class SubmitSerializer(StrictSerializer):
     """Submitting takes no input; the body, if any, must be an empty object."""
 
 
+# The comment becomes the report's review_comment: its limit is that field's.
+COMMENT_MAX_LENGTH = MonthlyReport._meta.get_field("review_comment").max_length
+
+
 class ReviewSerializer(StrictSerializer):
     comment = serializers.CharField(
-        required=False, allow_blank=True, max_length=TEXT_MAX_LENGTH, label=_("审核意见"),
+        required=False, allow_blank=True, max_length=COMMENT_MAX_LENGTH, label=_("审核意见"),
         help_text=_("审核意见，可为空。"),
     )
 
 
 class ReturnSerializer(StrictSerializer):
     comment = serializers.CharField(
-        max_length=TEXT_MAX_LENGTH, label=_("审核意见"), help_text=_("退回的理由，必填：部门据此修改后再次提交。")
+        max_length=COMMENT_MAX_LENGTH, label=_("审核意见"), help_text=_("退回的理由，必填：部门据此修改后再次提交。")
     )
 
 

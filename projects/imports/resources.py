@@ -526,6 +526,8 @@ class EditorResource(PortfolioResource):
 
     def do_instance_save(self, instance, is_create):
         department = instance._department
+        # The account's history names the import and who ran it (a command has no request to say so).
+        self.named(instance)._history_user = self.acting_user
         if is_create:
             instance.set_unusable_password()
             instance.save()

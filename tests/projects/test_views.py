@@ -39,6 +39,15 @@ def pages_world(department, other_department):
     return users, projects
 
 
+def milestone_rows(project) -> dict:
+    """The entry page's milestone rows as it renders them (the project's milestones, unchanged)."""
+    milestones = list(project.milestones.order_by("planned_date", "pk"))
+    data = {"ms-TOTAL_FORMS": str(len(milestones)), "ms-INITIAL_FORMS": str(len(milestones))}
+    for index, milestone in enumerate(milestones):
+        data.update({f"ms-{index}-id": str(milestone.pk), f"ms-{index}-version": str(milestone.version)})
+    return data
+
+
 def page_requests(projects, side):
     p = projects[side]
     report = MonthlyReport.objects.get(project=p, month=2)
@@ -53,9 +62,10 @@ def page_requests(projects, side):
         "entry.get": ("get", reverse("projects:report_entry", args=[p.pk, 2025, 3]), {}),
         "entry.post": ("post", reverse("projects:report_entry", args=[p.pk, 2025, 3]),
                        {"completed_month": "80", "progress_text": "桩基", "problems": "", "coordination_requests": "",
-                        "ms-TOTAL_FORMS": "0", "ms-INITIAL_FORMS": "0", "save": "1", "version": "0"}),
+                        **milestone_rows(p), "save": "1", "version": "0"}),
         "queue": ("get", reverse("projects:review_queue"), {}),
-        "approve": ("post", reverse("projects:review_action", args=[report.pk, "approve"]), {}),
+        "approve": ("post", reverse("projects:review_action", args=[report.pk, "approve"]),
+                    {"version": str(report.version)}),
         "bulk.get": ("get", reverse("projects:bulk_entry") + "?year=2025&month=3", {}),
     }
 
@@ -130,7 +140,7 @@ def test_entry_computes_year_to_date_and_submits(client, pages_world):
     client.force_login(users["editor"])
     url = reverse("projects:report_entry", args=[projects["own"].pk, 2025, 3])
     data = {"completed_month": "80.5", "progress_text": "主体施工", "problems": "", "coordination_requests": "",
-            "ms-TOTAL_FORMS": "0", "ms-INITIAL_FORMS": "0", "submit": "1", "version": "0"}
+            **milestone_rows(projects["own"]), "submit": "1", "version": "0"}
     assert client.post(url, data).status_code == 302
     report = MonthlyReport.objects.get(project=projects["own"], month=3)
     assert (report.completed_ytd, report.status, report.submitted_by) == (Decimal("230.5"), "submitted", users["editor"])
@@ -144,9 +154,11 @@ def test_return_with_comment_and_the_editor_sees_it(client, pages_world):
     users, projects = pages_world
     report = MonthlyReport.objects.get(project=projects["own"], month=2)
     client.force_login(users["coordinator"])
-    client.post(reverse("projects:review_action", args=[report.pk, "return"]), {"comment": ""})
+    version = str(report.version)
+    client.post(reverse("projects:review_action", args=[report.pk, "return"]), {"comment": "", "version": version})
     assert MonthlyReport.objects.get(pk=report.pk).status == "submitted"  # a return needs a comment
-    client.post(reverse("projects:review_action", args=[report.pk, "return"]), {"comment": "请补充形象进度"})
+    client.post(reverse("projects:review_action", args=[report.pk, "return"]),
+                {"comment": "请补充形象进度", "version": version})
     assert MonthlyReport.objects.get(pk=report.pk).status == "returned"
     client.force_login(users["editor"])
     page = client.get(reverse("projects:report_entry", args=[projects["own"].pk, 2025, 2])).content.decode()
@@ -185,10 +197,12 @@ def test_bulk_entry_refuses_a_crafted_row_for_another_department(client, pages_w
     users, projects = pages_world
     client.force_login(users["editor"])
     data = {"rows-TOTAL_FORMS": "1", "rows-INITIAL_FORMS": "1", "rows-MIN_NUM_FORMS": "0", "rows-MAX_NUM_FORMS": "1000",
-            "rows-0-project": str(projects["other"].pk), "rows-0-completed_month": "60"}
+            "rows-0-project": str(projects["other"].pk), "rows-0-version": "0", "rows-0-completed_month": "60"}
     before = database_state()
     response = client.post(reverse("projects:bulk_entry") + "?year=2025&month=3", data)
-    assert response.status_code == 403
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "项目：本行的项目与本单位当月可填报的项目不一致" in page and 'value="60"' in page
     assert database_state() == before
 
 
