@@ -18,7 +18,7 @@ from portfolio.text import colon
 from projects.filters import ProjectFilterSet
 from projects.models import Project, SupervisionLetter
 from projects.permissions import Action, can, can_see_unapproved, restrict, sees_own_department_only
-from projects.selectors import Basis, FigureSource, figure_source, latest_period
+from projects.selectors import Basis, FigureSource, figure_source, latest_period, period_projects
 
 from .builders import build_progress_report, scope_from_filterset
 from .renderers import FORMATS
@@ -134,8 +134,9 @@ class ProgressRequest:
     filterset: ProjectFilterSet
 
     def project_count(self) -> int:
-        """How many projects the report covers (one COUNT): decides whether its file renders in the background."""
-        return self.filterset.qs.count()
+        """How many projects the report counts (one COUNT, the builder's own selection): decides whether its
+        file renders in the background, and is the number its job page shows."""
+        return period_projects(self.filterset.qs, self.period, self.source).count()
 
 
 def progress_request_for(user, params) -> ProgressRequest:
