@@ -77,3 +77,14 @@ class RequestLogMiddleware:
             )
             _user_id.reset(user_token)
             _request_id.reset(id_token)
+
+
+def server_error(request):
+    """The 500 page (handler500): the platform's own, never a traceback, with the request id a user can
+    quote to the administrator (the same id is on the error's log line). Rendered without the site's
+    base template or context processors, which may be what failed."""
+    from django.http import HttpResponseServerError
+    from django.template import loader
+
+    template = loader.get_template("500.html")
+    return HttpResponseServerError(template.render({"request_id": current_request_id()}))

@@ -44,3 +44,6 @@ urlpatterns = [
     path("notifications/", include("notifications.urls")),
     path("api/", include("portfolio.api_urls")),
 ]
+
+# A server error: the platform's own page with the request's reference (portfolio.observability).
+handler500 = "portfolio.observability.server_error"

@@ -33,6 +33,7 @@ NOT_TYPED = {
     ("projects", "snapshotproject", "waiver_reason"), ("projects", "snapshotreport", "progress_text"),
     ("projects", "snapshotreport", "problems"), ("projects", "snapshotreport", "coordination_requests"),
     ("projects", "supervisionletteritem", "reason"), ("notifications", "notification", "body"),
+    ("portfolio", "reportjob", "error"),
 }
 LONG = "长"  # counted in characters, not bytes
 

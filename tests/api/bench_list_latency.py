@@ -65,7 +65,7 @@ def main(argv=None) -> int:
     from django.db import connection
     from django.test import Client
     from django.test.utils import override_settings, setup_test_environment
-    from rest_framework.authtoken.models import Token
+    from knox.models import AuthToken
 
     from portfolio.datasets import load_report_data
     from portfolio.policy import Role
@@ -84,7 +84,7 @@ def main(argv=None) -> int:
         generate_portfolio(projects=args.projects)
         count = Project.objects.count()
         user = make_user("bench-viewer", Role.VIEWER)
-        token = Token.objects.create(user=user).key
+        token = AuthToken.objects.create(user=user)[1]
         client = Client()
         auth = {"Authorization": f"Token {token}"}
         cases = {

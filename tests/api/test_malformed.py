@@ -12,9 +12,10 @@ import json
 import pytest
 from django.conf import settings
 from django.urls import reverse
+from knox.models import AuthToken
 from rest_framework import serializers
-from rest_framework.authtoken.models import Token
 
+from portfolio.api_auth import ObtainTokenSerializer
 from portfolio.api_parsers import MAX_DEPTH
 from portfolio.api_urls import router
 from projects.api.serializers import (
@@ -24,7 +25,6 @@ from projects.api.serializers import (
     ReviewSerializer,
     SubmitSerializer,
 )
-from projects.api.views import ObtainTokenSerializer
 from tests.helpers import database_state, etag_of, token_client
 
 pytestmark = pytest.mark.django_db
@@ -145,7 +145,7 @@ def _request(world, name):
 
 
 def _state():
-    return database_state(departments=True), Token.objects.count()
+    return database_state(departments=True), AuthToken.objects.count()
 
 
 @pytest.mark.parametrize("name", ENDPOINTS)

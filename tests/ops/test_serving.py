@@ -12,8 +12,10 @@ import pytest
 from django.core import checks
 from django.core.cache import cache
 from django.test import Client
+from django.urls import path
 
 from portfolio import health
+from portfolio import urls as portfolio_urls
 from portfolio.observability import RequestContextFilter
 from portfolio.policy import Role
 from projects.demo import DEMO_ACCOUNTS, check_demo_accounts
@@ -233,3 +235,41 @@ def test_without_collected_static_files_the_deploy_check_fails(tmp_path):
 def test_registered_deploy_checks_include_the_platforms_own():
     ids = {getattr(c, "__name__", "") for c in checks.registry.registry.get_checks(include_deployment_checks=True)}
     assert {"check_collected_static", "check_demo_accounts"} <= ids
+
+
+# Errors with DEBUG off ---------------------------------------------------------------------------------------
+
+
+def _raising_view(request):
+    raise RuntimeError("secret detail: postgres://portfolio:hunter2@db/portfolio")
+
+
+urlpatterns = [path("boom/", _raising_view)]
+handler500 = portfolio_urls.handler500  # the platform's own, as its URL conf names it
+
+
+@pytest.mark.django_db
+def test_a_view_that_raises_shows_the_platforms_page_and_logs_the_traceback_with_the_request_id(
+        settings, caplog):
+    settings.DEBUG = False
+    settings.ROOT_URLCONF = __name__
+    client = Client(raise_request_exception=False)
+    with caplog.at_level(logging.ERROR, logger="django.request"):
+        response = client.get("/boom/")
+    html = response.content.decode()
+    assert response.status_code == 500 and "系统错误" in html and "Server error" in html
+    assert "Traceback" not in html and "hunter2" not in html and "RuntimeError" not in html
+    request_id = response["X-Request-ID"]
+    assert request_id in html  # the reference a user quotes
+    errors = [r for r in caplog.records if r.name == "django.request"]
+    assert errors and errors[0].exc_info and errors[0].request_id == request_id
+
+
+def test_passwords_must_be_long_and_uncommon():
+    from django.contrib.auth.password_validation import validate_password
+    from django.core.exceptions import ValidationError
+
+    for weak in ("short-pw-1", "123456789012", "password1234"):
+        with pytest.raises(ValidationError):
+            validate_password(weak)
+    validate_password("a-long-district-passphrase")
