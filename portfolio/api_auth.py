@@ -121,8 +121,8 @@ class TokenView(APIView):
         return Response({"token": token, "expiry": expiry})
 
 
-class TokenLogoutView(APIView):
-    """Revoke the token this request is authenticated with."""
+class TokenRevokeView(APIView):
+    """A POST signed with a token that revokes tokens of its user (what the subclass's post says)."""
 
     authentication_classes = [TokenAuthentication]
     permission_classes = [IsAuthenticated]
@@ -130,6 +130,11 @@ class TokenLogoutView(APIView):
     renderer_classes = [JSONRenderer]
     schema = PortfolioAutoSchema()
     error_codes = ("401",)
+
+
+class TokenLogoutView(TokenRevokeView):
+    """Revoke the token this request is authenticated with."""
+
     schema_description = _("撤销本次请求所用的 API 令牌；之后该令牌不能再用。")
 
     @extend_schema(request=None, responses={204: OpenApiResponse(description=_("已撤销。"))},
@@ -139,15 +144,9 @@ class TokenLogoutView(APIView):
         return Response(status=204)
 
 
-class TokenLogoutAllView(APIView):
+class TokenLogoutAllView(TokenRevokeView):
     """Revoke every token of the user this request is authenticated as."""
 
-    authentication_classes = [TokenAuthentication]
-    permission_classes = [IsAuthenticated]
-    parser_classes = [BoundedJSONParser]
-    renderer_classes = [JSONRenderer]
-    schema = PortfolioAutoSchema()
-    error_codes = ("401",)
     schema_description = _("撤销本人的全部 API 令牌（包括本次请求所用的令牌）。")
 
     @extend_schema(request=None, responses={204: OpenApiResponse(description=_("已全部撤销。"))},
