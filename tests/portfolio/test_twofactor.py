@@ -508,3 +508,10 @@ def test_the_token_endpoint_answers_in_english(required_2fa, client, users, sett
     response = client.post(TOKEN, {"username": "coord", "password": PASSWORD}, content_type="application/json")
     assert response.status_code == 400
     assert "two-factor" in response.json()["otp"][0].lower()
+
+
+def test_a_user_who_owes_the_second_factor_sees_no_link_but_the_sign_in(required_2fa, client, users):
+    client.force_login(users["coordinator"])
+    page = client.get(reverse("two_factor_enrol"))
+    html = page.content.decode()
+    assert page.status_code == 200 and reverse("api_tokens") not in html and reverse("logout") in html
