@@ -149,6 +149,34 @@ class User:
                        headers={"If-Match": current.headers["ETag"]})
 
 
+def production_environment(tmp: str, redis_url: str, **overrides: str) -> dict[str, str]:
+    """The production configuration served over plain HTTP on the loopback (no TLS proxy in front), with
+    its files in ``tmp`` and two-factor sign-in off (the simulated users sign in with passwords)."""
+    env = {k: v for k, v in os.environ.items() if k not in ("DJANGO_ALLOW_ASYNC_UNSAFE", "DEMO")}
+    env.update({
+        "DJANGO_SETTINGS_MODULE": "portfolio.settings", "DEBUG": "0",
+        "SECRET_KEY": "loopback-" + os.urandom(24).hex(), "ALLOWED_HOSTS": "127.0.0.1", "REDIS_URL": redis_url,
+        "SECURE_COOKIES": "0", "SECURE_SSL_REDIRECT": "0", "SECURE_HSTS_SECONDS": "0", "BEHIND_TLS_PROXY": "0",
+        "STATIC_ROOT": f"{tmp}/static", "MEDIA_ROOT": f"{tmp}/media", "VAR_DIR": str(tmp),
+        "PORTFOLIO_REQUIRE_2FA": "0", "LOG_LEVEL": "WARNING",
+    })
+    env.update(overrides)
+    return env
+
+
+def wait_healthy(base: str, seconds: float = 120) -> bool:
+    """Whether ``base``/health/ answered 200 within ``seconds``."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            if requests.get(f"{base}/health/", timeout=10).status_code == 200:
+                return True
+        except requests.RequestException:
+            pass
+        time.sleep(0.5)
+    return False
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -175,14 +203,8 @@ def start_server(env: dict, workers: int) -> tuple[subprocess.Popen, str]:
         cwd=ROOT, env={**env, "PORTFOLIO_BIND": f"127.0.0.1:{port}", "WEB_CONCURRENCY": str(workers)},
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        try:
-            if requests.get(f"{base}/health/", timeout=10).status_code == 200:
-                return server, base
-        except requests.RequestException:
-            pass
-        time.sleep(0.5)
+    if wait_healthy(base):
+        return server, base
     server.terminate()
     raise RuntimeError("the server did not become healthy")
 
@@ -249,18 +271,11 @@ def main(argv=None) -> int:
         print("The load test runs on PostgreSQL: set DATABASE_URL=postgres://…", file=sys.stderr)
         return 2
     with tempfile.TemporaryDirectory() as tmp:
-        env = {k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
-        env.update({
-            "DJANGO_SETTINGS_MODULE": "portfolio.settings", "DEBUG": "0", "DEMO": "1",
-            "SECRET_KEY": "load-test-" + os.urandom(24).hex(), "ALLOWED_HOSTS": "127.0.0.1",
-            "REDIS_URL": os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/12"),
-            "SECURE_COOKIES": "0", "SECURE_SSL_REDIRECT": "0", "SECURE_HSTS_SECONDS": "0", "BEHIND_TLS_PROXY": "0",
-            "STATIC_ROOT": f"{tmp}/static", "MEDIA_ROOT": f"{tmp}/media", "VAR_DIR": tmp,
-            "PORTFOLIO_REQUIRE_2FA": "0", "CONN_MAX_AGE": "60", "LOG_LEVEL": "WARNING",
+        env = production_environment(
+            tmp, os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/12"), DEMO="1", CONN_MAX_AGE="60",
             # 50 users signing in from one address: the lockout and the token throttle are not under test.
-            "AXES_ADDRESS_FAILURE_LIMIT": "100000", "PORTFOLIO_API_TOKEN_LIMIT": "1000",
-            "PORTFOLIO_TOKEN_RATE": "1000/min",
-        })
+            AXES_ADDRESS_FAILURE_LIMIT="100000", PORTFOLIO_API_TOKEN_LIMIT="1000", PORTFOLIO_TOKEN_RATE="1000/min",
+        )
         departments = prepare(env)
         server, base = start_server(env, args.workers)
         try:

@@ -2,13 +2,14 @@
 
 import logging
 import smtplib
+from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import urljoin
 
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from .models import Notification
 
@@ -22,6 +23,20 @@ class Delivery:
     notification: Notification
     created: bool
     emailed: bool
+
+
+def in_every_language(texts: Callable[[], tuple[str, str]]) -> tuple[str, str, dict]:
+    """A notification's (title, body) in the platform's default language, and ``translations`` for
+    notification_send: the same texts in each other language ({"en": {"title", "body"}})."""
+    with translation.override(settings.LANGUAGE_CODE):
+        title, body = texts()
+    others = {}
+    for code, _name in settings.LANGUAGES:
+        if code != settings.LANGUAGE_CODE:
+            with translation.override(code):
+                other_title, other_body = texts()
+            others[code.split("-")[0]] = {"title": other_title, "body": other_body}
+    return title, body, others
 
 
 def absolute_url(url: str) -> str:

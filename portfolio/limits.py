@@ -31,17 +31,21 @@ class RenderRefused(Exception):
         self.retry_after = retry_after
 
 
+def _count(key: str, *, timeout: int) -> int:
+    """Add one to the shared count ``key`` (created with ``timeout``) and return it; atomic in Redis."""
+    cache.add(key, 0, timeout=timeout)
+    try:
+        return cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, timeout=timeout)
+        return 1
+
+
 def count_user_render(user) -> None:
     """Count one render for ``user``; refuse it when the user has used the window's allowance."""
     limit, window = settings.PORTFOLIO_RENDER_RATE
     window_start = int(time.time()) // window * window
-    key = f"render:user:{user.pk}:{window_start}"
-    cache.add(key, 0, timeout=window + 5)
-    try:
-        used = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=window + 5)
-        used = 1
+    used = _count(f"render:user:{user.pk}:{window_start}", timeout=window + 5)
     if used > limit:
         retry = max(1, window_start + window - int(time.time()))
         raise RenderRefused(
@@ -59,12 +63,7 @@ def node_key() -> str:
 def render_slot():
     """Hold one of this node's render slots while rendering; refuse when all are taken."""
     key = node_key()
-    cache.add(key, 0, timeout=SLOT_TTL)
-    try:
-        running = cache.incr(key)
-    except ValueError:
-        cache.set(key, 1, timeout=SLOT_TTL)
-        running = 1
+    running = _count(key, timeout=SLOT_TTL)
     if running > settings.PORTFOLIO_RENDERS_PER_NODE:
         _release(key)
         raise RenderRefused(_("服务器正在生成其他报告文件，请稍后再试。"), 10)

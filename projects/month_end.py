@@ -6,10 +6,9 @@ import datetime as dt
 
 from django.conf import settings
 from django.urls import reverse
-from django.utils import translation
 from django.utils.translation import gettext as _
 
-from notifications.services import notification_send
+from notifications.services import in_every_language, notification_send
 from portfolio.accounts import acting_user
 from portfolio.periods import Period
 
@@ -33,14 +32,8 @@ def month_end_run(*, today: dt.date) -> dict:
     else:
         outcome["action"] = "reminded"
     url = reverse("projects:month", kwargs={"year": period.year, "month": period.month})
+    title, body, others = in_every_language(lambda: _texts(outcome, period))
     for user in month_closers():
-        title, body = _texts(outcome, period)
-        others = {}
-        for code, _name in settings.LANGUAGES:
-            if code != settings.LANGUAGE_CODE:
-                with translation.override(code):
-                    other_title, other_body = _texts(outcome, period)
-                others[code.split("-")[0]] = {"title": other_title, "body": other_body}
         delivery = notification_send(user=user, kind=MONTH_END, title=title, body=body, url=url,
                                      translations=others, key=f"{MONTH_END}:{period}:{today.isoformat()}")
         outcome["notified"] += delivery.created

@@ -9,6 +9,7 @@ projects each one reports.
 
 import datetime as dt
 from dataclasses import dataclass, field
+from functools import partial
 
 from django.conf import settings
 from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
@@ -17,7 +18,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from notifications.services import notification_send
+from notifications.services import in_every_language, notification_send
 from portfolio.periods import Period
 
 from . import selectors
@@ -228,13 +229,7 @@ def send_reminders(*, today: dt.date) -> ReminderRun:
                 rows = [row for row in outstanding[period] if row.project.pk in own]
                 if not rows:
                     continue
-                title, body = _message(kind, period, rows, today)
-                others = {}
-                for code, _name in settings.LANGUAGES:
-                    if code != settings.LANGUAGE_CODE:
-                        with translation.override(code):
-                            other_title, other_body = _message(kind, period, rows, today)
-                        others[code.split("-")[0]] = {"title": other_title, "body": other_body}
+                title, body, others = in_every_language(partial(_message, kind, period, rows, today))
                 delivery = notification_send(
                     user=editor, kind=kind, title=title, body=body, url=url, translations=others,
                     key=f"{kind}:{period}:{today.isoformat()}",

@@ -28,7 +28,7 @@ from portfolio.models import ReportJob
 
 from ..selectors import data_version
 from .renderers import render_progress
-from .requests import build_progress_request, progress_request_for
+from .requests import build_progress_request, parse_appendix, progress_request_for
 
 logger = logging.getLogger(__name__)
 
@@ -109,11 +109,11 @@ def run_job(job_id) -> ReportJob | None:
     try:
         with translation.override(job.language):
             _step(job, 10, _("正在汇总数据"))
-            request = progress_request_for(job.user, query_dict(job.params))
+            params = query_dict(job.params)
+            request = progress_request_for(job.user, params)
             report = build_progress_request(request)
             _step(job, 40, _("正在排版"))
-            rendered = render_progress(report, job.fmt, html_context={
-                "show_appendix": (job.params.get("appendix") or ["1"])[0].lower() not in ("0", "false", "no", "off")})
+            rendered = render_progress(report, job.fmt, html_context={"show_appendix": parse_appendix(params)})
             _step(job, 90, _("正在保存文件"))
             job.file.save(f"{job.pk}.{job.fmt}", ContentFile(rendered.content), save=False)
             job.filename, job.fallback_filename = rendered.filename, rendered.fallback

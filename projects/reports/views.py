@@ -10,7 +10,7 @@ from contextlib import nullcontext
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpResponse, QueryDict
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -113,9 +113,7 @@ def indicators_report(request):
 def job_detail(request, pk):
     """/reports/jobs/<id>/: a background report file's progress, then its download (for who asked only)."""
     job = get_object_or_404(ReportJob, pk=pk, user=request.user)
-    retry = QueryDict(mutable=True)
-    for name, values in job.params.items():
-        retry.setlist(name, values)
+    retry = jobs.query_dict(job.params)
     retry["format"] = job.fmt
     return render(request, "reports/job.html", {
         "job": job, "format_label": FORMAT_LABELS.get(job.fmt, job.fmt),

@@ -3,7 +3,6 @@ with a Celery worker: what one node does, the other sees. A login, a render-limi
 lock refusal and a generated report file are the same through either node."""
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -16,6 +15,7 @@ import redis
 import requests
 from django.db import connection
 
+from bench.load import free_port, production_environment, wait_healthy
 from portfolio.policy import Role
 from projects.models import Department, Programme, Project
 from tests.helpers import make_user
@@ -35,39 +35,15 @@ pytestmark = [
 ]
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_for(url: str, seconds: float = 60) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        try:
-            if requests.get(url, timeout=10).status_code < 500:
-                return
-        except requests.RequestException:
-            pass
-        time.sleep(0.3)
-    raise AssertionError(f"{url} did not answer within {seconds} s")
-
-
 @pytest.fixture
 def environment(tmp_path):
     """The production configuration of both nodes: one database (the tests'), one Redis, one media directory."""
     db = connection.settings_dict
     database_url = f"postgres://{db['USER'] or 'postgres'}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-    env = {k: v for k, v in os.environ.items() if k not in ("DJANGO_ALLOW_ASYNC_UNSAFE", "DEMO")}
-    env.update({
-        "DJANGO_SETTINGS_MODULE": "portfolio.settings",
-        "DEBUG": "0", "SECRET_KEY": "two-nodes-" + uuid.uuid4().hex * 2, "ALLOWED_HOSTS": "127.0.0.1",
-        "DATABASE_URL": database_url, "REDIS_URL": REDIS_URL, "CACHE_KEY_PREFIX": f"t{uuid.uuid4().hex[:8]}",
-        "SECURE_COOKIES": "0", "SECURE_SSL_REDIRECT": "0", "SECURE_HSTS_SECONDS": "0", "BEHIND_TLS_PROXY": "0",
-        "STATIC_ROOT": str(tmp_path / "static"), "MEDIA_ROOT": str(tmp_path / "media"), "VAR_DIR": str(tmp_path),
-        "PORTFOLIO_REQUIRE_2FA": "0", "PORTFOLIO_RENDER_RATE": "2", "PORTFOLIO_BACKGROUND_PROJECTS": "0",
-        "WEB_CONCURRENCY": "2", "LOG_LEVEL": "WARNING",
-    })
+    env = production_environment(
+        str(tmp_path), REDIS_URL, DATABASE_URL=database_url, CACHE_KEY_PREFIX=f"t{uuid.uuid4().hex[:8]}",
+        PORTFOLIO_RENDER_RATE="2", PORTFOLIO_BACKGROUND_PROJECTS="0", WEB_CONCURRENCY="2",
+    )
     redis.Redis.from_url(REDIS_URL).flushdb()
     subprocess.run([str(BIN / "python"), "manage.py", "collectstatic", "--no-input", "-v0"], cwd=ROOT, env=env,
                    check=True, timeout=300)
@@ -90,7 +66,7 @@ def nodes(environment, transactional_db):
              "--pool", "solo", "--hostname", f"two-nodes-{uuid.uuid4().hex[:6]}@%h"],
             cwd=ROOT, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
         for url in urls:
-            wait_for(f"{url}/health/")
+            assert wait_healthy(url, 60), f"{url} did not answer"
         yield urls
     finally:
         for process in processes:
