@@ -19,7 +19,7 @@ MONTH_END = "month_end"
 
 
 def month_end_run(*, today: dt.date) -> dict:
-    period = Period(today.year, today.month - 1) if today.month > 1 else Period(today.year - 1, 12)
+    period = Period(today.year, today.month).preceding
     outcome = {"period": str(period), "action": "none", "blockers": 0, "notified": 0}
     if today <= period.due_date or month_closed(period.year, period.month):
         return outcome

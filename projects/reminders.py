@@ -146,7 +146,7 @@ def open_periods(today: dt.date) -> list[Period]:
     its year that is not closed, and those of the year before when the platform was used for it (it
     has monthly reports), so a year's last months stay on the to-do list until they close. Two queries.
     """
-    last = Period(today.year, today.month - 1) if today.month > 1 else Period(today.year - 1, 12)
+    last = Period(today.year, today.month).preceding
     years = {last.year}
     if MonthlyReport.objects.filter(year=last.year - 1).exists():
         years.add(last.year - 1)
