@@ -12,7 +12,7 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Count, OuterRef, QuerySet, Subquery, Sum
+from django.db.models import Count, QuerySet, Sum
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -314,19 +314,12 @@ def months(base: QuerySet, source: FigureSource, annual_plan: Decimal) -> list[M
 
 
 def programme_months(figured: QuerySet, source: FigureSource, programmes: list[ProgrammeFigures]) -> dict:
-    """The same month by month for each programme apart (one query): the programmes overlap, so a
-    report never adds them together. Keyed by programme pk; the programme is the one the project is
-    counted in for the period (as frozen, for a closed month)."""
-    period = source.period
-    counted_in = Subquery(figured.filter(pk=OuterRef("project")).values("as_programme")[:1])
-    rows = (
-        source.reports().filter(project__in=figured.values("pk"), year=period.year, month__lte=period.month)
-        .annotate(counted=counted_in).values_list("counted", "month").annotate(s=Sum("completed_month")).order_by()
-    )
-    by_programme: dict = {}
-    for programme, month, amount in rows:
-        by_programme.setdefault(programme, {})[month] = amount
-    return {p.pk: _month_points(by_programme.get(p.pk, {}), period, p.figures.annual_plan) for p in programmes}
+    """The same month by month for each programme apart: the programmes overlap, so a report never adds
+    them together. Keyed by programme pk; the programme is the one the project is counted in for the
+    period (as frozen, for a closed month). One query a programme (a year has two or three): each
+    selects its projects by a semi-join, where grouping the reports by a per-report subquery would
+    run that subquery once for each of a province's million monthly reports."""
+    return {p.pk: months(figured.filter(as_programme=p.pk), source, p.figures.annual_plan) for p in programmes}
 
 
 def _month_points(by_month: dict, period: Period, annual_plan: Decimal) -> list[MonthPoint]:

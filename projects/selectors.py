@@ -5,7 +5,9 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.core.paginator import Paginator
 from django.db.models import (
+    BooleanField,
     Case,
     Count,
     Exists,
@@ -21,7 +23,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Cast, Coalesce, Round
+from django.db.models.functions import Cast, Coalesce, ExtractMonth, ExtractYear, Greatest, Round
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -270,7 +272,7 @@ def with_period_figures(projects: QuerySet, period: Period, source: FigureSource
         period_month=latest_report_value(source, "completed_month", exact_month=True),
         period_status=Subquery(
             MonthlyReport.objects.filter(project=OuterRef("pk"), year=period.year, month=period.month)
-            .values("status")[:1]
+            .order_by().values("status")[:1]  # one report a project and month: no order (nor its join)
         ) if not source.frozen else latest_report_value(source, "status", exact_month=True),
         period_plan=source.plan(),
         # The project's status as it stood at the close for a frozen month: the warnings read it.
@@ -354,7 +356,7 @@ def progress_of(
 WARNING_RANK = {RED: 0, YELLOW: 1, GREEN: 2}
 
 
-def _overdue_cutoff(period: Period, months: int) -> dt.date:
+def overdue_cutoff(period: Period, months: int) -> dt.date:
     """The latest planned date of a milestone overdue by more than ``months`` whole months at the
     period's end (progress.months_between's counting: a month is whole once its day comes round)."""
     index = period.end.year * 12 + period.end.month - 1 - (months + 1)
@@ -365,7 +367,12 @@ def _overdue_cutoff(period: Period, months: int) -> dt.date:
 
 def with_list_figures(projects: QuerySet, period: Period, source: FigureSource | None = None) -> QuerySet:
     """``with_period_figures`` plus the completion rate (``list_rate``, percent) and the warning
-    (``list_warning``: 0 red, 1 yellow, 2 green) computed in the database, for sorting a list.
+    (``list_warning``: 0 red, 1 yellow, 2 green) computed in the database, for sorting a list."""
+    return with_period_figures(projects, period, source).annotate(**warning_annotations(period))
+
+
+def warning_annotations(period: Period) -> dict:
+    """The rate and warning of projects annotated by ``with_period_figures``, as annotations.
 
     The warning follows progress.classify on the figures a reader sees: the rate rounded to two
     places is compared in hundredths of a percent, in integers, against 序时进度 less the
@@ -382,26 +389,52 @@ def with_list_figures(projects: QuerySet, period: Period, source: FigureSource |
     yellow_from = elapsed - int(Decimal(r["yellow_behind_points"]) * 100)
     late = Milestone.objects.filter(
         not_reached_by(period), project=OuterRef("pk"),
-        planned_date__lte=_overdue_cutoff(period, r["red_overdue_months"]),
+        planned_date__lte=overdue_cutoff(period, r["red_overdue_months"]),
     )
-    return with_period_figures(projects, period, source).annotate(
-        list_rate=Case(When(has_plan, then=ytd * Value(100.0) / plan), default=None, output_field=FloatField()),
-        list_rate_hundredths=Case(
+    return {
+        "list_rate": Case(When(has_plan, then=ytd * Value(100.0) / plan), default=None, output_field=FloatField()),
+        "list_rate_hundredths": Case(
             When(has_plan, then=Cast(Round(ytd * Value(10000.0) / plan), IntegerField())),
             default=None, output_field=IntegerField(),
         ),
-        list_late_milestone=Exists(late),
-        list_warning=Case(
+        "list_late_milestone": Exists(late),
+        "list_warning": Case(
             When(list_late_milestone=True, then=Value(WARNING_RANK[RED])),
             When(period_project_status__in=r["milestones_only_statuses"], then=Value(WARNING_RANK[GREEN])),
-            When(list_rate_hundredths__lt=red_below,
-                 then=Value(WARNING_RANK[RED])),
-            When(list_rate_hundredths__lte=yellow_from,
-                 then=Value(WARNING_RANK[YELLOW])),
+            When(list_rate_hundredths__lt=red_below, then=Value(WARNING_RANK[RED])),
+            When(list_rate_hundredths__lte=yellow_from, then=Value(WARNING_RANK[YELLOW])),
             default=Value(WARNING_RANK[GREEN]),
             output_field=IntegerField(),
         ),
+    }
+
+
+def warning_order_annotations(period: Period) -> dict:
+    """After ``warning_annotations``: whether the rate is more than ``red_behind_points`` behind
+    (``list_far_behind``), how many hundredths of a point it is behind (``list_behind``, 0 when it is not
+    or without a rate) and the whole months of the project's longest overdue milestone
+    (``list_overdue_months``, 0 without one): the report's warning list is ordered and counted by them."""
+    r = rules()
+    elapsed = int(period.time_elapsed * 100)
+    red_below = elapsed - int(Decimal(r["red_behind_points"]) * 100)
+    earliest_overdue = Subquery(
+        Milestone.objects.filter(not_reached_by(period), project=OuterRef("pk"), planned_date__lt=period.end)
+        .order_by("planned_date").values("planned_date")[:1]
     )
+    end = period.end
+    return {
+        "list_far_behind": Case(When(list_rate_hundredths__lt=red_below, then=Value(True)), default=Value(False),
+                                output_field=BooleanField()),
+        "list_behind": Greatest(Value(elapsed) - Coalesce(F("list_rate_hundredths"), Value(elapsed)), Value(0)),
+        "list_earliest_overdue": earliest_overdue,
+        # progress.months_between(earliest, period end) in SQL: whole months, a month whole once its day comes.
+        "list_overdue_months": Coalesce(Greatest(
+            (Value(end.year) - ExtractYear("list_earliest_overdue")) * Value(12)
+            + (Value(end.month) - ExtractMonth("list_earliest_overdue"))
+            - Case(When(list_earliest_overdue__day__gt=end.day, then=Value(1)), default=Value(0)),
+            Value(0),
+        ), Value(0)),
+    }
 
 
 def warning_counts(projects: QuerySet, period: Period, source: FigureSource | None = None) -> dict[str, int]:
@@ -543,7 +576,8 @@ class MonthSheet:
     """A department's monthly sheet: the projects the user may report for it, in code order, with the
     month's stored reports, each project's latest earlier report of the year (last month's year to
     date and 形象进度), their milestones, and which rows the user may write now. The bulk page and
-    the Excel sheet (download and upload) both read it."""
+    the Excel sheet (download and upload) both read it. The bulk page reads one page of the sheet
+    (``page``: a Paginator page of BULK_PAGE_SIZE projects, None for the whole sheet)."""
 
     department: object
     period: Period
@@ -552,11 +586,25 @@ class MonthSheet:
     previous: dict
     milestones: dict
     editable: dict
+    page: object = None
 
 
-def month_sheet(user, department, period: Period, *, with_milestones: bool = False) -> MonthSheet:
+# Rows of the bulk page at a time: a department of a province's programme leads thousands of projects,
+# more than a page can carry or a person fills at once. Each page is saved on its own.
+BULK_PAGE_SIZE = 100
+
+
+def month_sheet(user, department, period: Period, *, with_milestones: bool = False,
+                page: str | int | None = None) -> MonthSheet:
+    """The department's sheet for the month; with ``page``, only that page of it (the bulk page)."""
     own = restrict(Project.objects.filter(lead_department=department), user, Action.CHANGE)
-    projects = list(own.select_related("lead_department", "programme").order_by("code"))
+    ordered = own.select_related("lead_department", "programme").order_by("code", "pk")
+    sheet_page = None
+    if page is not None:
+        sheet_page = Paginator(ordered, BULK_PAGE_SIZE).get_page(page)
+        projects = list(sheet_page.object_list)
+    else:
+        projects = list(ordered)
     existing = {
         r.project_id: r for r in MonthlyReport.objects.filter(project__in=projects, year=period.year, month=period.month)
     }
@@ -571,7 +619,7 @@ def month_sheet(user, department, period: Period, *, with_milestones: bool = Fal
             milestones.setdefault(milestone.project_id, []).append(milestone)
     return MonthSheet(
         department=department, period=period, projects=projects, existing=existing, previous=previous,
-        milestones=milestones, editable=writable_rows(user, projects, period.year, period.month),
+        milestones=milestones, editable=writable_rows(user, projects, period.year, period.month), page=sheet_page,
     )
 
 

@@ -568,24 +568,28 @@ def sheet_department(request) -> Department:
     return department
 
 
-def requested_sheet(request, *, with_milestones: bool = False):
+def requested_sheet(request, *, with_milestones: bool = False, paged: bool = False):
     """The department's monthly sheet the request asks for (``year``, ``month``, ``department``): the
-    bulk page's rows, and the Excel sheet's."""
+    bulk page's rows (``paged``: the page ``page`` of them), and the Excel sheet's (all of them)."""
     department = sheet_department(request)
     own = restrict(Project.objects.filter(lead_department=department), request.user, Action.CHANGE)
     if not own.exists() and not fills_for_any_department(request.user):
         raise PermissionDenied(_("您没有可填报的项目。"))
     period = _resolve_period(PeriodForm(request.GET or None), own)
-    return month_sheet(request.user, department, period, with_milestones=with_milestones)
+    return month_sheet(request.user, department, period, with_milestones=with_milestones,
+                       page=(request.GET.get("page") or 1) if paged else None)
 
 
 class BulkEntryView(LoginRequiredMixin, View):
-    """All of a department's projects for one month on one sheet; all rows saved (or submitted) or none."""
+    """A department's projects for one month on one sheet, a page of BULK_PAGE_SIZE projects at a time;
+    all rows of the page saved (or submitted) or none."""
 
     template = "projects/bulk_entry.html"
 
     def _setup(self, request):
-        sheet = requested_sheet(request)
+        sheet = requested_sheet(request, paged=True)
+        self.page = sheet.page  # a view instance serves one request
+        self.page.elided = list(self.page.paginator.get_elided_page_range(self.page.number, on_each_side=2, on_ends=1))
         return sheet.department, sheet.period, sheet.projects, sheet.existing, sheet.previous, sheet.editable
 
     def _initial(self, projects, existing):
@@ -621,6 +625,7 @@ class BulkEntryView(LoginRequiredMixin, View):
         return render(request, self.template, {
             "department": department, "period": period, "formset": formset, "rows": rows,
             "closed": month_lock(period.year, period.month), "due_date": period.due_date,
+            "page": self.page,
             "can_submit": any(editable.values()) and can(request.user, Action.SUBMIT, model=MonthlyReport),
         }, status=status)
 

@@ -37,7 +37,13 @@ from projects.progress import WarningColour
 from projects.reports import fields
 from projects.reports.builders import ProgressReport
 from projects.reports.renderers import CONTENT_TYPES, render_indicators, render_progress
-from projects.reports.requests import indicators_report_for, parse_appendix, progress_report_for
+from projects.reports.requests import (
+    indicators_report_for,
+    parse_appendix,
+    parse_list_page,
+    progress_report_for,
+)
+from projects.reports.structure import WHOLE
 
 from .exceptions import api_exception_handler
 
@@ -157,6 +163,15 @@ PERIOD_PARAMETERS = [
 APPENDIX_PARAMETER = OpenApiParameter(
     "appendix", bool, description=_("PDF 是否包含项目明细附表；缺省包含。Excel 总包含附表。")
 )
+# The JSON lists one page of the appendix, and as many rows of the warning, milestone and issue lists; the
+# totals, the narrative and every summary count all of them. The files carry the whole lists.
+JSON_PAGE_SIZE, JSON_PAGE_SIZE_LARGEST = 100, 1000
+LIST_PAGE_PARAMETERS = [
+    OpenApiParameter("appendix_page", int, description=_("项目明细的页码，缺省为1。")),
+    OpenApiParameter("appendix_page_size", int, description=_(
+        "每页条数（1-%(largest)s，缺省%(default)s）：项目明细列出一页，预警、节点、问题清单列出前这么多条；"
+        "总数见 listed，完整清单见 Excel 文件。") % {"largest": JSON_PAGE_SIZE_LARGEST, "default": JSON_PAGE_SIZE}),
+]
 
 
 class ReportView(APIView):
@@ -185,8 +200,8 @@ class ProgressReportMixin:
     file_summary = _("进度报告文件")
     file_parameters = [*PERIOD_PARAMETERS, APPENDIX_PARAMETER]
 
-    def report(self, request):
-        report, _filterset = progress_report_for(request.user, request.query_params)
+    def report(self, request, page=WHOLE):
+        report, _filterset = progress_report_for(request.user, request.query_params, page)
         return report
 
     def render_file(self, report, fmt, request):
@@ -213,9 +228,11 @@ class ProgressReportView(ProgressReportMixin, ReportView):
     )
     renderer_classes = [JSONRenderer, BrowsableAPIRenderer]
 
-    @extend_schema(parameters=PERIOD_PARAMETERS, responses=ProgressReportSerializer, summary=_("进度报告数据"))
+    @extend_schema(parameters=[*PERIOD_PARAMETERS, *LIST_PAGE_PARAMETERS], responses=ProgressReportSerializer,
+                   summary=_("进度报告数据"))
     def get(self, request):
-        return Response(ProgressReportSerializer(self.report(request)).data)
+        page = parse_list_page(request.query_params, default=JSON_PAGE_SIZE, largest=JSON_PAGE_SIZE_LARGEST)
+        return Response(ProgressReportSerializer(self.report(request, page)).data)
 
 
 class IndicatorReportView(IndicatorReportMixin, ReportView):

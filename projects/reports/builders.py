@@ -7,10 +7,9 @@ converted and rounded only through portfolio.money (亿元 and rates half-up to 
 """
 
 import datetime as dt
-from collections import Counter
 
 from django.conf import settings
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
+from django.db.models import Case, Count, Exists, F, IntegerField, Min, OuterRef, Q, QuerySet, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -20,7 +19,6 @@ from portfolio.periods import Period, months_between, number_word, period_label
 from projects.choices import DatePrecision, MilestoneKind, ProjectCategory, ProjectStatus, ReportStatus
 from projects.figures import (
     NOT_GIVEN,
-    ZERO,
     ProgrammeFigures,
     aggregate,
     breakdowns,
@@ -30,23 +28,37 @@ from projects.figures import (
     programme_months,
 )
 from projects.models import Milestone, MonthlyReport, Project
-from projects.progress import COLOURS, GREEN, RED, WarningColour, rules, verdict
-from projects.querysets import COUNTED_PROGRAMME
+from projects.progress import GREEN, RED, YELLOW, WarningColour, rules, verdict
+from projects.querysets import COUNTED_PROGRAMME, SHOWS_SAMPLE_VALUES
 from projects.selectors import (
+    WARNING_RANK,
     FigureSource,
     figure_source,
     latest_report_value,
     milestones_overdue,
+    overdue_cutoff,
     overdue_milestones,
     period_letters,
     period_projects,
     progress_of,
     reporting_status,
+    warning_annotations,
+    warning_order_annotations,
 )
 from projects.workflow import COUNTED_STATE
 
-from .narrative import draft_narrative
-from .structure import IssueRow, LetterRow, MilestoneRow, ProgressReport, ProjectRow, WarningRow
+from .narrative import TOP, draft_narrative
+from .structure import (
+    WHOLE,
+    IssueRow,
+    LetterRow,
+    ListPage,
+    ListTotals,
+    MilestoneRow,
+    ProgressReport,
+    ProjectRow,
+    WarningRow,
+)
 
 
 def date_text(value: dt.date | None, precision: str = DatePrecision.DAY) -> str:
@@ -104,23 +116,17 @@ def _milestone_rows(queryset: QuerySet, period: Period | None) -> list[Milestone
     return rows
 
 
-def _appendix_and_warnings(figured: QuerySet, period: Period, source: FigureSource, overdue: dict):
-    """Every project's line of the appendix, the red and yellow ones, how many lack an approved
-    report and whether any of it is sample data, from one pass over
-    ``selectors.progress_of`` (the per-project figures and warning of the pages too)."""
+def _project_rows(progress_rows) -> list[ProjectRow]:
+    """The appendix's lines of projects annotated for it (``_with_text``), through ``selectors.progress_of``
+    (the per-project figures and warning of the pages too)."""
     category_labels = dict(ProjectCategory.choices)
     status_labels = dict(ProjectStatus.choices)
     report_status_labels = dict(ReportStatus.choices)
-    with_text = figured.annotate(period_progress=latest_report_value(source, "progress_text")).order_by("code")
-    project_rows, warnings, unapproved, sample = [], [], 0, False
-    for progress in progress_of(with_text, period, overdue):
+    rows = []
+    for progress in progress_rows:
         p, warning = progress.project, progress.warning
-        # A report project whose missing figures the generator filled is sample data too.
-        sample = sample or p.is_synthetic or bool(p.sample_fields) or p.period_generated
-        department = p.as_department_name or str(NOT_GIVEN)
-        unapproved += progress.report_status != COUNTED_STATE
-        project_rows.append(ProjectRow(
-            code=p.code, name=p.name, programme=p.as_programme_name or "", department=department,
+        rows.append(ProjectRow(
+            code=p.code, name=p.name, programme=p.as_programme_name or "", department=p.as_department_name or str(NOT_GIVEN),
             town=p.as_town_name or "",
             category=str(category_labels.get(p.as_category, p.as_category)),
             status=str(status_labels.get(p.as_status, p.as_status)) if p.as_status else str(NOT_GIVEN),
@@ -131,24 +137,94 @@ def _appendix_and_warnings(figured: QuerySet, period: Period, source: FigureSour
             progress=p.period_progress or "", is_synthetic=p.is_synthetic,
             sample_fields=progress.sample_fields,
         ))
-        if warning.colour != GREEN:
-            word, points = verdict(progress.rate, period.time_elapsed)
-            warnings.append(WarningRow(
-                colour=warning.colour, colour_label=str(WarningColour(warning.colour).label), code=p.code, name=p.name,
-                programme=p.as_programme_name or "", department=department, rate=progress.rate,
-                behind=points if word == "behind" else None,
-                max_overdue_months=max((m.months for m in progress.overdue), default=0),
-                reasons=list(warning.reasons), rule_version=warning.rule_version,
-                is_sample=bool({"programme", "rate", "colour"} & set(project_rows[-1].sample_fields)),
-            ))
-    # Red before yellow; within a colour the furthest behind first.
-    warnings.sort(key=lambda w: (w.colour != RED, -(w.behind or ZERO), -w.max_overdue_months, w.code))
-    return project_rows, warnings, unapproved, sample
+    return rows
 
 
-def _issues(base: QuerySet, source: FigureSource) -> list[IssueRow]:
+def _warning_rows(progress_rows, period: Period) -> list[WarningRow]:
+    """The warning list's lines of red and yellow projects, in the order the database gave them."""
+    rows = []
+    for progress in progress_rows:
+        p, warning = progress.project, progress.warning
+        word, points = verdict(progress.rate, period.time_elapsed)
+        rows.append(WarningRow(
+            colour=warning.colour, colour_label=str(WarningColour(warning.colour).label), code=p.code, name=p.name,
+            programme=p.as_programme_name or "", department=p.as_department_name or str(NOT_GIVEN), rate=progress.rate,
+            behind=points if word == "behind" else None,
+            max_overdue_months=max((m.months for m in progress.overdue), default=0),
+            reasons=list(warning.reasons), rule_version=warning.rule_version,
+            is_sample=bool({"programme", "rate", "colour"} & set(progress.sample_fields)),
+        ))
+    return rows
+
+
+def _with_text(figured: QuerySet, source: FigureSource) -> QuerySet:
+    return figured.annotate(period_progress=latest_report_value(source, "progress_text"))
+
+
+def _cut(queryset: QuerySet, page: ListPage, *, number: int = 1) -> QuerySet:
+    """The whole list, or its page ``number`` of ``page.size`` rows."""
+    if page.whole:
+        return queryset
+    start = (number - 1) * page.size
+    return queryset[start : start + page.size]
+
+
+def _list_totals(warned: QuerySet, base: QuerySet, source: FigureSource, reached: QuerySet,
+                 overdue: QuerySet) -> tuple[ListTotals, dict, int, bool]:
+    """The lists' totals, the warning counts, the projects without an approved report for the month and
+    whether any figure is sample data, counted in the database (seven queries)."""
+    period, r = source.period, rules()
+    far_behind = warning_order_annotations(period)["list_far_behind"]
+    counted = warned.annotate(list_far_behind=far_behind).aggregate(
+        red=Count("pk", filter=Q(list_warning=WARNING_RANK[RED])),
+        yellow=Count("pk", filter=Q(list_warning=WARNING_RANK[YELLOW])),
+        far=Count("pk", filter=Q(list_warning=WARNING_RANK[RED], list_far_behind=True)),
+        late=Count("pk", filter=Q(list_late_milestone=True)),
+        unapproved=Count("pk", filter=~Q(period_status=COUNTED_STATE) | Q(period_status__isnull=True)),
+        sample=Count("pk", filter=Q(is_synthetic=True) | SHOWS_SAMPLE_VALUES | Q(period_generated=True)),
+        projects=Count("pk"),
+    )
+    by_kind = dict(reached.order_by().values_list("kind").annotate(n=Count("pk")))
+    cutoff = overdue_cutoff(period, r["red_overdue_months"])
+    milestones = overdue.order_by().aggregate(all=Count("pk"), long=Count("pk", filter=Q(planned_date__lte=cutoff)))
+    issues = _issue_reports(base, source)
+    said = issues.order_by().aggregate(
+        all=Count("pk"), problems=Count("pk", filter=~Q(problems="")),
+        requests=Count("pk", filter=~Q(coordination_requests="")),
+    )
+    common = list(
+        issues.exclude(problems="").values("problems").annotate(n=Count("pk"), first=Min("project__code"))
+        .order_by("-n", "first").values_list("problems", "n")[:TOP]
+    )
+    warning_counts = {RED: counted["red"], YELLOW: counted["yellow"],
+                      GREEN: counted["projects"] - counted["red"] - counted["yellow"]}
+    totals = ListTotals(
+        projects=counted["projects"], warnings=counted["red"] + counted["yellow"], red_far_behind=counted["far"],
+        red_overdue=counted["late"], milestones_reached=sum(by_kind.values()), milestones_reached_by_kind=by_kind,
+        milestones_overdue=milestones["all"], milestones_long_overdue=milestones["long"], issues=said["all"],
+        issues_with_problems=said["problems"], issues_with_requests=said["requests"], common_problems=common,
+    )
+    return totals, warning_counts, counted["unapproved"], counted["sample"] > 0
+
+
+def _issue_reports(base: QuerySet, source: FigureSource) -> QuerySet:
+    """The month's reports, of those the source counts, that state a problem or a coordination request."""
+    period = source.period
+    return (source.reports().filter(project__in=base, year=period.year, month=period.month)
+            .filter(~Q(problems="") | ~Q(coordination_requests="")))
+
+
+def _issues(base: QuerySet, source: FigureSource, page: ListPage) -> list[IssueRow]:
     """The month's problems and coordination requests, from the reports the source counts."""
     period = source.period
+    rows = (
+        _issue_reports(base, source)
+        .annotate(generated=Exists(MonthlyReport.objects.filter(
+            project=OuterRef("project"), year=period.year, month=period.month, is_synthetic=True)))
+        .values("project__code", "project__name", "project__lead_department__name", "problems",
+                "coordination_requests", "generated", "project__is_synthetic")
+        .order_by("project__code")
+    )
     return [
         IssueRow(
             code=r["project__code"],
@@ -158,13 +234,7 @@ def _issues(base: QuerySet, source: FigureSource) -> list[IssueRow]:
             coordination_requests=r["coordination_requests"],
             is_sample=r["generated"] or r["project__is_synthetic"],
         )
-        for r in source.reports().filter(project__in=base, year=period.year, month=period.month)
-        .filter(~Q(problems="") | ~Q(coordination_requests=""))
-        .annotate(generated=Exists(MonthlyReport.objects.filter(
-            project=OuterRef("project"), year=period.year, month=period.month, is_synthetic=True)))
-        .values("project__code", "project__name", "project__lead_department__name", "problems",
-                "coordination_requests", "generated", "project__is_synthetic")
-        .order_by("project__code")
+        for r in _cut(rows, page)
     ]
 
 
@@ -186,6 +256,7 @@ def build_progress_report(
     letters: QuerySet | None = None,
     narrative: bool = True,
     source: FigureSource | None = None,
+    page: ListPage = WHOLE,
 ) -> ProgressReport:
     """The whole report for ``projects`` (already restricted and filtered) and ``period``.
 
@@ -201,12 +272,29 @@ def build_progress_report(
     current_rules = rules()
     totals = aggregate(figured, period)
     programmes = programme_figures(figured, period)
-    project_rows, warnings, unapproved, sample = _appendix_and_warnings(
-        figured, period, source, overdue_milestones(base, period))
-    # The appendix goes programme by programme (district first), then by project code.
-    programme_order = {p.name: position for position, p in enumerate(programmes)}
-    project_rows.sort(key=lambda p: (programme_order.get(p.programme, len(programme_order)), p.code))
-    counts = Counter(row.colour for row in project_rows)
+    warned = figured.annotate(**warning_annotations(period))
+    reached = Milestone.objects.filter(project__in=base, actual_date__gte=period.start, actual_date__lte=period.end)
+    overdue = milestones_overdue(base, period)
+    listed, warning_counts, unapproved, sample = _list_totals(warned, base, source, reached, overdue)
+    # The appendix goes programme by programme (district first), then by project code; the warnings red
+    # first, then the furthest behind 序时进度, the longest overdue, by code: both ordered in the database.
+    in_programme_order = Case(*[When(as_programme=p.pk, then=Value(position)) for position, p in enumerate(programmes)],
+                              default=Value(len(programmes)), output_field=IntegerField())
+    appendix = _with_text(figured, source).annotate(appendix_order=in_programme_order).order_by("appendix_order", "code")
+    number = min(max(page.number, 1), -(-listed.projects // page.size) or 1) if not page.whole else 1
+    page = ListPage(number, page.size)
+    page_rows = _cut(appendix, page, number=number)
+    warning_rows = _cut(
+        warned.filter(list_warning__in=[WARNING_RANK[RED], WARNING_RANK[YELLOW]])
+        .annotate(**warning_order_annotations(period))
+        .order_by("list_warning", "-list_behind", "-list_overdue_months", "code"), page)
+    if page.whole:
+        overdue_by_project = overdue_milestones(base, period)
+        project_rows = _project_rows(progress_of(page_rows, period, overdue_by_project))
+        warnings = _warning_rows(progress_of(warning_rows, period, overdue_by_project), period)
+    else:
+        project_rows = _project_rows(progress_of(page_rows, period))
+        warnings = _warning_rows(progress_of(warning_rows, period), period)
     report = ProgressReport(
         title=title or _title(programmes, period),
         period=period,
@@ -220,16 +308,10 @@ def build_progress_report(
         programmes=programmes,
         breakdowns=breakdowns(figured, period),
         warnings=warnings,
-        warning_counts={colour: counts.get(colour, 0) for colour in COLOURS},
-        milestones_reached=_milestone_rows(
-            Milestone.objects.filter(project__in=base, actual_date__gte=period.start, actual_date__lte=period.end)
-            .order_by("actual_date", "project__code", "pk"),
-            None,
-        ),
-        milestones_overdue=_milestone_rows(
-            milestones_overdue(base, period).order_by("planned_date", "project__code", "pk"), period
-        ),
-        issues=_issues(base, source),
+        warning_counts=warning_counts,
+        milestones_reached=_milestone_rows(_cut(reached.order_by("actual_date", "project__code", "pk"), page), None),
+        milestones_overdue=_milestone_rows(_cut(overdue.order_by("planned_date", "project__code", "pk"), page), period),
+        issues=_issues(base, source, page),
         reconciliation=[p.snapshot for p in programmes if p.snapshot is not None],
         months=months(base, source, totals.annual_plan),
         projects=project_rows,
@@ -239,6 +321,8 @@ def build_progress_report(
         basis_statement=source.statement,
         snapshot_version=source.snapshot.version if source.snapshot else None,
         completeness=reporting_status(base, period),
+        listed=listed,
+        page=page,
     )
     report.letters = _letters(base, period, letters)
     # Several programmes: shown apart, each with its months; or added, naming the projects in both.

@@ -21,7 +21,7 @@ from projects.figures import Breakdown, Figures, GroupRow, MonthPoint, Programme
 from projects.progress import WarningColour
 from projects.selectors import Completeness, ReportingStatus
 
-from .structure import IssueRow, MilestoneRow, ProgressReport, ProjectRow, WarningRow
+from .structure import IssueRow, ListPage, ListTotals, MilestoneRow, ProgressReport, ProjectRow, WarningRow
 
 # Kinds of value. Figures: WAN an amount in 万元 (4 places), YI in 亿元 (2 places), RATE a percentage
 # and POINTS percentage points (2 places), NUMBER an indicator's figure as reported (4 places).
@@ -230,6 +230,24 @@ STRUCTURES: dict[object, Structure] = {
         "total": nested(Completeness, _("合计"), _("全部项目的填报情况。")),
         "departments": nested(Completeness, _("各单位"), _("各牵头单位的填报情况。"), many=True),
     }),
+    ListTotals: Structure("ListTotals", _("报告各项目清单的总数：页面和接口只列出一页时，综述和标题也按全部项目计数。"), {
+        "projects": f(_("项目数"), _("项目明细的项目总数。"), INT),
+        "warnings": f(_("预警项目数"), _("红灯和黄灯项目总数。"), INT),
+        "red_far_behind": f(_("落后较多的红灯项目数"), _("完成率落后序时进度超过红灯百分点的红灯项目数。"), INT),
+        "red_overdue": f(_("节点逾期的红灯项目数"), _("有节点逾期超过红灯月数的红灯项目数。"), INT),
+        "milestones_reached": f(_("完成的节点数"), _("报告期内完成的节点总数。"), INT),
+        "milestones_reached_by_kind": f(_("各类完成的节点数"), "", api=False),
+        "milestones_overdue": f(_("逾期的节点数"), _("逾期未完成的节点总数。"), INT),
+        "milestones_long_overdue": f(_("逾期较久的节点数"), _("逾期超过红灯月数的节点数。"), INT),
+        "issues": f(_("反映问题的项目数"), _("报告月月报反映存在问题或需协调事项的项目数。"), INT),
+        "issues_with_problems": f(_("反映存在问题的项目数"), _("报告月月报反映存在问题的项目数。"), INT),
+        "issues_with_requests": f(_("提出需协调事项的项目数"), _("报告月月报提出需协调事项的项目数。"), INT),
+        "common_problems": f(_("主要问题"), "", api=False),
+    }),
+    ListPage: Structure("ListPage", _("页面和接口列出的一页：项目明细的第几页、每页条数；预警、节点、问题清单列出前若干条。"), {
+        "number": f(_("页码"), _("项目明细的页码，从1开始。"), INT),
+        "size": f(_("每页条数"), _("每页条数；为空表示全部列出（文件）。"), INT, nullable=True),
+    }),
     ProgressReport: Structure("ProgressReport", _("进度报告：与报告页面和 PDF、Excel、Word 文件同一数据结构。"), {
         "basis": f(_("统计口径"), _(
             "approved：仅计已审核月报（默认；已关账月份读冻结数据）；all：含未审核月报（仅发改局统筹）。")),
@@ -250,12 +268,21 @@ STRUCTURES: dict[object, Structure] = {
         "months": nested(MonthPoint, _("月度进度"), _("1月至报告月的累计完成。"), many=True),
         "breakdowns": nested(Breakdown, _("分类进度"), _("按牵头单位、项目类别、镇街和项目状态。"), many=True),
         "warning_counts": nested(WARNING_COUNTS, _("预警统计"), _("各颜色的项目数。")),
-        "warnings": nested(WarningRow, _("预警项目"), _("红灯和黄灯项目。"), many=True),
-        "milestones_reached": nested(MilestoneRow, _("完成的节点"), _("报告期内完成的节点。"), many=True),
-        "milestones_overdue": nested(MilestoneRow, _("逾期的节点"), _("计划日期已过而未完成的节点。"), many=True),
-        "issues": nested(IssueRow, _("存在问题与需协调事项"), _("报告月月报中的问题和需协调事项。"), many=True),
+        "warnings": nested(WarningRow, _("预警项目"), _(
+            "红灯和黄灯项目，红灯在前、落后最多和逾期最久的在前；接口列出前 appendix_page_size 个。"), many=True),
+        "milestones_reached": nested(MilestoneRow, _("完成的节点"), _(
+            "报告期内完成的节点；接口列出前 appendix_page_size 个。"), many=True),
+        "milestones_overdue": nested(MilestoneRow, _("逾期的节点"), _(
+            "计划日期已过而未完成的节点；接口列出前 appendix_page_size 个。"), many=True),
+        "issues": nested(IssueRow, _("存在问题与需协调事项"), _(
+            "报告月月报中的问题和需协调事项；接口列出前 appendix_page_size 个。"), many=True),
         "reconciliation": nested(ReconciliationRow, _("核对"), _("公布汇总数与明细合计的核对。"), many=True),
-        "projects": nested(ProjectRow, _("项目明细"), _("报告的全部项目。"), many=True),
+        "projects": nested(ProjectRow, _("项目明细"), _(
+            "报告的项目，按计划、项目编号排列：接口列出 page 指定的一页（appendix_page、appendix_page_size），"
+            "完整明细见 Excel 文件。"), many=True),
+        "listed": nested(ListTotals, _("清单总数"), _("项目明细、预警、节点、问题各清单的总数。")),
+        "page": nested(ListPage, _("本页"), _("本次列出的是哪一页、每页多少条。")),
+        "appendix_pages": f(_("明细页数"), _("项目明细按每页条数分成的页数。"), INT),
         "unapproved_reports": f(_("未审核月报数"), _("报告月月报未填报或尚未审核通过的项目数。"), INT),
         "has_sample_data": f(_("含样例数据"), _("报告是否含样例生成器生成的数据。"), BOOL),
     }),

@@ -6,7 +6,6 @@ programme, period and data; staff edit the draft in the Word download. Punctuati
 Chinese (，；：（）。、), from portfolio.text, as official documents write it.
 """
 
-from collections import Counter
 from decimal import Decimal
 
 from django.utils.translation import get_language, gettext_lazy, pgettext
@@ -192,10 +191,9 @@ def warnings_paragraph(report: ProgressReport) -> str:
         "n_green": counts["green"],
         "exemption": _("；%(statuses)s项目只看节点") % {"statuses": statuses} if statuses else "",
     }
-    red = report.red
-    if red:
-        far_behind = sum(1 for w in red if w.behind is not None and w.behind > Decimal(r["red_behind_points"]))
-        overdue = sum(1 for w in red if w.max_overdue_months > r["red_overdue_months"])
+    if counts[RED]:
+        # Counted in the database over every red project, whether the report lists them all or a page.
+        far_behind, overdue = report.listed.red_far_behind, report.listed.red_overdue
         parts = []
         if far_behind:
             parts.append(_("%(n)s个落后序时进度超过%(red)s个百分点") % {"n": far_behind, "red": r["red_behind_points"]})
@@ -206,7 +204,7 @@ def warnings_paragraph(report: ProgressReport) -> str:
 
 
 def milestones_paragraph(report: ProgressReport) -> str:
-    kinds = Counter(m.kind for m in report.milestones_reached)
+    kinds = report.listed.milestones_reached_by_kind
     labels = dict(MilestoneKind.choices)
     done = [
         _("%(kind)s%(n)s个") % {"kind": labels[kind], "n": kinds[kind]}
@@ -214,16 +212,14 @@ def milestones_paragraph(report: ProgressReport) -> str:
     ]
     if done:
         text = _("%(phase)s，共完成项目节点%(n)s个，其中%(kinds)s") % {
-            "phase": phase(report.period), "n": len(report.milestones_reached), "kinds": enumerated(done),
+            "phase": phase(report.period), "n": report.listed.milestones_reached, "kinds": enumerated(done),
         }
     else:
         text = _("%(phase)s，暂无完成的项目节点") % {"phase": phase(report.period)}
-    overdue = report.milestones_overdue
-    if overdue:
-        limit = report.rules["red_overdue_months"]
-        long_overdue = sum(1 for m in overdue if (m.months_overdue or 0) > limit)
+    if report.listed.milestones_overdue:
         text += _("；%(n)s个节点逾期未完成，其中逾期超过%(months)s个月的%(long)s个") % {
-            "n": len(overdue), "months": limit, "long": long_overdue,
+            "n": report.listed.milestones_overdue, "months": report.rules["red_overdue_months"],
+            "long": report.listed.milestones_long_overdue,
         }
     else:
         text += _("；无逾期未完成的节点")
@@ -231,15 +227,13 @@ def milestones_paragraph(report: ProgressReport) -> str:
 
 
 def issues_paragraph(report: ProgressReport) -> str:
-    issues = report.issues
-    if not issues:
+    listed = report.listed
+    if not listed.issues:
         return _("%(month)s月月报中，各单位未反映存在问题和需协调事项。") % {"month": report.period.month}
-    problems = [i.problems for i in issues if i.problems]
-    requests = [i.coordination_requests for i in issues if i.coordination_requests]
     text = _("%(month)s月月报中，%(p)s个项目反映存在问题、%(c)s个项目提出需协调事项") % {
-        "month": report.period.month, "p": len(problems), "c": len(requests),
+        "month": report.period.month, "p": listed.issues_with_problems, "c": listed.issues_with_requests,
     }
-    common = Counter(problems).most_common(TOP)
+    common = listed.common_problems
     if common:
         text += _("，问题主要为：%(items)s") % {
             "items": enumerated([_("%(text)s（%(n)s个）") % {"text": t, "n": n} for t, n in common])

@@ -22,7 +22,7 @@ from projects.selectors import Basis, FigureSource, figure_source, latest_period
 
 from .builders import build_progress_report, scope_from_filterset
 from .renderers import FORMATS
-from .structure import ProgressReport
+from .structure import WHOLE, ListPage, ProgressReport
 
 
 class BadRequest(Exception):
@@ -105,6 +105,24 @@ def parse_appendix(params) -> bool:
     return (params.get("appendix") or "1").lower() not in ("0", "false", "no", "off")
 
 
+def parse_list_page(params, *, default: int, largest: int) -> ListPage:
+    """appendix_page=N (from 1) and appendix_page_size=1…``largest`` (``default``): the page of the
+    report's appendix the page or the API lists, and how many rows of its other lists."""
+    values = {}
+    for name, fallback, upper in (("appendix_page", 1, None), ("appendix_page_size", default, largest)):
+        raw = params.get(name) or str(fallback)
+        try:
+            value = int(raw)
+        except ValueError:
+            value = 0
+        if value < 1 or (upper is not None and value > upper):
+            message = (_("明细页码须为正整数。") if upper is None else
+                       _("每页条数须为1至%(n)s之间的整数。") % {"n": upper})
+            raise BadRequest({name: [message]})
+        values[name] = value
+    return ListPage(values["appendix_page"], values["appendix_page_size"])
+
+
 def filter_errors(filterset) -> dict[str, list[str]]:
     return {name: [str(message) for message in messages] for name, messages in filterset.form.errors.items()}
 
@@ -157,21 +175,21 @@ def progress_request_for(user, params) -> ProgressRequest:
     return ProgressRequest(user, period, source, filterset)
 
 
-def build_progress_request(request: ProgressRequest) -> ProgressReport:
+def build_progress_request(request: ProgressRequest, page: ListPage = WHOLE) -> ProgressReport:
     user, filterset = request.user, request.filterset
     scope = scope_from_filterset(filterset)
     if sees_own_department_only(user):
         scope.append((_("可见范围"), _("本单位牵头或配合的项目")))
     return build_progress_report(
         filterset.qs, request.period, scope=scope, indicators=restrict(Indicator.objects.all(), user, Action.VIEW),
-        source=request.source, letters=restrict(SupervisionLetter.objects.all(), user, Action.VIEW),
+        source=request.source, letters=restrict(SupervisionLetter.objects.all(), user, Action.VIEW), page=page,
     )
 
 
-def progress_report_for(user, params) -> tuple[ProgressReport, ProjectFilterSet]:
+def progress_report_for(user, params, page: ListPage = WHOLE) -> tuple[ProgressReport, ProjectFilterSet]:
     """The progress report this user may see, for the period and filters in ``params``."""
     request = progress_request_for(user, params)
-    return build_progress_request(request), request.filterset
+    return build_progress_request(request, page), request.filterset
 
 
 def indicators_report_for(user, params) -> IndicatorReport:

@@ -123,6 +123,42 @@ class LetterRow:
     state_label: str
 
 
+@dataclass(frozen=True)
+class ListPage:
+    """How much of the report's per-project lists to show: all of them (``size`` None: the files), or the
+    appendix's page ``number`` of ``size`` rows and the first ``size`` rows of the warning, milestone and
+    issue lists (the page and the API, whose files carry the whole lists)."""
+
+    number: int = 1
+    size: int | None = None
+
+    @property
+    def whole(self) -> bool:
+        return self.size is None
+
+
+WHOLE = ListPage()
+
+
+@dataclass(frozen=True)
+class ListTotals:
+    """What the report's per-project lists hold in all, counted in the database whether the report lists
+    them whole or in part: the narrative's figures and the lists' headings read these."""
+
+    projects: int
+    warnings: int  # red and yellow
+    red_far_behind: int  # red, the rate more than red_behind_points behind 序时进度
+    red_overdue: int  # red, a milestone overdue more than red_overdue_months
+    milestones_reached: int
+    milestones_reached_by_kind: dict  # kind -> count
+    milestones_overdue: int
+    milestones_long_overdue: int  # overdue more than red_overdue_months
+    issues: int  # projects whose report for the month states a problem or a request
+    issues_with_problems: int
+    issues_with_requests: int
+    common_problems: list  # [(text, projects)], most first, at most narrative.TOP
+
+
 @dataclass
 class ProgressReport:
     title: str
@@ -149,6 +185,8 @@ class ProgressReport:
     basis_statement: str  # the same in words, printed with the figures
     snapshot_version: int | None  # the frozen version of a closed month the figures come from
     completeness: ReportingStatus
+    listed: ListTotals
+    page: ListPage = WHOLE
     narrative: list[str] = field(default_factory=list)
     # Month by month for each programme apart (by programme pk), when the report has several.
     programme_months: dict = field(default_factory=dict)
@@ -190,6 +228,31 @@ class ProgressReport:
     @property
     def yellow(self) -> list[WarningRow]:
         return [w for w in self.warnings if w.colour == YELLOW]
+
+    @property
+    def appendix_pages(self) -> int:
+        """How many pages the appendix has at the report's page size (1 when it is listed whole)."""
+        if self.page.whole or not self.listed.projects:
+            return 1
+        return -(-self.listed.projects // self.page.size)
+
+    @property
+    def lists_cut(self) -> bool:
+        """Whether a list shows fewer rows than it holds (a page of the report; its files have them all)."""
+        return (len(self.warnings) < self.listed.warnings or len(self.milestones_reached) < self.listed.milestones_reached
+                or len(self.milestones_overdue) < self.listed.milestones_overdue or len(self.issues) < self.listed.issues
+                or len(self.projects) < self.listed.projects)
+
+    def appendix_groups(self) -> list[tuple[str, int, list[ProjectRow]]]:
+        """The appendix's rows by programme, in order, each with the programme's number of projects in
+        the report (more than its rows here when the appendix is listed a page at a time)."""
+        counts = {p.name: p.figures.count for p in self.programmes}
+        groups: list[tuple[str, int, list[ProjectRow]]] = []
+        for row in self.projects:
+            if not groups or groups[-1][0] != row.programme:
+                groups.append((row.programme, counts.get(row.programme, 0), []))
+            groups[-1][2].append(row)
+        return [(name, max(total, len(rows)), rows) for name, total, rows in groups]
 
     def breakdown(self, key: str) -> Breakdown:
         return next(b for b in self.breakdowns if b.key == key)

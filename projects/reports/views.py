@@ -29,10 +29,14 @@ from .requests import (
     indicators_report_for,
     parse_appendix,
     parse_format,
+    parse_list_page,
     progress_request_for,
 )
+from .structure import WHOLE
 
 FORMAT_LABELS = {"pdf": "PDF", "xlsx": "Excel", "docx": "Word"}
+# Rows of the report page's appendix a page (and of its warning, milestone and issue lists).
+PAGE_SIZE, PAGE_SIZE_LARGEST = 100, 1000
 FILE_FORMATS = tuple(FORMAT_LABELS)
 
 
@@ -73,7 +77,9 @@ def progress_report(request):
             if count > settings.PORTFOLIO_BACKGROUND_PROJECTS:
                 return redirect("reports:job", jobs.request_progress_file(request.user, request.GET, fmt, count).pk)
             count_user_render(request.user)
-        report = build_progress_request(progress)
+        # The page lists one page of the appendix (and as many rows of the other lists); the files all of it.
+        page = parse_list_page(request.GET, default=PAGE_SIZE, largest=PAGE_SIZE_LARGEST) if fmt == "html" else WHOLE
+        report = build_progress_request(progress, page)
     except BadRequest as exc:
         return bad_request(request, exc)
     except RenderRefused as exc:

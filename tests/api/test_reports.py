@@ -21,6 +21,8 @@ pytestmark = pytest.mark.django_db
 PROGRESS = "/api/v1/reports/progress/"
 INDICATORS = "/api/v1/reports/indicators/"
 H1 = {"year": 2025, "month": 6}
+# The whole appendix of the 434-project portfolio on one page (the JSON lists 100 rows a page by default).
+WHOLE = {**H1, "appendix_page_size": 1000}
 
 
 @pytest.fixture
@@ -33,7 +35,7 @@ def programme(data, level):
 
 
 def test_progress_json_carries_the_2025_h1_figures(coordinator_api, portfolio):
-    response = coordinator_api.get(PROGRESS, H1)
+    response = coordinator_api.get(PROGRESS, WHOLE)
     assert response.status_code == 200, response.content
     data = response.json()
     assert data["period"] == {"year": 2025, "month": 6}
@@ -59,7 +61,7 @@ def test_progress_json_carries_the_2025_h1_figures(coordinator_api, portfolio):
 def test_progress_json_is_the_builders_structure(coordinator_api, portfolio):
     """Every figure of the JSON is the builder's, amounts to four places in 万元, rates to two."""
     report = build_progress_report(Project.objects.all(), Period(2025, 6))
-    data = coordinator_api.get(PROGRESS, H1).json()
+    data = coordinator_api.get(PROGRESS, WHOLE).json()
     totals = report.totals
     assert Decimal(data["totals"]["annual_plan"]) == totals.annual_plan
     assert Decimal(data["totals"]["completed_ytd"]) == totals.completed_ytd
@@ -190,8 +192,8 @@ def test_query_count_is_pinned_at_10_and_1000_projects(api_client, portfolio_of_
         with portfolio_of_size(size):
             with count_queries() as q:
                 response = client.get(PROGRESS, H1)
-            assert response.status_code == 200 and len(response.json()["projects"]) == size
-            q.assert_count(29, f"the progress report's JSON at {size} projects")
+            assert response.status_code == 200 and len(response.json()["projects"]) == min(size, 100)
+            q.assert_count(37, f"the progress report's JSON at {size} projects")
 
 
 @pytest.mark.parametrize("role", ["viewer", "editor", "coordinator", "administrator"])
@@ -222,8 +224,21 @@ def _without_keys(value):
 
 
 def test_report_json_is_pinned(coordinator_api, portfolio):
-    """The JSON of both reports, keys in order and every value, as the API has always written it."""
-    progress = coordinator_api.get(PROGRESS, H1).json()
+    """The JSON of both reports, keys in order and every value, as the API has always written it (the whole
+    appendix on one page; the keys that say how it is paged are the only ones added)."""
+    progress = coordinator_api.get(PROGRESS, WHOLE).json()
+    assert (progress.pop("page"), progress.pop("appendix_pages")) == ({"number": 1, "size": 1000}, 1)
+    assert progress.pop("listed") == {
+        "projects": 434, "warnings": len(progress["warnings"]), "red_far_behind": sum(
+            1 for w in progress["warnings"] if w["colour"] == "red" and w["behind"] and Decimal(w["behind"]) > 30),
+        "red_overdue": sum(1 for w in progress["warnings"] if w["max_overdue_months"] > 3),
+        "milestones_reached": len(progress["milestones_reached"]),
+        "milestones_overdue": len(progress["milestones_overdue"]),
+        "milestones_long_overdue": sum(1 for m in progress["milestones_overdue"] if m["months_overdue"] > 3),
+        "issues": len(progress["issues"]),
+        "issues_with_problems": sum(1 for i in progress["issues"] if i["problems"]),
+        "issues_with_requests": sum(1 for i in progress["issues"] if i["coordination_requests"]),
+    }
     indicators = coordinator_api.get(INDICATORS, H1).json()
     for data in (progress, indicators):
         assert data.pop("generated_at")
@@ -242,7 +257,7 @@ def test_report_schema_is_pinned(coordinator_api):
              "Reconciliation", "ProgrammeFigures", "GroupRow", "Breakdown", "Warning", "MilestoneRow", "Issue",
              "MonthPoint", "ProjectRow", "WarningCounts", "WarningRules", "Completeness", "ReportingStatus"]
     assert {name: _digest(components[name]) for name in names} == {
-        "ProgressReport": "cc473f6c2ba713da6a860f17a336dd18b25d61173faf017f985e39baf591478d",
+        "ProgressReport": "b5264d339aa53546b94ead332423b4a89ed611fe4c7568c5e93d09d7d48b2566",
         "IndicatorReport": "478195c5e6af302aba8db68b0636de924afee98af268cf5a53671215decb23c2",
         "IndicatorGroup": "e65749010fdbba3a46d9a77e87625231aac3b16c53363c4f9edbee3459209ddd",
         "IndicatorRow": "b25429ac039508cf6f28b8e27842f6d2208139698fcab60f8f7f720dddf72ccc",

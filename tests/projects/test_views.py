@@ -387,16 +387,55 @@ def test_bulk_entry_query_count_does_not_grow_with_the_department(client, pages_
     users, projects = pages_world
     client.force_login(users["editor"])
     url = reverse("projects:bulk_entry") + "?year=2025&month=2"
-    for extra in (0, 40):
-        for i in range(extra):
+    created = 0
+    for total in (0, 40, 250):  # 250: three pages of BULK_PAGE_SIZE
+        for i in range(created, total):
             p = Project.objects.create(programme=projects["own"].programme, code=f"B-{i:03d}", name=f"批量{i}",
                                        lead_department=department)
             MonthlyReport.objects.create(project=p, year=2025, month=2, completed_month=Decimal(1),
                                          completed_ytd=Decimal(1))
+        created = total
         client.get(url)
         with count_queries() as q:
             assert client.get(url).status_code == 200
-        q.assert_count(15, f"the bulk sheet with {extra} more projects")
+        q.assert_count(16, f"the bulk sheet with {total} more projects")
+
+
+def test_bulk_entry_pages_a_large_department_and_saves_one_page(client, pages_world, department):
+    """A department of 250 projects: three pages that show each project once, in code order; saving a page
+    saves its rows only and comes back to it."""
+    from projects.selectors import BULK_PAGE_SIZE
+
+    users, projects = pages_world
+    for i in range(249):
+        Project.objects.create(programme=projects["own"].programme, code=f"B-{i:03d}", name=f"批量{i}",
+                               lead_department=department, annual_plan=Decimal(100))
+    client.force_login(users["editor"])
+    url = reverse("projects:bulk_entry") + "?year=2025&month=3"
+    pages, shown = [], []
+    for number in (1, 2, 3):
+        html = client.get(f"{url}&page={number}").content.decode()
+        codes = re.findall(r'data-project="([^"]+)"', html)
+        pages.append(codes)
+        shown += codes
+        assert f"本单位当月共 250 个项目，每页 {BULK_PAGE_SIZE} 个" in html
+    expected = sorted(Project.objects.filter(lead_department=department).values_list("code", flat=True))
+    assert shown == expected  # every project exactly once, in code order
+    assert [len(codes) for codes in pages] == [100, 100, 50]
+    page_two = list(Project.objects.filter(code__in=pages[1]).order_by("code", "pk"))
+    data = {"rows-TOTAL_FORMS": str(len(page_two)), "rows-INITIAL_FORMS": str(len(page_two)),
+            "rows-MIN_NUM_FORMS": "0", "rows-MAX_NUM_FORMS": "1000"}
+    for index, project in enumerate(page_two):
+        data.update({f"rows-{index}-project": str(project.pk), f"rows-{index}-version": "0",
+                     f"rows-{index}-completed_month": "7" if index == 0 else ""})
+    response = client.post(f"{url}&page=2", data)
+    assert response.status_code == 302 and response["Location"].endswith("page=2")
+    saved = MonthlyReport.objects.filter(year=2025, month=3)
+    assert list(saved.values_list("project__code", flat=True)) == [page_two[0].code]
+    # The rows of page 2 posted to page 1 name other projects: refused, nothing saved.
+    before = database_state()
+    assert client.post(f"{url}&page=1", data).status_code == 400
+    assert database_state() == before
 
 
 def test_project_edit_takes_amounts_as_people_type_them(client, pages_world):

@@ -150,7 +150,8 @@ def test_the_excel_and_word_files_say_which_values_are_generated(named_report):
 def test_the_api_json_lists_the_generated_fields(portfolio):
     client = token_client(make_user("honest-viewer", "查看"))
     district = Programme.objects.get(year=2025, level="district")
-    data = client.get("/api/v1/reports/progress/", {"year": 2025, "month": 6, "programme": district.pk}).json()
+    data = client.get("/api/v1/reports/progress/", {"year": 2025, "month": 6, "programme": district.pk,
+                                                    "appendix_page_size": 1000}).json()
     rows = {row["code"]: row for row in data["projects"]}
     report = build_progress_report(Project.objects.counted_in(district), H1)
     for row in report.projects:

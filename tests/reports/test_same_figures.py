@@ -27,7 +27,7 @@ def list_count(client, params) -> int:
 
 
 def report_json(client, params) -> dict:
-    response = client.get("/api/v1/reports/progress/", {**H1, **params})
+    response = client.get("/api/v1/reports/progress/", {**H1, "appendix_page_size": 1000, **params})
     assert response.status_code == 200, response.content
     return response.json()
 
