@@ -21,9 +21,16 @@ from portfolio.periods import Period
 
 from .choices import ProgrammeLevel, ProjectCategory, ProjectStatus
 from .models import ProgrammeSnapshot, Project
-from .progress import completion_rate, verdict
-from .querysets import COUNTED_PROGRAMME
-from .selectors import FigureSource, figure_source, period_projects, with_period_figures
+from .progress import COLOURS, completion_rate, verdict
+from .querysets import COUNTED_PROGRAMME, COUNTED_PROGRAMME_OF_REPORT
+from .selectors import (
+    WARNING_RANK,
+    FigureSource,
+    figure_source,
+    period_projects,
+    warning_annotations,
+    with_period_figures,
+)
 
 ZERO = Decimal(0)
 NOT_GIVEN = gettext_lazy("未明确")
@@ -297,29 +304,36 @@ def programme_figures(figured: QuerySet, period: Period) -> list[ProgrammeFigure
     return result
 
 
-def months(base: QuerySet, source: FigureSource, annual_plan: Decimal) -> list[MonthPoint]:
-    """Cumulative completion month by month (one query), over the reports the source counts.
-
-    Year to date is the running sum of each month's completed investment, which equals the
-    latest reported year-to-date figure (MonthlyReport.compute_ytd keeps them equal).
-    """
+def report_months(figured: QuerySet, source: FigureSource, programmes: list[ProgrammeFigures],
+                  annual_plan: Decimal) -> tuple[list[MonthPoint], dict]:
+    """Month by month for the report's projects, and for each programme apart (keyed by programme pk):
+    the programmes overlap, so a report never adds them together; the programme is the one the project
+    is counted in for the period (as frozen, for a closed month). Every project is counted in one
+    programme, so the report's months are the programmes' added up. From the live reports, one query
+    grouped by programme and month through a join to the project; for a frozen month, one query a
+    programme (a year has two or three)."""
     period = source.period
-    by_month = dict(
-        source.reports().filter(project__in=base, year=period.year, month__lte=period.month)
-        .values_list("month")
-        .annotate(s=Sum("completed_month"))
-        .order_by()
-    )
-    return _month_points(by_month, period, annual_plan)
-
-
-def programme_months(figured: QuerySet, source: FigureSource, programmes: list[ProgrammeFigures]) -> dict:
-    """The same month by month for each programme apart: the programmes overlap, so a report never adds
-    them together. Keyed by programme pk; the programme is the one the project is counted in for the
-    period (as frozen, for a closed month). One query a programme (a year has two or three): each
-    selects its projects by a semi-join, where grouping the reports by a per-report subquery would
-    run that subquery once for each of a province's million monthly reports."""
-    return {p.pk: months(figured.filter(as_programme=p.pk), source, p.figures.annual_plan) for p in programmes}
+    by_programme: dict = {p.pk: {} for p in programmes}
+    if source.frozen:
+        for p in programmes:
+            by_programme[p.pk] = dict(
+                source.reports().filter(project__in=figured.filter(as_programme=p.pk), year=period.year,
+                                        month__lte=period.month)
+                .values_list("month").annotate(s=Sum("completed_month")).order_by()
+            )
+    else:
+        rows = (
+            source.reports().filter(project__in=figured, year=period.year, month__lte=period.month)
+            .values_list(COUNTED_PROGRAMME_OF_REPORT, "month").annotate(s=Sum("completed_month")).order_by()
+        )
+        for programme, month, amount in rows:
+            by_programme.setdefault(programme, {})[month] = amount
+    whole: dict = {}
+    for amounts in by_programme.values():
+        for month, amount in amounts.items():
+            whole[month] = whole.get(month, ZERO) + amount
+    apart = {p.pk: _month_points(by_programme[p.pk], period, p.figures.annual_plan) for p in programmes}
+    return _month_points(whole, period, annual_plan), apart
 
 
 def _month_points(by_month: dict, period: Period, annual_plan: Decimal) -> list[MonthPoint]:
@@ -352,6 +366,24 @@ def totals(projects: QuerySet, period: Period, source: FigureSource | None = Non
     """Count, plan, year to date and this month of a set of projects (one query)."""
     source = source or figure_source(period)
     return aggregate(figured_projects(period_projects(projects, period, source), period, source), period)
+
+
+def totals_and_warnings(projects: QuerySet, period: Period, source: FigureSource | None = None
+                        ) -> tuple[Figures, dict[str, int]]:
+    """The dashboard's headline: ``totals`` and the red, yellow and green projects, in one query (the
+    warning as ``selectors.warning_annotations`` computes it), so that the per-project figures are
+    read once for both."""
+    source = source or figure_source(period)
+    figured = with_period_figures(period_projects(projects, period, source), period, source)
+    colour_of = {rank: colour for colour, rank in WARNING_RANK.items()}
+    sums, counts = {}, dict.fromkeys(COLOURS, 0)
+    # Grouped by colour (three rows) and added up here: the warning is computed once a project, where
+    # a count filtered by each colour would compute it three times.
+    for row in figured.annotate(**warning_annotations(period)).values("list_warning").annotate(**TOTALS).order_by():
+        counts[colour_of[row["list_warning"]]] += row["count"]
+        for key in TOTALS:
+            sums[key] = sums.get(key, 0) + (row[key] or 0)
+    return figures_of(sums, period), counts
 
 
 def aggregate(figured: QuerySet, period: Period) -> Figures:

@@ -32,6 +32,8 @@ class ProgrammeManager(models.Manager):
 # (Project.sample_programme / sample_annual_plan). Every read that groups, filters or computes asks these.
 COUNTED_PROGRAMME = Coalesce(F("programme"), F("sample_programme"))
 COUNTED_PLAN = Coalesce(F("annual_plan"), F("sample_annual_plan"))
+# The programme a monthly report's project is counted in, read from the report.
+COUNTED_PROGRAMME_OF_REPORT = Coalesce(F("project__programme"), F("project__sample_programme"))
 # Projects that show a sample value where their fact is empty (Project.sample_fields, in the database).
 SHOWS_SAMPLE_VALUES = Q(programme__isnull=True, sample_programme__isnull=False) | Q(
     annual_plan__isnull=True, sample_annual_plan__isnull=False

@@ -12,6 +12,7 @@ from django.db.models import (
     Count,
     Exists,
     F,
+    FilteredRelation,
     FloatField,
     IntegerField,
     Max,
@@ -47,7 +48,6 @@ from .models import (
 )
 from .permissions import Action, month_lock, restrict, reviews_reports, writable_rows
 from .progress import (
-    COLOURS,
     GREEN,
     RED,
     YELLOW,
@@ -265,15 +265,35 @@ def latest_report_value(source: FigureSource, field: str, *, exact_month: bool =
 
 def with_period_figures(projects: QuerySet, period: Period, source: FigureSource | None = None) -> QuerySet:
     """Annotate year-to-date (latest counted report up to the month), this month's figure, the month's
-    report status and the annual plan, from ``source`` (approved live reports by default)."""
+    report status and the annual plan, from ``source`` (approved live reports by default).
+
+    From the live reports, the month's own report is joined (one per project and month) and gives the
+    month's figure and status, and the year to date when it counts; only a project whose month report
+    does not count looks back for its latest earlier one (a subquery PostgreSQL runs for those rows
+    only, in the CASE's default). A province's dashboard reads 100,000 projects' figures this way,
+    where a subquery for every figure of every project took seconds.
+    """
     source = source or figure_source(period)
-    return source.scope(projects).annotate(
-        period_ytd=latest_report_value(source, "completed_ytd", exact_month=False),
-        period_month=latest_report_value(source, "completed_month", exact_month=True),
-        period_status=Subquery(
-            MonthlyReport.objects.filter(project=OuterRef("pk"), year=period.year, month=period.month)
-            .order_by().values("status")[:1]  # one report a project and month: no order (nor its join)
-        ) if not source.frozen else latest_report_value(source, "status", exact_month=True),
+    projects = source.scope(projects)
+    if source.frozen:
+        figures = {
+            "period_ytd": latest_report_value(source, "completed_ytd", exact_month=False),
+            "period_month": latest_report_value(source, "completed_month", exact_month=True),
+            "period_status": latest_report_value(source, "status", exact_month=True),
+        }
+    else:
+        projects = projects.annotate(period_report=FilteredRelation(
+            "monthly_reports", condition=Q(monthly_reports__year=period.year, monthly_reports__month=period.month)))
+        counts = (Q(period_report__status=COUNTED_STATE) if source.basis == Basis.APPROVED
+                  else Q(period_report__isnull=False))
+        figures = {
+            "period_ytd": Case(When(counts, then=F("period_report__completed_ytd")),
+                               default=latest_report_value(source, "completed_ytd", exact_month=False)),
+            "period_month": Case(When(counts, then=F("period_report__completed_month")), default=None),
+            "period_status": F("period_report__status"),
+        }
+    return projects.annotate(
+        **figures,
         period_plan=source.plan(),
         # The project's status as it stood at the close for a frozen month: the warnings read it.
         period_project_status=source.attributes()["as_status"],
@@ -368,7 +388,11 @@ def overdue_cutoff(period: Period, months: int) -> dt.date:
 def with_list_figures(projects: QuerySet, period: Period, source: FigureSource | None = None) -> QuerySet:
     """``with_period_figures`` plus the completion rate (``list_rate``, percent) and the warning
     (``list_warning``: 0 red, 1 yellow, 2 green) computed in the database, for sorting a list."""
-    return with_period_figures(projects, period, source).annotate(**warning_annotations(period))
+    has_plan = Q(period_plan__isnull=False) & ~Q(period_plan=0)
+    ytd = Cast(Coalesce(F("period_ytd"), Value(0)), FloatField())
+    rate = Case(When(has_plan, then=ytd * Value(100.0) / Cast(F("period_plan"), FloatField())), default=None,
+                output_field=FloatField())
+    return with_period_figures(projects, period, source).annotate(**warning_annotations(period), list_rate=rate)
 
 
 def warning_annotations(period: Period) -> dict:
@@ -392,7 +416,6 @@ def warning_annotations(period: Period) -> dict:
         planned_date__lte=overdue_cutoff(period, r["red_overdue_months"]),
     )
     return {
-        "list_rate": Case(When(has_plan, then=ytd * Value(100.0) / plan), default=None, output_field=FloatField()),
         "list_rate_hundredths": Case(
             When(has_plan, then=Cast(Round(ytd * Value(10000.0) / plan), IntegerField())),
             default=None, output_field=IntegerField(),
@@ -417,35 +440,23 @@ def warning_order_annotations(period: Period) -> dict:
     r = rules()
     elapsed = int(period.time_elapsed * 100)
     red_below = elapsed - int(Decimal(r["red_behind_points"]) * 100)
-    earliest_overdue = Subquery(
-        Milestone.objects.filter(not_reached_by(period), project=OuterRef("pk"), planned_date__lt=period.end)
-        .order_by("planned_date").values("planned_date")[:1]
-    )
     end = period.end
+    # progress.months_between(planned, period end) in SQL: whole months, a month whole once its day comes.
+    months = Greatest(
+        (Value(end.year) - ExtractYear("planned_date")) * Value(12) + (Value(end.month) - ExtractMonth("planned_date"))
+        - Case(When(planned_date__day__gt=end.day, then=Value(1)), default=Value(0)),
+        Value(0),
+    )
+    longest_overdue = Subquery(
+        Milestone.objects.filter(not_reached_by(period), project=OuterRef("pk"), planned_date__lt=period.end)
+        .annotate(overdue_months=months).order_by("planned_date").values("overdue_months")[:1]
+    )
     return {
         "list_far_behind": Case(When(list_rate_hundredths__lt=red_below, then=Value(True)), default=Value(False),
                                 output_field=BooleanField()),
         "list_behind": Greatest(Value(elapsed) - Coalesce(F("list_rate_hundredths"), Value(elapsed)), Value(0)),
-        "list_earliest_overdue": earliest_overdue,
-        # progress.months_between(earliest, period end) in SQL: whole months, a month whole once its day comes.
-        "list_overdue_months": Coalesce(Greatest(
-            (Value(end.year) - ExtractYear("list_earliest_overdue")) * Value(12)
-            + (Value(end.month) - ExtractMonth("list_earliest_overdue"))
-            - Case(When(list_earliest_overdue__day__gt=end.day, then=Value(1)), default=Value(0)),
-            Value(0),
-        ), Value(0)),
+        "list_overdue_months": Coalesce(longest_overdue, Value(0)),
     }
-
-
-def warning_counts(projects: QuerySet, period: Period, source: FigureSource | None = None) -> dict[str, int]:
-    """Red, yellow and green projects, counted in the database by ``with_list_figures`` (one query)."""
-    colour_of = {rank: colour for colour, rank in WARNING_RANK.items()}
-    counts = dict.fromkeys(COLOURS, 0)
-    counted = period_projects(projects, period, source)
-    grouped = with_list_figures(counted, period, source).values_list("list_warning").annotate(n=Count("pk"))
-    for rank, n in grouped.order_by():
-        counts[colour_of[rank]] += n
-    return counts
 
 
 def period_projects(projects: QuerySet, period: Period, source: FigureSource | None = None) -> QuerySet:
@@ -453,7 +464,10 @@ def period_projects(projects: QuerySet, period: Period, source: FigureSource | N
     is a plan for that year), and for a closed month those it froze. Re-selecting by primary key
     keeps aggregates right whatever joins the caller's filters used."""
     source = source or figure_source(period)
-    return source.scope(Project.objects.filter(counted_in_year(period.year), pk__in=projects.values("pk")))
+    counted = Project.objects.filter(counted_in_year(period.year))
+    if projects.model is Project and not projects.query.where and not projects.query.is_sliced:
+        return source.scope(counted)  # every project (a coordinator's, say): no need to select them again
+    return source.scope(counted.filter(pk__in=projects.values("pk")))
 
 
 # Dashboard ------------------------------------------------------------------------------------

@@ -28,7 +28,7 @@ from portfolio.redirects import safe_next
 
 from . import closing, letters, services, todo_views
 from .exports import project_list_file_names, project_list_workbook
-from .figures import totals
+from .figures import totals_and_warnings
 from .filters import MilestoneListFilterSet, ProjectFilterSet
 from .forms import (
     PROJECT_EDIT_FIELDS,
@@ -85,7 +85,6 @@ from .selectors import (
     reporting_status,
     reports_waiting_for,
     sheet_returns,
-    warning_counts,
     with_list_figures,
 )
 from .workflow import COUNTED_STATE
@@ -195,6 +194,7 @@ class DashboardView(LoginRequiredMixin, View):
         indicators, indicators_without_value = _indicator_panel(
             build_indicator_report(period, restrict(Indicator.objects.all(), request.user, Action.VIEW))
         )
+        headline, warnings = totals_and_warnings(scoped, period, source)
         list_query = urlencode({"programme": programme.pk if programme else "", "year": period.year,
                                 "month": period.month})
         return render(request, "projects/dashboard.html", {
@@ -207,8 +207,8 @@ class DashboardView(LoginRequiredMixin, View):
             "may_switch_basis": can_see_unapproved(request.user),
             "basis_choices": Basis.choices,
             "reporting": reporting_status(scoped, period),
-            "totals": totals(scoped, period, source),
-            "warnings": warning_counts(scoped, period, source),
+            "totals": headline,
+            "warnings": warnings,
             "due": due[:15], "due_count": due.count(),
             "overdue": [(m, months_between(m.planned_date, period.end)) for m in overdue[:15]],
             "overdue_count": overdue.count(),

@@ -9,7 +9,20 @@ converted and rounded only through portfolio.money (亿元 and rates half-up to 
 import datetime as dt
 
 from django.conf import settings
-from django.db.models import Case, Count, Exists, F, IntegerField, Min, OuterRef, Q, QuerySet, Value, When
+from django.db.models import (
+    BooleanField,
+    Case,
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    Min,
+    OuterRef,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -23,9 +36,8 @@ from projects.figures import (
     aggregate,
     breakdowns,
     figured_projects,
-    months,
     programme_figures,
-    programme_months,
+    report_months,
 )
 from projects.models import Milestone, MonthlyReport, Project
 from projects.progress import GREEN, RED, YELLOW, WarningColour, rules, verdict
@@ -175,15 +187,26 @@ def _list_totals(warned: QuerySet, base: QuerySet, source: FigureSource, reached
     whether any figure is sample data, counted in the database (seven queries)."""
     period, r = source.period, rules()
     far_behind = warning_order_annotations(period)["list_far_behind"]
-    counted = warned.annotate(list_far_behind=far_behind).aggregate(
-        red=Count("pk", filter=Q(list_warning=WARNING_RANK[RED])),
-        yellow=Count("pk", filter=Q(list_warning=WARNING_RANK[YELLOW])),
-        far=Count("pk", filter=Q(list_warning=WARNING_RANK[RED], list_far_behind=True)),
-        late=Count("pk", filter=Q(list_late_milestone=True)),
-        unapproved=Count("pk", filter=~Q(period_status=COUNTED_STATE) | Q(period_status__isnull=True)),
-        sample=Count("pk", filter=Q(is_synthetic=True) | SHOWS_SAMPLE_VALUES | Q(period_generated=True)),
-        projects=Count("pk"),
+    flags = warned.annotate(
+        list_far_behind=far_behind,
+        list_unapproved=Case(When(period_status=COUNTED_STATE, then=Value(False)), default=Value(True),
+                             output_field=BooleanField()),
+        list_sample=Case(When(Q(is_synthetic=True) | SHOWS_SAMPLE_VALUES | Q(period_generated=True), then=Value(True)),
+                         default=Value(False), output_field=BooleanField()),
     )
+    # Grouped by the flags (a few rows) and added up here: each flag is computed once a project, where a
+    # count filtered by each would compute the warning again for every count.
+    counted = dict.fromkeys(("red", "yellow", "far", "late", "unapproved", "sample", "projects"), 0)
+    for row in flags.values("list_warning", "list_far_behind", "list_late_milestone", "list_unapproved",
+                            "list_sample").annotate(n=Count("pk")).order_by():
+        n = row["n"]
+        counted["projects"] += n
+        counted["red"] += n if row["list_warning"] == WARNING_RANK[RED] else 0
+        counted["yellow"] += n if row["list_warning"] == WARNING_RANK[YELLOW] else 0
+        counted["far"] += n if row["list_warning"] == WARNING_RANK[RED] and row["list_far_behind"] else 0
+        counted["late"] += n if row["list_late_milestone"] else 0
+        counted["unapproved"] += n if row["list_unapproved"] else 0
+        counted["sample"] += n if row["list_sample"] else 0
     by_kind = dict(reached.order_by().values_list("kind").annotate(n=Count("pk")))
     cutoff = overdue_cutoff(period, r["red_overdue_months"])
     milestones = overdue.order_by().aggregate(all=Count("pk"), long=Count("pk", filter=Q(planned_date__lte=cutoff)))
@@ -295,6 +318,7 @@ def build_progress_report(
     else:
         project_rows = _project_rows(progress_of(page_rows, period))
         warnings = _warning_rows(progress_of(warning_rows, period), period)
+    report_months_whole, report_months_apart = report_months(figured, source, programmes, totals.annual_plan)
     report = ProgressReport(
         title=title or _title(programmes, period),
         period=period,
@@ -313,7 +337,7 @@ def build_progress_report(
         milestones_overdue=_milestone_rows(_cut(overdue.order_by("planned_date", "project__code", "pk"), page), period),
         issues=_issues(base, source, page),
         reconciliation=[p.snapshot for p in programmes if p.snapshot is not None],
-        months=months(base, source, totals.annual_plan),
+        months=report_months_whole,
         projects=project_rows,
         unapproved_reports=unapproved,
         has_sample_data=sample,
@@ -329,7 +353,7 @@ def build_progress_report(
     if report.programmes_added:
         report.in_several_programmes = _in_several_programmes(figured)
     elif len(programmes) > 1:
-        report.programme_months = programme_months(figured, source, programmes)
+        report.programme_months = report_months_apart
     if narrative:
         # The district's economy is the subject of a report on whole programmes only: a report filtered
         # to a department or a town states its scope instead.
