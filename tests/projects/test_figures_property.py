@@ -80,6 +80,7 @@ def test_database_figures_and_warning_equal_the_python_rule(db, projects, basis)
                            .annotate(**warning_order_annotations(PERIOD)).order_by("code"))
             counted = (lambda state: state == "approved") if basis == Basis.APPROVED else (lambda state: True)
             for row, (p, shape), progress in zip(figured, made, progress_of(figured, PERIOD), strict=True):
+                assert row.pk == p.pk
                 latest = _latest(shape["reports"], counted=counted)
                 this_month = _latest(shape["reports"], counted=counted, exact=True)
                 any_this_month = _latest(shape["reports"], counted=lambda state: True, exact=True)
