@@ -84,8 +84,31 @@ def _copy_with_keys(cursor, connection, objs) -> None:
     for obj, (pk,) in zip(objs, cursor.fetchall(), strict=True):
         obj.pk = pk
     fields = opts.concrete_fields
+    prepare = [_copy_value(field, connection) for field in fields]
     _copy(cursor, connection, opts.db_table, fields,
-          ([field.get_db_prep_save(field.pre_save(obj, True), connection) for field in fields] for obj in objs))
+          ([value(obj) for value in prepare] for obj in objs))
+
+
+# Fields whose plain Python values psycopg writes into COPY as Django would have them written (with the
+# adapters Django gives the connection: a choices member as its value): the generator's values (str,
+# int, bool, Decimal, date, aware datetime) need no conversion by the field, which took two thirds of
+# the time of a million rows. Other fields go through get_db_prep_save.
+COPY_AS_IS = frozenset({
+    "AutoField", "BigAutoField", "BigIntegerField", "BooleanField", "CharField", "DateField", "DateTimeField",
+    "DecimalField", "ForeignKey", "IntegerField", "PositiveIntegerField", "PositiveSmallIntegerField",
+    "SmallIntegerField", "TextField",
+})
+
+
+def _copy_value(field, connection):
+    """How to read one field's value of an unsaved instance for COPY: as is, or prepared by the field."""
+    attname = field.attname
+    as_is = field.get_internal_type() in COPY_AS_IS
+    if as_is and type(field).pre_save is models.Field.pre_save:
+        return lambda obj: getattr(obj, attname)
+    if as_is:  # auto_now and auto_now_add date fields set themselves in pre_save
+        return lambda obj: field.pre_save(obj, True)
+    return lambda obj: field.get_db_prep_save(field.pre_save(obj, True), connection)
 
 
 def insert_history(objs: Sequence[models.Model], *, change_reason: str | None = None) -> None:
@@ -100,18 +123,24 @@ def insert_history(objs: Sequence[models.Model], *, change_reason: str | None = 
     fixed = {"history_date": timezone.now(), "history_change_reason": change_reason, "history_type": "+",
              "history_user_id": None}
     quote = connection.ops.quote_name
-    rows = (
-        tuple(
-            field.get_db_prep_save(fixed[field.attname] if field.attname in fixed else getattr(obj, field.attname),
-                                   connection)
-            for field in fields
-        )
-        for obj in objs
-    )
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            _copy(cursor, connection, opts.db_table, fields, rows)
+            values = [(field.attname, field.get_internal_type() in COPY_AS_IS) for field in fields]
+            _copy(cursor, connection, opts.db_table, fields, (
+                [fixed[name] if name in fixed else (getattr(obj, name) if as_is else
+                                                   field.get_db_prep_save(getattr(obj, name), connection))
+                 for field, (name, as_is) in zip(fields, values, strict=True)]
+                for obj in objs
+            ))
             return
+        rows = (
+            tuple(
+                field.get_db_prep_save(fixed[field.attname] if field.attname in fixed else getattr(obj, field.attname),
+                                       connection)
+                for field in fields
+            )
+            for obj in objs
+        )
         sql = (
             f"INSERT INTO {quote(opts.db_table)} ({', '.join(quote(f.column) for f in fields)}) "
             f"VALUES ({', '.join(['%s'] * len(fields))})"

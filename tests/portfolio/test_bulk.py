@@ -7,6 +7,7 @@ import pytest
 from simple_history.utils import bulk_create_with_history
 
 from portfolio.bulk import ROWS_PER_STATEMENT, insert, insert_history
+from projects.choices import ReportStatus
 from projects.models import Milestone, MonthlyReport, Programme, Project
 
 pytestmark = pytest.mark.django_db
@@ -71,3 +72,15 @@ def test_nothing_to_insert_writes_nothing():
     insert([])
     insert_history([])
     assert not MonthlyReport.objects.exists() and not MonthlyReport.history.exists()
+
+
+def test_choices_members_are_written_as_their_values():
+    """The generator passes TextChoices members: the rows (and their history) hold the values, not the names."""
+    programme = Programme.objects.create(year=2025, level="district", name="2025年区重点项目")
+    project = Project.objects.create(programme=programme, code="E", name="枚举")
+    made = [MonthlyReport(project=project, year=2025, month=1, completed_month=Decimal(1), completed_ytd=Decimal(1),
+                          status=ReportStatus.APPROVED, is_synthetic=True)]
+    insert(made)
+    insert_history(made)
+    assert MonthlyReport.objects.values_list("status", flat=True).get(pk=made[0].pk) == "approved"
+    assert MonthlyReport.history.values_list("status", flat=True).get(id=made[0].pk) == "approved"
