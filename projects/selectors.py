@@ -544,7 +544,7 @@ class ReportingStatus:
 
 
 def reporting_status(projects: QuerySet, period: Period, *, today: dt.date | None = None) -> ReportingStatus:
-    """Who has reported, submitted and been approved for the month, by lead department (three queries)."""
+    """Who has reported, submitted and been approved for the month, by lead department (two queries)."""
     today = today or timezone.localdate()
     expected = expected_projects(projects, period.year)
     labels, tallies = {}, {}
@@ -553,17 +553,20 @@ def reporting_status(projects: QuerySet, period: Period, *, today: dt.date | Non
     def tally(department) -> dict:
         return tallies.setdefault(department, dict.fromkeys(names, 0))
 
-    for department, label, n in (
-        expected.values_list("lead_department", "lead_department__name").annotate(n=Count("pk")).order_by()
-    ):
-        labels[department] = label
-        tally(department)["expected"] = n
-    in_month = {"project__in": expected.values("pk"), "year": period.year, "month": period.month}
-    for department, state, n in (
-        MonthlyReport.objects.filter(**in_month).values_list("project__lead_department", "status")
+    # The expected projects with the month's report joined (one a project and month): one scan of the
+    # projects, counted by department and the report's state (none: not reported).
+    month_report = FilteredRelation(
+        "monthly_reports", condition=Q(monthly_reports__year=period.year, monthly_reports__month=period.month))
+    for department, label, state, n in (
+        expected.annotate(month_report=month_report)
+        .values_list("lead_department", "lead_department__name", "month_report__status")
         .annotate(n=Count("pk")).order_by()
     ):
-        tally(department)[state] = n
+        labels[department] = label
+        tally(department)["expected"] += n
+        if state is not None:
+            tally(department)[state] += n
+    in_month = {"project__in": expected.values("pk"), "year": period.year, "month": period.month}
     for department, n in (
         ReportWaiver.objects.filter(**in_month).exclude(
             project__in=MonthlyReport.objects.filter(**in_month).values("project"))

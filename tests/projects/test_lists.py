@@ -302,7 +302,7 @@ def test_the_indicator_panel_shows_values_first_and_counts_the_rest(client, repo
     (OVERDUE, {"programme": "", "ordering": "-months"}, 12),
     # The dashboard counts its warnings in one query (selectors.warning_counts), not per project, and the
     # overdue supervision letters in one more.
-    (reverse("dashboard"), {}, 27),
+    (reverse("dashboard"), {}, 26),
 ])
 def test_list_query_counts_are_pinned_at_10_and_1000_projects(client, portfolio_of_size, count_queries, url, params,
                                                               expected):

@@ -335,7 +335,7 @@ def test_navigation_links_to_the_todo_page(client, world):
     assert f'{todo}>逾期单位<' in nav and "审核队列" in nav
 
 
-@pytest.mark.parametrize(("role", "expected"), [("editor", 10), ("coordinator", 14)])
+@pytest.mark.parametrize(("role", "expected"), [("editor", 10), ("coordinator", 13)])
 def test_todo_page_query_count_is_pinned_at_3_and_30_projects(client, world, department, other_department,
                                                               count_queries, on, role, expected):
     users = world[1]

@@ -347,7 +347,7 @@ def test_dashboard_and_list_link_to_the_report_with_their_filters(client, pages_
 # sample-data notice, unread notifications) and one for the page of reports with their projects,
 # programmes, departments and users.
 @pytest.mark.parametrize(("url_name", "expected"), [
-    ("dashboard", 27), ("projects:project_list", 16), ("projects:review_queue", 8),
+    ("dashboard", 26), ("projects:project_list", 16), ("projects:review_queue", 8),
 ])
 def test_query_count_is_pinned_at_10_and_1000_projects(client, portfolio_of_size, url_name, expected,
                                                        count_queries):
