@@ -11,7 +11,7 @@ PORT ?= 8000
 # libraries' bytecode once, for the same reason.
 unexport PYTHONDONTWRITEBYTECODE
 
-.PHONY: run serve test test-fast install install-dev system-deps js-deps setup lint lock load messages audit clean
+.PHONY: run serve test test-fast install install-dev system-deps js-deps setup lint lock load bench messages audit clean
 
 # `make test` runs every test (the slow, browser and fuzz ones too) on one worker per core
 # (pytest-xdist, work stealing: the long browser and fuzz tests do not leave a core idle).
@@ -70,6 +70,14 @@ lock: | $(PY)
 LOAD_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/portfolio_load
 load: install system-deps
 	DATABASE_URL=$(LOAD_DATABASE_URL) $(PY) -m bench.load $(LOAD_ARGS)
+
+# The scale benchmark (bench/pages.py): every page and answer at 434 and at 100,000 projects × 12 months
+# on PostgreSQL (databases bench_434 and bench_100k on BENCH_DATABASE_URL's server, built once and then
+# reused), printed and written to docs/bench.md. BENCH_ARGS: --sizes 434, --runs 3, --only dashboard ...
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/postgres
+bench: install-dev system-deps
+	$(PY) manage.py compilemessages --ignore=.venv -v0 2>/dev/null || true
+	BENCH_DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) -m bench.pages $(BENCH_ARGS)
 
 # pip-audit over the locked dependencies, where a vulnerability source is reachable (it says when none is).
 audit: install-dev
