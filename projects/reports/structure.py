@@ -136,6 +136,12 @@ class ListPage:
     def whole(self) -> bool:
         return self.size is None
 
+    def within(self, count: int) -> "ListPage":
+        """This page, or the last one when it asks for a page past the end of ``count`` rows."""
+        if self.whole:
+            return self
+        return ListPage(min(max(self.number, 1), -(-count // self.size) or 1), self.size)
+
 
 WHOLE = ListPage()
 
