@@ -73,7 +73,8 @@ load: install system-deps
 
 # The scale benchmark (bench/pages.py): every page and answer at 434 and at 100,000 projects × 12 months
 # on PostgreSQL (databases bench_434 and bench_100k on BENCH_DATABASE_URL's server, built once and then
-# reused), printed and written to docs/bench.md. BENCH_ARGS: --sizes 434, --runs 3, --only dashboard ...
+# reused), printed and written to docs/bench.md. BENCH_ARGS: --sizes 434, --runs 3, --only dashboard ...,
+# --skip report-pdf (the 100,000-project PDF takes over 20 minutes; the table is then printed, not written).
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/postgres
 bench: install-dev system-deps
 	$(PY) manage.py compilemessages --ignore=.venv -v0 2>/dev/null || true
