@@ -20,16 +20,16 @@ pytestmark = pytest.mark.django_db
 H1 = Period(2025, 6)
 
 
-def whole_and_pages(size, **filters):
+def whole_and_pages(size, *, every_page=True, **filters):
     projects = Project.objects.filter(**filters)
     whole = build_progress_report(projects, H1)
     pages = [build_progress_report(projects, H1, page=ListPage(1, size))]
-    while pages[-1].page.number < pages[-1].appendix_pages:
+    while every_page and pages[-1].page.number < pages[-1].appendix_pages:
         pages.append(build_progress_report(projects, H1, page=ListPage(pages[-1].page.number + 1, size)))
     return whole, pages
 
 
-@pytest.mark.parametrize("size", [1, 37, 100, 1000])
+@pytest.mark.parametrize("size", [53, 100, 1000])
 def test_appendix_pages_cover_every_project_once_in_the_whole_order(portfolio, size):
     whole, pages = whole_and_pages(size)
     assert whole.listed.projects == len(whole.projects) == whole.totals.count
@@ -41,7 +41,7 @@ def test_appendix_pages_cover_every_project_once_in_the_whole_order(portfolio, s
 
 @pytest.mark.parametrize("filters", [{}, {"programme__level": "city"}, {"lead_department__isnull": True}])
 def test_a_page_says_what_the_whole_report_says(portfolio, filters):
-    whole, (first, *_rest) = whole_and_pages(20, **filters)
+    whole, (first,) = whole_and_pages(20, every_page=False, **filters)
     assert first.narrative == whole.narrative
     assert (first.totals, first.warning_counts, first.breakdowns, first.months, first.unapproved_reports,
             first.has_sample_data) == (whole.totals, whole.warning_counts, whole.breakdowns, whole.months,
