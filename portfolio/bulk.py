@@ -100,15 +100,16 @@ COPY_AS_IS = frozenset({
 })
 
 
-def _copy_value(field, connection):
-    """How to read one field's value of an unsaved instance for COPY: as is, or prepared by the field."""
+def _copy_value(field, connection, *, saving: bool = True):
+    """How to read one field's value of an instance for COPY: as is, or prepared by the field; ``saving``
+    for the record itself (its pre_save runs: auto_now dates), not for a copy of its saved values."""
     attname = field.attname
     as_is = field.get_internal_type() in COPY_AS_IS
-    if as_is and type(field).pre_save is models.Field.pre_save:
-        return lambda obj: getattr(obj, attname)
-    if as_is:  # auto_now and auto_now_add date fields set themselves in pre_save
-        return lambda obj: field.pre_save(obj, True)
-    return lambda obj: field.get_db_prep_save(field.pre_save(obj, True), connection)
+    if not saving or type(field).pre_save is models.Field.pre_save:
+        read = lambda obj: getattr(obj, attname)  # noqa: E731
+    else:
+        read = lambda obj: field.pre_save(obj, True)  # noqa: E731
+    return read if as_is else (lambda obj: field.get_db_prep_save(read(obj), connection))
 
 
 def insert_history(objs: Sequence[models.Model], *, change_reason: str | None = None) -> None:
@@ -125,13 +126,9 @@ def insert_history(objs: Sequence[models.Model], *, change_reason: str | None = 
     quote = connection.ops.quote_name
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            values = [(field.attname, field.get_internal_type() in COPY_AS_IS) for field in fields]
-            _copy(cursor, connection, opts.db_table, fields, (
-                [fixed[name] if name in fixed else (getattr(obj, name) if as_is else
-                                                   field.get_db_prep_save(getattr(obj, name), connection))
-                 for field, (name, as_is) in zip(fields, values, strict=True)]
-                for obj in objs
-            ))
+            readers = [(lambda obj, value=fixed[field.attname]: value) if field.attname in fixed
+                       else _copy_value(field, connection, saving=False) for field in fields]
+            _copy(cursor, connection, opts.db_table, fields, ([read(obj) for read in readers] for obj in objs))
             return
         rows = (
             tuple(

@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
+from django.db.models import Case, Value, When
+from django.db.models.functions import ExtractMonth, ExtractYear, Greatest
 from django.utils import dateformat, timezone
 from django.utils.translation import get_language, pgettext
 from django.utils.translation import gettext as _
@@ -82,6 +84,16 @@ def months_between(earlier: dt.date, later: dt.date) -> int:
     if later.day < earlier.day:
         months -= 1
     return max(0, months)
+
+
+def months_between_sql(earlier: str, later: dt.date):
+    """``months_between`` as a database expression: whole months from the date field ``earlier`` to
+    ``later``, a month whole once its day comes round, never negative."""
+    return Greatest(
+        (Value(later.year) - ExtractYear(earlier)) * Value(12) + (Value(later.month) - ExtractMonth(earlier))
+        - Case(When(**{f"{earlier}__day__gt": later.day}, then=Value(1)), default=Value(0)),
+        Value(0),
+    )
 
 
 CHINESE_DIGITS = "零一二三四五六七八九"

@@ -24,12 +24,12 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Cast, Coalesce, ExtractMonth, ExtractYear, Greatest, Round
+from django.db.models.functions import Cast, Coalesce, Greatest, Round
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from portfolio.periods import Period, months_between
+from portfolio.periods import Period, months_between, months_between_sql
 
 from .choices import LetterState, MilestoneKind, ProjectStatus, RecordKind, ReportStatus
 from .models import (
@@ -388,11 +388,24 @@ def overdue_cutoff(period: Period, months: int) -> dt.date:
 def with_list_figures(projects: QuerySet, period: Period, source: FigureSource | None = None) -> QuerySet:
     """``with_period_figures`` plus the completion rate (``list_rate``, percent) and the warning
     (``list_warning``: 0 red, 1 yellow, 2 green) computed in the database, for sorting a list."""
-    has_plan = Q(period_plan__isnull=False) & ~Q(period_plan=0)
-    ytd = Cast(Coalesce(F("period_ytd"), Value(0)), FloatField())
-    rate = Case(When(has_plan, then=ytd * Value(100.0) / Cast(F("period_plan"), FloatField())), default=None,
-                output_field=FloatField())
+    has_plan, ytd, plan = _rate_terms()
+    rate = Case(When(has_plan, then=ytd * Value(100.0) / plan), default=None, output_field=FloatField())
     return with_period_figures(projects, period, source).annotate(**warning_annotations(period), list_rate=rate)
+
+
+def _rate_terms():
+    """Whether a project has a plan, and its year to date and plan as floats, of ``with_period_figures``."""
+    return (Q(period_plan__isnull=False) & ~Q(period_plan=0), Cast(Coalesce(F("period_ytd"), Value(0)), FloatField()),
+            Cast(F("period_plan"), FloatField()))
+
+
+def _thresholds(period: Period) -> tuple[int, int, int]:
+    """序时进度, and the rates below which a project is red and up to which it is yellow, in hundredths of
+    a percent, under PORTFOLIO_WARNING_RULES."""
+    r = rules()
+    elapsed = int(period.time_elapsed * 100)
+    return (elapsed, elapsed - int(Decimal(r["red_behind_points"]) * 100),
+            elapsed - int(Decimal(r["yellow_behind_points"]) * 100))
 
 
 def warning_annotations(period: Period) -> dict:
@@ -405,12 +418,8 @@ def warning_annotations(period: Period) -> dict:
     and a built or operating project (``milestones_only_statuses``) is not judged on its rate.
     """
     r = rules()
-    has_plan = Q(period_plan__isnull=False) & ~Q(period_plan=0)
-    ytd = Cast(Coalesce(F("period_ytd"), Value(0)), FloatField())
-    plan = Cast(F("period_plan"), FloatField())
-    elapsed = int(period.time_elapsed * 100)
-    red_below = elapsed - int(Decimal(r["red_behind_points"]) * 100)
-    yellow_from = elapsed - int(Decimal(r["yellow_behind_points"]) * 100)
+    has_plan, ytd, plan = _rate_terms()
+    _elapsed, red_below, yellow_from = _thresholds(period)
     late = Milestone.objects.filter(
         not_reached_by(period), project=OuterRef("pk"),
         planned_date__lte=overdue_cutoff(period, r["red_overdue_months"]),
@@ -437,19 +446,11 @@ def warning_order_annotations(period: Period) -> dict:
     (``list_far_behind``), how many hundredths of a point it is behind (``list_behind``, 0 when it is not
     or without a rate) and the whole months of the project's longest overdue milestone
     (``list_overdue_months``, 0 without one): the report's warning list is ordered and counted by them."""
-    r = rules()
-    elapsed = int(period.time_elapsed * 100)
-    red_below = elapsed - int(Decimal(r["red_behind_points"]) * 100)
-    end = period.end
-    # progress.months_between(planned, period end) in SQL: whole months, a month whole once its day comes.
-    months = Greatest(
-        (Value(end.year) - ExtractYear("planned_date")) * Value(12) + (Value(end.month) - ExtractMonth("planned_date"))
-        - Case(When(planned_date__day__gt=end.day, then=Value(1)), default=Value(0)),
-        Value(0),
-    )
+    elapsed, red_below, _yellow_from = _thresholds(period)
     longest_overdue = Subquery(
         Milestone.objects.filter(not_reached_by(period), project=OuterRef("pk"), planned_date__lt=period.end)
-        .annotate(overdue_months=months).order_by("planned_date").values("overdue_months")[:1]
+        .annotate(overdue_months=months_between_sql("planned_date", period.end))
+        .order_by("planned_date").values("overdue_months")[:1]
     )
     return {
         "list_far_behind": Case(When(list_rate_hundredths__lt=red_below, then=Value(True)), default=Value(False),

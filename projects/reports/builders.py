@@ -184,7 +184,7 @@ def _cut(queryset: QuerySet, page: ListPage, *, number: int = 1) -> QuerySet:
 def _list_totals(warned: QuerySet, base: QuerySet, source: FigureSource, reached: QuerySet,
                  overdue: QuerySet) -> tuple[ListTotals, dict, int, bool]:
     """The lists' totals, the warning counts, the projects without an approved report for the month and
-    whether any figure is sample data, counted in the database (seven queries)."""
+    whether any figure is sample data, counted in the database (five queries)."""
     period, r = source.period, rules()
     far_behind = warning_order_annotations(period)["list_far_behind"]
     flags = warned.annotate(
