@@ -108,17 +108,19 @@ def ensure_database(size: str) -> None:
 
 
 def values_floor(request):
-    """The API list's rows as a bare ``.values()`` JsonResponse: the floor the API is compared with."""
+    """The API list's rows as a bare ``.values()`` JsonResponse: the floor the API is compared with. The
+    same rows and columns as the API's answer (its own fields and the joined summaries' columns), no
+    nesting, no conversion, no co-departments."""
     from django.http import JsonResponse
 
+    from portfolio.api_rows import ValuesRepresentation
+    from projects.api.serializers import ProjectSerializer
+    from projects.api.views import ProjectViewSet
     from projects.models import Project
 
-    fields = ("id", "code", "name", "programme_id", "programme__name", "category", "location", "town_id",
-              "town__name", "lead_department_id", "lead_department__name", "status", "total_investment",
-              "annual_plan", "planned_start", "actual_start", "planned_completion", "actual_completion",
-              "progress_summary", "version")
+    columns = ValuesRepresentation(ProjectSerializer(), ProjectViewSet.values_list_computed).columns
     size = int(request.GET.get("page_size", 50))
-    rows = list(Project.objects.order_by("code", "pk").values(*fields)[:size])
+    rows = list(Project.objects.order_by("code", "pk").values(*columns)[:size])
     return JsonResponse({"count": Project.objects.count(), "results": rows})
 
 

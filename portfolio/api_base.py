@@ -31,6 +31,7 @@ from rest_framework.utils.encoders import JSONEncoder
 
 from . import records
 from .api_parsers import BoundedJSONParser
+from .api_rows import Computed, ValuesRepresentation
 from .api_schema import PortfolioAutoSchema
 from .policy import Action, can, restrict
 from .token_auth import TokenAuthentication
@@ -161,6 +162,9 @@ class PortfolioViewSet(viewsets.ModelViewSet):
     # Many-to-many fields are written after the row (services take them apart from the data).
     m2m_fields: tuple[str, ...] = ()
     extra_policy_actions: dict[str, Action] = {}
+    # The JSON list read straight from .values() (portfolio.api_rows), with these computed fields;
+    # None: through the serializer, row by row.
+    values_list_computed: dict[str, Computed] | None = None
 
     def policy_action(self) -> Action | None:
         return {**POLICY_ACTIONS, **self.extra_policy_actions}.get(self.action)
@@ -218,10 +222,29 @@ class PortfolioViewSet(viewsets.ModelViewSet):
 
     # Reads -----------------------------------------------------------------------------------------
 
+    def list(self, request, *args, **kwargs):
+        if self.values_list_computed is None or request.accepted_renderer.format != "json":
+            return super().list(request, *args, **kwargs)
+        representation = self.values_representation()
+        queryset = representation.queryset(self.filter_queryset(self.get_queryset()))
+        page = self.paginate_queryset(queryset)
+        if page is None:
+            return Response(representation.rows(queryset))
+        return self.get_paginated_response(representation.rows(page))
+
     def retrieve(self, request, *args, **kwargs):
         instance = self.get_object()
         data = self.get_serializer(instance).data
         return Response(data, headers={"ETag": self.etag(instance, data)})
+
+    def values_representation(self) -> ValuesRepresentation:
+        """The list's plan, made once per viewset (the serializer's fields are built for it once)."""
+        cls = type(self)
+        plan = cls.__dict__.get("_values_representation")
+        if plan is None:
+            plan = ValuesRepresentation(self.get_serializer(), self.values_list_computed)
+            cls._values_representation = plan
+        return plan
 
     # Writes ----------------------------------------------------------------------------------------
 

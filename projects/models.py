@@ -368,12 +368,7 @@ class Project(SourcedModel, TimeStampedModel):
     @property
     def sample_fields(self) -> list[str]:
         """The facts shown from the sample generator's values (the fact itself is empty)."""
-        fields = []
-        if self.programme_id is None and self.sample_programme_id is not None:
-            fields.append("programme")
-        if self.annual_plan is None and self.sample_annual_plan is not None:
-            fields.append("annual_plan")
-        return fields
+        return sample_facts(self.programme_id, self.sample_programme_id, self.annual_plan, self.sample_annual_plan)
 
     @property
     def counted_programme(self):
@@ -389,18 +384,34 @@ class Project(SourcedModel, TimeStampedModel):
     def missing_fields(self) -> list[str]:
         """Facts still to be completed by an administrator (shown as 待补充); a place the report
         mentions is no project of a programme and has none to complete."""
-        missing = []
-        if self.is_place:
-            return missing
-        if self.programme_id is None:
-            missing.append("programme")
-        if self.lead_department_id is None:
-            missing.append("lead_department")
-        if self.annual_plan is None:
-            missing.append("annual_plan")
-        if not self.status:
-            missing.append("status")
+        return missing_facts(self.record_kind, self.programme_id, self.lead_department_id, self.annual_plan, self.status)
+
+
+# The two lists above as functions of the columns, for rows read without a model instance (the API list).
+
+
+def sample_facts(programme_id, sample_programme_id, annual_plan, sample_annual_plan) -> list[str]:
+    fields = []
+    if programme_id is None and sample_programme_id is not None:
+        fields.append("programme")
+    if annual_plan is None and sample_annual_plan is not None:
+        fields.append("annual_plan")
+    return fields
+
+
+def missing_facts(record_kind, programme_id, lead_department_id, annual_plan, status) -> list[str]:
+    missing = []
+    if record_kind == RecordKind.PLACE:
         return missing
+    if programme_id is None:
+        missing.append("programme")
+    if lead_department_id is None:
+        missing.append("lead_department")
+    if annual_plan is None:
+        missing.append("annual_plan")
+    if not status:
+        missing.append("status")
+    return missing
 
 
 class Milestone(SourcedModel, TimeStampedModel):

@@ -11,6 +11,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from portfolio.api_base import PortfolioViewSet, SearchFilter
+from portfolio.api_rows import Computed
 from projects import closing, services
 from projects.filters import (
     DepartmentFilterSet,
@@ -19,7 +20,16 @@ from projects.filters import (
     ProgrammeFilterSet,
     ProjectFilterSet,
 )
-from projects.models import Department, Milestone, MonthlyReport, PeriodLock, Programme, Project
+from projects.models import (
+    Department,
+    Milestone,
+    MonthlyReport,
+    PeriodLock,
+    Programme,
+    Project,
+    missing_facts,
+    sample_facts,
+)
 from projects.permissions import Action, get_visible_or_404, restrict
 
 from .exceptions import version_in_body
@@ -52,6 +62,7 @@ class DepartmentViewSet(PortfolioViewSet):
     filterset_class = DepartmentFilterSet
     ordering_fields = ["code", "name", "kind"]
     search_fields = ["code", "name"]
+    values_list_computed = {}  # the JSON list read with .values() (portfolio.api_rows)
 
 
 class ProgrammeViewSet(PortfolioViewSet):
@@ -65,6 +76,7 @@ class ProgrammeViewSet(PortfolioViewSet):
     filterset_class = ProgrammeFilterSet
     ordering_fields = ["year", "level", "name"]
     search_fields = ["name"]
+    values_list_computed = {}  # the JSON list read with .values() (portfolio.api_rows)
 
 
 class ProjectViewSet(PortfolioViewSet):
@@ -86,6 +98,16 @@ class ProjectViewSet(PortfolioViewSet):
     filter_backends = [DjangoFilterBackend, SearchFilter]
     search_fields = ["code", "name", "location"]
     m2m_fields = ("co_departments",)
+    # The list is read with .values() (the serializer's rows, tested equal); the two lists of facts
+    # are the model's rules as functions of the columns.
+    values_list_computed = {
+        "missing_fields": Computed(
+            ("record_kind", "programme_id", "lead_department_id", "annual_plan", "status"), missing_facts
+        ),
+        "sample_fields": Computed(
+            ("programme_id", "sample_programme_id", "annual_plan", "sample_annual_plan"), sample_facts
+        ),
+    }
 
     def perform_update(self, serializer, *, expected_version=None):
         data, m2m = self.split_m2m(serializer.validated_data)
@@ -106,6 +128,7 @@ class MilestoneViewSet(PortfolioViewSet):
     filterset_class = MilestoneFilterSet
     ordering_fields = ["planned_date", "actual_date", "kind", "project__code"]
     search_fields = ["project__code", "project__name", "note"]
+    values_list_computed = {}  # the JSON list read with .values() (portfolio.api_rows)
 
 
 class MonthlyReportViewSet(PortfolioViewSet):
