@@ -178,6 +178,13 @@ class ProjectFilterSet(NameOrCodeSearch, django_filters.FilterSet):
     def filter_synthetic(self, queryset, name, value):
         return queryset.filter(is_synthetic=value == "true") if value in ("true", "false") else queryset
 
+    @property
+    def by_figures(self) -> bool:
+        """Whether the list is filtered or sorted by a figure computed for every project (a warning, a rate)."""
+        data = self.form.cleaned_data if self.is_valid() else {}
+        ordering = [term.lstrip("-") for term in data.get("ordering") or []]
+        return bool(data.get("warning")) or any(term in COMPUTED_ORDERING for term in ordering)
+
     def filter_warning(self, queryset, name, value):
         """The warning as the database computes it (selectors.with_list_figures: the rules of
         progress.classify), for the FilterSet's period and figure source, else the latest period."""

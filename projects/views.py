@@ -23,6 +23,7 @@ from django.views import View
 from indicators.models import Indicator
 from indicators.reports import build_indicator_report
 from portfolio.downloads import attachment
+from portfolio.paging import KeysFirstPaginator
 from portfolio.periods import Period, months_between
 from portfolio.redirects import safe_next
 
@@ -146,15 +147,17 @@ def _filtered_projects(request, *, for_list=False):
 PAGE_SIZES = (25, 50, 100)
 
 
-def _page(request, queryset):
-    """The requested page of ``queryset`` at the chosen size (25, 50 or 100; a bad size is named and ignored)."""
+def _page(request, queryset, *, keys_first=False):
+    """The requested page of ``queryset`` at the chosen size (25, 50 or 100; a bad size is named and ignored);
+    ``keys_first`` for a list filtered or sorted by a figure computed per row (portfolio.paging)."""
     size = request.GET.get("page_size") or ""
     if size not in {str(n) for n in PAGE_SIZES}:
         if size:
             messages.warning(request, _("参数 page_size（每页条数）的值“%(value)s”无法使用，已按每页%(n)s条显示。")
                              % {"value": size, "n": PAGE_SIZE})
         size = PAGE_SIZE
-    page = Paginator(queryset, int(size)).get_page(request.GET.get("page"))
+    paginator = (KeysFirstPaginator if keys_first else Paginator)(queryset, int(size))
+    page = paginator.get_page(request.GET.get("page"))
     page.elided = list(page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=0))
     page.sizes, page.size = PAGE_SIZES, int(size)
     return page
@@ -260,7 +263,8 @@ class ProjectListView(LoginRequiredMixin, View):
         queryset = filterset.qs
         if not filterset.form.cleaned_data.get("ordering"):
             queryset = queryset.order_by("code", "pk")
-        page = _page(request, queryset.select_related("programme", "sample_programme", "lead_department", "town"))
+        page = _page(request, queryset.select_related("programme", "sample_programme", "lead_department", "town"),
+                     keys_first=filterset.by_figures)
         # The export and the report take the parameters the list could use (the report has no pages).
         usable = filterset.data.copy()
         report_query = usable.copy()
