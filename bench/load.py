@@ -183,9 +183,22 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def ensure_postgres_database(url: str) -> None:
+    """Create the PostgreSQL database ``url`` names unless it exists (on a fresh machine it does not)."""
+    if not url.startswith(("postgres://", "postgresql://")):
+        return
+    import psycopg
+
+    server, name = url.rsplit("/", 1)
+    with psycopg.connect(f"{server}/postgres", autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+            conn.execute(f'CREATE DATABASE "{name}"')
+
+
 def prepare(env: dict) -> dict[str, int]:
     """The database and static files; the department of each editor account (whose reports it saves)."""
     python = str(BIN / "python")
+    ensure_postgres_database(env.get("DATABASE_URL", ""))
     for command in (["migrate", "--no-input", "-v0"], ["setup_demo"], ["collectstatic", "--no-input", "-v0"]):
         subprocess.run([python, "manage.py", *command], cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL)
     found = subprocess.run([python, "manage.py", "shell", "-v", "0", "-c", (

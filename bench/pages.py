@@ -83,11 +83,9 @@ def database_url(size: str) -> str:
 
 def ensure_database(size: str) -> None:
     """Create, migrate and fill ``bench_<size>`` unless it already holds the portfolio."""
-    import psycopg
+    from bench.load import ensure_postgres_database
 
-    with psycopg.connect(f"{SERVER}/postgres", autocommit=True) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [f"bench_{size}"]).fetchone():
-            conn.execute(f'CREATE DATABASE "bench_{size}"')
+    ensure_postgres_database(database_url(size))
     env = {**os.environ, "DATABASE_URL": database_url(size), "DEBUG": "1", "DEMO": "0"}
     manage = [PYTHON, "manage.py"]
     run = {"cwd": ROOT, "env": env, "check": True}
@@ -100,6 +98,8 @@ def ensure_database(size: str) -> None:
     output = subprocess.run(generate, **run, capture_output=True, text=True).stdout
     if "already loaded" not in output:
         print(f"bench_{size}: portfolio generated in {time.perf_counter() - started:.0f} s", file=sys.stderr)
+        import psycopg
+
         with psycopg.connect(database_url(size), autocommit=True) as conn:
             conn.execute("VACUUM ANALYZE")
 
