@@ -21,6 +21,7 @@ pytestmark = pytest.mark.django_db
 PROGRESS = "/api/v1/reports/progress/"
 INDICATORS = "/api/v1/reports/indicators/"
 H1 = {"year": 2025, "month": 6}
+REPORT_JSON_QUERIES = 34
 # The whole appendix of the 434-project portfolio on one page (the JSON lists 100 rows a page by default).
 WHOLE = {**H1, "appendix_page_size": 1000}
 
@@ -193,7 +194,7 @@ def test_query_count_is_pinned_at_10_and_1000_projects(api_client, portfolio_of_
             with count_queries() as q:
                 response = client.get(PROGRESS, H1)
             assert response.status_code == 200 and len(response.json()["projects"]) == min(size, 100)
-            q.assert_count(34, f"the progress report's JSON at {size} projects")
+            q.assert_count(REPORT_JSON_QUERIES, f"the progress report's JSON at {size} projects")
 
 
 @pytest.mark.parametrize("role", ["viewer", "editor", "coordinator", "administrator"])

@@ -293,7 +293,7 @@ def test_the_indicator_panel_shows_values_first_and_counts_the_rest(client, repo
 # Three for the session and the user, four for the period and its figure source, three for the
 # page's frame (department, sample-data notice, unread notifications); then the list's own: the
 # filter selects' choices, the count, the page, and the page's overdue milestones.
-@pytest.mark.parametrize(("url", "params", "expected"), [
+LIST_PINS = [
     (LIST, {}, 16),
     (LIST, {"ordering": "-rate"}, 16),
     (LIST, {"ordering": "warning", "warning": "red"}, 16),
@@ -303,16 +303,23 @@ def test_the_indicator_panel_shows_values_first_and_counts_the_rest(client, repo
     # The dashboard counts its warnings in one query (selectors.warning_counts), not per project, and the
     # overdue supervision letters in one more.
     (reverse("dashboard"), {}, 26),
-])
+]
+
+
+def add_a_long_overdue_milestone():
+    """One project red with a long-overdue milestone, so that no list is empty at any size."""
+    Milestone.objects.create(project=Project.objects.order_by("pk").first(), kind="other",
+                             planned_date=dt.date(2000, 1, 1))
+
+
+@pytest.mark.parametrize(("url", "params", "expected"), LIST_PINS)
 def test_list_query_counts_are_pinned_at_10_and_1000_projects(client, portfolio_of_size, count_queries, url, params,
                                                               expected):
     coordinator = make_user("coordinator", Role.COORDINATOR)
     counts = []
     for n in (10, 1000):
         with portfolio_of_size(n):
-            # One project red with a long-overdue milestone, so that no list is empty at either size.
-            Milestone.objects.create(project=Project.objects.order_by("pk").first(), kind="other",
-                                     planned_date=dt.date(2000, 1, 1))
+            add_a_long_overdue_milestone()
             client.force_login(coordinator)
             client.get(url, params)  # warm the session
             with count_queries() as q:

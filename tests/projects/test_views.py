@@ -346,9 +346,11 @@ def test_dashboard_and_list_link_to_the_report_with_their_filters(client, pages_
 # for the session and the user, the count of waiting reports, three for the page's frame (department,
 # sample-data notice, unread notifications) and one for the page of reports with their projects,
 # programmes, departments and users.
-@pytest.mark.parametrize(("url_name", "expected"), [
-    ("dashboard", 26), ("projects:project_list", 16), ("projects:review_queue", 8),
-])
+PAGE_PINS = [("dashboard", 26), ("projects:project_list", 16), ("projects:review_queue", 8)]
+BULK_QUERIES = 16
+
+
+@pytest.mark.parametrize(("url_name", "expected"), PAGE_PINS)
 def test_query_count_is_pinned_at_10_and_1000_projects(client, portfolio_of_size, url_name, expected,
                                                        count_queries):
     coordinator = make_user("coordinator", Role.COORDINATOR)
@@ -398,7 +400,7 @@ def test_bulk_entry_query_count_does_not_grow_with_the_department(client, pages_
         client.get(url)
         with count_queries() as q:
             assert client.get(url).status_code == 200
-        q.assert_count(16, f"the bulk sheet with {total} more projects")
+        q.assert_count(BULK_QUERIES, f"the bulk sheet with {total} more projects")
 
 
 def test_bulk_entry_pages_a_large_department_and_saves_one_page(client, pages_world, department):
