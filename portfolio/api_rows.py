@@ -109,7 +109,8 @@ class ValuesRepresentation:
             f.prefetched_attr: f.source for f in serializer.fields.values() if isinstance(f, PrefetchedManyRelatedField)
         }
         for name, field in serializer.fields.items():
-            self.steps.append(self._plan(name, field))
+            if not field.write_only:  # what the serializer shows (its _readable_fields)
+                self.steps.append(self._plan(name, field))
 
     # Planning ---------------------------------------------------------------------------------------
 
@@ -128,7 +129,9 @@ class ValuesRepresentation:
             return self._plan_summary(name, field)
         if "." in field.source or field.source == "*" or isinstance(field, serializers.BaseSerializer):
             raise Unsupported(name)
-        if isinstance(field, serializers.RelatedField) and not isinstance(field, PrimaryKeyRelatedField):
+        if isinstance(field, serializers.RelatedField) and (
+            not isinstance(field, PrimaryKeyRelatedField) or field.pk_field is not None
+        ):
             raise Unsupported(name)
         model_field = self._model_field(name, field.source)
         if model_field.many_to_many or model_field.one_to_many or not model_field.concrete:

@@ -111,3 +111,15 @@ def test_a_field_it_cannot_read_from_values_is_refused_when_planned():
     with pytest.raises(Unsupported):
         ValuesRepresentation(ProjectSerializer(), {})  # missing_fields: a property, not a column
     assert ValuesRepresentation(ProjectSerializer(), {**computed, "extra": Computed(("id",), int)}).columns[0] == "id"
+
+
+def test_a_write_only_field_is_not_shown():
+    class WithSecret(ProjectSerializer):
+        secret = serializers.CharField(write_only=True)
+
+        class Meta(ProjectSerializer.Meta):
+            fields = [*ProjectSerializer.Meta.fields, "secret"]
+
+    plan = ValuesRepresentation(WithSecret(), views.ProjectViewSet.values_list_computed)
+    shown = [name for name, _kind, _details in plan.steps]
+    assert "secret" not in shown and shown == [n for n in ProjectSerializer.Meta.fields]
