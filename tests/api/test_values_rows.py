@@ -122,4 +122,4 @@ def test_a_write_only_field_is_not_shown():
 
     plan = ValuesRepresentation(WithSecret(), views.ProjectViewSet.values_list_computed)
     shown = [name for name, _kind, _details in plan.steps]
-    assert "secret" not in shown and shown == [n for n in ProjectSerializer.Meta.fields]
+    assert "secret" not in shown and shown == list(ProjectSerializer.Meta.fields)
