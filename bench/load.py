@@ -187,10 +187,13 @@ def ensure_postgres_database(url: str) -> None:
     """Create the PostgreSQL database ``url`` names unless it exists (on a fresh machine it does not)."""
     if not url.startswith(("postgres://", "postgresql://")):
         return
+    from urllib.parse import urlsplit, urlunsplit
+
     import psycopg
 
-    server, name = url.rsplit("/", 1)
-    with psycopg.connect(f"{server}/postgres", autocommit=True) as conn:
+    parts = urlsplit(url)
+    name = parts.path.lstrip("/")
+    with psycopg.connect(urlunsplit(parts._replace(path="/postgres")), autocommit=True) as conn:
         if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
             conn.execute(f'CREATE DATABASE "{name}"')
 

@@ -242,7 +242,10 @@ class PortfolioViewSet(viewsets.ModelViewSet):
         cls = type(self)
         plan = cls.__dict__.get("_values_representation")
         if plan is None:
-            plan = ValuesRepresentation(self.get_serializer(), self.values_list_computed)
+            serializer = self.get_serializer()
+            plan = ValuesRepresentation(serializer, self.values_list_computed)
+            # The plan keeps the serializer's fields (their converters need no context), not this request.
+            serializer._context = {}
             cls._values_representation = plan
         return plan
 

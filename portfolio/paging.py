@@ -23,11 +23,15 @@ class KeysFirstPaginator(Paginator):
             raise ValueError("KeysFirstPaginator pages have no orphans")
 
     def get_page(self, number):
+        if self.object_list.query.distinct:
+            # COUNT(*) OVER () counts the rows before DISTINCT removes the repeats: Django's two queries.
+            return super().get_page(number)
         try:
             number = int(number)
         except (TypeError, ValueError):
             number = 1
-        page = self._read(number) if number >= 1 else None
+        # A number whose offset no database takes (bigint) is past the end, as for Paginator.get_page.
+        page = self._read(number) if 1 <= number <= 2**62 // self.per_page else None
         if page is None:  # past either end: the last page (the count is then asked on its own)
             page = self._read(self.num_pages) or self._get_page([], 1, self)
         return page

@@ -5,7 +5,7 @@ from django.core.paginator import Paginator
 from django.db.models import F
 
 from portfolio.paging import KeysFirstPaginator
-from projects.models import Project
+from projects.models import Department, Project
 from tests.helpers import build_portfolio
 
 pytestmark = pytest.mark.django_db
@@ -47,3 +47,22 @@ def test_a_page_out_of_range_or_not_a_number_is_what_get_page_gives(number):
 def test_an_empty_list_has_one_empty_page():
     page = KeysFirstPaginator(Project.objects.order_by("pk"), 10).get_page(3)
     assert page.number == 1 and list(page) == [] and page.paginator.count == 0
+
+
+def test_a_page_number_no_database_could_offset_is_the_last_page(count_queries):
+    build_portfolio(12)
+    projects = Project.objects.order_by("code", "pk")
+    page = KeysFirstPaginator(projects, 5).get_page("99999999999999999999")
+    assert page.number == 3 and [p.pk for p in page] == [p.pk for p in Paginator(projects, 5).page(3)]
+
+
+def test_a_distinct_list_is_counted_as_django_counts_it():
+    """DISTINCT removes repeats after COUNT(*) OVER () has counted them: such a list is paged as Django pages it."""
+    projects = build_portfolio(6)
+    departments = [Department.objects.create(code=f"co-{i}", name=f"配合{i}", kind="bureau") for i in range(3)]
+    for project in projects[:4]:
+        project.co_departments.set(departments)
+    repeated = Project.objects.filter(co_departments__in=departments).distinct().order_by("code", "pk")
+    page = KeysFirstPaginator(repeated, 3).get_page(1)
+    assert page.paginator.count == 4 and page.paginator.num_pages == 2
+    assert [p.pk for p in page] == [p.pk for p in Paginator(repeated, 3).page(1)]
