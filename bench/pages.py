@@ -83,6 +83,8 @@ def database_url(size: str) -> str:
 
 def ensure_database(size: str) -> None:
     """Create, migrate and fill ``bench_<size>`` unless it already holds the portfolio."""
+    import psycopg
+
     from bench.load import ensure_postgres_database
 
     ensure_postgres_database(database_url(size))
@@ -98,8 +100,6 @@ def ensure_database(size: str) -> None:
     output = subprocess.run(generate, **run, capture_output=True, text=True).stdout
     if "already loaded" not in output:
         print(f"bench_{size}: portfolio generated in {time.perf_counter() - started:.0f} s", file=sys.stderr)
-        import psycopg
-
         with psycopg.connect(database_url(size), autocommit=True) as conn:
             conn.execute("VACUUM ANALYZE")
 

@@ -84,6 +84,11 @@ class SortOrdering(django_filters.OrderingFilter):
 COMPUTED_ORDERING = {"ytd": "period_ytd", "rate": "list_rate", "warning": "list_warning"}
 
 
+def sorts_by_figures(terms) -> bool:
+    """Whether ordering terms ("rate", "-warning"…) sort by a figure computed for every project."""
+    return any(term.lstrip("-") in COMPUTED_ORDERING for term in terms or [])
+
+
 class ProjectOrdering(SortOrdering):
     def prepare(self, queryset, params):
         # The programme and plan a project is counted in (the sample's, where the report states none).
@@ -91,7 +96,7 @@ class ProjectOrdering(SortOrdering):
             queryset = queryset.alias(sort_programme=COUNTED_PROGRAMME_PATHS["programme__name"])
         if "annual_plan" in params and "period_plan" not in queryset.query.annotations:
             queryset = queryset.alias(sort_plan=COUNTED_PLAN)
-        if not any(p in COMPUTED_ORDERING for p in params) or "list_warning" in queryset.query.annotations:
+        if not sorts_by_figures(params) or "list_warning" in queryset.query.annotations:
             return queryset
         parent = self.parent
         period = getattr(parent, "period", None) or latest_period(queryset)
@@ -182,8 +187,7 @@ class ProjectFilterSet(NameOrCodeSearch, django_filters.FilterSet):
     def by_figures(self) -> bool:
         """Whether the list is filtered or sorted by a figure computed for every project (a warning, a rate)."""
         data = self.form.cleaned_data if self.is_valid() else {}
-        ordering = [term.lstrip("-") for term in data.get("ordering") or []]
-        return bool(data.get("warning")) or any(term in COMPUTED_ORDERING for term in ordering)
+        return bool(data.get("warning")) or sorts_by_figures(data.get("ordering"))
 
     def filter_warning(self, queryset, name, value):
         """The warning as the database computes it (selectors.with_list_figures: the rules of

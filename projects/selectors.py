@@ -394,10 +394,14 @@ def with_list_figures(projects: QuerySet, period: Period, source: FigureSource |
     return with_period_figures(projects, period, source).annotate(**warning_annotations(period), list_rate=rate)
 
 
+def _has_plan() -> Q:
+    """Whether a project annotated by ``with_period_figures`` has a plan to compute a rate against."""
+    return Q(period_plan__isnull=False) & ~Q(period_plan=0)
+
+
 def _rate_terms():
     """Whether a project has a plan, and its year to date and plan as floats, of ``with_period_figures``."""
-    return (Q(period_plan__isnull=False) & ~Q(period_plan=0), Cast(Coalesce(F("period_ytd"), Value(0)), FloatField()),
-            Cast(F("period_plan"), FloatField()))
+    return _has_plan(), Cast(Coalesce(F("period_ytd"), Value(0)), FloatField()), Cast(F("period_plan"), FloatField())
 
 
 class RateHundredths(Func):
@@ -441,7 +445,6 @@ def warning_annotations(period: Period) -> dict:
     and a built or operating project (``milestones_only_statuses``) is not judged on its rate.
     """
     r = rules()
-    has_plan = _rate_terms()[0]
     _elapsed, red_below, yellow_from = _thresholds(period)
     late = Milestone.objects.filter(
         not_reached_by(period), project=OuterRef("pk"),
@@ -449,7 +452,7 @@ def warning_annotations(period: Period) -> dict:
     )
     return {
         "list_rate_hundredths": Case(
-            When(has_plan, then=RateHundredths(Coalesce(F("period_ytd"), Value(Decimal(0))), F("period_plan"))),
+            When(_has_plan(), then=RateHundredths(Coalesce(F("period_ytd"), Value(Decimal(0))), F("period_plan"))),
             default=None, output_field=IntegerField(),
         ),
         "list_late_milestone": Exists(late),
