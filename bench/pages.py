@@ -34,6 +34,9 @@ SERVER = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:543
 SIZES = {"434": None, "100k": 100_000}
 MONTHS = 12
 YEAR, MONTH = 2025, 12
+# A month closed in both databases (on the first measure): its pages read the frozen snapshot, as the
+# leaders' pages do by default once a month has closed.
+CLOSED_MONTH = 11
 OUT = ROOT / "docs" / "bench.md"
 # A case whose run takes longer than this is measured by that one run (marked *), without a warm-up.
 LONG_RUN = 20.0
@@ -49,9 +52,12 @@ class Case:
 
 CASES = [
     Case("dashboard", "dashboard", "/?year={year}&month={month}"),
+    Case("dashboard-closed", "dashboard, closed month", "/?year={year}&month={closed}"),
     Case("list", "project list", "/projects/?year={year}&month={month}"),
     Case("list-red", "project list, red warnings", "/projects/?year={year}&month={month}&warning=red"),
     Case("list-yellow", "project list, yellow warnings", "/projects/?year={year}&month={month}&warning=yellow"),
+    Case("list-red-closed", "project list, red warnings, closed month",
+         "/projects/?year={year}&month={closed}&warning=red"),
     Case("list-rate", "project list sorted by rate", "/projects/?year={year}&month={month}&ordering=rate"),
     Case("list-deep", "project list, page 40", "/projects/?year={year}&month={month}&page=40"),
     Case("project", "project page", "/projects/{project}/"),
@@ -60,6 +66,7 @@ CASES = [
     Case("milestones", "overdue milestones", "/projects/milestones/overdue/?year={year}&month={month}"),
     Case("report-html", "progress report page (HTML)", "/reports/progress/?year={year}&month={month}"),
     Case("report-json", "API report JSON", "/api/v1/reports/progress/?year={year}&month={month}"),
+    Case("report-html-closed", "progress report page, closed month", "/reports/progress/?year={year}&month={closed}"),
     Case("export", "project list Excel export", "/projects/export.xlsx?year={year}&month={month}"),
     Case("api-50", "API project list, 50 rows", "/api/v1/projects/"),
     Case("api-50-floor", "  bare .values() JSON, 50 rows", "/bench/values/?page_size=50"),
@@ -214,18 +221,22 @@ def measure(size: str, runs: int, only: list[str], skip: list[str]) -> list[dict
     from django.test.utils import CaptureQueriesContext
 
     from portfolio.policy import Role, sync_role_groups
-    from projects.models import Department, Project
+    from projects.closing import month_close
+    from projects.models import Department, PeriodLock, Project
 
     urlpatterns[:] = urlpatterns_with_floor()
     settings.ROOT_URLCONF = __name__
     sync_role_groups()
     user, _created = django.contrib.auth.get_user_model().objects.get_or_create(username="bench-coordinator")
     user.groups.add(Group.objects.get(name=str(Role.COORDINATOR)))
+    if not PeriodLock.objects.filter(year=YEAR, month=CLOSED_MONTH).exists():
+        month_close(year=YEAR, month=CLOSED_MONTH, acting_user=user,
+                    waive_missing="bench: the generated portfolio's months without a report")
     client = Client()
     client.force_login(user)
     largest = (Department.objects.annotate(n=Count("projects_led")).order_by("-n", "pk").first())
     project = Project.objects.filter(milestones__isnull=False, lead_department__isnull=False).order_by("pk").first()
-    values = {"year": YEAR, "month": MONTH, "department": largest.pk, "project": project.pk}
+    values = {"year": YEAR, "month": MONTH, "closed": CLOSED_MONTH, "department": largest.pk, "project": project.pk}
 
     results = []
     for case in CASES:

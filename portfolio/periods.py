@@ -5,6 +5,7 @@ Shared by every app; imports none of them.
 
 import calendar
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -61,10 +62,17 @@ class Period:
         return cls(today.year, today.month)
 
     @classmethod
-    def chosen(cls, year: int | None, month: int | None, default: "Period | None") -> "Period":
+    def chosen(cls, year: int | None, month: int | None,
+               default: "Period | None | Callable[[], Period | None]") -> "Period":
         """The period a reader asked for, the one rule of every page, report and API answer: a missing
         year is the default's (the latest with data, else this month); a missing month is the
-        default's month in the default's year, and December in any other year (the whole year)."""
+        default's month in the default's year, and December in any other year (the whole year).
+        ``default`` may be a function, asked only when the year or the month is missing (finding the
+        latest month with data is a query over every report)."""
+        if year and month:
+            return cls(year, month)
+        if callable(default):
+            default = default()
         default = default or cls.current()
         year = year or default.year
         if not month:

@@ -158,10 +158,11 @@ class ProjectFilterSet(NameOrCodeSearch, django_filters.FilterSet):
         model = Project
         fields = ["q", "programme", "lead_department", "category", "status", "town", "warning", "is_synthetic"]
 
-    # A closed month's report selects projects by what they were at the close (FigureSource.attributes()).
+    # A closed month's report selects projects by what they were at the close: the columns of the project's
+    # snapshot row, which FigureSource.scope joins as ``frozen``.
     FROZEN_FIELDS = {
-        "programme": "as_programme", "lead_department": "as_department", "category": "as_category",
-        "status": "as_status", "town": "as_town",
+        "programme": "frozen__programme", "lead_department": "frozen__lead_department",
+        "category": "frozen__category", "status": "frozen__status", "town": "frozen__town",
     }
 
     def __init__(self, *args, period: Period | None = None, source=None, as_closed: bool = False, **kwargs):
@@ -169,13 +170,13 @@ class ProjectFilterSet(NameOrCodeSearch, django_filters.FilterSet):
         self.period = period
         self.source = source  # projects.selectors.FigureSource: which reports the warning counts
         if as_closed and source is not None and source.frozen:
-            self.queryset = self.queryset.annotate(**source.attributes())
-            for name, annotation in self.FROZEN_FIELDS.items():
-                self.filters[name].field_name = annotation
+            self.queryset = source.scope(self.queryset)
+            for name, path in self.FROZEN_FIELDS.items():
+                self.filters[name].field_name = path
 
     def filter_programme(self, queryset, name, value):
         """The projects counted in the programme: by the fact, or by the sample's where the report states
-        none; a closed month's report by the programme frozen at the close (``as_programme``)."""
+        none; a closed month's report by the programme frozen at the close (``frozen__programme``)."""
         if value is None:
             return queryset
         return queryset.filter(**{name: value}) if name != "programme" else queryset.filter(counted_in(value))

@@ -28,8 +28,9 @@ class PeriodForm(forms.Form):
         error_messages={"min_value": _("月份须在1至12之间。"), "max_value": _("月份须在1至12之间。")},
     )
 
-    def period(self, default: Period | None) -> Period:
-        """The chosen period by ``Period.chosen`` (a bad value is ignored: the default is used)."""
+    def period(self, default) -> Period:
+        """The chosen period by ``Period.chosen`` (a bad value is ignored: the default is used; a function
+        giving it is asked only when needed)."""
         if not self.is_valid():
             return Period.chosen(None, None, default)
         return Period.chosen(self.cleaned_data.get("year"), self.cleaned_data.get("month"), default)

@@ -717,7 +717,8 @@ class SnapshotProject(models.Model):
     """A project as it stood when its month closed: the plan the rates were computed against."""
 
     snapshot = models.ForeignKey(MonthSnapshot, on_delete=models.CASCADE, related_name="projects")
-    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="+")
+    # Reached from the project (``snapshot_rows``) so that a closed month's figures join it, one row a project.
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="snapshot_rows")
     annual_plan = models.DecimalField(max_digits=16, decimal_places=4, null=True)
     # What the report groups and prints the project by, as it stood at the close.
     programme = models.ForeignKey(Programme, on_delete=models.SET_NULL, null=True, related_name="+")
@@ -745,7 +746,7 @@ class SnapshotReport(models.Model):
     """
 
     snapshot = models.ForeignKey(MonthSnapshot, on_delete=models.CASCADE, related_name="reports")
-    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="+")
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="snapshot_reports")
     year = models.PositiveSmallIntegerField()
     month = models.PositiveSmallIntegerField()
     completed_month = models.DecimalField(max_digits=16, decimal_places=4)
@@ -758,6 +759,14 @@ class SnapshotReport(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["snapshot", "project", "month"], name="snapshot_report_unique"),
+        ]
+        indexes = [
+            # A closed month's figures join each project's frozen report of the month (FigureSource.join):
+            # read from the index alone on PostgreSQL, not by scanning every month of the snapshot.
+            models.Index(
+                fields=["snapshot", "month", "project"], include=["status", "completed_ytd", "completed_month"],
+                name="snapshot_report_figures_idx",
+            ),
         ]
 
     def __str__(self):

@@ -95,7 +95,7 @@ PAGE_SIZE = 50
 
 def _resolve_period(form: PeriodForm, projects) -> Period:
     """The period the user chose, else the latest month with reports, else the current month."""
-    return form.period(latest_period(projects))
+    return form.period(lambda: latest_period(projects))
 
 
 def _source(request, period: Period) -> FigureSource:

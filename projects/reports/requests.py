@@ -44,8 +44,9 @@ def parse_format(params, formats=FORMATS) -> str:
     return fmt
 
 
-def parse_period(params, default: Period | None) -> Period:
-    """year and month from the parameters; a missing one is taken from ``default`` (the latest data)."""
+def parse_period(params, default) -> Period:
+    """year and month from the parameters; a missing one is taken from ``default`` (the latest data, or
+    a function giving it, asked only then)."""
     try:
         year = int(params["year"]) if params.get("year") else None
     except ValueError:
@@ -161,7 +162,7 @@ def progress_request_for(user, params) -> ProgressRequest:
     """The parameters of a progress report this user may see, checked (BadRequest otherwise)."""
     require_reader(user, Project)
     visible = restrict(Project.objects.all(), user, Action.VIEW)
-    period = parse_period(params, latest_period(visible))
+    period = parse_period(params, lambda: latest_period(visible))
     source = source_for(params, user, period)
     filterset = ProjectFilterSet(params, queryset=visible, period=period, source=source, as_closed=True)
     if not filterset.is_valid():

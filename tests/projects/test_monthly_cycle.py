@@ -676,6 +676,42 @@ def test_a_closed_months_report_keeps_the_projects_as_they_stood(cycle, other_de
     assert "P-DONE" not in [row.code for row in client.get(url).context["report"].projects]
 
 
+def test_a_closed_month_counts_each_frozen_project_once_with_its_frozen_figures(client, cycle):
+    """A closed month's figures join the snapshot (FigureSource.scope): a project added after the close is
+    not counted, a project without a report of the month shows its latest earlier frozen one, and a
+    second version of the month counts each project once, in the report, on the dashboard and in the list."""
+    done, waiting, missing = _june(cycle)
+    coord = cycle.users["coordinator"]
+    MonthlyReport.objects.create(project=missing, year=YEAR, month=5, completed_month=Decimal(30),
+                                 completed_ytd=Decimal(30), status="approved")
+    closing.report_waive(project=missing, year=YEAR, month=6, reason="项目暂停", acting_user=coord)
+    services.monthly_report_approve(report=MonthlyReport.objects.get(project=waiting, month=6), acting_user=coord)
+    closing.month_close(year=YEAR, month=6, acting_user=coord)
+    closing.month_reopen(year=YEAR, month=6, reason="复核", acting_user=coord)
+    closing.month_close(year=YEAR, month=6, acting_user=coord)
+    late = add_project(cycle, "P-LATE", february=None)
+    MonthlyReport.objects.create(project=late, year=YEAR, month=6, completed_month=Decimal(500),
+                                 completed_ytd=Decimal(500), status="approved")
+    june = Period(YEAR, 6)
+
+    report = build_progress_report(Project.objects.all(), june, narrative=False, source=figure_source(june))
+    assert report.snapshot_version == 2
+    assert (report.totals.count, report.totals.completed_ytd, report.totals.completed_month) == (
+        3, Decimal(170), Decimal(140))
+    rows = {row.code: (row.completed_ytd, row.completed_month) for row in report.projects}
+    assert rows == {"P-DONE": (Decimal(100), Decimal(100)), "P-WAIT": (Decimal(40), Decimal(40)),
+                    "P-MISS": (Decimal(30), None)}
+    live = build_progress_report(Project.objects.all(), june, narrative=False, source=figure_source(june, Basis.ALL))
+    assert (live.totals.count, live.totals.completed_ytd) == (4, Decimal(670))
+    client.force_login(cycle.users["viewer"])
+    dashboard = client.get(reverse("dashboard"), {"programme": cycle.programme.pk, "year": YEAR, "month": 6})
+    totals = dashboard.context["totals"]
+    assert (totals.count, totals.completed_ytd) == (3, Decimal(170))
+    assert sum(dashboard.context["warnings"].values()) == 3
+    listed = client.get(reverse("projects:project_list"), {"year": YEAR, "month": 6, "ordering": "ytd"})
+    assert [row.project.code for row in listed.context["rows"]] == ["P-MISS", "P-WAIT", "P-DONE"]
+
+
 @pytest.mark.parametrize("role", ["editor", "coordinator", "administrator"])
 def test_nobody_edits_a_closed_month(client, cycle, role):
     project = add_project(cycle, february=None)
