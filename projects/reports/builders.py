@@ -36,6 +36,7 @@ from projects.figures import (
     aggregate,
     breakdowns,
     figured_projects,
+    grouped_figures,
     programme_figures,
     report_months,
 )
@@ -294,8 +295,10 @@ def build_progress_report(
     base = period_projects(projects, period, source)
     figured = figured_projects(base, period, source)
     current_rules = rules()
-    totals = aggregate(figured, period)
-    programmes = programme_figures(figured, period)
+    # The totals, the programmes and the breakdowns added up from one grouped scan of the figures.
+    grouped = grouped_figures(figured)
+    totals = aggregate(figured, period, grouped)
+    programmes = programme_figures(figured, period, grouped)
     warned = figured.annotate(**warning_annotations(period))
     reached = Milestone.objects.filter(project__in=base, actual_date__gte=period.start, actual_date__lte=period.end)
     overdue = milestones_overdue(base, period)
@@ -330,7 +333,7 @@ def build_progress_report(
         rules=dict(current_rules),
         totals=totals,
         programmes=programmes,
-        breakdowns=breakdowns(figured, period),
+        breakdowns=breakdowns(figured, period, grouped),
         warnings=warnings,
         warning_counts=warning_counts,
         milestones_reached=_milestone_rows(_cut(reached.order_by("actual_date", "project__code", "pk"), page), None),
