@@ -321,13 +321,21 @@ def not_reached_by(period: Period) -> Q:
     return Q(actual_date__isnull=True) | Q(actual_date__gt=period.end)
 
 
+def planned_before_end(period: Period) -> Q:
+    """Of milestones not reached by the period's end: overdue, planned before the end."""
+    return Q(planned_date__lt=period.end)
+
+
+def planned_soon_after_end(period: Period, days: int) -> Q:
+    """Of milestones not reached by the period's end: due, planned within ``days`` after the end."""
+    return Q(planned_date__gte=period.end, planned_date__lte=period.end + dt.timedelta(days=days))
+
+
 def milestones_overdue(projects: QuerySet, period: Period) -> QuerySet:
     """Milestones planned before the period's end and not reached by it: the one definition of an
     overdue milestone, read by the dashboard, the milestone list, the warnings and the report."""
     return (
-        Milestone.objects.filter(
-            not_reached_by(period), project__in=projects.values("pk"), planned_date__lt=period.end
-        )
+        Milestone.objects.filter(not_reached_by(period), planned_before_end(period), project__in=projects.values("pk"))
         .select_related("project")
         .order_by("planned_date", "pk")
     )
@@ -525,12 +533,19 @@ def milestones_due(projects: QuerySet, period: Period, *, days: int = 30) -> Que
     """Milestones planned within ``days`` after the period's end and not yet reached."""
     return (
         Milestone.objects.filter(
-            not_reached_by(period), project__in=projects.values("pk"),
-            planned_date__gte=period.end, planned_date__lte=period.end + dt.timedelta(days=days),
-        )
+            not_reached_by(period), planned_soon_after_end(period, days), project__in=projects.values("pk"))
         .select_related("project")
         .order_by("planned_date", "pk")
     )
+
+
+def milestone_counts(projects: QuerySet, period: Period, *, days: int = 30) -> tuple[int, int]:
+    """How many of ``milestones_overdue`` and of ``milestones_due`` there are, in one query (the projects'
+    milestones are read once for both: at a province's scale each count was a scan of its own)."""
+    overdue, due = planned_before_end(period), planned_soon_after_end(period, days)
+    counts = Milestone.objects.filter(not_reached_by(period), overdue | due, project__in=projects.values("pk")).aggregate(
+        overdue=Count("pk", filter=overdue), due=Count("pk", filter=due))
+    return counts["overdue"], counts["due"]
 
 
 def reports_waiting_for(user) -> QuerySet:

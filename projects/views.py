@@ -78,6 +78,7 @@ from .selectors import (
     FigureSource,
     figure_source,
     latest_period,
+    milestone_counts,
     milestones_due,
     milestones_overdue,
     month_sheet,
@@ -184,6 +185,7 @@ class DashboardView(LoginRequiredMixin, View):
         source = _source(request, period)
         due = milestones_due(scoped, period).select_related("project__lead_department")
         overdue = milestones_overdue(scoped, period).select_related("project__lead_department")
+        overdue_count, due_count = milestone_counts(scoped, period)
         waiting = reports_waiting_for(request.user)
         outstanding = None
         if fills_reports(request.user):
@@ -212,9 +214,9 @@ class DashboardView(LoginRequiredMixin, View):
             "reporting": reporting_status(scoped, period),
             "totals": headline,
             "warnings": warnings,
-            "due": due[:15], "due_count": due.count(),
+            "due": due[:15], "due_count": due_count,
             "overdue": [(m, months_between(m.planned_date, period.end)) for m in overdue[:15]],
-            "overdue_count": overdue.count(),
+            "overdue_count": overdue_count,
             "milestone_query": list_query,
             "waiting": waiting[:10], "waiting_count": waiting.count(),
             "indicators": indicators,

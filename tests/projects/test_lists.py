@@ -257,16 +257,23 @@ def test_the_dashboard_links_to_the_complete_lists(client, lists_world):
         project = Project.objects.create(programme=district, code=f"O-{i:02d}", name=f"逾期{i}")
         Milestone.objects.create(project=project, kind="start", planned_date=dt.date(2025, 2, 1) + dt.timedelta(i))
         Milestone.objects.create(project=project, kind="completion", planned_date=dt.date(2025, 7, 2))
+    # The edges, counted by one query on the dashboard (selectors.milestone_counts) and listed by the lists'
+    # own queries: planned on the period's end (due, not overdue), on the 30th day after it (due), on the
+    # 31st (neither), and planned in March but reached only in July (overdue at June's end).
+    edge = Project.objects.create(programme=district, code="O-EDGE", name="边界")
+    for planned, reached in ((dt.date(2025, 6, 30), None), (dt.date(2025, 7, 30), None), (dt.date(2025, 7, 31), None),
+                             (dt.date(2025, 3, 1), dt.date(2025, 7, 15))):
+        Milestone.objects.create(project=edge, kind="other", planned_date=planned, actual_date=reached)
     client.force_login(viewer)
     page = client.get(reverse("dashboard"), JUNE).content.decode()
-    # The district programme by default: its 20 + L-04 + L-05 overdue, the panel showing 15 of them.
-    href = unescape(re.search(r'<a href="([^"]+)" id="overdue-all">全部 22 个</a>', page).group(1))
+    # The district programme by default: its 21 + L-04 + L-05 overdue, the panel showing 15 of them.
+    href = unescape(re.search(r'<a href="([^"]+)" id="overdue-all">全部 23 个</a>', page).group(1))
     assert href == f"{OVERDUE}?programme={district.pk}&year=2025&month=6"
     listed = client.get(href, {"page_size": "25"}).content.decode()
-    assert listed.count('data-label="逾期月数"') == 22
-    href = unescape(re.search(r'<a href="([^"]+)" id="due-all">全部 20 个</a>', page).group(1))
+    assert listed.count('data-label="逾期月数"') == 23
+    href = unescape(re.search(r'<a href="([^"]+)" id="due-all">全部 22 个</a>', page).group(1))
     listed = client.get(href).content.decode()
-    assert listed.count('data-label="计划日期"') == 20 and "2025-07-02" in listed
+    assert listed.count('data-label="计划日期"') == 22 and "2025-07-02" in listed and "2025-07-31" not in listed
 
 
 def test_the_indicator_panel_shows_values_first_and_counts_the_rest(client, report_data):
@@ -302,7 +309,7 @@ LIST_PINS = [
     (OVERDUE, {"programme": "", "ordering": "-months"}, 12),
     # The dashboard counts its warnings in one query (selectors.warning_counts), not per project, and the
     # overdue supervision letters in one more.
-    (reverse("dashboard"), {}, 26),
+    (reverse("dashboard"), {}, 25),
 ]
 
 
