@@ -2,10 +2,15 @@
 scheduled jobs, which Celery beat starts (CELERY_BEAT_SCHEDULE in the settings)."""
 
 from celery import shared_task
+from django.db import OperationalError
 from django.utils import timezone
 
 
-@shared_task(name="projects.render_report_job", acks_late=True)
+# A database error before the job is claimed (the claim is the first write) changes nothing: the task is
+# tried again a moment later. Seen on SQLite, whose shared in-memory test database answers "table is locked"
+# while another connection reads the jobs table; on PostgreSQL, a connection lost during a restart.
+@shared_task(name="projects.render_report_job", acks_late=True, autoretry_for=(OperationalError,),
+             retry_backoff=1, retry_jitter=False, max_retries=5)
 def render_report_job(job_id: str) -> str | None:
     from .reports.jobs import run_job
     from .reports.renderers.pdf import background_rendering
