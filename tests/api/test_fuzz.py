@@ -10,6 +10,7 @@ response that breaks the schema (status, content type, body, headers).
 API_FUZZ_EXAMPLES (default 8) sets the examples per operation and mode; `-m fuzz` runs only this.
 """
 
+import json
 import logging
 import os
 from dataclasses import dataclass, field
@@ -148,18 +149,16 @@ def test_fuzz_finds_no_server_error_and_no_response_outside_the_schema(world, ws
             # Whether a generated PUT body passes validation hangs on two of its eight cases, and on state
             # other tests of the same worker leave (seen in full parallel runs, never alone): a record read
             # and written back as it is must succeed, so the PUT is asked of every run.
-            succeeded |= {"PUT"} if _round_trip(wsgi_app, world.users[role], Indicator) == 200 else set()
+            succeeded |= {"PUT"} if _round_trip(wsgi_app, world.users[role]) == 200 else set()
         assert succeeded >= ({"GET", "POST", "PUT", "PATCH", "DELETE"} if role == "coordinator" else {"GET"}), \
             run.statuses
 
 
-def _round_trip(wsgi_app, user, model) -> int:
-    """The status of a PUT of a record's own writable fields, as a GET gave them, with its ETag (rolled back)."""
-    import json
-
+def _round_trip(wsgi_app, user) -> int:
+    """The status of a PUT of an indicator's own writable fields, as a GET gave them, with its ETag (rolled back)."""
     client = WerkzeugClient(wsgi_app)
     auth = {"Authorization": f"Token {api_token(user)}"}
-    path = f"/api/v1/indicators/{model.objects.order_by('pk').values_list('pk', flat=True).first()}/"
+    path = f"/api/v1/indicators/{Indicator.objects.order_by('pk').values_list('pk', flat=True).first()}/"
     current = client.get(path, headers=auth)
     body = {key: value for key, value in current.json.items()
             if key in ("code", "name", "category", "unit", "higher_is_better", "description")}
