@@ -12,7 +12,20 @@ from dataclasses import dataclass, field
 from functools import partial
 
 from django.conf import settings
-from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -22,9 +35,10 @@ from notifications.services import in_every_language, notification_send
 from portfolio.periods import Period
 
 from . import selectors
-from .choices import ReportStatus
-from .models import Department, MonthlyReport, Project, ReportWaiver
+from .choices import ProjectStatus, ReportStatus
+from .models import Department, MonthlyReport, PeriodLock, Project, ReportWaiver
 from .permissions import Action, closed_months, month_closed, month_closed_q, report_fillers, restrict
+from .querysets import counted_in_year
 from .workflow import EDITABLE_STATES, MISSING
 
 DRAFT, RETURNED = ReportStatus.DRAFT.value, ReportStatus.RETURNED.value
@@ -114,9 +128,42 @@ def outstanding_reports(projects: QuerySet, period: Period) -> list[OutstandingR
     ]
 
 
+def _how_many(rows: QuerySet) -> Subquery:
+    """The number of ``rows`` (correlated to the outer project), as a subquery: 0 when there are none."""
+    counted = rows.order_by().values("project").annotate(n=Count("pk")).values("n")
+    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
+
+
 def outstanding_count(projects: QuerySet, periods: list[Period]) -> int:
-    """How many reports of these months are still to fill, correct or submit (one query a month)."""
-    return sum(_outstanding_projects(projects, period).count() for period in periods)
+    """How many reports of these months are still to fill, correct or submit: the number of rows
+    ``outstanding_reports`` lists, added over the months, in one query whatever their number.
+
+    Per expected project and year, the year's open months less those whose report is submitted or
+    approved and those waived (a waived month with such a report counted once).
+    """
+    months_by_year: dict[int, list[int]] = {}
+    for period in periods:
+        months_by_year.setdefault(period.year, []).append(period.month)
+    if not months_by_year:
+        return 0
+    owed = []
+    for year, months in months_by_year.items():
+        is_open = ~Exists(PeriodLock.objects.filter(year=year, month=OuterRef("month")))
+        done = MonthlyReport.objects.filter(year=year, month__in=months).exclude(status__in=EDITABLE_STATES)
+        waived = ReportWaiver.objects.filter(year=year, month__in=months).exclude(
+            Exists(done.filter(project=OuterRef("project"), month=OuterRef("month"))))
+        open_months = Value(len(months)) - Subquery(
+            PeriodLock.objects.filter(year=year, month__in=months).order_by().values("year")
+            .annotate(n=Count("pk")).values("n"), output_field=IntegerField())
+        owed.append(When(
+            counted_in_year(year),
+            then=Coalesce(open_months, Value(len(months)))
+            - _how_many(done.filter(is_open, project=OuterRef("pk")))
+            - _how_many(waived.filter(is_open, project=OuterRef("pk"))),
+        ))
+    total = projects.exclude(status=ProjectStatus.CANCELLED).aggregate(
+        n=Sum(Case(*owed, default=Value(0), output_field=IntegerField())))["n"]
+    return total or 0
 
 
 def late_departments(period: Period, today: dt.date) -> list[LateDepartment]:

@@ -57,6 +57,8 @@ def _counts(client, api, reader_api, editor, coordinator, count_queries) -> tupl
                   lambda basename=basename, size=size: reader_api.get(reverse(f"api:{basename}-list"),
                                                                      {"page_size": size}))
     count("bulk entry", lambda: editor.get(reverse("projects:bulk_entry"), {"year": 2025, "month": 6}))
+    # An editor's dashboard counts the department's reports still to do over every open month.
+    count("editor's dashboard", lambda: editor.get(reverse("dashboard")))
     MonthlyReport.objects.filter(month=6).update(status="submitted")  # a review queue with reports in it
     for url_name, _expected in PAGE_PINS:
         count(url_name, lambda url_name=url_name: client.get(reverse(url_name)))

@@ -7,18 +7,23 @@ from decimal import Decimal
 import pytest
 from django.core import mail
 from django.core.management import CommandError, call_command
+from django.db import transaction
 from django.urls import reverse
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from notifications.models import Notification
 from portfolio.periods import Period
 from portfolio.policy import Role
 from projects import todo_views
 from projects.models import Department, MonthlyReport, PeriodLock, Programme, Project, ReportWaiver
+from projects.permissions import Action, restrict
 from projects.reminders import (
     DUE_SOON,
     OVERDUE,
     late_departments,
     open_periods,
+    outstanding_count,
     outstanding_reports,
     send_reminders,
 )
@@ -133,6 +138,64 @@ def test_outstanding_reports_query_count_does_not_grow(world, department, count_
         assert len({r.department.name for r in rows}) == 1
     assert len(rows) == 3 + n  # every new project is missing or returned
     assert q.count == 1, q.describe()
+
+
+# Every (project, month) shape the to-do list decides on: no report or a report of each state, waived or
+# not, a cancelled project, a project of another year's programme; months of two years, one closed.
+MONTHS = [Period(2024, 11), Period(2024, 12), Period(2025, 1), Period(2025, 2), Period(2025, 3)]
+cell = st.tuples(st.sampled_from([None, "draft", "returned", "submitted", "approved"]), st.booleans())
+shape = st.fixed_dictionaries({
+    "year": st.sampled_from([2024, 2025, 2023]),
+    "cancelled": st.booleans(),
+    "months": st.lists(cell, min_size=len(MONTHS), max_size=len(MONTHS)),
+})
+
+
+class _Undo(Exception):
+    pass
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                                                  HealthCheck.too_slow])
+@given(shapes=st.lists(shape, min_size=1, max_size=5), closed=st.sampled_from([None, *MONTHS]),
+       asked=st.lists(st.sampled_from(MONTHS), min_size=0, max_size=len(MONTHS), unique=True))
+def test_outstanding_count_is_the_number_of_rows_the_todo_list_shows(db, django_assert_num_queries, shapes,
+                                                                     closed, asked):
+    """The dashboard's count equals the to-do list's rows added over the months, in one query."""
+    try:
+        with transaction.atomic():
+            programmes = {year: Programme.objects.create(year=year, level="district", name=f"{year}年区重点项目")
+                          for year in (2023, 2024, 2025)}
+            for index, drawn in enumerate(shapes):
+                p = Project.objects.create(programme=programmes[drawn["year"]], code=f"S{index}", name=f"项目{index}",
+                                           status="cancelled" if drawn["cancelled"] else "implementation")
+                for period, (state, waived) in zip(MONTHS, drawn["months"], strict=True):
+                    if state:
+                        MonthlyReport.objects.create(project=p, year=period.year, month=period.month,
+                                                     completed_month=Decimal(1), completed_ytd=Decimal(1),
+                                                     status=state)
+                    if waived:
+                        ReportWaiver.objects.create(project=p, year=period.year, month=period.month, reason="停工")
+            if closed:
+                PeriodLock.objects.create(year=closed.year, month=closed.month)
+            periods = sorted(asked, key=lambda period: (period.year, period.month))
+            expected = sum(len(outstanding_reports(Project.objects.all(), period)) for period in periods)
+            with django_assert_num_queries(1 if periods else 0):
+                assert outstanding_count(Project.objects.all(), periods) == expected
+            raise _Undo
+    except _Undo:
+        pass
+
+
+def test_outstanding_count_over_a_department_with_co_responsible_projects(world, department, other_department):
+    """An editor's projects include those the department shares (a DISTINCT queryset): each counted once."""
+    p, users = world
+    p["X"].co_departments.add(department)
+    p["A"].co_departments.add(other_department)
+    mine = restrict(Project.objects.all(), users["editor"], Action.VIEW)
+    periods = [JUNE, Period(2025, 7)]
+    assert outstanding_count(mine, periods) == sum(len(outstanding_reports(mine, period)) for period in periods)
+    assert outstanding_count(mine, periods) == 4 + 7  # June: A, B, C and X; July: all but G (cancelled) and H
 
 
 # The reminder run -----------------------------------------------------------------------------
