@@ -47,6 +47,8 @@ from django.db.migrations.loader import MigrationLoader
 from django.db.utils import ConnectionDoesNotExist
 from django.utils import timezone
 
+from .planner import refresh_statistics
+
 FORMAT = "baiyun-portfolio-backup"
 FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
@@ -516,6 +518,9 @@ def backup_restore(*, backup: CheckedBackup, using: str = DEFAULT_DB_ALIAS, repl
         log(f"Restoring {plural(len(backup.media), 'media file')} into {settings.MEDIA_ROOT}…")
         media_left = _restore_media(backup)
         _verify_counts(backup, connection)
+        # pg_restore restores no planner statistics: until ANALYZE every table looks empty to the planner.
+        if refresh_statistics(using=connection.alias):
+            log("Gathered the query planner's statistics (ANALYZE).")
         pending = _pending_migrations(connection)
     except _database_errors(connection) as exc:
         raise BackupError(f"The database {name} cannot be used: {exc}".strip()) from None

@@ -3,6 +3,7 @@
 from django.core.management.base import BaseCommand
 
 from portfolio.datasets import load_report_data
+from portfolio.planner import refresh_statistics
 
 
 class Command(BaseCommand):
@@ -14,6 +15,7 @@ class Command(BaseCommand):
     def handle(self, *args, force=False, **options):
         result = load_report_data(force=force)
         if result.loaded:
+            refresh_statistics()  # the planner's view of the tables just filled (PostgreSQL)
             self.stdout.write(self.style.SUCCESS(f"Loaded {result.name} ({result.checksum[:12]})."))
         else:
             self.stdout.write(f"{result.name} is already loaded ({result.checksum[:12]}); nothing changed.")

@@ -4,6 +4,7 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
+from portfolio.planner import refresh_statistics
 from projects.figures import programme_reconciliation
 from projects.generator import DEFAULT_SEED, GeneratorError, generate_portfolio
 
@@ -44,6 +45,7 @@ class Command(BaseCommand):
         if not result.generated:
             self.stdout.write("The sample portfolio with these parameters is already loaded; nothing changed.")
             return
+        refresh_statistics()  # the planner's view of the rows just written (PostgreSQL)
         projects = sum(p.projects for p in result.programmes)
         self.stdout.write(
             self.style.SUCCESS(

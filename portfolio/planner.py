@@ -1,0 +1,26 @@
+"""The query planner's statistics after a bulk write, on PostgreSQL.
+
+PostgreSQL plans by the statistics ANALYZE gathers; autovacuum gathers them some time after rows
+change, and not at all where it is turned off. Until then a table just filled looks empty to the
+planner, which then loops: the demo portfolio's dashboard took 9 ms instead of 1 for one count,
+a province's closed month 0.9 s instead of 0.5. Whatever writes many rows at once (a restore, the
+sample generator, the report data, a month's close) refreshes them itself. SQLite plans without
+them and is left alone. Imports no feature app.
+"""
+
+from collections.abc import Iterable
+
+from django.db import connections
+from django.db.models import Model
+
+
+def refresh_statistics(models: Iterable[type[Model]] = (), using: str = "default") -> bool:
+    """ANALYZE the tables of ``models`` (every table of the database when none are given) on PostgreSQL;
+    whether it ran. Allowed inside a transaction: it sees the transaction's own rows."""
+    connection = connections[using]
+    if connection.vendor != "postgresql":
+        return False
+    tables = ", ".join(connection.ops.quote_name(model._meta.db_table) for model in models)
+    with connection.cursor() as cursor:
+        cursor.execute(f"ANALYZE {tables}".strip())
+    return True
