@@ -204,6 +204,12 @@ def prepare(env: dict) -> dict[str, int]:
     ensure_postgres_database(env.get("DATABASE_URL", ""))
     for command in (["migrate", "--no-input", "-v0"], ["setup_demo"], ["collectstatic", "--no-input", "-v0"]):
         subprocess.run([python, "manage.py", *command], cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL)
+    # The saves of earlier runs changed rows: statistics as autovacuum keeps them on a server (it may be
+    # off on a test machine; setup_demo gathers them only when it writes).
+    import psycopg
+
+    with psycopg.connect(env["DATABASE_URL"], autocommit=True) as conn:
+        conn.execute("VACUUM ANALYZE")
     found = subprocess.run([python, "manage.py", "shell", "-v", "0", "-c", (
         "from projects.models import DepartmentMembership as M\n"
         "for m in M.objects.filter(user__username__in=['editor', 'editor2']): print('DEPT', m.user.username, m.department_id)"
