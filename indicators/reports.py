@@ -8,7 +8,7 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 from django.utils.translation import get_language, pgettext, pgettext_lazy
 from django.utils.translation import gettext as _
@@ -188,9 +188,14 @@ class IndicatorReport:
         return sum(row.has_observation for row in self.rows)
 
 
-def build_indicator_report(period: Period, indicators: QuerySet | None = None) -> IndicatorReport:
-    """Every indicator with its latest observation up to the period's end and its full-year target."""
+def build_indicator_report(period: Period, indicators: QuerySet | None = None, *,
+                           targeted_only: bool = False) -> IndicatorReport:
+    """Every indicator with its latest observation up to the period's end and its full-year target;
+    with ``targeted_only``, only the indicators with a full-year target for the year (the dashboard's)."""
     indicators = Indicator.objects.all() if indicators is None else indicators
+    if targeted_only:
+        indicators = indicators.filter(Exists(Target.objects.filter(
+            indicator=OuterRef("pk"), year=period.year, period=TargetPeriod.FULL_YEAR)))
     latest: dict[int, Observation] = {}
     observations = Observation.objects.filter(
         indicator__in=indicators, period_end__year=period.year, period_end__lte=period.end

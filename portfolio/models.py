@@ -1,5 +1,6 @@
 """Shared model plumbing: base classes and the record of loaded data sets."""
 
+import functools
 import uuid
 
 import simple_history
@@ -8,6 +9,8 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.validators import MaxLengthValidator, ProhibitNullCharactersValidator
 from django.db import models
+from django.utils.encoding import force_str
+from django.utils.hashable import make_hashable
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from knox.models import AuthToken
@@ -29,7 +32,31 @@ def long_text(verbose_name, *, max_length: int = TEXT_MAX_LENGTH, **kwargs) -> m
     )
 
 
-class TimeStampedModel(models.Model):
+@functools.cache
+def _choice_labels(field: models.Field) -> dict:
+    """A field's labels by value, built once (its choices are a fixed list)."""
+    return {make_hashable(value): label for value, label in field.flatchoices}
+
+
+class LabelledChoicesModel(models.Model):
+    """``get_<field>_display()`` from labels built once per field instead of on every call.
+
+    Django's own builds a dict of the field's every choice on each call; a list page of 50 projects
+    calls it 100 times, an export of 100,000 projects 200,000 times. Same result, the label translated
+    when it is shown. Choices given as a callable are asked each time, as Django does.
+    """
+
+    class Meta:
+        abstract = True
+
+    def _get_FIELD_display(self, field):
+        if not isinstance(field.choices, list | tuple):
+            return super()._get_FIELD_display(field)
+        value = getattr(self, field.attname)
+        return force_str(_choice_labels(field).get(make_hashable(value), value), strings_only=True)
+
+
+class TimeStampedModel(LabelledChoicesModel):
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
@@ -37,7 +64,7 @@ class TimeStampedModel(models.Model):
         abstract = True
 
 
-class SourcedModel(models.Model):
+class SourcedModel(LabelledChoicesModel):
     """A record that may come from the published report (with the quote) or be generated sample data.
 
     Where it comes from is set where it comes from (the report's loader, the sample generator, an import

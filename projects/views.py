@@ -197,7 +197,8 @@ class DashboardView(LoginRequiredMixin, View):
         if letters_due is not None:
             letters_due = (letters_due[0], letters_due[1].count())
         indicators, indicators_without_value = _indicator_panel(
-            build_indicator_report(period, restrict(Indicator.objects.all(), request.user, Action.VIEW))
+            build_indicator_report(period, restrict(Indicator.objects.all(), request.user, Action.VIEW),
+                                   targeted_only=True)
         )
         headline, warnings = totals_and_warnings(scoped, period, source)
         list_query = urlencode({"programme": programme.pk if programme else "", "year": period.year,
