@@ -41,6 +41,8 @@ fonts_for_documents() {
   rm -rf "$work"
 }
 
+# A server needs only the fonts of official documents beyond its Debian packages (README, "Deploying").
+if [ "${1:-}" = "--fonts-only" ]; then fonts_for_documents; exit 0; fi
 if [ ${#missing[@]} -eq 0 ]; then fonts_for_documents; exit 0; fi
 if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
   echo "system-deps: installing ${missing[*]}"
