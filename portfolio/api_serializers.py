@@ -14,9 +14,15 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 from rest_framework.relations import ManyRelatedField, PrimaryKeyRelatedField
+from rest_framework.settings import api_settings
+
+from portfolio.text import enumerated
 
 from .policy import Action, restrict
 
+# The keys the error answer gives a meaning of its own (portfolio.api_schema.error_schema): detail, its one
+# text, and the errors of the record as a whole.
+ERROR_KEYS = frozenset({"detail", api_settings.NON_FIELD_ERRORS_KEY})
 COMMON_DESCRIPTIONS = {
     "id": _("记录编号，由系统生成。"),
     "created_at": _("创建时间，由系统记录。"),
@@ -56,13 +62,20 @@ class StrictInputMixin:
 
     def to_internal_value(self, data):
         if isinstance(data, Mapping):
-            errors = {}
+            errors, reserved = {}, []
             for name, value in data.items():
                 field = self.fields.get(name)
-                if field is None:
+                if field is None and name in ERROR_KEYS:
+                    reserved.append(name)
+                elif field is None:
                     errors[name] = [_("未知字段。")]
                 elif field.read_only and not self._unchanged(name, value):
                     errors[name] = [_("只读字段，不能通过接口设置或修改。")]
+            if reserved:
+                # An unknown key that the error answer itself uses (detail is its one text) is named in
+                # the answer's overall errors instead of under its own name.
+                errors.setdefault(api_settings.NON_FIELD_ERRORS_KEY, []).append(
+                    _("未知字段：%(names)s。") % {"names": enumerated(reserved)})
             if errors:
                 raise serializers.ValidationError(errors)
         return super().to_internal_value(data)

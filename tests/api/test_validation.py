@@ -59,6 +59,22 @@ def test_bad_project_fields_answer_400_with_the_field_named(world, coordinator, 
     assert database_state() == before
 
 
+@pytest.mark.parametrize(("language", "expected"), [("zh-hans", "未知字段：detail、non_field_errors。"),
+                                                  ("en", "Unknown fields: detail, non_field_errors.")])
+def test_an_unknown_field_named_like_the_error_answers_keys_is_named_in_its_overall_errors(
+        world, coordinator, language, expected):
+    """"detail" is the error answer's one text (a string in the schema): an unknown field of that name
+    cannot be answered under its own name."""
+    before = database_state()
+    coordinator.cookies["django_language"] = language
+    response = coordinator.post(list_url("project"), new_project(world, detail=[1], non_field_errors={}, colour=1),
+                                format="json")
+    assert response.status_code == 400
+    body = response.json()
+    assert "detail" not in body and body["non_field_errors"] == [expected] and "colour" in body, body
+    assert database_state() == before
+
+
 def test_a_duplicate_code_answers_400(world, coordinator):
     response = coordinator.post(list_url("project"), new_project(world, code="P-own"), format="json")
     assert response.status_code == 400 and "code" in response.json()
