@@ -193,9 +193,9 @@ def build_indicator_report(period: Period, indicators: QuerySet | None = None, *
     """Every indicator with its latest observation up to the period's end and its full-year target;
     with ``targeted_only``, only the indicators with a full-year target for the year (the dashboard's)."""
     indicators = Indicator.objects.all() if indicators is None else indicators
+    full_year_targets = Target.objects.filter(year=period.year, period=TargetPeriod.FULL_YEAR)
     if targeted_only:
-        indicators = indicators.filter(Exists(Target.objects.filter(
-            indicator=OuterRef("pk"), year=period.year, period=TargetPeriod.FULL_YEAR)))
+        indicators = indicators.filter(Exists(full_year_targets.filter(indicator=OuterRef("pk"))))
     latest: dict[int, Observation] = {}
     observations = Observation.objects.filter(
         indicator__in=indicators, period_end__year=period.year, period_end__lte=period.end
@@ -203,9 +203,7 @@ def build_indicator_report(period: Period, indicators: QuerySet | None = None, *
     for observation in observations:
         latest[observation.indicator_id] = observation  # the last one wins: the latest period
     targets: dict[int, Target] = {}
-    for target in Target.objects.filter(
-        indicator__in=indicators, year=period.year, period=TargetPeriod.FULL_YEAR
-    ).order_by("pk"):
+    for target in full_year_targets.filter(indicator__in=indicators).order_by("pk"):
         targets[target.indicator_id] = target
     order = {value: position for position, value in enumerate(IndicatorCategory.values)}
     groups: dict[str, list[IndicatorRow]] = {}

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from django.core.validators import ProhibitNullCharactersValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from rest_framework import serializers
 from rest_framework.relations import ManyRelatedField, PrimaryKeyRelatedField
 from rest_framework.settings import api_settings
@@ -75,7 +76,8 @@ class StrictInputMixin:
                 # An unknown key that the error answer itself uses (detail is its one text) is named in
                 # the answer's overall errors instead of under its own name.
                 errors.setdefault(api_settings.NON_FIELD_ERRORS_KEY, []).append(
-                    _("未知字段：%(names)s。") % {"names": enumerated(reserved)})
+                    ngettext("未知字段：%(names)s。", "未知字段：%(names)s。", len(reserved))
+                    % {"names": enumerated(reserved)})
             if errors:
                 raise serializers.ValidationError(errors)
         return super().to_internal_value(data)

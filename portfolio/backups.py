@@ -518,7 +518,8 @@ def backup_restore(*, backup: CheckedBackup, using: str = DEFAULT_DB_ALIAS, repl
         log(f"Restoring {plural(len(backup.media), 'media file')} into {settings.MEDIA_ROOT}…")
         media_left = _restore_media(backup)
         _verify_counts(backup, connection)
-        # pg_restore restores no planner statistics: until ANALYZE every table looks empty to the planner.
+        # pg_restore restores no column statistics (distinct values, common values, histograms): the
+        # planner would guess every condition's selectivity until autovacuum's ANALYZE.
         if refresh_statistics(using=connection.alias):
             log("Gathered the query planner's statistics (ANALYZE).")
         pending = _pending_migrations(connection)

@@ -1,10 +1,10 @@
 """The query planner's statistics after a bulk write, on PostgreSQL.
 
 PostgreSQL plans by the statistics ANALYZE gathers; autovacuum gathers them some time after rows
-change, and not at all where it is turned off. Until then a table just filled looks empty to the
-planner, which then loops: the demo portfolio's dashboard took 9 ms instead of 1 for one count,
-a province's closed month 0.9 s instead of 0.5. Whatever writes many rows at once (a restore, the
-sample generator, the report data, a month's close) refreshes them itself. SQLite plans without
+change, and not at all where it is turned off. Until then the planner misjudges a table just filled
+and may loop over it (a nested loop over a month's reports for each of the demo portfolio's projects:
+9 ms instead of 1 for one of the dashboard's counts). Whatever writes many rows at once (a restore,
+the sample generator, the report data, a month's close) refreshes them itself. SQLite plans without
 them and is left alone. Imports no feature app.
 """
 

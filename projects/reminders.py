@@ -35,10 +35,9 @@ from notifications.services import in_every_language, notification_send
 from portfolio.periods import Period
 
 from . import selectors
-from .choices import ProjectStatus, ReportStatus
+from .choices import ReportStatus
 from .models import Department, MonthlyReport, PeriodLock, Project, ReportWaiver
 from .permissions import Action, closed_months, month_closed, month_closed_q, report_fillers, restrict
-from .querysets import counted_in_year
 from .workflow import EDITABLE_STATES, MISSING
 
 DRAFT, RETURNED = ReportStatus.DRAFT.value, ReportStatus.RETURNED.value
@@ -87,24 +86,31 @@ class LateDepartment:
         return self.missing + self.draft + self.returned
 
 
-def expected_projects(projects: QuerySet, period: Period) -> QuerySet:
-    """The projects that owe a report for the month (the one definition is projects.selectors')."""
-    return selectors.expected_projects(projects, period.year)
+def _done(year: int, months: list[int]) -> QuerySet:
+    """Reports of these months that are submitted or approved: nothing more to do for them."""
+    return MonthlyReport.objects.filter(year=year, month__in=months).exclude(status__in=EDITABLE_STATES)
+
+
+def _waived(year: int, months: list[int]) -> QuerySet:
+    return ReportWaiver.objects.filter(year=year, month__in=months)
+
+
+def _still_to_do(period: Period) -> Q:
+    """A project's report of the month is still to fill, correct or submit: the project is expected (of
+    the year's programmes, not cancelled), the month is not closed, it is not waived, and it has no
+    submitted or approved report (one report per project and month: a unique constraint)."""
+    year, month = period.year, period.month
+    done = _done(year, [month]).filter(project=OuterRef("pk"))
+    waived = _waived(year, [month]).filter(project=OuterRef("pk"))
+    return selectors.expected_q(year) & ~Exists(done) & ~Exists(waived) & ~month_closed_q(year, month)
 
 
 def _outstanding_projects(projects: QuerySet, period: Period) -> QuerySet:
-    """Expected projects annotated with their report's status and comment, only those still to do."""
-    # One report per project and month (a unique constraint), so no ordering is needed.
+    """The projects whose report of the month is still to do, with that report's status and comment."""
     report = MonthlyReport.objects.filter(project=OuterRef("pk"), year=period.year, month=period.month).order_by()
-    waived = ReportWaiver.objects.filter(project=OuterRef("pk"), year=period.year, month=period.month)
-    return (
-        expected_projects(projects, period)
-        .annotate(
-            report_status=Subquery(report.values("status")[:1]),
-            report_comment=Subquery(report.values("review_comment")[:1]),
-        )
-        .filter(Q(report_status__isnull=True) | Q(report_status__in=EDITABLE_STATES))
-        .filter(~Exists(waived), ~month_closed_q(period.year, period.month))
+    return projects.filter(_still_to_do(period)).annotate(
+        report_status=Subquery(report.values("status")[:1]),
+        report_comment=Subquery(report.values("review_comment")[:1]),
     )
 
 
@@ -128,40 +134,40 @@ def outstanding_reports(projects: QuerySet, period: Period) -> list[OutstandingR
     ]
 
 
-def _how_many(rows: QuerySet) -> Subquery:
-    """The number of ``rows`` (correlated to the outer project), as a subquery: 0 when there are none."""
-    counted = rows.order_by().values("project").annotate(n=Count("pk")).values("n")
+def _how_many(rows: QuerySet) -> Coalesce:
+    """The number of ``rows`` (correlated to the outer query), 0 when there are none."""
+    counted = rows.order_by().values(group=Value(1)).annotate(n=Count("pk")).values("n")
     return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
 
 
 def outstanding_count(projects: QuerySet, periods: list[Period]) -> int:
-    """How many reports of these months are still to fill, correct or submit: the number of rows
-    ``outstanding_reports`` lists, added over the months, in one query whatever their number.
+    """How many reports of these months are still to fill, correct or submit: the rows ``outstanding_reports``
+    lists (``_still_to_do``), added over the months (each month once), in one query whatever their number.
 
-    Per expected project and year, the year's open months less those whose report is submitted or
-    approved and those waived (a waived month with such a report counted once).
+    Per expected project and year: the year's months that are not closed, less those with a submitted or
+    approved report and those waived (a waived month with such a report counted once): a few subqueries
+    a year rather than one condition a month (23 open months: 7 ms rather than 33, mostly compiling).
     """
     months_by_year: dict[int, list[int]] = {}
-    for period in periods:
+    for period in dict.fromkeys(periods):
         months_by_year.setdefault(period.year, []).append(period.month)
     if not months_by_year:
         return 0
     owed = []
     for year, months in months_by_year.items():
         is_open = ~Exists(PeriodLock.objects.filter(year=year, month=OuterRef("month")))
-        done = MonthlyReport.objects.filter(year=year, month__in=months).exclude(status__in=EDITABLE_STATES)
-        waived = ReportWaiver.objects.filter(year=year, month__in=months).exclude(
-            Exists(done.filter(project=OuterRef("project"), month=OuterRef("month"))))
-        open_months = Value(len(months)) - Subquery(
-            PeriodLock.objects.filter(year=year, month__in=months).order_by().values("year")
-            .annotate(n=Count("pk")).values("n"), output_field=IntegerField())
+        done = _done(year, months).filter(is_open)
+        waived = _waived(year, months).filter(is_open).exclude(
+            Exists(_done(year, months).filter(project=OuterRef("project"), month=OuterRef("month"))))
+        open_months = Value(len(months)) - _how_many(PeriodLock.objects.filter(year=year, month__in=months))
         owed.append(When(
-            counted_in_year(year),
-            then=Coalesce(open_months, Value(len(months)))
-            - _how_many(done.filter(is_open, project=OuterRef("pk")))
-            - _how_many(waived.filter(is_open, project=OuterRef("pk"))),
+            selectors.expected_q(year),
+            then=open_months - _how_many(done.filter(project=OuterRef("pk")))
+            - _how_many(waived.filter(project=OuterRef("pk"))),
         ))
-    total = projects.exclude(status=ProjectStatus.CANCELLED).aggregate(
+    # Over the projects' keys: a restricted queryset may be DISTINCT, and an aggregate over it becomes a
+    # subquery that the correlated conditions above cannot see into.
+    total = Project.objects.filter(pk__in=projects.values("pk")).aggregate(
         n=Sum(Case(*owed, default=Value(0), output_field=IntegerField())))["n"]
     return total or 0
 

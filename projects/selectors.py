@@ -559,9 +559,14 @@ def reports_waiting_for(user) -> QuerySet:
 # Reporting completeness ---------------------------------------------------------------------------
 
 
+def expected_q(year: int) -> Q:
+    """A project reports for a month of ``year``: it is of one of the year's programmes and not cancelled."""
+    return counted_in_year(year) & ~Q(status=ProjectStatus.CANCELLED)
+
+
 def expected_projects(projects: QuerySet, year: int) -> QuerySet:
-    """The projects that report for a month of ``year``: those of the year's programmes, not cancelled."""
-    return projects.filter(counted_in_year(year)).exclude(status=ProjectStatus.CANCELLED)
+    """The projects that report for a month of ``year`` (``expected_q``)."""
+    return projects.filter(expected_q(year))
 
 
 @dataclass(frozen=True)

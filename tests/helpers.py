@@ -168,3 +168,22 @@ def build_portfolio(n: int, *, start: int = 0):
         for i in range(min(n, 40))
     ], ignore_conflicts=True)
     return projects
+
+
+def planner_rows(conn, table: str) -> float | None:
+    """PostgreSQL: the rows the planner believes ``table`` holds (-1 before any ANALYZE; inserts alone do
+    not change it); None on SQLite."""
+    if conn.vendor != "postgresql":
+        return None
+    with conn.cursor() as cursor:
+        cursor.execute("SELECT reltuples FROM pg_class WHERE oid = %s::regclass", [table])
+        return cursor.fetchone()[0]
+
+
+def analyzed_columns(conn, table: str) -> int | None:
+    """PostgreSQL: how many of ``table``'s columns have statistics (only ANALYZE writes them); None on SQLite."""
+    if conn.vendor != "postgresql":
+        return None
+    with conn.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_stats WHERE schemaname = current_schema() AND tablename = %s", [table])
+        return cursor.fetchone()[0]

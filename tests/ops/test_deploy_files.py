@@ -1,8 +1,8 @@
 """The files under deploy/ say what they are meant to say once systemd and the shell have read them.
 
 A unit's command line passes through systemd's specifiers (%H the host name, %% a percent sign) and,
-for /bin/sh -c, the shell: the worker's --hostname once reached Celery as "worker@%H", which Celery
-refuses (the worker would have restarted in a loop on every server).
+for /bin/sh -c, the shell: a node name written "worker@%%H" reaches Celery as "worker@%H", which Celery
+refuses, and the worker restarts in a loop.
 """
 
 import re

@@ -1,7 +1,6 @@
-"""The commands that write many rows at once leave the planner's statistics fresh (PostgreSQL).
-
-Autovacuum would gather them some time later, or never where it is off; until then the planner takes
-a table just filled for empty and loops (tests/portfolio/test_backup.py checks the restore).
+"""The commands that write many rows at once leave the planner's statistics fresh on PostgreSQL, where
+autovacuum would gather them only later (or never where it is off); tests/portfolio/test_backup.py checks
+the restore. SQLite plans without them: nothing is run there.
 """
 
 import io
@@ -11,25 +10,33 @@ from django.core.management import call_command
 from django.db import connection
 
 from portfolio.planner import refresh_statistics
-from projects.models import MonthlyReport, Project
-from tests.portfolio.test_backup import planner_rows
+from projects.models import Department, MonthlyReport, Project
+from tests.helpers import analyzed_columns, planner_rows
 
 pytestmark = pytest.mark.django_db
+postgresql_only = pytest.mark.skipif(connection.vendor != "postgresql", reason="statistics are PostgreSQL's")
 
 
+@postgresql_only
 def test_generating_a_portfolio_gathers_the_statistics_of_what_it_wrote(report_data):
     call_command("generate_portfolio", projects=40, months=3, replace=True, stdout=io.StringIO())
-    if connection.vendor == "postgresql":
-        assert planner_rows(connection, "projects_project") == Project.objects.count() >= 40
-        assert planner_rows(connection, "projects_monthlyreport") == MonthlyReport.objects.count() > 0
-    else:
-        assert planner_rows(connection, "projects_project") is None
+    assert planner_rows(connection, "projects_project") == Project.objects.count() >= 40
+    assert planner_rows(connection, "projects_monthlyreport") == MonthlyReport.objects.count() > 0
+    assert analyzed_columns(connection, "projects_monthlyreport") > 0
 
 
+@postgresql_only
 def test_refreshing_names_the_tables_or_every_table():
     Project.objects.create(code="P1", name="项目一")
-    ran = refresh_statistics([Project])
-    assert ran == (connection.vendor == "postgresql")
-    if ran:
-        assert planner_rows(connection, "projects_project") == 1
-        assert refresh_statistics() is True
+    Department.objects.bulk_create([Department(code=f"D{i}", name=f"单位{i}") for i in range(7)])
+    assert refresh_statistics([Project]) is True
+    assert planner_rows(connection, "projects_project") == 1
+    assert planner_rows(connection, "projects_department") != Department.objects.count()  # not named
+    assert refresh_statistics() is True
+    assert planner_rows(connection, "projects_department") == Department.objects.count()
+
+
+def test_it_runs_one_statement_on_postgresql_and_none_on_sqlite(django_assert_num_queries):
+    on_postgresql = connection.vendor == "postgresql"
+    with django_assert_num_queries(1 if on_postgresql else 0):
+        assert refresh_statistics([Project]) is on_postgresql

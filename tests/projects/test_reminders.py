@@ -8,6 +8,7 @@ import pytest
 from django.core import mail
 from django.core.management import CommandError, call_command
 from django.db import transaction
+from django.db.models import Q
 from django.urls import reverse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -141,11 +142,13 @@ def test_outstanding_reports_query_count_does_not_grow(world, department, count_
 
 
 # Every (project, month) shape the to-do list decides on: no report or a report of each state, waived or
-# not, a cancelled project, a project of another year's programme; months of two years, one closed.
+# not, a cancelled project, a project of another year's programme or counted through its sample
+# programme; months of two years, some closed; months asked twice; a DISTINCT queryset.
 MONTHS = [Period(2024, 11), Period(2024, 12), Period(2025, 1), Period(2025, 2), Period(2025, 3)]
 cell = st.tuples(st.sampled_from([None, "draft", "returned", "submitted", "approved"]), st.booleans())
 shape = st.fixed_dictionaries({
     "year": st.sampled_from([2024, 2025, 2023]),
+    "through_sample": st.booleans(),
     "cancelled": st.booleans(),
     "months": st.lists(cell, min_size=len(MONTHS), max_size=len(MONTHS)),
 })
@@ -157,18 +160,22 @@ class _Undo(Exception):
 
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
                                                                   HealthCheck.too_slow])
-@given(shapes=st.lists(shape, min_size=1, max_size=5), closed=st.sampled_from([None, *MONTHS]),
-       asked=st.lists(st.sampled_from(MONTHS), min_size=0, max_size=len(MONTHS), unique=True))
+@given(shapes=st.lists(shape, min_size=1, max_size=5), closed=st.sets(st.sampled_from(MONTHS), max_size=3),
+       asked=st.lists(st.sampled_from(MONTHS), min_size=0, max_size=len(MONTHS) + 2))
 def test_outstanding_count_is_the_number_of_rows_the_todo_list_shows(db, django_assert_num_queries, shapes,
                                                                      closed, asked):
-    """The dashboard's count equals the to-do list's rows added over the months, in one query."""
+    """The dashboard's count equals the to-do list's rows added over the months asked, in one query."""
     try:
         with transaction.atomic():
             programmes = {year: Programme.objects.create(year=year, level="district", name=f"{year}年区重点项目")
                           for year in (2023, 2024, 2025)}
+            department = Department.objects.create(code="D", name="单位")
             for index, drawn in enumerate(shapes):
-                p = Project.objects.create(programme=programmes[drawn["year"]], code=f"S{index}", name=f"项目{index}",
-                                           status="cancelled" if drawn["cancelled"] else "implementation")
+                counted_in = {"sample_programme" if drawn["through_sample"] else "programme": programmes[drawn["year"]]}
+                p = Project.objects.create(code=f"S{index}", name=f"项目{index}", lead_department=department,
+                                           status="cancelled" if drawn["cancelled"] else "implementation",
+                                           **counted_in)
+                p.co_departments.add(department)  # led and co-led: a join through both repeats the project
                 for period, (state, waived) in zip(MONTHS, drawn["months"], strict=True):
                     if state:
                         MonthlyReport.objects.create(project=p, year=period.year, month=period.month,
@@ -176,26 +183,35 @@ def test_outstanding_count_is_the_number_of_rows_the_todo_list_shows(db, django_
                                                      status=state)
                     if waived:
                         ReportWaiver.objects.create(project=p, year=period.year, month=period.month, reason="停工")
-            if closed:
-                PeriodLock.objects.create(year=closed.year, month=closed.month)
-            periods = sorted(asked, key=lambda period: (period.year, period.month))
-            expected = sum(len(outstanding_reports(Project.objects.all(), period)) for period in periods)
-            with django_assert_num_queries(1 if periods else 0):
-                assert outstanding_count(Project.objects.all(), periods) == expected
+            for period in closed:
+                PeriodLock.objects.create(year=period.year, month=period.month)
+            months = list(dict.fromkeys(asked))
+            expected = sum(len(outstanding_reports(Project.objects.all(), period)) for period in months)
+            repeated = Project.objects.filter(Q(lead_department=department) | Q(co_departments=department)).distinct()
+            for projects in (Project.objects.all(), repeated):
+                with django_assert_num_queries(1 if months else 0):
+                    assert outstanding_count(projects, asked) == expected
             raise _Undo
     except _Undo:
         pass
 
 
-def test_outstanding_count_over_a_department_with_co_responsible_projects(world, department, other_department):
-    """An editor's projects include those the department shares (a DISTINCT queryset): each counted once."""
+def test_an_editors_count_over_co_responsible_projects_counts_each_once(client, world, department, other_department,
+                                                                       settings, on):
+    """With co-responsible projects editable, the editor's projects are a DISTINCT queryset over two joins."""
+    settings.PORTFOLIO_EDITOR_EDITS_CO_RESPONSIBLE = True
     p, users = world
-    p["X"].co_departments.add(department)
-    p["A"].co_departments.add(other_department)
-    mine = restrict(Project.objects.all(), users["editor"], Action.VIEW)
+    p["X"].co_departments.add(department)  # the other department's project, co-led: June and July missing
+    p["A"].co_departments.add(department, other_department)  # led and co-led: must not count twice
+    mine = restrict(Project.objects.all(), users["editor"], Action.CHANGE)
+    assert mine.query.distinct
     periods = [JUNE, Period(2025, 7)]
     assert outstanding_count(mine, periods) == sum(len(outstanding_reports(mine, period)) for period in periods)
     assert outstanding_count(mine, periods) == 4 + 7  # June: A, B, C and X; July: all but G (cancelled) and H
+    on(dt.date(2025, 8, 8))
+    client.force_login(users["editor"])
+    page = client.get(reverse("dashboard"))
+    assert page.status_code == 200 and "本单位共有11份月报待填报、修改或提交" in page.content.decode()
 
 
 # The reminder run -----------------------------------------------------------------------------
