@@ -198,18 +198,23 @@ def ensure_postgres_database(url: str) -> None:
             conn.execute(f'CREATE DATABASE "{name}"')
 
 
+def vacuum_analyze(url: str) -> None:
+    """VACUUM ANALYZE the database ``url`` names, as a server's autovacuum would after bulk writes (the
+    planner's statistics, and the visibility map index-only scans need; autovacuum may be off here)."""
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("VACUUM ANALYZE")
+
+
 def prepare(env: dict) -> dict[str, int]:
     """The database and static files; the department of each editor account (whose reports it saves)."""
     python = str(BIN / "python")
     ensure_postgres_database(env.get("DATABASE_URL", ""))
     for command in (["migrate", "--no-input", "-v0"], ["setup_demo"], ["collectstatic", "--no-input", "-v0"]):
         subprocess.run([python, "manage.py", *command], cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL)
-    # The saves of earlier runs changed rows: statistics as autovacuum keeps them on a server (it may be
-    # off on a test machine; setup_demo gathers them only when it writes).
-    import psycopg
-
-    with psycopg.connect(env["DATABASE_URL"], autocommit=True) as conn:
-        conn.execute("VACUUM ANALYZE")
+    # The saves of earlier runs changed rows since setup_demo last gathered statistics.
+    vacuum_analyze(env["DATABASE_URL"])
     found = subprocess.run([python, "manage.py", "shell", "-v", "0", "-c", (
         "from projects.models import DepartmentMembership as M\n"
         "for m in M.objects.filter(user__username__in=['editor', 'editor2']): print('DEPT', m.user.username, m.department_id)"

@@ -90,9 +90,7 @@ def database_url(size: str) -> str:
 
 def ensure_database(size: str) -> None:
     """Create, migrate and fill ``bench_<size>`` unless it already holds the portfolio."""
-    import psycopg
-
-    from bench.load import ensure_postgres_database
+    from bench.load import ensure_postgres_database, vacuum_analyze
 
     ensure_postgres_database(database_url(size))
     env = {**os.environ, "DATABASE_URL": database_url(size), "DEBUG": "1", "DEMO": "0"}
@@ -107,8 +105,7 @@ def ensure_database(size: str) -> None:
     output = subprocess.run(generate, **run, capture_output=True, text=True).stdout
     if "already loaded" not in output:
         print(f"bench_{size}: portfolio generated in {time.perf_counter() - started:.0f} s", file=sys.stderr)
-        with psycopg.connect(database_url(size), autocommit=True) as conn:
-            conn.execute("VACUUM ANALYZE")
+        vacuum_analyze(database_url(size))
 
 
 # Measuring, in a process per database ------------------------------------------------------------

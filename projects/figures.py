@@ -277,12 +277,17 @@ def added_up(rows: list[dict], fields: tuple[str, ...] = ()) -> list[dict]:
     return list(sums.values())
 
 
-def breakdown(figured: QuerySet, period: Period, spec, grouped: list[dict] | None = None) -> Breakdown:
-    """One breakdown, ranked, from ``grouped`` (``grouped_figures(figured)``, one query when not given)."""
+def figures_added_up(rows: list[dict], period: Period) -> Figures:
+    """The figures of all ``rows`` of TOTALS together (zero when there are none)."""
+    return figures_of((added_up(rows) or [{}])[0], period)
+
+
+def breakdown(grouped: list[dict], period: Period, spec) -> Breakdown:
+    """One breakdown, ranked, added up from ``grouped`` (the rows of ``grouped_figures``)."""
     key, title, dimension, group_field, label_field, choices = spec
     fields = (group_field, *((label_field,) if label_field else ()))
     rows = []
-    for row in added_up(grouped_figures(figured) if grouped is None else grouped, fields):
+    for row in added_up(grouped, fields):
         value = row[group_field]
         if label_field:
             label = row[label_field]
@@ -411,14 +416,13 @@ def totals_and_warnings(projects: QuerySet, period: Period, source: FigureSource
     source = source or figure_source(period)
     figured = with_period_figures(period_projects(projects, period, source), period, source)
     colour_of = {rank: colour for colour, rank in WARNING_RANK.items()}
-    sums, counts = {}, dict.fromkeys(COLOURS, 0)
     # Grouped by colour (three rows) and added up here: the warning is computed once a project, where
     # a count filtered by each colour would compute it three times.
-    for row in figured.annotate(**warning_annotations(period)).values("list_warning").annotate(**TOTALS).order_by():
+    rows = list(figured.annotate(**warning_annotations(period)).values("list_warning").annotate(**TOTALS).order_by())
+    counts = dict.fromkeys(COLOURS, 0)
+    for row in rows:
         counts[colour_of[row["list_warning"]]] += row["count"]
-        for key in TOTALS:
-            sums[key] = sums.get(key, 0) + (row[key] or 0)
-    return figures_of(sums, period), counts
+    return figures_added_up(rows, period), counts
 
 
 def aggregate(figured: QuerySet, period: Period, grouped: list[dict] | None = None) -> Figures:
@@ -426,14 +430,13 @@ def aggregate(figured: QuerySet, period: Period, grouped: list[dict] | None = No
     the rows of ``grouped_figures(figured)``)."""
     if grouped is None:
         return figures_of(figured.aggregate(**TOTALS), period)
-    return figures_of((added_up(grouped) or [{}])[0], period)
+    return figures_added_up(grouped, period)
 
 
-def breakdowns(figured: QuerySet, period: Period, grouped: list[dict] | None = None) -> list[Breakdown]:
-    """By lead department, category, town and status, each ranked by completion rate (one query, none
-    given ``grouped``, the rows of ``grouped_figures(figured)``)."""
-    grouped = grouped_figures(figured) if grouped is None else grouped
-    return [breakdown(figured, period, spec, grouped) for spec in BREAKDOWNS]
+def breakdowns(grouped: list[dict], period: Period) -> list[Breakdown]:
+    """By lead department, category, town and status, each ranked by completion rate, added up from
+    ``grouped`` (the rows of ``grouped_figures``: no query)."""
+    return [breakdown(grouped, period, spec) for spec in BREAKDOWNS]
 
 
 def programme_reconciliation() -> list[ReconciliationRow]:

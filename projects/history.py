@@ -8,6 +8,8 @@ from django.db import models
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 
+from portfolio.models import choice_label
+
 from .models import Project
 from .templatetags.portfolio import wan
 
@@ -64,7 +66,7 @@ def _display(model_field: models.Field, value, names: dict[type, dict]) -> str:
         related = names.get(model_field.related_model, {}).get(value)
         return str(related) if related is not None else _("已删除（编号%(pk)s）") % {"pk": value}
     if model_field.choices:
-        return str(dict(model_field.flatchoices).get(value, value))
+        return str(choice_label(model_field, value))
     if isinstance(model_field, models.DecimalField):
         return wan(value)
     if isinstance(value, dt.datetime):

@@ -333,7 +333,7 @@ def build_progress_report(
         rules=dict(current_rules),
         totals=totals,
         programmes=programmes,
-        breakdowns=breakdowns(figured, period, grouped),
+        breakdowns=breakdowns(grouped, period),
         warnings=warnings,
         warning_counts=warning_counts,
         milestones_reached=_milestone_rows(_cut(reached.order_by("actual_date", "project__code", "pk"), page), None),
