@@ -1,4 +1,4 @@
-"""WeasyPrint in a worker process: one HTML document in, PDF bytes out.
+"""WeasyPrint and Typst in a worker process: one HTML document (or Typst source and data) in, PDF bytes out.
 
 The worker is started with multiprocessing's "spawn" and imports this module without Django being
 set up, so it imports nothing of the project's apps (projects.reports.renderers.pdf uses it).
@@ -23,3 +23,10 @@ def render(html: str, base_url: str | None = None) -> bytes:
     from weasyprint import HTML
 
     return HTML(string=html, base_url=base_url).write_pdf()
+
+
+def render_typst(source: bytes, data: str) -> bytes:
+    """A Typst document whose data (JSON) it reads as ``sys.inputs.data``."""
+    import typst
+
+    return typst.compile(source, sys_inputs={"data": data})

@@ -494,6 +494,9 @@ PORTFOLIO_RENDERS_PER_NODE = int(os.environ.get("PORTFOLIO_RENDERS_PER_NODE", "2
 # In a background worker, a long PDF's appendix is laid out in a second process while the rest is laid
 # out in the worker (projects.reports.renderers.pdf); never in a web request.
 PORTFOLIO_PDF_WORKER = env_bool("PORTFOLIO_PDF_WORKER", True)
+# There, an appendix of more than this many projects is laid out by Typst, about seven times faster than
+# WeasyPrint (projects.reports.renderers.typst_appendix); smaller ones look exactly as the page prints.
+PORTFOLIO_PDF_TYPST_ROWS = int(os.environ.get("PORTFOLIO_PDF_TYPST_ROWS", "2000"))
 
 # Early-warning rules (预警), following common district practice; the version is printed with
 # every warning so a reader knows which rules produced it.

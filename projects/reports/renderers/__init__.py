@@ -92,15 +92,18 @@ def _pdf_in_background() -> bool:
 
 
 def _progress_pdf_in_parts(report: ProgressReport, request, context: dict) -> bytes:
-    """The report before the appendix and the appendix, laid out at the same time (see pdf.py)."""
-    from .pdf import render_pdf_in_parts
+    """The report before the appendix and the appendix, laid out at the same time (see pdf.py); a long
+    appendix by Typst (typst_appendix.py)."""
+    from . import typst_appendix
+    from .pdf import TypstPart, render_pdf_in_parts
 
-    parts = [
-        render_progress_html(report, request=request, for_pdf=True, **{**context, "show_appendix": False,
-                                                                        "pdf_part": "main"}),
-        render_progress_html(report, request=request, for_pdf=True, **{**context, "show_appendix": True,
-                                                                        "pdf_part": "appendix"}),
-    ]
+    def part(name: str) -> str:
+        return render_progress_html(report, request=request, for_pdf=True,
+                                    **{**context, "show_appendix": name == "appendix", "pdf_part": name})
+
+    appendix = (TypstPart(*typst_appendix.appendix_document(report), fallback_html=lambda: part("appendix"))
+                if typst_appendix.wanted(report) else part("appendix"))
+    parts = [part("main"), appendix]
 
     def stamp(orientations: list[bool]) -> str:
         return render_to_string("reports/pdf_page_stamp.html", {"report": report, "orientations": orientations},

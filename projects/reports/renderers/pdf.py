@@ -24,6 +24,7 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
+from dataclasses import dataclass
 
 from django.conf import settings
 from pypdf import PdfReader, PdfWriter
@@ -114,12 +115,39 @@ def _discard_pool() -> None:
         pool.shutdown(wait=False, cancel_futures=True)
 
 
-def render_pdf_in_parts(main_html: str, other_parts: list[str], stamp: Callable[[list[bool]], str]) -> bytes:
+@dataclass(frozen=True)
+class TypstPart:
+    """A part laid out by Typst instead of WeasyPrint (typst_appendix.py): the source and its data."""
+
+    source: bytes
+    data: str
+    fallback_html: Callable[[], str]  # the same part's HTML for WeasyPrint, made only when Typst fails
+
+
+def _render_part(part: "str | TypstPart") -> bytes:
+    """A part laid out in this process."""
+    if isinstance(part, TypstPart):
+        try:
+            return pdfworker.render_typst(part.source, part.data)
+        except Exception:
+            logger.warning("Typst failed; laying out the part with WeasyPrint.", exc_info=True)
+            return render_pdf(part.fallback_html())
+    return render_pdf(part)
+
+
+def _submit(pool: ProcessPoolExecutor, part: "str | TypstPart", base_url: str):
+    if isinstance(part, TypstPart):
+        return pool.submit(pdfworker.render_typst, part.source, part.data)
+    return pool.submit(pdfworker.render, part, base_url)
+
+
+def render_pdf_in_parts(main_html: str, other_parts: "list[str | TypstPart]",
+                        stamp: Callable[[list[bool]], str]) -> bytes:
     """The parts' PDFs, in order, as one document with the page stamp merged onto every page.
 
-    The parts carry no running heads or page numbers themselves; ``stamp`` gets the orientation
-    of every page of the merged document (True: landscape) and returns the HTML of a document with
-    just those, one page per page.
+    A part is HTML for WeasyPrint or a TypstPart. The parts carry no running heads or page numbers
+    themselves; ``stamp`` gets the orientation of every page of the merged document (True: landscape)
+    and returns the HTML of a document with just those, one page per page.
     """
     _warn_without_cjk_font()
     base_url = str(settings.BASE_DIR)
@@ -127,13 +155,13 @@ def render_pdf_in_parts(main_html: str, other_parts: list[str], stamp: Callable[
     if settings.PORTFOLIO_PDF_WORKER and in_background():
         try:
             pool = _worker_pool()
-            futures = [pool.submit(pdfworker.render, html, base_url) for html in other_parts]
+            futures = [_submit(pool, part, base_url) for part in other_parts]
         except Exception:  # no processes on this host, a broken pool: render here
             logger.warning("PDF worker unavailable; rendering every part in this process.", exc_info=True)
             _discard_pool()
             futures = []
     documents = [render_pdf(main_html)]
-    for index, html in enumerate(other_parts):
+    for index, part in enumerate(other_parts):
         content = None
         if futures:
             try:
@@ -142,7 +170,7 @@ def render_pdf_in_parts(main_html: str, other_parts: list[str], stamp: Callable[
                 logger.warning("PDF worker failed; rendering the part in this process.", exc_info=True)
                 _discard_pool()
                 futures = []
-        documents.append(content if content is not None else render_pdf(html))
+        documents.append(content if content is not None else _render_part(part))
     return stamp_and_merge(documents, stamp)
 
 
