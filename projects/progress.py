@@ -54,9 +54,14 @@ class OverdueMilestone:
     months: int
 
 
+def reason_wording() -> tuple[str, str]:
+    """The reasons' sentences in the active language: behind 序时进度, and a milestone overdue."""
+    return _("完成率%(rate)s%%，落后序时进度%(behind)s个百分点"), _("%(kind)s节点逾期%(months)s个月")
+
+
 def classify(
     *, rate: Decimal | None, time_elapsed: Decimal, overdue: list[OverdueMilestone] | None = None,
-    status: str = "",
+    status: str = "", applying: dict | None = None, wording: tuple[str, str] | None = None,
 ) -> ProjectWarning:
     """Red, yellow or green with the reasons in words.
 
@@ -64,9 +69,12 @@ def classify(
     behind 序时进度 (both ends included). Red: more than ``red_behind_points`` behind, or a
     milestone overdue by more than ``red_overdue_months`` months. A project without an annual
     plan has no rate, and a project whose status is one of ``milestones_only_statuses`` (built or
-    operating) has no investment left to lag: both are judged on their milestones alone.
+    operating) has no investment left to lag: both are judged on their milestones alone. ``applying``
+    and ``wording``: the rules (``rules()``) and ``reason_wording()``, read once by a caller classifying
+    many projects.
     """
-    r = rules()
+    r = applying or rules()
+    behind_reason, overdue_reason = wording or reason_wording()
     colour, reasons = GREEN, []
     if rate is not None and status not in r["milestones_only_statuses"]:
         behind = round_half_up(time_elapsed - rate)
@@ -75,16 +83,12 @@ def classify(
         elif behind >= Decimal(r["yellow_behind_points"]):
             colour = YELLOW
         if colour != GREEN:
-            reasons.append(
-                _("完成率%(rate)s%%，落后序时进度%(behind)s个百分点")
-                % {"rate": format_fixed(rate, grouping=False), "behind": format_fixed(behind, grouping=False)}
-            )
+            reasons.append(behind_reason % {"rate": format_fixed(rate, grouping=False),
+                                            "behind": format_fixed(behind, grouping=False)})
     for milestone in overdue or []:
         if milestone.months > r["red_overdue_months"]:
             colour = RED
-            reasons.append(
-                _("%(kind)s节点逾期%(months)s个月") % {"kind": milestone.kind_label, "months": milestone.months}
-            )
+            reasons.append(overdue_reason % {"kind": milestone.kind_label, "months": milestone.months})
     return ProjectWarning(colour=colour, reasons=reasons, rule_version=r["version"])
 
 

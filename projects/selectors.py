@@ -55,6 +55,7 @@ from .progress import (
     ProjectWarning,
     classify,
     completion_rate,
+    reason_wording,
     rules,
 )
 from .querysets import COUNTED_PLAN, COUNTED_PROGRAMME_PATHS, SHOWS_SAMPLE_VALUES, counted_in_year
@@ -344,11 +345,11 @@ def milestones_overdue(projects: QuerySet, period: Period) -> QuerySet:
 def overdue_milestones(projects: QuerySet, period: Period) -> dict[int, list[OverdueMilestone]]:
     """``milestones_overdue`` by project, with the months each is overdue (one query)."""
     rows = milestones_overdue(projects, period).values_list("project_id", "kind", "planned_date")
-    labels = dict(MilestoneKind.choices)
+    labels = {value: str(label) for value, label in MilestoneKind.choices}  # translated once, not per row
     overdue: dict[int, list[OverdueMilestone]] = {}
     for project_id, kind, planned in rows:
         overdue.setdefault(project_id, []).append(
-            OverdueMilestone(kind_label=str(labels.get(kind, kind)), planned_date=planned,
+            OverdueMilestone(kind_label=labels.get(kind, kind), planned_date=planned,
                              months=months_between(planned, period.end))
         )
     return overdue
@@ -371,7 +372,7 @@ def progress_of(
     figured = list(figured)
     if overdue is None:
         overdue = overdue_milestones(Project.objects.filter(pk__in=[p.pk for p in figured]), period)
-    rows = []
+    rows, applying, wording, time_elapsed = [], rules(), reason_wording(), period.time_elapsed
     for project in figured:
         ytd = project.period_ytd or Decimal(0)
         rate = completion_rate(ytd, project.period_plan)
@@ -383,8 +384,8 @@ def progress_of(
                 completed_month=project.period_month,
                 report_status=project.period_status,
                 rate=rate,
-                warning=classify(rate=rate, time_elapsed=period.time_elapsed, overdue=project_overdue,
-                                 status=project.period_project_status),
+                warning=classify(rate=rate, time_elapsed=time_elapsed, overdue=project_overdue,
+                                 status=project.period_project_status, applying=applying, wording=wording),
                 overdue=project_overdue,
             )
         )

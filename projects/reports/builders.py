@@ -97,8 +97,22 @@ def date_text(value: dt.date | None, precision: str = DatePrecision.DAY) -> str:
 
 # Building it -----------------------------------------------------------------------------------
 
+def _labels(choices) -> dict[str, str]:
+    """A choice's labels translated once, for a loop over many rows (each lazy label would be
+    translated again on every row)."""
+    return {value: str(label) for value, label in choices}
+
+
 def _milestone_rows(queryset: QuerySet, period: Period | None) -> list[MilestoneRow]:
-    labels = dict(MilestoneKind.choices)
+    labels, not_given = _labels(MilestoneKind.choices), str(NOT_GIVEN)
+    dates: dict[tuple, str] = {}
+
+    def text(value, precision) -> str:
+        key = (value, precision)
+        if key not in dates:
+            dates[key] = date_text(value, precision)
+        return dates[key]
+
     rows = []
     for m in queryset.values(
         "kind", "planned_date", "planned_date_precision", "actual_date", "actual_date_precision", "note",
@@ -112,14 +126,14 @@ def _milestone_rows(queryset: QuerySet, period: Period | None) -> list[Milestone
             MilestoneRow(
                 code=m["code"],
                 project=m["project_name"],
-                department=m["department"] or str(NOT_GIVEN),
+                department=m["department"] or not_given,
                 kind=m["kind"],
                 kind_label=str(labels.get(m["kind"], m["kind"])),
                 planned_date=m["planned_date"],
-                planned_text=date_text(m["planned_date"], m["planned_date_precision"]),
+                planned_text=text(m["planned_date"], m["planned_date_precision"]),
                 planned_exact=m["planned_date_precision"] == DatePrecision.DAY,
                 actual_date=m["actual_date"],
-                actual_text=date_text(m["actual_date"], m["actual_date_precision"]),
+                actual_text=text(m["actual_date"], m["actual_date_precision"]),
                 actual_exact=m["actual_date_precision"] == DatePrecision.DAY,
                 months_overdue=months,
                 note=m["note"],
@@ -132,21 +146,21 @@ def _milestone_rows(queryset: QuerySet, period: Period | None) -> list[Milestone
 def _project_rows(progress_rows) -> list[ProjectRow]:
     """The appendix's lines of projects annotated for it (``_with_text``), through ``selectors.progress_of``
     (the per-project figures and warning of the pages too)."""
-    category_labels = dict(ProjectCategory.choices)
-    status_labels = dict(ProjectStatus.choices)
-    report_status_labels = dict(ReportStatus.choices)
+    category_labels, status_labels = _labels(ProjectCategory.choices), _labels(ProjectStatus.choices)
+    report_status_labels, colour_labels = _labels(ReportStatus.choices), _labels(WarningColour.choices)
+    not_given, unreported = str(NOT_GIVEN), _("未填报")
     rows = []
     for progress in progress_rows:
         p, warning = progress.project, progress.warning
         rows.append(ProjectRow(
-            code=p.code, name=p.name, programme=p.as_programme_name or "", department=p.as_department_name or str(NOT_GIVEN),
+            code=p.code, name=p.name, programme=p.as_programme_name or "", department=p.as_department_name or not_given,
             town=p.as_town_name or "",
             category=str(category_labels.get(p.as_category, p.as_category)),
-            status=str(status_labels.get(p.as_status, p.as_status)) if p.as_status else str(NOT_GIVEN),
+            status=str(status_labels.get(p.as_status, p.as_status)) if p.as_status else not_given,
             total_investment=wan(p.as_total_investment), annual_plan=wan(p.period_plan),
             completed_month=wan(p.period_month), completed_ytd=wan(progress.completed_ytd),
-            rate=progress.rate, colour=warning.colour, colour_label=str(WarningColour(warning.colour).label),
-            report_status=str(report_status_labels.get(progress.report_status, _("未填报"))),
+            rate=progress.rate, colour=warning.colour, colour_label=colour_labels[warning.colour],
+            report_status=str(report_status_labels.get(progress.report_status, unreported)),
             progress=p.period_progress or "", is_synthetic=p.is_synthetic,
             sample_fields=progress.sample_fields,
         ))
@@ -155,19 +169,25 @@ def _project_rows(progress_rows) -> list[ProjectRow]:
 
 def _warning_rows(progress_rows, period: Period) -> list[WarningRow]:
     """The warning list's lines of red and yellow projects, in the order the database gave them."""
+    colour_labels, not_given, time_elapsed = _labels(WarningColour.choices), str(NOT_GIVEN), period.time_elapsed
     rows = []
     for progress in progress_rows:
         p, warning = progress.project, progress.warning
-        word, points = verdict(progress.rate, period.time_elapsed)
+        word, points = verdict(progress.rate, time_elapsed)
         rows.append(WarningRow(
-            colour=warning.colour, colour_label=str(WarningColour(warning.colour).label), code=p.code, name=p.name,
-            programme=p.as_programme_name or "", department=p.as_department_name or str(NOT_GIVEN), rate=progress.rate,
+            colour=warning.colour, colour_label=colour_labels[warning.colour], code=p.code, name=p.name,
+            programme=p.as_programme_name or "", department=p.as_department_name or not_given, rate=progress.rate,
             behind=points if word == "behind" else None,
             max_overdue_months=max((m.months for m in progress.overdue), default=0),
             reasons=list(warning.reasons), rule_version=warning.rule_version,
             is_sample=bool({"programme", "rate", "colour"} & set(progress.sample_fields)),
         ))
     return rows
+
+
+# The project columns the appendix and warning lines read (with the figures' annotations, and the facts
+# ``Project.sample_fields`` is made of): a report of 100,000 projects builds no timestamps or quotes.
+ROW_COLUMNS = ("code", "name", "is_synthetic", "programme", "sample_programme", "annual_plan", "sample_annual_plan")
 
 
 def _with_text(figured: QuerySet, source: FigureSource) -> QuerySet:
@@ -309,9 +329,9 @@ def build_progress_report(
                               default=Value(len(programmes)), output_field=IntegerField())
     appendix = _with_text(figured, source).annotate(appendix_order=in_programme_order).order_by("appendix_order", "code")
     page = page.within(listed.projects)
-    page_rows = _cut(appendix, page, number=page.number)
+    page_rows = _cut(appendix.only(*ROW_COLUMNS), page, number=page.number)
     warning_rows = _cut(
-        warned.filter(list_warning__in=[WARNING_RANK[RED], WARNING_RANK[YELLOW]])
+        warned.only(*ROW_COLUMNS).filter(list_warning__in=[WARNING_RANK[RED], WARNING_RANK[YELLOW]])
         .annotate(**warning_order_annotations(period))
         .order_by("list_warning", "-list_behind", "-list_overdue_months", "code"), page)
     if page.whole:
