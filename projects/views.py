@@ -28,6 +28,7 @@ from portfolio.periods import Period, months_between
 from portfolio.redirects import safe_next
 
 from . import closing, letters, services, todo_views
+from .exports import ROW_COLUMNS as EXPORT_COLUMNS
 from .exports import project_list_file_names, project_list_workbook
 from .figures import totals_and_warnings
 from .filters import MilestoneListFilterSet, ProjectFilterSet
@@ -293,8 +294,8 @@ class ProjectExportView(LoginRequiredMixin, View):
         # The list's rows in the list's order; a parameter the list could not use was named there and
         # is ignored here too, so the download is what the page shows.
         order = [p.pk for p in filterset.qs.only("pk")] if request.GET.get("ordering") else None
-        rows = project_progress(Project.objects.filter(pk__in=filterset.qs.values("pk")).order_by("code"), period,
-                                source)
+        rows = project_progress(Project.objects.filter(pk__in=filterset.qs.values("pk")).order_by("code")
+                                .only(*EXPORT_COLUMNS), period, source)
         if order is not None:
             position = {pk: index for index, pk in enumerate(order)}
             rows.sort(key=lambda row: position.get(row.project.pk, len(position)))
