@@ -543,6 +543,12 @@ class MonthlyReport(SourcedModel, TimeStampedModel):
                 fields=["year", "month", "project"], include=["status", "completed_ytd", "completed_month"],
                 name="monthly_report_figures_idx",
             ),
+            # The month's problems and coordination requests (the report's 问题 section): found among the
+            # reports that state one, not by reading every report of the month.
+            models.Index(
+                fields=["year", "month", "project"], condition=~Q(problems="") | ~Q(coordination_requests=""),
+                name="monthly_report_issues_idx",
+            ),
         ]
 
     def __str__(self):

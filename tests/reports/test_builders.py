@@ -234,3 +234,27 @@ def test_a_milestone_reached_after_the_period_still_counts_as_overdue_for_it(bui
     assert [(m.code, m.months_overdue) for m in report.milestones_overdue] == [("P1", 5)]
     assert {w.code: w.colour for w in report.warnings} == {"P1": "red"}
     assert [m.code for m in report.milestones_reached] == ["P2"]
+
+
+def test_the_months_issues_are_read_through_their_partial_index(portfolio):
+    """PostgreSQL uses monthly_report_issues_idx for the report's problems and requests: its predicate is
+    the condition the builder writes, so a report of 100,000 projects reads the few reports stating one
+    instead of the month's every report."""
+    from django.db import connection
+
+    from projects.reports.builders import _issue_reports
+    from projects.selectors import period_projects
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the plan of PostgreSQL's planner")
+    period = Period(2025, 6)
+    source = figure_source(period)
+    issues = _issue_reports(period_projects(Project.objects.all(), period, source), source)
+    assert issues.exists()  # the portfolio states problems in June
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE projects_monthlyreport")
+        cursor.execute("SET LOCAL enable_seqscan = off")  # a test portfolio is small enough to read whole
+    assert "monthly_report_issues_idx" in issues.values("pk").explain()
+    # A condition the index's does not imply cannot use it, so the assertion above can fail.
+    quiet = MonthlyReport.objects.filter(year=2025, month=6, problems="")
+    assert "monthly_report_issues_idx" not in quiet.values("pk").explain()

@@ -11,7 +11,8 @@ progress report's appendix is laid out in a second process while the job's proce
 the parts are merged with pypdf and the page numbers (counted over the whole document) are stamped on
 afterwards from a page-stamp document. For 434 projects this takes the PDF from 4.4 s to about 2.5 s
 on two cores. Whenever the second process cannot be used the part is rendered here instead; the
-document is the same. A web request renders in its own process only, with the collector as it is:
+document is the same. An appendix of more than PORTFOLIO_PDF_TYPST_ROWS projects is a TypstPart, laid
+out by Typst (typst_appendix.py) about eight times faster, and by WeasyPrint if Typst fails. A web request renders in its own process only, with the collector as it is:
 no process pool is started and no process-wide setting is changed on the request path.
 """
 
