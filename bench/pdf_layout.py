@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import io
+import json
 import os
 import statistics
 import sys
@@ -52,7 +53,7 @@ def main(argv=None) -> int:
     from projects.reports.builders import build_progress_report
     from projects.reports.renderers import render_progress_html
     from projects.reports.renderers.pdf import fewer_collections, render_pdf
-    from projects.reports.renderers.typst_appendix import appendix_data, appendix_document
+    from projects.reports.renderers.typst_appendix import appendix_document
 
     translation.activate("zh-hans")
     chosen = Project.objects.order_by("code").values("pk")[: args.projects]
@@ -60,8 +61,8 @@ def main(argv=None) -> int:
     report = build_progress_report(Project.objects.filter(pk__in=chosen), Period(2025, 12), narrative=False)
     built = time.perf_counter() - started
     html = render_progress_html(report, for_pdf=True, show_appendix=True, pdf_part="appendix")
-    fonts = appendix_data(report)["fonts"]
     source, data = appendix_document(report)
+    fonts = json.loads(data)["fonts"]
 
     timings: dict[str, list[float]] = {"weasyprint": [], "typst": []}
     outputs = {}

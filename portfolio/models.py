@@ -49,6 +49,12 @@ def choice_label(field: models.Field, value):
     return labels.get(make_hashable(value), value)
 
 
+def translated_labels(choices) -> dict:
+    """A choice list's labels by value as text in the active language, translated once: for a loop over
+    many rows, where each lazy label would be translated again on every row."""
+    return {value: str(label) for value, label in choices}
+
+
 class LabelledChoicesModel(models.Model):
     """``get_<field>_display()`` from labels built once per field instead of on every call.
 

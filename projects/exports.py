@@ -5,6 +5,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from portfolio.downloads import file_name
+from portfolio.models import translated_labels
 from portfolio.money import round_half_up
 from portfolio.text import enumerated
 
@@ -40,9 +41,9 @@ class _Words:
     on every row: a seventh of its time)."""
 
     def __init__(self):
-        self.colour = {value: str(label) for value, label in WarningColour.choices}
-        self.category = {value: str(label) for value, label in ProjectCategory.choices}
-        self.status = {value: str(label) for value, label in ProjectStatus.choices}
+        self.colour = translated_labels(WarningColour.choices)
+        self.category = translated_labels(ProjectCategory.choices)
+        self.status = translated_labels(ProjectStatus.choices)
         self.yes, self.no = _("是"), _("否")
         self.partly = _("部分：%(columns)s")
         self.sample_columns: dict[tuple, str] = {}
@@ -74,7 +75,7 @@ def _row(row, words: _Words) -> list:
 
 # What a row reads of a project and of the rows selectors.project_progress joins to it: at 100,000 projects
 # the workbook builds 380,000 model instances, which need no timestamps, quotes or descriptions.
-ROW_COLUMNS = (
+EXPORT_COLUMNS = (
     "code", "name", "category", "status", "record_kind", "is_synthetic", "annual_plan", "sample_annual_plan",
     "programme__name", "sample_programme__name", "lead_department__name", "town__name",
 )

@@ -30,6 +30,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from portfolio.models import translated_labels
 from portfolio.periods import Period, months_between, months_between_sql
 
 from .choices import LetterState, MilestoneKind, ProjectStatus, RecordKind, ReportStatus
@@ -345,7 +346,7 @@ def milestones_overdue(projects: QuerySet, period: Period) -> QuerySet:
 def overdue_milestones(projects: QuerySet, period: Period) -> dict[int, list[OverdueMilestone]]:
     """``milestones_overdue`` by project, with the months each is overdue (one query)."""
     rows = milestones_overdue(projects, period).values_list("project_id", "kind", "planned_date")
-    labels = {value: str(label) for value, label in MilestoneKind.choices}  # translated once, not per row
+    labels = translated_labels(MilestoneKind.choices)
     overdue: dict[int, list[OverdueMilestone]] = {}
     for project_id, kind, planned in rows:
         overdue.setdefault(project_id, []).append(

@@ -28,8 +28,7 @@ from portfolio.periods import Period, months_between
 from portfolio.redirects import safe_next
 
 from . import closing, letters, services, todo_views
-from .exports import ROW_COLUMNS as EXPORT_COLUMNS
-from .exports import project_list_file_names, project_list_workbook
+from .exports import EXPORT_COLUMNS, project_list_file_names, project_list_workbook
 from .figures import totals_and_warnings
 from .filters import MilestoneListFilterSet, ProjectFilterSet
 from .forms import (

@@ -7,6 +7,7 @@ converted and rounded only through portfolio.money (亿元 and rates half-up to 
 """
 
 import datetime as dt
+from functools import lru_cache
 
 from django.conf import settings
 from django.db.models import (
@@ -27,6 +28,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from indicators.reports import build_indicator_report
+from portfolio.models import translated_labels
 from portfolio.money import wan
 from portfolio.periods import Period, months_between, number_word, period_label
 from projects.choices import DatePrecision, MilestoneKind, ProjectCategory, ProjectStatus, ReportStatus
@@ -97,22 +99,9 @@ def date_text(value: dt.date | None, precision: str = DatePrecision.DAY) -> str:
 
 # Building it -----------------------------------------------------------------------------------
 
-def _labels(choices) -> dict[str, str]:
-    """A choice's labels translated once, for a loop over many rows (each lazy label would be
-    translated again on every row)."""
-    return {value: str(label) for value, label in choices}
-
-
 def _milestone_rows(queryset: QuerySet, period: Period | None) -> list[MilestoneRow]:
-    labels, not_given = _labels(MilestoneKind.choices), str(NOT_GIVEN)
-    dates: dict[tuple, str] = {}
-
-    def text(value, precision) -> str:
-        key = (value, precision)
-        if key not in dates:
-            dates[key] = date_text(value, precision)
-        return dates[key]
-
+    labels, not_given = translated_labels(MilestoneKind.choices), str(NOT_GIVEN)
+    text = lru_cache(maxsize=None)(date_text)  # worded once per date and precision, in this language
     rows = []
     for m in queryset.values(
         "kind", "planned_date", "planned_date_precision", "actual_date", "actual_date_precision", "note",
@@ -146,8 +135,10 @@ def _milestone_rows(queryset: QuerySet, period: Period | None) -> list[Milestone
 def _project_rows(progress_rows) -> list[ProjectRow]:
     """The appendix's lines of projects annotated for it (``_with_text``), through ``selectors.progress_of``
     (the per-project figures and warning of the pages too)."""
-    category_labels, status_labels = _labels(ProjectCategory.choices), _labels(ProjectStatus.choices)
-    report_status_labels, colour_labels = _labels(ReportStatus.choices), _labels(WarningColour.choices)
+    category_labels = translated_labels(ProjectCategory.choices)
+    status_labels = translated_labels(ProjectStatus.choices)
+    report_status_labels = translated_labels(ReportStatus.choices)
+    colour_labels = translated_labels(WarningColour.choices)
     not_given, unreported = str(NOT_GIVEN), _("未填报")
     rows = []
     for progress in progress_rows:
@@ -169,7 +160,8 @@ def _project_rows(progress_rows) -> list[ProjectRow]:
 
 def _warning_rows(progress_rows, period: Period) -> list[WarningRow]:
     """The warning list's lines of red and yellow projects, in the order the database gave them."""
-    colour_labels, not_given, time_elapsed = _labels(WarningColour.choices), str(NOT_GIVEN), period.time_elapsed
+    colour_labels = translated_labels(WarningColour.choices)
+    not_given, time_elapsed = str(NOT_GIVEN), period.time_elapsed
     rows = []
     for progress in progress_rows:
         p, warning = progress.project, progress.warning

@@ -125,7 +125,7 @@ class TypstPart:
     fallback_html: Callable[[], str]  # the same part's HTML for WeasyPrint, made only when Typst fails
 
 
-def _render_part(part: "str | TypstPart") -> bytes:
+def _render_part(part: str | TypstPart) -> bytes:
     """A part laid out in this process."""
     if isinstance(part, TypstPart):
         try:
@@ -136,13 +136,13 @@ def _render_part(part: "str | TypstPart") -> bytes:
     return render_pdf(part)
 
 
-def _submit(pool: ProcessPoolExecutor, part: "str | TypstPart", base_url: str):
+def _submit(pool: ProcessPoolExecutor, part: str | TypstPart, base_url: str):
     if isinstance(part, TypstPart):
         return pool.submit(pdfworker.render_typst, part.source, part.data)
     return pool.submit(pdfworker.render, part, base_url)
 
 
-def render_pdf_in_parts(main_html: str, other_parts: "list[str | TypstPart]",
+def render_pdf_in_parts(main_html: str, other_parts: list[str | TypstPart],
                         stamp: Callable[[list[bool]], str]) -> bytes:
     """The parts' PDFs, in order, as one document with the page stamp merged onto every page.
 

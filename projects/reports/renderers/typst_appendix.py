@@ -16,7 +16,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.template.defaultfilters import floatformat
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
 from portfolio.text import bracketed
@@ -25,7 +25,8 @@ from ..structure import ProgressReport, ProjectRow
 
 TEMPLATE = Path(__file__).with_name("appendix.typ")
 # The columns of the HTML appendix, in its order.
-HEADERS = ("项目编号", "项目名称", "牵头单位", "年度计划投资", "累计完成投资", "完成率（%）", "预警", "形象进度")
+HEADERS = (gettext_lazy("项目编号"), gettext_lazy("项目名称"), gettext_lazy("牵头单位"), gettext_lazy("年度计划投资"),
+           gettext_lazy("累计完成投资"), gettext_lazy("完成率（%）"), gettext_lazy("预警"), gettext_lazy("形象进度"))
 
 
 def wanted(report: ProgressReport) -> bool:
@@ -95,7 +96,7 @@ def appendix_data(report: ProgressReport) -> dict:
         "title": _("重点项目明细表") + bracketed(report.listed.projects),
         "note": note,
         "empty": _("无项目"),
-        "headers": [_(header) for header in HEADERS],
+        "headers": [str(header) for header in HEADERS],
         "groups": [{"title": f"{programme}{bracketed(total)}", "rows": [_row(p) for p in rows]}
                    for programme, total, rows in report.appendix_groups()],
     }
