@@ -48,16 +48,21 @@ class Case:
     label: str
     url: str = ""  # a GET through the whole stack (middleware, session, templates)
     call: str = ""  # or a function of this module, for what a worker does
+    # Each run as the first request after a change of the data: nothing remembered (projects.remembered).
+    cold: bool = False
 
 
 CASES = [
     Case("dashboard", "dashboard", "/?year={year}&month={month}"),
     Case("dashboard-closed", "dashboard, closed month", "/?year={year}&month={closed}"),
+    Case("dashboard-cold", "dashboard, first view after a change", "/?year={year}&month={month}", cold=True),
     Case("list", "project list", "/projects/?year={year}&month={month}"),
     Case("list-red", "project list, red warnings", "/projects/?year={year}&month={month}&warning=red"),
     Case("list-yellow", "project list, yellow warnings", "/projects/?year={year}&month={month}&warning=yellow"),
     Case("list-red-closed", "project list, red warnings, closed month",
          "/projects/?year={year}&month={closed}&warning=red"),
+    Case("list-red-cold", "project list, red warnings, first view after a change",
+         "/projects/?year={year}&month={month}&warning=red", cold=True),
     Case("list-rate", "project list sorted by rate", "/projects/?year={year}&month={month}&ordering=rate"),
     Case("list-deep", "project list, page 40", "/projects/?year={year}&month={month}&page=40"),
     Case("project", "project page", "/projects/{project}/"),
@@ -67,16 +72,18 @@ CASES = [
     Case("report-html", "progress report page (HTML)", "/reports/progress/?year={year}&month={month}"),
     Case("report-json", "API report JSON", "/api/v1/reports/progress/?year={year}&month={month}"),
     Case("report-html-closed", "progress report page, closed month", "/reports/progress/?year={year}&month={closed}"),
+    Case("report-html-cold", "progress report page, first view after a change",
+         "/reports/progress/?year={year}&month={month}", cold=True),
     Case("export", "project list Excel export", "/projects/export.xlsx?year={year}&month={month}"),
     Case("api-50", "API project list, 50 rows", "/api/v1/projects/"),
     Case("api-50-floor", "  bare .values() JSON, 50 rows", "/bench/values/?page_size=50"),
     Case("api-1000", "API project list, 1,000 rows", "/api/v1/projects/?page_size=1000"),
     Case("api-1000-floor", "  bare .values() JSON, 1,000 rows", "/bench/values/?page_size=1000"),
-    Case("report-data", "report data phase", call="report_data"),
+    Case("report-data", "report data phase", call="report_data", cold=True),
     Case("report-floor", "  hand-written SQL GROUP BY floor", call="report_floor"),
-    Case("report-xlsx", "progress report Excel (worker)", call="report_xlsx"),
-    Case("report-docx", "progress report Word (worker)", call="report_docx"),
-    Case("report-pdf", "progress report PDF without appendix (worker)", call="report_pdf"),
+    Case("report-xlsx", "progress report Excel (worker)", call="report_xlsx", cold=True),
+    Case("report-docx", "progress report Word (worker)", call="report_docx", cold=True),
+    Case("report-pdf", "progress report PDF without appendix (worker)", call="report_pdf", cold=True),
 ]
 RATIOS = [("api-50", "api-50-floor"), ("api-1000", "api-1000-floor"), ("report-data", "report-floor")]
 
@@ -220,6 +227,7 @@ def measure(size: str, runs: int, only: list[str], skip: list[str]) -> list[dict
     from portfolio.policy import Role, sync_role_groups
     from projects.closing import month_close
     from projects.models import Department, PeriodLock, Project
+    from projects.remembered import forget
 
     urlpatterns[:] = urlpatterns_with_floor()
     settings.ROOT_URLCONF = __name__
@@ -259,6 +267,8 @@ def measure(size: str, runs: int, only: list[str], skip: list[str]) -> list[dict
 
         timings, size_bytes, queries = [], 0, 0
         for run in range(runs + 1):
+            if case.cold:
+                forget()
             with CaptureQueriesContext(connection) as captured:
                 started = time.perf_counter()
                 size_bytes = once()

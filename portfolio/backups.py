@@ -45,6 +45,7 @@ from django.db import Error as DatabaseError
 from django.db.migrations.executor import MigrationExecutor
 from django.db.migrations.loader import MigrationLoader
 from django.db.utils import ConnectionDoesNotExist
+from django.dispatch import Signal
 from django.utils import timezone
 
 from .planner import refresh_statistics
@@ -64,6 +65,11 @@ PARTIAL_SUFFIX = ".partial"
 CHUNK = 1024 * 1024
 
 Log = Callable[[str], None]
+
+
+# Sent after a restore replaced the database: whatever was derived from the data it held (figures
+# remembered in the cache) is to be forgotten. Arguments: using.
+data_replaced = Signal()
 
 
 class BackupError(Exception):
@@ -525,6 +531,8 @@ def backup_restore(*, backup: CheckedBackup, using: str = DEFAULT_DB_ALIAS, repl
         pending = _pending_migrations(connection)
     except _database_errors(connection) as exc:
         raise BackupError(f"The database {name} cannot be used: {exc}".strip()) from None
+    finally:
+        data_replaced.send(sender=backup_restore, using=connection.alias)
     return RestoreResult(database=name, tables=len(backup.tables), rows=sum(backup.tables.values()),
                          media_files=len(backup.media), media_left=media_left, pending_migrations=pending,
                          seconds=time.monotonic() - started)

@@ -17,10 +17,13 @@ TOTAL = "_page_total"
 class KeysFirstPaginator(Paginator):
     """``get_page`` reads the page's keys and the count in one query, then the page's rows by key."""
 
-    def __init__(self, object_list, per_page, **kwargs):
+    def __init__(self, object_list, per_page, *, remember=None, **kwargs):
+        """``remember(name, query, compute, *extra)``: a cache of ``compute()`` for the state of the data
+        (the feature app's), through which the page's keys and the count are read; none: always read."""
         super().__init__(object_list, per_page, **kwargs)
         if self.orphans:
             raise ValueError("KeysFirstPaginator pages have no orphans")
+        self.remember = remember or (lambda _name, _query, compute, *_extra: compute())
 
     def get_page(self, number):
         if self.object_list.query.distinct:
@@ -39,7 +42,8 @@ class KeysFirstPaginator(Paginator):
     def _read(self, number):
         bottom = (number - 1) * self.per_page
         keyed = self.object_list.annotate(**{TOTAL: Window(Count("*"))}).values_list("pk", TOTAL)
-        keys = list(keyed[bottom:bottom + self.per_page])
+        window = keyed[bottom:bottom + self.per_page]
+        keys = self.remember("page_keys", keyed, lambda: list(window), bottom, self.per_page)
         if not keys:
             if number == 1:
                 self.__dict__["count"] = 0

@@ -16,7 +16,6 @@ from django.db.models import (
     FloatField,
     Func,
     IntegerField,
-    Max,
     OuterRef,
     Q,
     QuerySet,
@@ -33,14 +32,13 @@ from django.utils.translation import gettext_lazy
 from portfolio.models import translated_labels
 from portfolio.periods import Period, months_between, months_between_sql
 
+from . import remembered
 from .choices import LetterState, MilestoneKind, ProjectStatus, RecordKind, ReportStatus
 from .models import (
-    Department,
     Milestone,
     MonthlyReport,
     MonthSnapshot,
     PeriodLock,
-    Programme,
     Project,
     ReportWaiver,
     SheetReturn,
@@ -545,9 +543,13 @@ def milestone_counts(projects: QuerySet, period: Period, *, days: int = 30) -> t
     """How many of ``milestones_overdue`` and of ``milestones_due`` there are, in one query (the projects'
     milestones are read once for both: at a province's scale each count was a scan of its own)."""
     overdue, due = planned_before_end(period), planned_soon_after_end(period, days)
-    counts = Milestone.objects.filter(not_reached_by(period), overdue | due, project__in=projects.values("pk")).aggregate(
-        overdue=Count("pk", filter=overdue), due=Count("pk", filter=due))
-    return counts["overdue"], counts["due"]
+    milestones = Milestone.objects.filter(not_reached_by(period), overdue | due, project__in=projects.values("pk"))
+
+    def count() -> tuple[int, int]:
+        counts = milestones.aggregate(overdue=Count("pk", filter=overdue), due=Count("pk", filter=due))
+        return counts["overdue"], counts["due"]
+
+    return remembered.remembered("milestone_counts", milestones, count, days)
 
 
 def reports_waiting_for(user) -> QuerySet:
@@ -627,21 +629,21 @@ def reporting_status(projects: QuerySet, period: Period, *, today: dt.date | Non
     # projects, counted by department and the report's state (none: not reported).
     month_report = FilteredRelation(
         "monthly_reports", condition=Q(monthly_reports__year=period.year, monthly_reports__month=period.month))
-    for department, label, state, n in (
-        expected.annotate(month_report=month_report)
-        .values_list("lead_department", "lead_department__name", "month_report__status")
-        .annotate(n=Count("pk")).order_by()
-    ):
+    by_state = (expected.annotate(month_report=month_report)
+                .values_list("lead_department", "lead_department__name", "month_report__status")
+                .annotate(n=Count("pk")).order_by())
+    in_month = {"project__in": expected.values("pk"), "year": period.year, "month": period.month}
+    waived = (ReportWaiver.objects.filter(**in_month).exclude(
+        project__in=MonthlyReport.objects.filter(**in_month).values("project"))
+        .values_list("project__lead_department").annotate(n=Count("pk")).order_by())
+    # Both counts scan the scope's projects: remembered until the data changes (projects.remembered).
+    by_state, waived = remembered.remembered("reporting_status", by_state, lambda: (list(by_state), list(waived)))
+    for department, label, state, n in by_state:
         labels[department] = label
         tally(department)["expected"] += n
         if state is not None:
             tally(department)[state] += n
-    in_month = {"project__in": expected.values("pk"), "year": period.year, "month": period.month}
-    for department, n in (
-        ReportWaiver.objects.filter(**in_month).exclude(
-            project__in=MonthlyReport.objects.filter(**in_month).values("project"))
-        .values_list("project__lead_department").annotate(n=Count("pk")).order_by()
-    ):
+    for department, n in waived:
         tally(department)["waived"] = n
     departments = []
     for department, counts in tallies.items():
@@ -733,16 +735,6 @@ def period_letters(period: Period, departments: QuerySet | None = None,
 
 def data_version() -> str:
     """A fingerprint of everything a report is made of: it changes whenever any of it is added, changed
-    or removed (each table's row count, highest id and latest change), so a report file rendered for one
-    fingerprint is the same file for the next request with it. One query per table, none per row."""
-    from indicators.models import Indicator, Observation, Target
-
-    parts = []
-    for model in (Project, MonthlyReport, Milestone, Programme, Department, SupervisionLetter, PeriodLock,
-                  ReportWaiver, MonthSnapshot, Indicator, Observation, Target):
-        fields = {"n": Count("pk"), "top": Max("pk")}
-        if any(f.name == "updated_at" for f in model._meta.concrete_fields):
-            fields["changed"] = Max("updated_at")
-        row = model.objects.aggregate(**fields)
-        parts.append(f"{model._meta.label}:{row['n']}:{row['top']}:{row.get('changed')}")
-    return "|".join(parts)
+    or removed (projects.remembered.fingerprint: one query of index lookups, none per row), so a report
+    file rendered for one fingerprint is the same file for the next request with it."""
+    return remembered.data_version()

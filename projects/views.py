@@ -70,6 +70,7 @@ from .permissions import (
     restrict,
     reviews_reports,
 )
+from .remembered import remembered
 from .reminders import open_periods, outstanding_count
 from .reports.charts import cumulative_chart
 from .reports.requests import BadRequest, source_for
@@ -157,7 +158,10 @@ def _page(request, queryset, *, keys_first=False):
             messages.warning(request, _("参数 page_size（每页条数）的值“%(value)s”无法使用，已按每页%(n)s条显示。")
                              % {"value": size, "n": PAGE_SIZE})
         size = PAGE_SIZE
-    paginator = (KeysFirstPaginator if keys_first else Paginator)(queryset, int(size))
+    if keys_first:
+        paginator = KeysFirstPaginator(queryset, int(size), remember=remembered)
+    else:
+        paginator = Paginator(queryset, int(size))
     page = paginator.get_page(request.GET.get("page"))
     page.elided = list(page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=0))
     page.sizes, page.size = PAGE_SIZES, int(size)

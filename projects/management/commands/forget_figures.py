@@ -1,0 +1,20 @@
+"""Forget the figures remembered in the cache (projects.remembered), so that every page computes them
+again from the database.
+
+    manage.py forget_figures
+
+Every change made through the platform (pages, API, imports, the admin, commands, a restore) is seen
+by itself; this is for data changed outside it, by hand in SQL.
+"""
+
+from django.core.management.base import BaseCommand
+
+from projects.remembered import forget
+
+
+class Command(BaseCommand):
+    help = "Forget the figures remembered in the cache (after data was changed outside the platform, in SQL)."
+
+    def handle(self, *args, **options):
+        forget()
+        self.stdout.write("The remembered figures are forgotten: the next pages compute them from the database.")

@@ -1,0 +1,236 @@
+"""Figures remembered per state of the data (projects.remembered): a remembered figure is read again
+only while nothing it is made of has changed, whatever path the change took.
+
+These tests commit (a remembered figure is never stored inside a transaction, as every other test
+runs), so each compares what the pages read after a change with the same figures computed inside a
+transaction, where nothing is remembered.
+"""
+
+import datetime as dt
+import io
+from decimal import Decimal
+
+import pytest
+from django.db import connection, connections, transaction
+
+from portfolio import bulk
+from portfolio.periods import Period
+from projects import closing, remembered, services
+from projects.figures import totals_and_warnings
+from projects.models import Milestone, MonthlyReport, Project
+from projects.selectors import milestone_counts, reporting_status
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+PERIOD = Period(2025, 3)
+
+
+def read(projects=None):
+    """What the dashboard reads of the period: totals, warnings, milestone counts, reporting by department."""
+    projects = projects if projects is not None else Project.objects.all()
+    status = reporting_status(projects, PERIOD, today=dt.date(2025, 4, 1))
+    return (totals_and_warnings(projects, PERIOD), milestone_counts(projects, PERIOD),
+            [(d.key, d.expected, d.missing, d.waived, d.approved, d.submitted, d.draft) for d in status.departments])
+
+
+def computed():
+    """The same figures computed afresh (inside a transaction nothing is remembered)."""
+    with transaction.atomic():
+        return read()
+
+
+def approve(world):
+    report = world.submitted["own"]
+    services.monthly_report_approve(report=report, acting_user=world.users["coordinator"],
+                                    expected_version=report.version)
+
+
+def report_changed(world):
+    report = world.approved["own"]
+    report.completed_month = report.completed_ytd = Decimal(400)
+    report.save()
+
+
+def report_deleted(world):
+    world.approved["other"].delete()
+
+
+def milestone_replanned(world):
+    milestone = world.milestones["own"]
+    milestone.planned_date = dt.date(2025, 4, 20)  # no longer overdue at the end of March: due in April
+    milestone.save()
+
+
+def milestone_reached(world):
+    milestone = world.milestones["own"]
+    milestone.actual_date = dt.date(2025, 3, 10)
+    milestone.save()
+
+
+def milestone_deleted(world):
+    world.milestones["other"].delete()
+
+
+def milestone_added(world):
+    Milestone.objects.create(project=world.projects["own"], kind="topping_out", planned_date=dt.date(2024, 12, 1))
+
+
+def project_finished(world):
+    project = world.projects["own"]
+    project.status = "completion"  # judged on its milestones only: no longer behind on its rate
+    project.save()
+
+
+def plan_changed(world):
+    project = world.projects["other"]
+    project.annual_plan = Decimal(20)
+    project.save()
+
+
+def project_deleted(world):
+    world.projects["other"].delete()
+
+
+def month_waived(world):
+    MonthlyReport.objects.filter(project=world.projects["own"], month=3).delete()
+    closing.report_waive(project=world.projects["own"], year=2025, month=3, reason="停工",
+                         acting_user=world.users["coordinator"])
+
+
+def report_bulk_inserted(world):
+    """Rows written by the bulk loader (COPY on PostgreSQL): no save, no signal, no history row."""
+    project = Project.objects.create(programme=world.programme, code="P-bulk", name="批量项目",
+                                     annual_plan=Decimal(100))
+    remembered.forget()  # the project itself is not what this case is about: remember from here
+    read()
+    bulk.insert([MonthlyReport(project=project, year=2025, month=1, completed_month=Decimal(30),
+                               completed_ytd=Decimal(30), status="approved")])
+
+
+CHANGES = [approve, report_changed, report_deleted, milestone_replanned, milestone_reached, milestone_deleted,
+           milestone_added, project_finished, plan_changed, project_deleted, month_waived, report_bulk_inserted]
+
+
+@pytest.mark.parametrize("change", CHANGES, ids=[c.__name__ for c in CHANGES])
+def test_remembered_figures_follow_every_change(world, change, count_queries):
+    first = read()
+    with count_queries() as q:
+        again = read()
+    assert again == first
+    statements = [query["sql"] for query in q.context.captured_queries]
+    # Read from the cache: a fingerprint for each of the three figures, and the figure source, no count.
+    assert sum('MAX("history_id")' in s for s in statements) == 3, q.describe()
+    assert not any("GROUP BY" in s or "COUNT(" in s for s in statements if 'MAX("history_id")' not in s), q.describe()
+    before = computed()
+    change(world)
+    after = read()
+    assert after == computed()
+    assert after != before, "the change should move a figure this test reads"
+
+
+def test_a_hit_runs_only_the_fingerprint(world, count_queries):
+    projects = Project.objects.all()
+    first = milestone_counts(projects, PERIOD)
+    with count_queries() as q:
+        assert milestone_counts(projects, PERIOD) == first
+    assert q.count == 1, q.describe()
+
+
+def test_nothing_is_remembered_inside_a_transaction(world):
+    calls = []
+
+    def compute():
+        calls.append(1)
+        return len(calls)
+
+    query = Project.objects.all()
+    with transaction.atomic():
+        assert remembered.remembered("t", query, compute) == 1
+        assert remembered.remembered("t", query, compute) == 2
+    assert remembered.remembered("t", query, compute) == 3
+    assert remembered.remembered("t", query, compute) == 3
+    # Another query, or the same query with other parameters, is another figure.
+    assert remembered.remembered("t", query.filter(code="P-own"), compute) == 4
+    assert remembered.remembered("t", query, compute, "other") == 5
+    remembered.forget()
+    assert remembered.remembered("t", query, compute) == 6
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="a concurrent writer needs a server database")
+def test_not_stored_while_another_transaction_writes(world):
+    calls = []
+
+    def compute():
+        calls.append(1)
+        return len(calls)
+
+    query = Project.objects.all()
+    other = connections.create_connection("default")
+    try:
+        other.set_autocommit(False)
+        with other.cursor() as cursor:
+            cursor.execute("SELECT pg_current_xact_id()")  # holds a transaction id, as a save does
+        assert remembered.fingerprint()[1] is False
+        assert remembered.remembered("t", query, compute) == 1
+        assert remembered.remembered("t", query, compute) == 2  # computed again: not stored
+        other.rollback()
+    finally:
+        other.close()
+    assert remembered.fingerprint()[1] is True
+    assert remembered.remembered("t", query, compute) == 3
+    assert remembered.remembered("t", query, compute) == 3
+
+
+def test_a_cache_that_fails_leaves_the_figures_computed(world, monkeypatch):
+    from django.core.cache import cache
+
+    def down(*args, **kwargs):
+        raise ConnectionError("cache down")
+
+    expected = computed()
+    monkeypatch.setattr(cache, "get", down)
+    monkeypatch.setattr(cache, "get_or_set", down)
+    assert read() == expected
+
+
+def test_data_version_changes_with_the_data_and_only_then(world):
+    version = remembered.data_version()
+    assert remembered.data_version() == version
+    report_changed(world)
+    assert remembered.data_version() != version
+
+
+def test_a_fixture_loaded_over_existing_rows_is_not_read_from_the_cache(world, tmp_path):
+    """loaddata saves rows raw, with their own ids and no history: the fingerprint cannot see it."""
+    from django.core import serializers
+    from django.core.management import call_command
+
+    before = read()
+    report = MonthlyReport.objects.get(pk=world.approved["own"].pk)
+    report.completed_month = report.completed_ytd = Decimal(900)
+    fixture = tmp_path / "report.json"
+    fixture.write_text(serializers.serialize("json", [report]))
+    call_command("loaddata", str(fixture), verbosity=0)
+    assert read() == computed() != before
+
+
+def test_a_restore_forgets_what_was_remembered(world):
+    from portfolio.backups import backup_restore, data_replaced
+
+    read()
+    namespace = remembered.cache.get(remembered.NAMESPACE_KEY)
+    data_replaced.send(sender=backup_restore, using="default")
+    assert remembered.cache.get(remembered.NAMESPACE_KEY) not in (None, namespace)
+
+
+def test_forget_figures_command_after_a_change_made_in_sql(world):
+    """An UPDATE in SQL leaves no history row and no new id: the operator's command forgets."""
+    from django.core.management import call_command
+
+    before = read()
+    MonthlyReport.objects.filter(pk=world.approved["own"].pk).update(completed_ytd=Decimal(700))
+    assert read() == before  # unseen, as documented
+    out = io.StringIO()
+    call_command("forget_figures", stdout=out)
+    assert "forgotten" in out.getvalue()
+    assert read() == computed() != before
