@@ -353,6 +353,9 @@ def build_progress_report(
     in_programme_order = Case(*[When(as_programme=p.pk, then=Value(position)) for position, p in enumerate(programmes)],
                               default=Value(len(programmes)), output_field=IntegerField())
     appendix = _with_text(figured, source).annotate(appendix_order=in_programme_order).order_by("appendix_order", "code")
+    if not programmes:
+        # No programme, no order by it: a bare constant would be ORDER BY 0 once only the keys are selected.
+        appendix = appendix.order_by("code")
     page = page.within(listed.projects)
     page_rows = _by_keys(appendix.only(*ROW_COLUMNS), page, "appendix_page", page.number)
     warning_rows = _warning_page(warned, period, page)
