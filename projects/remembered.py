@@ -33,6 +33,7 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from django.core.cache import cache
+from django.core.exceptions import EmptyResultSet
 from django.db import connections
 from django.db.models import QuerySet
 
@@ -114,8 +115,11 @@ def remembered(name: str, query: QuerySet, compute: Callable[[], T], *extra) -> 
     connection = connections[query.db]
     if connection.in_atomic_block:
         return compute()
+    try:
+        sql, params = query.query.sql_with_params()
+    except EmptyResultSet:  # nothing can match (a scope of no projects): nothing to scan either
+        return compute()
     state, settled = fingerprint(query.db)
-    sql, params = query.query.sql_with_params()
     try:
         namespace = cache.get_or_set(NAMESPACE_KEY, uuid.uuid4().hex, None)
         key = "figures:" + hashlib.sha256(repr((namespace, name, sql, params, extra, state)).encode()).hexdigest()

@@ -234,3 +234,15 @@ def test_forget_figures_command_after_a_change_made_in_sql(world):
     call_command("forget_figures", stdout=out)
     assert "forgotten" in out.getvalue()
     assert read() == computed() != before
+
+
+def test_a_scope_of_no_projects_is_computed(world, client):
+    """A query that can match nothing has no SQL to key it by: computed, and the pages still answer."""
+    calls = []
+    assert remembered.remembered("t", Project.objects.none(), lambda: calls.append(1) or len(calls)) == 1
+    assert read(Project.objects.none())[1] == (0, 0)
+    client.force_login(world.users["coordinator"])
+    Project.objects.all().delete()
+    for url in ("/?year=2025&month=3", "/projects/?year=2025&month=3&warning=red", "/reports/progress/?year=2025&month=3",
+                "/api/v1/reports/progress/?year=2025&month=3"):
+        assert client.get(url).status_code == 200, url
