@@ -29,7 +29,8 @@ def to_decimal(value) -> Decimal:
 
 def round_half_up(value, places: Decimal = TWO_PLACES) -> Decimal:
     """The rounding rule of the report: half away from zero, two places by default."""
-    return to_decimal(value).quantize(places, rounding=ROUND_HALF_UP)
+    # A Decimal as it is (a report of 100,000 projects rounds 860,000 of them): the rest through to_decimal.
+    return (value if value.__class__ is Decimal else to_decimal(value)).quantize(places, rounding=ROUND_HALF_UP)
 
 
 def wan_to_yi(amount_wan) -> Decimal:
