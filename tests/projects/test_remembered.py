@@ -39,6 +39,17 @@ def computed():
         return read()
 
 
+def counting():
+    """A computation that returns how many times it ran."""
+    calls = []
+
+    def compute():
+        calls.append(1)
+        return len(calls)
+
+    return compute
+
+
 def approve(world):
     report = world.submitted["own"]
     services.monthly_report_approve(report=report, acting_user=world.users["coordinator"],
@@ -137,12 +148,7 @@ def test_a_hit_runs_only_the_fingerprint(world, count_queries):
 
 
 def test_nothing_is_remembered_inside_a_transaction(world):
-    calls = []
-
-    def compute():
-        calls.append(1)
-        return len(calls)
-
+    compute = counting()
     query = Project.objects.all()
     with transaction.atomic():
         assert remembered.remembered("t", query, compute) == 1
@@ -158,12 +164,7 @@ def test_nothing_is_remembered_inside_a_transaction(world):
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="a concurrent writer needs a server database")
 def test_not_stored_while_another_transaction_writes(world):
-    calls = []
-
-    def compute():
-        calls.append(1)
-        return len(calls)
-
+    compute = counting()
     query = Project.objects.all()
     other = connections.create_connection("default")
     try:
@@ -238,8 +239,7 @@ def test_forget_figures_command_after_a_change_made_in_sql(world):
 
 def test_a_scope_of_no_projects_is_computed(world, client):
     """A query that can match nothing has no SQL to key it by: computed, and the pages still answer."""
-    calls = []
-    assert remembered.remembered("t", Project.objects.none(), lambda: calls.append(1) or len(calls)) == 1
+    assert remembered.remembered("t", Project.objects.none(), counting()) == 1
     assert read(Project.objects.none())[1] == (0, 0)
     client.force_login(world.users["coordinator"])
     Project.objects.all().delete()
