@@ -505,6 +505,7 @@ def backup_restore(*, backup: CheckedBackup, using: str = DEFAULT_DB_ALIAS, repl
     _refuse_unknown_migrations(backup)
     if connection.in_atomic_block:
         raise BackupError("A restore cannot run inside a transaction.")
+    restored = False  # whether the database was replaced (then what was derived from it is forgotten)
     try:
         _refuse_occupied(backup, connection, replace=replace)
         log(f"Restoring the {VENDORS[connection.vendor]} database {name}…")
@@ -521,6 +522,7 @@ def backup_restore(*, backup: CheckedBackup, using: str = DEFAULT_DB_ALIAS, repl
                 source.backup(connection.connection)
             finally:
                 source.close()
+        restored = True
         log(f"Restoring {plural(len(backup.media), 'media file')} into {settings.MEDIA_ROOT}…")
         media_left = _restore_media(backup)
         _verify_counts(backup, connection)
@@ -532,7 +534,8 @@ def backup_restore(*, backup: CheckedBackup, using: str = DEFAULT_DB_ALIAS, repl
     except _database_errors(connection) as exc:
         raise BackupError(f"The database {name} cannot be used: {exc}".strip()) from None
     finally:
-        data_replaced.send(sender=backup_restore, using=connection.alias)
+        if restored:
+            data_replaced.send(sender=backup_restore, using=connection.alias)
     return RestoreResult(database=name, tables=len(backup.tables), rows=sum(backup.tables.values()),
                          media_files=len(backup.media), media_left=media_left, pending_migrations=pending,
                          seconds=time.monotonic() - started)

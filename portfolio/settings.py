@@ -316,6 +316,9 @@ if REDIS_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Province-wide figures remembered per state of the data (projects/remembered.py): only in a cache every
+# process shares, so that forgetting them in one process (a command, a restore) reaches the others.
+PORTFOLIO_REMEMBER_FIGURES = env_bool("PORTFOLIO_REMEMBER_FIGURES", bool(REDIS_URL))
 
 # Background jobs (portfolio.celery): Redis as broker and result store. Without a broker (make run)
 # tasks run in the process that sends them.

@@ -4,24 +4,29 @@ once, then read from the cache until anything it is made of changes.
 The state of the data is a fingerprint read in one query of index lookups, whatever the number of
 rows: for each table a figure is made of, its highest id and the highest id of its history (every
 save and delete through Django writes a history row, every insert takes a new id), or for a table
-without history its row count and highest id. Ids only grow, so a committed change to any of these
-tables gives a fingerprint never seen before, and a remembered figure is never read for data it was
-not computed from. Three cases are not remembered, only computed:
+without history its row count and highest id; and the latest migration (a data migration saves
+through historical models: no history, the same ids). Ids only grow, so a committed change to any of
+these tables gives a fingerprint never seen before, and a remembered figure is never read for data it
+was not computed from. Not remembered, only computed:
 
 - inside a transaction (a service that writes and then reads, a test): what it sees may be rolled
   back, and SQLite then gives the same ids again to other rows;
-- on PostgreSQL, while another transaction that writes is in progress: ids are drawn when a row is
-  written, not when it commits, so a transaction still open may hold ids below the highest one seen
-  and would commit without changing the fingerprint. Its figures may be read from the cache (a
-  fingerprint remembered when nothing was in progress stands for everything committed up to it),
-  but are not stored;
-- after a load that leaves no trace in the fingerprint (a fixture loaded over existing rows, saved
-  raw with their own ids and no history; a restore of a backup), ``forget`` starts a new namespace,
-  so nothing remembered before it is read again.
+- on PostgreSQL, while another session of the database holds a writing transaction: ids are drawn
+  when a row is written, not when it commits, so a transaction still open may hold ids below the
+  highest one seen and would commit without changing the fingerprint. Figures may be read from the
+  cache then (a fingerprint remembered when nothing was in progress stands for everything committed
+  up to it), but are not stored;
+- without a cache every process shares (PORTFOLIO_REMEMBER_FIGURES, on with Redis): ``forget`` in a
+  command or a restore must reach the web processes.
+
+``forget`` starts a new namespace, so nothing remembered before it is read again: after a fixture is
+loaded over existing rows (raw saves: no history, the same ids; again when the load commits), after a
+restore, and by ``manage.py forget_figures`` after a change made outside Django's saves.
 
 The key is the SQL and parameters of the query that decides the figure (the user's scope, the
-period, the filters are all in it) with the fingerprint: two users with the same scope share it.
-Values are plain rows and numbers, never translated text.
+period, the filters are all in it), the database's name and host, and the fingerprint: two users
+with the same scope share it. Values are the rows the queries gave, never translated text nor what
+the code builds of them (a new release reads them as it builds).
 """
 
 from __future__ import annotations
@@ -32,9 +37,10 @@ import uuid
 from collections.abc import Callable
 from typing import TypeVar
 
+from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import EmptyResultSet
-from django.db import connections
+from django.db import connections, transaction
 from django.db.models import QuerySet
 
 T = TypeVar("T")
@@ -78,6 +84,8 @@ def _terms(connection) -> list[str]:
             terms.append(f"(SELECT MAX({quote('history_id')}) FROM {quote(history.model._meta.db_table)})")
         else:
             terms.append(f"(SELECT COUNT(*) FROM {table})")
+    # A migration (a data migration saves through historical models: no history row, the same ids).
+    terms.append(f"(SELECT MAX({quote('id')}) FROM {quote('django_migrations')})")
     return terms
 
 
@@ -99,21 +107,44 @@ def fingerprint(using: str = "default") -> tuple[tuple, bool]:
     return row, True
 
 
+def _database(using: str) -> tuple:
+    """Which database: two installations sharing one cache (a staging copy restored from production's
+    backup runs through the same ids) never read each other's figures."""
+    settings_dict = connections[using].settings_dict
+    return settings_dict.get("NAME"), settings_dict.get("HOST"), settings_dict.get("PORT")
+
+
+def _namespace() -> str:
+    return cache.get_or_set(NAMESPACE_KEY, uuid.uuid4().hex, None)
+
+
 def data_version(using: str = "default") -> str:
-    """The fingerprint as text, with the namespace (the key of a rendered report file)."""
+    """The fingerprint as text, with the namespace (the key of a rendered report file). Unique while
+    another transaction writes (PostgreSQL): a file rendered then is not the file of what it commits."""
+    state, settled = fingerprint(using)
     try:
-        namespace = cache.get_or_set(NAMESPACE_KEY, uuid.uuid4().hex, None)
+        namespace = _namespace()
     except Exception:  # the cache is down: a fixture loaded raw meanwhile would go unseen, nothing else
         logger.warning("figures cache unavailable", exc_info=True)
         namespace = ""
-    return ":".join([namespace, *("-" if value is None else str(value) for value in fingerprint(using)[0])])
+    parts = [namespace, *("-" if value is None else str(value) for value in state)]
+    if not settled:
+        parts.append(uuid.uuid4().hex)
+    return ":".join(parts)
+
+
+def remembering() -> bool:
+    """Whether figures are remembered: with a cache every process shares (Redis), so that ``forget`` in
+    one process (a command, a restore) reaches the others (PORTFOLIO_REMEMBER_FIGURES)."""
+    return settings.PORTFOLIO_REMEMBER_FIGURES
 
 
 def remembered(name: str, query: QuerySet, compute: Callable[[], T], *extra) -> T:
     """``compute()``'s value for the current state of the data, computed once: ``query`` (with ``name``
-    and ``extra``) is what decides it. Computed every time inside a transaction."""
+    and ``extra``) is what decides it. Computed every time inside a transaction, and without a shared
+    cache. Values are rows and numbers as the queries gave them (what is built of them is built anew)."""
     connection = connections[query.db]
-    if connection.in_atomic_block:
+    if connection.in_atomic_block or not remembering():
         return compute()
     try:
         sql, params = query.query.sql_with_params()
@@ -121,8 +152,8 @@ def remembered(name: str, query: QuerySet, compute: Callable[[], T], *extra) -> 
         return compute()
     state, settled = fingerprint(query.db)
     try:
-        namespace = cache.get_or_set(NAMESPACE_KEY, uuid.uuid4().hex, None)
-        key = "figures:" + hashlib.sha256(repr((namespace, name, sql, params, extra, state)).encode()).hexdigest()
+        key = "figures:" + hashlib.sha256(repr(
+            (_namespace(), _database(query.db), name, sql, params, extra, state)).encode()).hexdigest()
         value = cache.get(key, _MISSING)
     except Exception:  # the cache is down: the page is computed, as before there was one
         logger.warning("figures cache unavailable", exc_info=True)
@@ -138,14 +169,20 @@ def remembered(name: str, query: QuerySet, compute: Callable[[], T], *extra) -> 
 
 
 def forget() -> None:
-    """Nothing remembered so far is read again (after a bulk load or a restore)."""
-    cache.set(NAMESPACE_KEY, uuid.uuid4().hex, None)
+    """Nothing remembered so far is read again (after a bulk load or a restore). With the cache down,
+    logged: nothing can be read from it either, and what forgets (a load, a restore) goes on."""
+    try:
+        cache.set(NAMESPACE_KEY, uuid.uuid4().hex, None)
+    except Exception:
+        logger.warning("figures cache unavailable: the remembered figures could not be forgotten", exc_info=True)
 
 
 def forget_after_raw_save(sender, raw=False, **kwargs) -> None:
-    """A fixture loaded over existing rows (loaddata saves them raw: no history row, the same ids)."""
+    """A fixture loaded over existing rows (loaddata saves them raw: no history row, the same ids): now,
+    and again once the load commits (a page read meanwhile may have remembered the rows before it)."""
     if raw:
         forget()
+        transaction.on_commit(forget, using=kwargs.get("using"))
 
 
 def forget_after_restore(sender, **kwargs) -> None:

@@ -228,19 +228,14 @@ def _list_totals(warned: QuerySet, base: QuerySet, source: FigureSource, reached
         list_sample=Case(When(Q(is_synthetic=True) | SHOWS_SAMPLE_VALUES | Q(period_generated=True), then=Value(True)),
                          default=Value(False), output_field=BooleanField()),
     )
-    # Every count scans the scope's projects, reports or milestones: remembered until the data changes.
-    # ``flags`` holds the scope, the period, the source and the rules, which decide all of them.
-    return remembered("list_totals", flags, lambda: _counted(flags, base, source, reached, overdue))
-
-
-def _counted(flags: QuerySet, base: QuerySet, source: FigureSource, reached: QuerySet,
-             overdue: QuerySet) -> tuple[ListTotals, dict, int, bool]:
-    period, r = source.period, rules()
+    # Every count scans the scope's projects, reports or milestones: their rows are remembered until the
+    # data changes. ``flags`` holds the scope, the period, the source and the rules, which decide them all.
+    flag_rows, by_kind, milestones, said, common = remembered(
+        "list_totals", flags, lambda: _count_rows(flags, base, source, reached, overdue))
     # Grouped by the flags (a few rows) and added up here: each flag is computed once a project, where a
     # count filtered by each would compute the warning again for every count.
     counted = dict.fromkeys(("red", "yellow", "far", "late", "unapproved", "sample", "projects"), 0)
-    for row in flags.values("list_warning", "list_far_behind", "list_late_milestone", "list_unapproved",
-                            "list_sample").annotate(n=Count("pk")).order_by():
+    for row in flag_rows:
         n = row["n"]
         counted["projects"] += n
         counted["red"] += n if row["list_warning"] == WARNING_RANK[RED] else 0
@@ -249,18 +244,6 @@ def _counted(flags: QuerySet, base: QuerySet, source: FigureSource, reached: Que
         counted["late"] += n if row["list_late_milestone"] else 0
         counted["unapproved"] += n if row["list_unapproved"] else 0
         counted["sample"] += n if row["list_sample"] else 0
-    by_kind = dict(reached.order_by().values_list("kind").annotate(n=Count("pk")))
-    cutoff = overdue_cutoff(period, r["red_overdue_months"])
-    milestones = overdue.order_by().aggregate(all=Count("pk"), long=Count("pk", filter=Q(planned_date__lte=cutoff)))
-    issues = _issue_reports(base, source)
-    said = issues.order_by().aggregate(
-        all=Count("pk"), problems=Count("pk", filter=~Q(problems="")),
-        requests=Count("pk", filter=~Q(coordination_requests="")),
-    )
-    common = list(
-        issues.exclude(problems="").values("problems").annotate(n=Count("pk"), first=Min("project__code"))
-        .order_by("-n", "first").values_list("problems", "n")[:TOP]
-    )
     warning_counts = {RED: counted["red"], YELLOW: counted["yellow"],
                       GREEN: counted["projects"] - counted["red"] - counted["yellow"]}
     totals = ListTotals(
@@ -270,6 +253,24 @@ def _counted(flags: QuerySet, base: QuerySet, source: FigureSource, reached: Que
         issues_with_problems=said["problems"], issues_with_requests=said["requests"], common_problems=common,
     )
     return totals, warning_counts, counted["unapproved"], counted["sample"] > 0
+
+
+def _count_rows(flags: QuerySet, base: QuerySet, source: FigureSource, reached: QuerySet,
+                overdue: QuerySet) -> tuple[list[dict], dict, dict, dict, list]:
+    """The rows ``_list_totals`` adds up (five queries): projects by their flags, milestones reached by
+    kind, overdue milestones (all, long overdue), the month's issue reports, the commonest problems."""
+    cutoff = overdue_cutoff(source.period, rules()["red_overdue_months"])
+    issues = _issue_reports(base, source)
+    return (
+        list(flags.values("list_warning", "list_far_behind", "list_late_milestone", "list_unapproved",
+                          "list_sample").annotate(n=Count("pk")).order_by()),
+        dict(reached.order_by().values_list("kind").annotate(n=Count("pk"))),
+        overdue.order_by().aggregate(all=Count("pk"), long=Count("pk", filter=Q(planned_date__lte=cutoff))),
+        issues.order_by().aggregate(all=Count("pk"), problems=Count("pk", filter=~Q(problems="")),
+                                    requests=Count("pk", filter=~Q(coordination_requests=""))),
+        list(issues.exclude(problems="").values("problems").annotate(n=Count("pk"), first=Min("project__code"))
+             .order_by("-n", "first").values_list("problems", "n")[:TOP]),
+    )
 
 
 def _warning_page(warned: QuerySet, period: Period, page: ListPage):

@@ -22,6 +22,7 @@ from urllib.parse import quote
 
 import pytest
 from django.conf import settings as django_settings
+from django.core.cache import cache
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import DEFAULT_DB_ALIAS, connection, connections
@@ -29,6 +30,7 @@ from django.db.migrations.recorder import MigrationRecorder
 from django.test import override_settings
 
 from portfolio.backups import Retention, backups_to_keep, prune_backups
+from projects import remembered
 from projects.models import Project
 from tests.helpers import analyzed_columns
 
@@ -189,9 +191,12 @@ def test_restore_replaces_the_data_of_a_database_only_when_told(world, media, tm
     Project.objects.filter(code="P-other").delete()
     (media / "top.txt").write_bytes(b"changed")
     changed = table_rows(connection)
+    remembered.forget()
+    namespace = cache.get(remembered.NAMESPACE_KEY)
 
     with pytest.raises(CommandError) as refused:
         restore(archive)
+    assert cache.get(remembered.NAMESPACE_KEY) == namespace  # a refused restore replaces nothing, forgets nothing
     said = str(refused.value)
     assert "is not empty" in said and re.search(r"(\d+) tables hold rows \(rows per table: \w+: \d+", said)
     assert "createdb" in str(refused.value) and "--replace" in str(refused.value)
@@ -200,6 +205,8 @@ def test_restore_replaces_the_data_of_a_database_only_when_told(world, media, tm
     (media / "made-after-the-backup.pdf").write_bytes(b"new")
     said = restore(archive, "--replace")
     assert table_rows(connection) == before
+    # What was remembered of the replaced data is forgotten (projects.remembered).
+    assert cache.get(remembered.NAMESPACE_KEY) not in (None, namespace)
     assert (media / "top.txt").read_bytes() == MEDIA["top.txt"]
     assert "match the manifest" in said
     assert "1 file already there that the backup does not hold left in place" in said

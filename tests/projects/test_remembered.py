@@ -22,6 +22,12 @@ from projects.selectors import milestone_counts, reporting_status
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
+
+@pytest.fixture(autouse=True)
+def remembering(settings):
+    """On, as with Redis in production (the tests' cache is the process's own, and so are they)."""
+    settings.PORTFOLIO_REMEMBER_FIGURES = True
+
 PERIOD = Period(2025, 3)
 
 
@@ -215,13 +221,70 @@ def test_a_fixture_loaded_over_existing_rows_is_not_read_from_the_cache(world, t
     assert read() == computed() != before
 
 
-def test_a_restore_forgets_what_was_remembered(world):
-    from portfolio.backups import backup_restore, data_replaced
+def test_a_fixture_loaded_in_a_transaction_is_forgotten_again_when_it_commits(world, tmp_path):
+    """A page read while the load runs may remember the rows before it (SQLite: nothing says a load is
+    under way): forgotten once more at the commit."""
+    from django.core import serializers
+    from django.core.management import call_command
 
-    read()
-    namespace = remembered.cache.get(remembered.NAMESPACE_KEY)
-    data_replaced.send(sender=backup_restore, using="default")
-    assert remembered.cache.get(remembered.NAMESPACE_KEY) not in (None, namespace)
+    fixture = tmp_path / "report.json"
+    fixture.write_text(serializers.serialize("json", [MonthlyReport.objects.get(pk=world.approved["own"].pk)]))
+    with transaction.atomic():
+        call_command("loaddata", str(fixture), verbosity=0)
+        during = remembered.cache.get(remembered.NAMESPACE_KEY)
+    assert remembered.cache.get(remembered.NAMESPACE_KEY) not in (None, during)
+
+
+def test_a_migration_gives_a_new_fingerprint(world):
+    """A data migration saves through historical models (no history row, the same ids)."""
+    from django.db.migrations.recorder import MigrationRecorder
+
+    state = remembered.fingerprint()[0]
+    record = MigrationRecorder.Migration.objects.create(app="projects", name="9999_data_fix")
+    assert remembered.fingerprint()[0] != state
+    record.delete()
+
+
+def test_without_a_shared_cache_nothing_is_remembered(world, settings):
+    settings.PORTFOLIO_REMEMBER_FIGURES = False
+    compute, query = counting(), Project.objects.all()
+    assert remembered.remembered("t", query, compute) == 1
+    assert remembered.remembered("t", query, compute) == 2
+
+
+def test_another_database_is_another_figure(world, monkeypatch):
+    """Two installations sharing one cache (a staging copy of production's backup) share no figure."""
+    compute, query = counting(), Project.objects.all()
+    assert remembered.remembered("t", query, compute) == 1
+    assert remembered.remembered("t", query, compute) == 1
+    monkeypatch.setitem(connection.settings_dict, "NAME", "another-database")
+    assert remembered.remembered("t", query, compute) == 2
+
+
+def test_forgetting_with_the_cache_down_logs_and_goes_on(world, monkeypatch, caplog):
+    from django.core.management import call_command
+
+    def down(*args, **kwargs):
+        raise ConnectionError("cache down")
+
+    monkeypatch.setattr(remembered.cache, "set", down)
+    remembered.forget()
+    assert "could not be forgotten" in caplog.text
+    call_command("forget_figures", stdout=io.StringIO())
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="a concurrent writer needs a server database")
+def test_a_report_file_version_is_never_reused_while_another_transaction_writes(world):
+    other = connections.create_connection("default")
+    try:
+        other.set_autocommit(False)
+        with other.cursor() as cursor:
+            cursor.execute("SELECT pg_current_xact_id()")
+        assert remembered.data_version() != remembered.data_version()
+        other.rollback()
+    finally:
+        other.close()
+    assert remembered.data_version() == remembered.data_version()
 
 
 def test_forget_figures_command_after_a_change_made_in_sql(world):

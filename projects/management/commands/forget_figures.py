@@ -3,8 +3,9 @@ again from the database.
 
     manage.py forget_figures
 
-Every change made through the platform (pages, API, imports, the admin, commands, a restore) is seen
-by itself; this is for data changed outside it, by hand in SQL.
+Every change made through the platform (pages, API, imports, the admin, commands, migrations, a
+restore) is seen by itself; this is for data changed outside Django's saves: by hand in SQL, or with
+QuerySet.update() in manage.py shell.
 """
 
 from django.core.management.base import BaseCommand
@@ -13,7 +14,7 @@ from projects.remembered import forget
 
 
 class Command(BaseCommand):
-    help = "Forget the figures remembered in the cache (after data was changed outside the platform, in SQL)."
+    help = "Forget the figures remembered in the cache (after data was changed in SQL or with QuerySet.update())."
 
     def handle(self, *args, **options):
         forget()
