@@ -14,6 +14,13 @@ from django.db.models import Count, Window
 TOTAL = "_page_total"
 
 
+def in_key_order(rows, keys) -> list:
+    """``rows`` (objects with a ``pk``, read by key in any order) in the order of ``keys``; a key whose
+    row is gone meanwhile is skipped."""
+    by_key = {row.pk: row for row in rows}
+    return [by_key[key] for key in keys if key in by_key]
+
+
 class KeysFirstPaginator(Paginator):
     """``get_page`` reads the page's keys and the count in one query, then the page's rows by key."""
 
@@ -50,5 +57,5 @@ class KeysFirstPaginator(Paginator):
                 return self._get_page([], 1, self)
             return None
         self.__dict__["count"] = keys[0][1]
-        rows = {row.pk: row for row in self.object_list.filter(pk__in=[key for key, _total in keys]).order_by()}
-        return self._get_page([rows[key] for key, _total in keys if key in rows], number, self)
+        pks = [key for key, _total in keys]
+        return self._get_page(in_key_order(self.object_list.filter(pk__in=pks).order_by(), pks), number, self)

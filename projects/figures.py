@@ -23,7 +23,7 @@ from .choices import ProgrammeLevel, ProjectCategory, ProjectStatus
 from .models import ProgrammeSnapshot, Project
 from .progress import COLOURS, completion_rate, verdict
 from .querysets import COUNTED_PROGRAMME, COUNTED_PROGRAMME_OF_REPORT
-from .remembered import remembered
+from .remembered import remembered_rows
 from .selectors import (
     WARNING_RANK,
     FigureSource,
@@ -256,8 +256,7 @@ def grouped_figures(figured: QuerySet) -> list[dict]:
     figures (six scans, 0.7 s at 100,000 projects, against 0.2 s for this one). A district has a few
     hundred combinations, a province a few thousand; the sums are Decimals, added exactly."""
     names = {f"name_{i}": Max(field) for i, field in enumerate(GROUP_NAMES)}
-    grouped = figured.values(*GROUP_KEYS).annotate(**TOTALS, **names).order_by()
-    rows = [dict(row) for row in remembered("grouped_figures", grouped, lambda: list(grouped))]
+    rows = remembered_rows("grouped_figures", figured.values(*GROUP_KEYS).annotate(**TOTALS, **names).order_by())
     for row in rows:
         for i, field in enumerate(GROUP_NAMES):
             row[field] = row.pop(f"name_{i}")
@@ -358,17 +357,18 @@ def report_months(figured: QuerySet, source: FigureSource, programmes: list[Prog
     by_programme: dict = {p.pk: {} for p in programmes}
     if source.frozen:
         for p in programmes:
-            monthly = (source.reports().filter(project__in=figured.filter(as_programme=p.pk), year=period.year,
-                                               month__lte=period.month)
-                       .values_list("month").annotate(s=Sum("completed_month")).order_by())
-            by_programme[p.pk] = dict(remembered("report_months", monthly, lambda monthly=monthly: list(monthly)))
+            by_programme[p.pk] = dict(remembered_rows("report_months", (
+                source.reports().filter(project__in=figured.filter(as_programme=p.pk), year=period.year,
+                                        month__lte=period.month)
+                .values_list("month").annotate(s=Sum("completed_month")).order_by()
+            )))
     else:
         rows = (
             source.reports().filter(project__in=figured, year=period.year, month__lte=period.month)
             .values_list(COUNTED_PROGRAMME_OF_REPORT, "month").annotate(s=Sum("completed_month")).order_by()
         )
         # Every report of the year up to the month (1.2 million at a province's scale): remembered.
-        for programme, month, amount in remembered("report_months", rows, lambda: list(rows)):
+        for programme, month, amount in remembered_rows("report_months", rows):
             by_programme.setdefault(programme, {})[month] = amount
     whole: dict = {}
     for amounts in by_programme.values():
@@ -421,8 +421,8 @@ def totals_and_warnings(projects: QuerySet, period: Period, source: FigureSource
     # Grouped by colour (three rows) and added up here: the warning is computed once a project, where
     # a count filtered by each colour would compute it three times.
     # Remembered until the data changes: at a province's scale this is every project's warning.
-    grouped = figured.annotate(**warning_annotations(period)).values("list_warning").annotate(**TOTALS).order_by()
-    rows = remembered("totals_and_warnings", grouped, lambda: list(grouped))
+    rows = remembered_rows("totals_and_warnings", (
+        figured.annotate(**warning_annotations(period)).values("list_warning").annotate(**TOTALS).order_by()))
     counts = dict.fromkeys(COLOURS, 0)
     for row in rows:
         counts[colour_of[row["list_warning"]]] += row["count"]

@@ -133,18 +133,13 @@ def data_version(using: str = "default") -> str:
     return ":".join(parts)
 
 
-def remembering() -> bool:
-    """Whether figures are remembered: with a cache every process shares (Redis), so that ``forget`` in
-    one process (a command, a restore) reaches the others (PORTFOLIO_REMEMBER_FIGURES)."""
-    return settings.PORTFOLIO_REMEMBER_FIGURES
-
-
 def remembered(name: str, query: QuerySet, compute: Callable[[], T], *extra) -> T:
     """``compute()``'s value for the current state of the data, computed once: ``query`` (with ``name``
     and ``extra``) is what decides it. Computed every time inside a transaction, and without a shared
     cache. Values are rows and numbers as the queries gave them (what is built of them is built anew)."""
     connection = connections[query.db]
-    if connection.in_atomic_block or not remembering():
+    # PORTFOLIO_REMEMBER_FIGURES: on with a cache every process shares, so that ``forget`` reaches them all.
+    if connection.in_atomic_block or not settings.PORTFOLIO_REMEMBER_FIGURES:
         return compute()
     try:
         sql, params = query.query.sql_with_params()
@@ -166,6 +161,11 @@ def remembered(name: str, query: QuerySet, compute: Callable[[], T], *extra) -> 
             except Exception:
                 logger.warning("figures cache unavailable", exc_info=True)
     return value
+
+
+def remembered_rows(name: str, query: QuerySet, *extra) -> list:
+    """``query``'s rows, remembered for the current state of the data."""
+    return remembered(name, query, lambda: list(query), *extra)
 
 
 def forget() -> None:

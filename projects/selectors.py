@@ -731,10 +731,3 @@ def period_letters(period: Period, departments: QuerySet | None = None,
     if departments is not None:
         letters = letters.filter(department__in=departments)
     return list(letters)
-
-
-def data_version() -> str:
-    """A fingerprint of everything a report is made of: it changes whenever any of it is added, changed
-    or removed (projects.remembered.fingerprint: one query of index lookups, none per row), so a report
-    file rendered for one fingerprint is the same file for the next request with it."""
-    return remembered.data_version()

@@ -30,6 +30,7 @@ from django.utils.translation import gettext as _
 from indicators.reports import build_indicator_report
 from portfolio.models import translated_labels
 from portfolio.money import wan
+from portfolio.paging import in_key_order
 from portfolio.periods import Period, months_between, number_word, period_label
 from projects.choices import DatePrecision, MilestoneKind, ProjectCategory, ProjectStatus, ReportStatus
 from projects.figures import (
@@ -45,7 +46,7 @@ from projects.figures import (
 from projects.models import Milestone, MonthlyReport, Project, sample_facts
 from projects.progress import GREEN, RED, YELLOW, WarningColour, rules, verdict
 from projects.querysets import COUNTED_PROGRAMME, SHOWS_SAMPLE_VALUES
-from projects.remembered import remembered
+from projects.remembered import remembered, remembered_rows
 from projects.selectors import (
     WARNING_RANK,
     FigureSource,
@@ -288,10 +289,8 @@ def _by_keys(ordered: QuerySet, page: ListPage, name: str, number: int = 1):
     until the data changes (projects.remembered), then its rows read by key in that order."""
     if page.whole:
         return _lines(ordered)
-    keys = _cut(ordered.values_list("pk", flat=True), page, number=number)
-    keys = remembered(name, keys, lambda: list(keys))
-    position = {pk: index for index, pk in enumerate(keys)}
-    return sorted(_lines(ordered.order_by().filter(pk__in=keys)), key=lambda line: position[line.pk])
+    keys = remembered_rows(name, _cut(ordered.values_list("pk", flat=True), page, number=number))
+    return in_key_order(_lines(ordered.order_by().filter(pk__in=keys)), keys)
 
 
 def _issue_reports(base: QuerySet, source: FigureSource) -> QuerySet:
@@ -312,9 +311,7 @@ def _issues(base: QuerySet, source: FigureSource, page: ListPage) -> list[IssueR
                 "coordination_requests", "generated", "project__is_synthetic")
         .order_by("project__code")
     )
-    rows = _cut(rows, page)
-    if not page.whole:
-        rows = remembered("issues_page", rows, lambda: list(rows))
+    rows = _cut(rows, page) if page.whole else remembered_rows("issues_page", _cut(rows, page))
     return [
         IssueRow(
             code=r["project__code"],

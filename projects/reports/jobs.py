@@ -4,7 +4,7 @@ A file of a scope larger than PORTFOLIO_BACKGROUND_PROJECTS is not rendered in t
 request records a ReportJob and sends it to the Celery worker (projects.tasks.render_report_job), and
 the page (/reports/jobs/<id>/) shows its progress and then offers the file to the user who asked.
 The job's key is who asked, which report with which parameters, language and format, and the data
-version (projects.selectors.data_version): asking again for the same report over the same data gives
+version (projects.remembered.data_version): asking again for the same report over the same data gives
 the same job and the same file, rendered once. Without a broker (`make run`, the tests' default) the
 task runs in the request when the job is committed, so the page finds it done.
 """
@@ -26,7 +26,7 @@ from portfolio.celery import runs_in_process as celery_runs_in_process
 from portfolio.limits import count_user_render
 from portfolio.models import ReportJob
 
-from ..selectors import data_version
+from ..remembered import data_version
 from .renderers import render_progress
 from .requests import build_progress_request, parse_appendix, progress_request_for
 

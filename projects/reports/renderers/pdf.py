@@ -12,8 +12,9 @@ the parts are merged with pypdf and the page numbers (counted over the whole doc
 afterwards from a page-stamp document. For 434 projects this takes the PDF from 4.4 s to about 2.5 s
 on two cores. Whenever the second process cannot be used the part is rendered here instead; the
 document is the same. An appendix of more than PORTFOLIO_PDF_TYPST_ROWS projects is a TypstPart, laid
-out by Typst (typst_appendix.py) about eight times faster, and by WeasyPrint if Typst fails. A web request renders in its own process only, with the collector as it is:
-no process pool is started and no process-wide setting is changed on the request path.
+out by Typst (typst_appendix.py) about eight times faster, and by WeasyPrint if Typst fails. A web
+request renders in its own process only, with the collector as it is: no process pool is started and
+no process-wide setting is changed on the request path.
 """
 
 import contextvars
