@@ -4,6 +4,7 @@ import calendar
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import lru_cache
 
 from django.core.paginator import Paginator
 from django.db.models import (
@@ -117,10 +118,16 @@ class ProjectProgress:
 
     @property
     def sample_fields(self) -> tuple[str, ...]:
-        """The shown values that are sample data (``sample_values``)."""
-        p = self.project
-        return sample_values(is_synthetic=p.is_synthetic, fact_fields=p.sample_fields,
-                             generated_reports=getattr(p, "period_generated", False))
+        """The shown values that are sample data (``sample_values``), worked out once: the report's appendix
+        line and warning line of a project read them both (functools.cached_property takes a lock per read
+        before Python 3.12)."""
+        fields = self.__dict__.get("_sample_fields")
+        if fields is None:
+            p = self.project
+            fields = self.__dict__["_sample_fields"] = sample_values(
+                is_synthetic=p.is_synthetic, fact_fields=p.sample_fields,
+                generated_reports=getattr(p, "period_generated", False))
+        return fields
 
 
 # A report project's facts shown from the generator's values (Project.sample_fields), and the row's
@@ -143,6 +150,8 @@ def sample_values(*, is_synthetic: bool, fact_fields, generated_reports: bool) -
     row (reports.structure.ProjectRow): the list, its Excel, the report and the API mark them."""
     if is_synthetic:
         return ROW_FIELDS
+    if not fact_fields and not generated_reports:  # a report project shown from its own facts and reports
+        return ()
     names = {name for fact in fact_fields for name in SAMPLE_FACT_FIELDS.get(fact, ())}
     if generated_reports:
         names.update(REPORT_FIELDS)
@@ -287,20 +296,17 @@ def with_period_figures(projects: QuerySet, period: Period, source: FigureSource
         # gives all three figures; a project without one looks back for its latest earlier one. (Its
         # status, never empty, says whether it is there: the index holds it, not the row's id.)
         figures = {
-            "period_ytd": Case(When(frozen_report__status__isnull=False, then=F("frozen_report__completed_ytd")),
-                               default=latest_report_value(source, "completed_ytd", exact_month=False)),
+            "period_ytd": latest_counted_value(source, "completed_ytd"),
             "period_month": F("frozen_report__completed_month"),
             "period_status": F("frozen_report__status"),
         }
     else:
         projects = projects.annotate(period_report=FilteredRelation(
             "monthly_reports", condition=Q(monthly_reports__year=period.year, monthly_reports__month=period.month)))
-        counts = (Q(period_report__status=COUNTED_STATE) if source.basis == Basis.APPROVED
-                  else Q(period_report__isnull=False))
         figures = {
-            "period_ytd": Case(When(counts, then=F("period_report__completed_ytd")),
-                               default=latest_report_value(source, "completed_ytd", exact_month=False)),
-            "period_month": Case(When(counts, then=F("period_report__completed_month")), default=None),
+            "period_ytd": latest_counted_value(source, "completed_ytd"),
+            "period_month": Case(When(_month_report_counts(source), then=F("period_report__completed_month")),
+                                 default=None),
             "period_status": F("period_report__status"),
         }
     return projects.annotate(
@@ -312,6 +318,25 @@ def with_period_figures(projects: QuerySet, period: Period, source: FigureSource
         period_generated=Exists(MonthlyReport.objects.filter(
             project=OuterRef("pk"), year=period.year, month__lte=period.month, is_synthetic=True)),
     )
+
+
+def _month_report_counts(source: FigureSource) -> Q:
+    """Whether the month's own live report (``period_report``, joined by ``with_period_figures``) counts."""
+    if source.basis == Basis.APPROVED:
+        return Q(period_report__status=COUNTED_STATE)
+    return Q(period_report__isnull=False)
+
+
+def latest_counted_value(source: FigureSource, field: str) -> Case:
+    """``latest_report_value`` of projects annotated by ``with_period_figures``: the month's own report,
+    joined, when it counts (it is the latest then); only a project without one looks back for its latest
+    earlier one, in a subquery PostgreSQL runs for those rows only."""
+    if source.frozen:
+        # The snapshot holds counted reports only: the month's frozen report is there when its status is.
+        return Case(When(frozen_report__status__isnull=False, then=F(f"frozen_report__{field}")),
+                    default=latest_report_value(source, field))
+    return Case(When(_month_report_counts(source), then=F(f"period_report__{field}")),
+                default=latest_report_value(source, field))
 
 
 def not_reached_by(period: Period) -> Q:
@@ -344,12 +369,12 @@ def milestones_overdue(projects: QuerySet, period: Period) -> QuerySet:
 def overdue_milestones(projects: QuerySet, period: Period) -> dict[int, list[OverdueMilestone]]:
     """``milestones_overdue`` by project, with the months each is overdue (one query)."""
     rows = milestones_overdue(projects, period).values_list("project_id", "kind", "planned_date")
-    labels = translated_labels(MilestoneKind.choices)
+    labels, end = translated_labels(MilestoneKind.choices), period.end
+    months = lru_cache(maxsize=None)(lambda planned: months_between(planned, end))  # once per planned date
     overdue: dict[int, list[OverdueMilestone]] = {}
     for project_id, kind, planned in rows:
         overdue.setdefault(project_id, []).append(
-            OverdueMilestone(kind_label=labels.get(kind, kind), planned_date=planned,
-                             months=months_between(planned, period.end))
+            OverdueMilestone(kind_label=labels.get(kind, kind), planned_date=planned, months=months(planned))
         )
     return overdue
 

@@ -51,7 +51,7 @@ from projects.selectors import (
     WARNING_RANK,
     FigureSource,
     figure_source,
-    latest_report_value,
+    latest_counted_value,
     milestones_overdue,
     overdue_cutoff,
     overdue_milestones,
@@ -104,6 +104,8 @@ def date_text(value: dt.date | None, precision: str = DatePrecision.DAY) -> str:
 def _milestone_rows(queryset: QuerySet, period: Period | None) -> list[MilestoneRow]:
     labels, not_given = translated_labels(MilestoneKind.choices), str(NOT_GIVEN)
     text = lru_cache(maxsize=None)(date_text)  # worded once per date and precision, in this language
+    end = period.end if period is not None else None
+    months_to_end = lru_cache(maxsize=None)(lambda planned: months_between(planned, end))  # once per date
     rows = []
     for m in queryset.values(
         "kind", "planned_date", "planned_date_precision", "actual_date", "actual_date_precision", "note",
@@ -111,8 +113,8 @@ def _milestone_rows(queryset: QuerySet, period: Period | None) -> list[Milestone
         code=F("project__code"), project_name=F("project__name"), department=F("project__lead_department__name"),
     ):
         months = None
-        if period is not None and m["planned_date"] is not None:
-            months = months_between(m["planned_date"], period.end)
+        if end is not None and m["planned_date"] is not None:
+            months = months_to_end(m["planned_date"])
         rows.append(
             MilestoneRow(
                 code=m["code"],
@@ -205,7 +207,7 @@ def _lines(queryset: QuerySet):
 
 
 def _with_text(figured: QuerySet, source: FigureSource) -> QuerySet:
-    return figured.annotate(period_progress=latest_report_value(source, "progress_text"))
+    return figured.annotate(period_progress=latest_counted_value(source, "progress_text"))
 
 
 def _cut(queryset: QuerySet, page: ListPage, *, number: int = 1) -> QuerySet:

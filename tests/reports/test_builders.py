@@ -258,3 +258,37 @@ def test_the_months_issues_are_read_through_their_partial_index(portfolio):
     # A condition the index's does not imply cannot use it, so the assertion above can fail.
     quiet = MonthlyReport.objects.filter(year=2025, month=6, problems="")
     assert "monthly_report_issues_idx" not in quiet.values("pk").explain()
+
+
+def _report_text(build, project, month, status, text):
+    MonthlyReport.objects.create(project=project, year=2025, month=month, completed_month=Decimal(1),
+                                 completed_ytd=Decimal(month), status=status, progress_text=text)
+
+
+def test_the_appendixs_progress_is_the_latest_counted_reports(build):
+    """形象进度 is the text of the latest report the figures count, up to the month: the month's own when
+    it counts, an earlier approved one when the month's is a draft or missing; the draft's own on the
+    all-reports basis; the frozen one once the month is closed."""
+    from portfolio.policy import Role
+    from projects import closing
+    from tests.helpers import make_user
+
+    own, drafted, earlier, none = (build.project(plan="100", ytd=None) for _ in range(4))
+    _report_text(build, own, 5, "approved", "五月进度")
+    _report_text(build, own, 6, "approved", "六月进度")
+    _report_text(build, drafted, 5, "approved", "五月已审核")
+    _report_text(build, drafted, 6, "draft", "六月草稿")
+    _report_text(build, earlier, 4, "approved", "四月进度")
+
+    def texts(**kwargs):
+        report = build_progress_report(Project.objects.all(), H1, **kwargs)
+        return {row.code: row.progress for row in report.projects}
+
+    assert texts() == {own.code: "六月进度", drafted.code: "五月已审核", earlier.code: "四月进度", none.code: ""}
+    assert texts(source=figure_source(H1, Basis.ALL))[drafted.code] == "六月草稿"
+
+    MonthlyReport.objects.filter(project=drafted, month=6).delete()
+    closing.month_close(year=2025, month=6, acting_user=make_user("closer", role=Role.COORDINATOR),
+                        waive_missing="未开工")
+    assert figure_source(H1).frozen
+    assert texts() == {own.code: "六月进度", drafted.code: "五月已审核", earlier.code: "四月进度", none.code: ""}
