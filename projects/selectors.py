@@ -119,8 +119,8 @@ class ProjectProgress:
     @property
     def sample_fields(self) -> tuple[str, ...]:
         """The shown values that are sample data (``sample_values``), worked out once: the report's appendix
-        line and warning line of a project read them both (functools.cached_property takes a lock per read
-        before Python 3.12)."""
+        line and warning line of a project read them both. (Before Python 3.12 functools.cached_property
+        takes a class-wide lock on each instance's first read: slower over 100,000 rows than this.)"""
         fields = self.__dict__.get("_sample_fields")
         if fields is None:
             p = self.project
@@ -271,11 +271,10 @@ def latest_period(projects: QuerySet | None = None) -> Period | None:
     return Period(*latest) if latest else None
 
 
-def latest_report_value(source: FigureSource, field: str, *, exact_month: bool = False) -> Subquery:
-    """A field of the project's latest counted report up to the period's month (or in exactly that month)."""
+def latest_report_value(source: FigureSource, field: str) -> Subquery:
+    """A field of the project's latest counted report up to the period's month."""
     period = source.period
-    reports = source.reports().filter(project=OuterRef("pk"), year=period.year)
-    reports = reports.filter(month=period.month) if exact_month else reports.filter(month__lte=period.month)
+    reports = source.reports().filter(project=OuterRef("pk"), year=period.year, month__lte=period.month)
     return Subquery(reports.order_by("-month").values(field)[:1])
 
 
@@ -328,7 +327,8 @@ def _month_report_counts(source: FigureSource) -> Q:
 
 
 def latest_counted_value(source: FigureSource, field: str) -> Case:
-    """``latest_report_value`` of projects annotated by ``with_period_figures``: the month's own report,
+    """``latest_report_value`` of projects annotated by ``with_period_figures`` with the same source (and so
+    the same period): the month's own report,
     joined, when it counts (it is the latest then); only a project without one looks back for its latest
     earlier one, in a subquery PostgreSQL runs for those rows only."""
     if source.frozen:

@@ -383,6 +383,7 @@ def build_progress_report(
         progress = progress_of(page_rows, period, overdue_milestones(base, period))
         project_rows = _project_rows(progress)
         by_key = {row.project.pk: row for row in progress}
+        # (A project added between the two reads is in neither list or only in this one: it is left out.)
         warned_keys = warning_order.values_list("pk", flat=True)
         warnings = _warning_rows([by_key[key] for key in warned_keys if key in by_key], period)
     else:

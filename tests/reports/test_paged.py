@@ -11,9 +11,13 @@ import pytest
 from django.urls import reverse
 
 from portfolio.periods import Period
+from portfolio.policy import Role
+from projects import closing
 from projects.models import Programme, Project
 from projects.reports.builders import build_progress_report
 from projects.reports.structure import ListPage
+from projects.selectors import figure_source
+from tests.helpers import make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -39,9 +43,15 @@ def test_appendix_pages_cover_every_project_once_in_the_whole_order(portfolio, s
         assert page.listed == whole.listed and page.appendix_pages == len(pages)
 
 
+@pytest.mark.parametrize("closed", [False, True], ids=["open", "closed"])
 @pytest.mark.parametrize("filters", [{}, {"programme__level": "city"}, {"lead_department__isnull": True}])
-def test_a_page_says_what_the_whole_report_says(portfolio, filters):
+def test_a_page_says_what_the_whole_report_says(portfolio, filters, closed):
+    if closed:  # the figures read from the month's snapshot
+        closing.month_close(year=H1.year, month=H1.month, acting_user=make_user("closer", role=Role.COORDINATOR),
+                            waive_missing="未开工")
+        assert figure_source(H1).frozen
     whole, (first,) = whole_and_pages(20, every_page=False, **filters)
+    assert whole.warnings
     assert first.narrative == whole.narrative
     assert (first.totals, first.warning_counts, first.breakdowns, first.months, first.unapproved_reports,
             first.has_sample_data) == (whole.totals, whole.warning_counts, whole.breakdowns, whole.months,
