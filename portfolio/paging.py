@@ -8,17 +8,19 @@ reads only those rows with everything the page shows (a "deferred join"): two qu
 one scan. A page past the end is the last page, as ``Paginator.get_page`` gives it. Imports no feature app.
 """
 
+from operator import attrgetter
+
 from django.core.paginator import Paginator
 from django.db.models import Count, Window
 
 TOTAL = "_page_total"
 
 
-def in_key_order(rows, keys) -> list:
-    """``rows`` (objects with a ``pk``, read by key in any order) in the order of ``keys``; a key whose
-    row is gone meanwhile is skipped."""
-    by_key = {row.pk: row for row in rows}
-    return [by_key[key] for key in keys if key in by_key]
+def in_key_order(rows, keys, key=attrgetter("pk")) -> list:
+    """``rows`` (read by key in any order; ``key`` gives a row's, its ``pk`` by default) in the order of
+    ``keys``; a key whose row is gone meanwhile is skipped."""
+    by_key = {key(row): row for row in rows}
+    return [by_key[k] for k in keys if k in by_key]
 
 
 class KeysFirstPaginator(Paginator):

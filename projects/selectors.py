@@ -4,7 +4,6 @@ import calendar
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
-from functools import lru_cache
 
 from django.core.paginator import Paginator
 from django.db.models import (
@@ -328,9 +327,9 @@ def _month_report_counts(source: FigureSource) -> Q:
 
 def latest_counted_value(source: FigureSource, field: str) -> Case:
     """``latest_report_value`` of projects annotated by ``with_period_figures`` with the same source (and so
-    the same period): the month's own report,
-    joined, when it counts (it is the latest then); only a project without one looks back for its latest
-    earlier one, in a subquery PostgreSQL runs for those rows only."""
+    the same period): the month's own report, joined, when it counts (it is the latest then); only a
+    project without one looks back for its latest earlier one, in a subquery PostgreSQL runs for those
+    rows only."""
     if source.frozen:
         # The snapshot holds counted reports only: the month's frozen report is there when its status is.
         return Case(When(frozen_report__status__isnull=False, then=F(f"frozen_report__{field}")),
@@ -370,11 +369,10 @@ def overdue_milestones(projects: QuerySet, period: Period) -> dict[int, list[Ove
     """``milestones_overdue`` by project, with the months each is overdue (one query)."""
     rows = milestones_overdue(projects, period).values_list("project_id", "kind", "planned_date")
     labels, end = translated_labels(MilestoneKind.choices), period.end
-    months = lru_cache(maxsize=None)(lambda planned: months_between(planned, end))  # once per planned date
     overdue: dict[int, list[OverdueMilestone]] = {}
     for project_id, kind, planned in rows:
         overdue.setdefault(project_id, []).append(
-            OverdueMilestone(kind_label=labels.get(kind, kind), planned_date=planned, months=months(planned))
+            OverdueMilestone(kind_label=labels.get(kind, kind), planned_date=planned, months=months_between(planned, end))
         )
     return overdue
 

@@ -105,7 +105,6 @@ def _milestone_rows(queryset: QuerySet, period: Period | None) -> list[Milestone
     labels, not_given = translated_labels(MilestoneKind.choices), str(NOT_GIVEN)
     text = lru_cache(maxsize=None)(date_text)  # worded once per date and precision, in this language
     end = period.end if period is not None else None
-    months_to_end = lru_cache(maxsize=None)(lambda planned: months_between(planned, end))  # once per date
     rows = []
     for m in queryset.values(
         "kind", "planned_date", "planned_date_precision", "actual_date", "actual_date_precision", "note",
@@ -114,7 +113,7 @@ def _milestone_rows(queryset: QuerySet, period: Period | None) -> list[Milestone
     ):
         months = None
         if end is not None and m["planned_date"] is not None:
-            months = months_to_end(m["planned_date"])
+            months = months_between(m["planned_date"], end)
         rows.append(
             MilestoneRow(
                 code=m["code"],
@@ -382,10 +381,9 @@ def build_progress_report(
         # order, read as keys (a province's 40,000 warned projects were read and judged a second time).
         progress = progress_of(page_rows, period, overdue_milestones(base, period))
         project_rows = _project_rows(progress)
-        by_key = {row.project.pk: row for row in progress}
         # (A project added between the two reads is in neither list or only in this one: it is left out.)
-        warned_keys = warning_order.values_list("pk", flat=True)
-        warnings = _warning_rows([by_key[key] for key in warned_keys if key in by_key], period)
+        warned = in_key_order(progress, warning_order.values_list("pk", flat=True), key=lambda row: row.project.pk)
+        warnings = _warning_rows(warned, period)
     else:
         # A page's keys are remembered until the data changes (ordering every warned project of a province
         # took 0.4 s), then its rows read by key.
