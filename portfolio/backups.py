@@ -399,6 +399,10 @@ def _unpack_members(tar: tarfile.TarFile, source: Path, into: Path) -> dict[str,
             if member.name in found:
                 raise BackupError(f"{foreign}: it holds {member.name!r} twice.")
             found[member.name] = _extract(tar, member, into)
+        # tarfile stops at the archive's end marker: the compressed stream is read on to its end so that its
+        # own checksum is checked too, and damage the members' checksums do not cover still refuses the file.
+        while tar.fileobj.read(CHUNK):
+            pass
     except (tarfile.TarError, EOFError, zlib.error, gzip.BadGzipFile) as exc:
         raise BackupError(f"{source} is damaged: the archive cannot be read to its end ({exc}).") from None
     return found

@@ -282,6 +282,14 @@ def _flip_a_compressed_byte(archive: Path, out: Path) -> Path:
     return out
 
 
+def _flip_a_byte_of_the_compressed_checksum(archive: Path, out: Path) -> Path:
+    """The gzip trailer's CRC32 (its last eight bytes are the CRC and the length): past the tar archive's end."""
+    data = bytearray(archive.read_bytes())
+    data[-8] ^= 0xFF
+    out.write_bytes(bytes(data))
+    return out
+
+
 def _cut_short(archive: Path, out: Path) -> Path:
     out.write_bytes(archive.read_bytes()[: archive.stat().st_size // 2])
     return out
@@ -301,6 +309,8 @@ DAMAGES = {
     "cut short": (_cut_short, "is damaged: the archive cannot be read to its end"),
     "not an archive": (_not_an_archive, "(it is not a tar archive)"),
     "a flipped byte of the compressed file": (_flip_a_compressed_byte, "damaged"),
+    "a flipped byte of the compressed file's checksum": (_flip_a_byte_of_the_compressed_checksum,
+                                                         "the archive cannot be read to its end"),
     "no manifest": (lambda a, o: _rewrite(a, o, drop={"manifest.json"}), "has no manifest.json"),
     "a foreign manifest": (lambda a, o: _rewrite(a, o, manifest=lambda m: m.update(format="other")),
                            "its manifest.json is of another format"),
