@@ -59,6 +59,50 @@ def reason_wording() -> tuple[str, str]:
     return _("完成率%(rate)s%%，落后序时进度%(behind)s个百分点"), _("%(kind)s节点逾期%(months)s个月")
 
 
+@dataclass(frozen=True)
+class WarningRules:
+    """PORTFOLIO_WARNING_RULES as ``classify`` applies them, with the reasons' wording in the active language:
+    read and converted once by a caller judging many projects (a province's report judges 100,000)."""
+
+    red_behind: Decimal
+    yellow_behind: Decimal
+    red_overdue_months: int
+    milestones_only_statuses: frozenset
+    version: str
+    behind_reason: str
+    overdue_reason: str
+
+    @classmethod
+    def current(cls, applying: dict | None = None, wording: tuple[str, str] | None = None) -> "WarningRules":
+        """The rules in force (``rules()``) or ``applying``; the active language's ``reason_wording()`` or
+        ``wording``."""
+        r = applying or rules()
+        behind_reason, overdue_reason = wording or reason_wording()
+        return cls(red_behind=Decimal(r["red_behind_points"]), yellow_behind=Decimal(r["yellow_behind_points"]),
+                   red_overdue_months=r["red_overdue_months"],
+                   milestones_only_statuses=frozenset(r["milestones_only_statuses"]), version=r["version"],
+                   behind_reason=behind_reason, overdue_reason=overdue_reason)
+
+    def classify(self, *, rate: Decimal | None, time_elapsed: Decimal, overdue: list[OverdueMilestone] | None = None,
+                 status: str = "") -> ProjectWarning:
+        """Red, yellow or green with the reasons in words (the module's ``classify``)."""
+        colour, reasons = GREEN, []
+        if rate is not None and status not in self.milestones_only_statuses:
+            behind = round_half_up(time_elapsed - rate)
+            if behind > self.red_behind:
+                colour = RED
+            elif behind >= self.yellow_behind:
+                colour = YELLOW
+            if colour != GREEN:
+                reasons.append(self.behind_reason % {"rate": format_fixed(rate, grouping=False),
+                                                     "behind": format_fixed(behind, grouping=False)})
+        for milestone in overdue or ():
+            if milestone.months > self.red_overdue_months:
+                colour = RED
+                reasons.append(self.overdue_reason % {"kind": milestone.kind_label, "months": milestone.months})
+        return ProjectWarning(colour=colour, reasons=reasons, rule_version=self.version)
+
+
 def classify(
     *, rate: Decimal | None, time_elapsed: Decimal, overdue: list[OverdueMilestone] | None = None,
     status: str = "", applying: dict | None = None, wording: tuple[str, str] | None = None,
@@ -70,26 +114,11 @@ def classify(
     milestone overdue by more than ``red_overdue_months`` months. A project without an annual
     plan has no rate, and a project whose status is one of ``milestones_only_statuses`` (built or
     operating) has no investment left to lag: both are judged on their milestones alone. ``applying``
-    and ``wording``: the rules (``rules()``) and ``reason_wording()``, read once by a caller classifying
-    many projects.
+    and ``wording``: the rules (``rules()``) and ``reason_wording()``, else those in force; a caller
+    classifying many projects makes one ``WarningRules`` and calls its ``classify``.
     """
-    r = applying or rules()
-    behind_reason, overdue_reason = wording or reason_wording()
-    colour, reasons = GREEN, []
-    if rate is not None and status not in r["milestones_only_statuses"]:
-        behind = round_half_up(time_elapsed - rate)
-        if behind > Decimal(r["red_behind_points"]):
-            colour = RED
-        elif behind >= Decimal(r["yellow_behind_points"]):
-            colour = YELLOW
-        if colour != GREEN:
-            reasons.append(behind_reason % {"rate": format_fixed(rate, grouping=False),
-                                            "behind": format_fixed(behind, grouping=False)})
-    for milestone in overdue or []:
-        if milestone.months > r["red_overdue_months"]:
-            colour = RED
-            reasons.append(overdue_reason % {"kind": milestone.kind_label, "months": milestone.months})
-    return ProjectWarning(colour=colour, reasons=reasons, rule_version=r["version"])
+    return WarningRules.current(applying, wording).classify(rate=rate, time_elapsed=time_elapsed, overdue=overdue,
+                                                            status=status)
 
 
 def completion_rate(completed_ytd: Decimal | None, annual_plan: Decimal | None) -> Decimal | None:

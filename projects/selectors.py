@@ -52,9 +52,8 @@ from .progress import (
     YELLOW,
     OverdueMilestone,
     ProjectWarning,
-    classify,
+    WarningRules,
     completion_rate,
-    reason_wording,
     rules,
 )
 from .querysets import COUNTED_PLAN, COUNTED_PROGRAMME_PATHS, SHOWS_SAMPLE_VALUES, counted_in_year
@@ -394,7 +393,7 @@ def progress_of(
     figured = list(figured)
     if overdue is None:
         overdue = overdue_milestones(Project.objects.filter(pk__in=[p.pk for p in figured]), period)
-    rows, applying, wording, time_elapsed = [], rules(), reason_wording(), period.time_elapsed
+    rows, judge, time_elapsed = [], WarningRules.current().classify, period.time_elapsed
     for project in figured:
         ytd = project.period_ytd or Decimal(0)
         rate = completion_rate(ytd, project.period_plan)
@@ -406,8 +405,8 @@ def progress_of(
                 completed_month=project.period_month,
                 report_status=project.period_status,
                 rate=rate,
-                warning=classify(rate=rate, time_elapsed=time_elapsed, overdue=project_overdue,
-                                 status=project.period_project_status, applying=applying, wording=wording),
+                warning=judge(rate=rate, time_elapsed=time_elapsed, overdue=project_overdue,
+                              status=project.period_project_status),
                 overdue=project_overdue,
             )
         )

@@ -44,7 +44,7 @@ from projects.figures import (
     report_months,
 )
 from projects.models import Milestone, MonthlyReport, Project, sample_facts
-from projects.progress import GREEN, RED, YELLOW, WarningColour, rules, verdict
+from projects.progress import GREEN, RED, YELLOW, OverdueMilestone, WarningColour, rules, verdict
 from projects.querysets import COUNTED_PROGRAMME, SHOWS_SAMPLE_VALUES
 from projects.remembered import remembered, remembered_rows
 from projects.selectors import (
@@ -54,7 +54,6 @@ from projects.selectors import (
     latest_counted_value,
     milestones_overdue,
     overdue_cutoff,
-    overdue_milestones,
     period_letters,
     period_projects,
     progress_of,
@@ -101,26 +100,34 @@ def date_text(value: dt.date | None, precision: str = DatePrecision.DAY) -> str:
 
 # Building it -----------------------------------------------------------------------------------
 
-def _milestone_rows(queryset: QuerySet, period: Period | None) -> list[MilestoneRow]:
+def _milestone_rows(queryset: QuerySet, period: Period | None,
+                    overdue: dict[int, list[OverdueMilestone]] | None = None) -> list[MilestoneRow]:
+    """The lines of a list of milestones; with ``period``, the whole months each is overdue at its end. Given
+    ``overdue``, a list of overdue milestones (``milestones_overdue``) also fills it as
+    ``selectors.overdue_milestones`` does: the whole report's warnings judge its projects on these."""
     labels, not_given = translated_labels(MilestoneKind.choices), str(NOT_GIVEN)
     text = lru_cache(maxsize=None)(date_text)  # worded once per date and precision, in this language
     end = period.end if period is not None else None
     rows = []
     for m in queryset.values(
         "kind", "planned_date", "planned_date_precision", "actual_date", "actual_date_precision", "note",
-        "is_synthetic", "project__is_synthetic",
+        "is_synthetic", "project__is_synthetic", "project_id",
         code=F("project__code"), project_name=F("project__name"), department=F("project__lead_department__name"),
     ):
         months = None
         if end is not None and m["planned_date"] is not None:
             months = months_between(m["planned_date"], end)
+        kind_label = str(labels.get(m["kind"], m["kind"]))
+        if overdue is not None:
+            overdue.setdefault(m["project_id"], []).append(
+                OverdueMilestone(kind_label=kind_label, planned_date=m["planned_date"], months=months))
         rows.append(
             MilestoneRow(
                 code=m["code"],
                 project=m["project_name"],
                 department=m["department"] or not_given,
                 kind=m["kind"],
-                kind_label=str(labels.get(m["kind"], m["kind"])),
+                kind_label=kind_label,
                 planned_date=m["planned_date"],
                 planned_text=text(m["planned_date"], m["planned_date_precision"]),
                 planned_exact=m["planned_date_precision"] == DatePrecision.DAY,
@@ -161,6 +168,10 @@ def _project_rows(progress_rows) -> list[ProjectRow]:
     return rows
 
 
+# A warning line is sample data when what it judges is: the programme, the rate or the colour.
+WARNING_SAMPLE_FIELDS = frozenset(("programme", "rate", "colour"))
+
+
 def _warning_rows(progress_rows, period: Period) -> list[WarningRow]:
     """The warning list's lines of red and yellow projects, in the order the database gave them."""
     colour_labels = translated_labels(WarningColour.choices)
@@ -175,7 +186,7 @@ def _warning_rows(progress_rows, period: Period) -> list[WarningRow]:
             behind=points if word == "behind" else None,
             max_overdue_months=max((m.months for m in progress.overdue), default=0),
             reasons=list(warning.reasons), rule_version=warning.rule_version,
-            is_sample=bool({"programme", "rate", "colour"} & set(progress.sample_fields)),
+            is_sample=not WARNING_SAMPLE_FIELDS.isdisjoint(progress.sample_fields),
         ))
     return rows
 
@@ -188,10 +199,10 @@ LINE_COLUMNS = ("pk", "code", "name", "is_synthetic", "programme_id", "sample_pr
 
 class _Line:
     """A project as the report's lines read it: LINE_COLUMNS and the queryset's annotations, read with
-    ``values()``. A report of 100,000 projects built as many model instances, two fifths of its Python time."""
+    ``values_list()``. A report of 100,000 projects built as many model instances, two fifths of its Python time."""
 
-    def __init__(self, values: dict):
-        self.__dict__.update(values)
+    def __init__(self, names: tuple[str, ...], values: tuple):
+        self.__dict__.update(zip(names, values, strict=True))
 
     @property
     def sample_fields(self) -> list[str]:
@@ -200,9 +211,10 @@ class _Line:
 
 
 def _lines(queryset: QuerySet):
-    """The queryset's projects as ``_Line``s, in its order."""
-    for values in queryset.values(*LINE_COLUMNS, *queryset.query.annotation_select):
-        yield _Line(values)
+    """The queryset's projects as ``_Line``s, in its order (read as tuples: a dict a row cost as much again)."""
+    names = (*LINE_COLUMNS, *queryset.query.annotation_select)
+    for values in queryset.values_list(*names):
+        yield _Line(names, values)
 
 
 def _with_text(figured: QuerySet, source: FigureSource) -> QuerySet:
@@ -376,10 +388,14 @@ def build_progress_report(
     page = page.within(listed.projects)
     page_rows = _by_keys(appendix, page, "appendix_page", page.number)
     warning_order = _warning_order(warned, period)
+    by_project: dict[int, list[OverdueMilestone]] = {}
+    overdue_rows = _milestone_rows(_cut(overdue.order_by("planned_date", "project__code", "pk"), page), period,
+                                   by_project if page.whole else None)
     if page.whole:
         # Every project is in the appendix: the warning list is its red and yellow projects in the warnings'
-        # order, read as keys (a province's 40,000 warned projects were read and judged a second time).
-        progress = progress_of(page_rows, period, overdue_milestones(base, period))
+        # order, read as keys (a province's 40,000 warned projects were read and judged a second time). Every
+        # overdue milestone is in the report's list: the warnings judge the projects on those lines.
+        progress = progress_of(page_rows, period, by_project)
         project_rows = _project_rows(progress)
         # (A project added between the two reads is in neither list or only in this one: it is left out.)
         warned = in_key_order(progress, warning_order.values_list("pk", flat=True), key=lambda row: row.project.pk)
@@ -405,7 +421,7 @@ def build_progress_report(
         warnings=warnings,
         warning_counts=warning_counts,
         milestones_reached=_milestone_rows(_cut(reached.order_by("actual_date", "project__code", "pk"), page), None),
-        milestones_overdue=_milestone_rows(_cut(overdue.order_by("planned_date", "project__code", "pk"), page), period),
+        milestones_overdue=overdue_rows,
         issues=_issues(base, source, page),
         reconciliation=[p.snapshot for p in programmes if p.snapshot is not None],
         months=report_months_whole,
