@@ -366,7 +366,13 @@ def milestones_overdue(projects: QuerySet, period: Period) -> QuerySet:
 
 def overdue_milestones(projects: QuerySet, period: Period) -> dict[int, list[OverdueMilestone]]:
     """``milestones_overdue`` by project, with the months each is overdue (one query)."""
-    rows = milestones_overdue(projects, period).values_list("project_id", "kind", "planned_date")
+    return overdue_by_project(milestones_overdue(projects, period).values_list("project_id", "kind", "planned_date"),
+                              period)
+
+
+def overdue_by_project(rows, period: Period) -> dict[int, list[OverdueMilestone]]:
+    """(project id, kind, planned date) of ``milestones_overdue``, in its order, by project with the months each
+    is overdue at the period's end: for a caller that has read the milestones already (a whole report)."""
     labels, end = translated_labels(MilestoneKind.choices), period.end
     overdue: dict[int, list[OverdueMilestone]] = {}
     for project_id, kind, planned in rows:

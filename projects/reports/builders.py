@@ -44,7 +44,7 @@ from projects.figures import (
     report_months,
 )
 from projects.models import Milestone, MonthlyReport, Project, sample_facts
-from projects.progress import GREEN, RED, YELLOW, OverdueMilestone, WarningColour, rules, verdict
+from projects.progress import GREEN, RED, YELLOW, WarningColour, rules, verdict
 from projects.querysets import COUNTED_PROGRAMME, SHOWS_SAMPLE_VALUES
 from projects.remembered import remembered, remembered_rows
 from projects.selectors import (
@@ -53,6 +53,7 @@ from projects.selectors import (
     figure_source,
     latest_counted_value,
     milestones_overdue,
+    overdue_by_project,
     overdue_cutoff,
     period_letters,
     period_projects,
@@ -100,34 +101,33 @@ def date_text(value: dt.date | None, precision: str = DatePrecision.DAY) -> str:
 
 # Building it -----------------------------------------------------------------------------------
 
-def _milestone_rows(queryset: QuerySet, period: Period | None,
-                    overdue: dict[int, list[OverdueMilestone]] | None = None) -> list[MilestoneRow]:
-    """The lines of a list of milestones; with ``period``, the whole months each is overdue at its end. Given
-    ``overdue``, a list of overdue milestones (``milestones_overdue``) also fills it as
-    ``selectors.overdue_milestones`` does: the whole report's warnings judge its projects on these."""
+def _milestone_values(queryset: QuerySet) -> list[dict]:
+    """What a list of milestones prints, one dict a milestone, in the queryset's order."""
+    return list(queryset.values(
+        "kind", "planned_date", "planned_date_precision", "actual_date", "actual_date_precision", "note",
+        "is_synthetic", "project__is_synthetic", "project_id",
+        code=F("project__code"), project_name=F("project__name"), department=F("project__lead_department__name"),
+    ))
+
+
+def _milestone_rows(values: list[dict], period: Period | None) -> list[MilestoneRow]:
+    """The lines of a list of milestones (``_milestone_values``); with ``period``, the whole months each is
+    overdue at its end."""
     labels, not_given = translated_labels(MilestoneKind.choices), str(NOT_GIVEN)
     text = lru_cache(maxsize=None)(date_text)  # worded once per date and precision, in this language
     end = period.end if period is not None else None
     rows = []
-    for m in queryset.values(
-        "kind", "planned_date", "planned_date_precision", "actual_date", "actual_date_precision", "note",
-        "is_synthetic", "project__is_synthetic", "project_id",
-        code=F("project__code"), project_name=F("project__name"), department=F("project__lead_department__name"),
-    ):
+    for m in values:
         months = None
         if end is not None and m["planned_date"] is not None:
             months = months_between(m["planned_date"], end)
-        kind_label = str(labels.get(m["kind"], m["kind"]))
-        if overdue is not None:
-            overdue.setdefault(m["project_id"], []).append(
-                OverdueMilestone(kind_label=kind_label, planned_date=m["planned_date"], months=months))
         rows.append(
             MilestoneRow(
                 code=m["code"],
                 project=m["project_name"],
                 department=m["department"] or not_given,
                 kind=m["kind"],
-                kind_label=kind_label,
+                kind_label=str(labels.get(m["kind"], m["kind"])),
                 planned_date=m["planned_date"],
                 planned_text=text(m["planned_date"], m["planned_date_precision"]),
                 planned_exact=m["planned_date_precision"] == DatePrecision.DAY,
@@ -388,13 +388,13 @@ def build_progress_report(
     page = page.within(listed.projects)
     page_rows = _by_keys(appendix, page, "appendix_page", page.number)
     warning_order = _warning_order(warned, period)
-    by_project: dict[int, list[OverdueMilestone]] = {}
-    overdue_rows = _milestone_rows(_cut(overdue.order_by("planned_date", "project__code", "pk"), page), period,
-                                   by_project if page.whole else None)
+    overdue_values = _milestone_values(_cut(overdue.order_by("planned_date", "project__code", "pk"), page))
     if page.whole:
         # Every project is in the appendix: the warning list is its red and yellow projects in the warnings'
         # order, read as keys (a province's 40,000 warned projects were read and judged a second time). Every
-        # overdue milestone is in the report's list: the warnings judge the projects on those lines.
+        # overdue milestone is in the report's list: the warnings judge the projects on those it read.
+        by_project = overdue_by_project(((m["project_id"], m["kind"], m["planned_date"]) for m in overdue_values),
+                                        period)
         progress = progress_of(page_rows, period, by_project)
         project_rows = _project_rows(progress)
         # (A project added between the two reads is in neither list or only in this one: it is left out.)
@@ -420,8 +420,9 @@ def build_progress_report(
         breakdowns=breakdowns(grouped, period),
         warnings=warnings,
         warning_counts=warning_counts,
-        milestones_reached=_milestone_rows(_cut(reached.order_by("actual_date", "project__code", "pk"), page), None),
-        milestones_overdue=overdue_rows,
+        milestones_reached=_milestone_rows(
+            _milestone_values(_cut(reached.order_by("actual_date", "project__code", "pk"), page)), None),
+        milestones_overdue=_milestone_rows(overdue_values, period),
         issues=_issues(base, source, page),
         reconciliation=[p.snapshot for p in programmes if p.snapshot is not None],
         months=report_months_whole,
