@@ -4,12 +4,14 @@ Both are counted in the cache (Redis in production), so every web process of a n
 counts the same requests. A PDF of a district report takes seconds of a core: without these, one
 person asking for eight at once kept everyone else waiting.
 
-- per user: at most ``PORTFOLIO_RENDER_RATE`` (renders, seconds) renders in a window, on the pages and
-  the API alike, in the request or in the background;
+- per user: at most ``PORTFOLIO_RENDER_RATE`` (renders, seconds) renders in any stretch of that many
+  seconds, on the pages and the API alike, in the request or in the background (a sliding window: a
+  count per fixed window of the clock let a user render twice the allowance across a window's start);
 - per node: at most ``PORTFOLIO_RENDERS_PER_NODE`` renders at the same time in the web processes of this
   machine (the background workers have their own concurrency).
 """
 
+import math
 import socket
 import time
 from contextlib import contextmanager, suppress
@@ -20,6 +22,7 @@ from django.utils.translation import gettext as _
 
 # A node's count of running renders expires after this, so a process killed mid-render frees its slot.
 SLOT_TTL = 15 * 60
+SLOTS_READ_AT_ONCE = 50
 
 
 class RenderRefused(Exception):
@@ -42,17 +45,29 @@ def _count(key: str, *, timeout: int) -> int:
 
 
 def count_user_render(user) -> None:
-    """Count one render for ``user``; refuse it when the user has used the window's allowance."""
+    """Count one render for ``user``; refuse it, and count nothing, when the user has rendered the allowance
+    in the last window's length of seconds.
+
+    The allowance is ``limit`` slots in the cache, each taken by one render for ``window`` seconds (an
+    atomic add, so two requests at once never take the same slot): a render is allowed when a slot is
+    free, and a slot frees itself exactly ``window`` seconds after the render that took it."""
     limit, window = settings.PORTFOLIO_RENDER_RATE
-    window_start = int(time.time()) // window * window
-    used = _count(f"render:user:{user.pk}:{window_start}", timeout=window + 5)
-    if used > limit:
-        retry = max(1, window_start + window - int(time.time()))
-        raise RenderRefused(
-            _("您短时间内生成报告文件过多（每%(window)s秒最多%(limit)s份），请%(seconds)s秒后再试。")
-            % {"window": window, "limit": limit, "seconds": retry},
-            retry,
-        )
+    keys = [f"render:user:{user.pk}:slot:{slot}" for slot in range(limit)]
+    now = time.time()
+    # Read a few slots at a time (slot key -> when it frees itself): a user far from a large allowance
+    # finds a free one in the first read.
+    for first in range(0, limit, SLOTS_READ_AT_ONCE):
+        some = keys[first:first + SLOTS_READ_AT_ONCE]
+        taken = cache.get_many(some)
+        if any(key not in taken and cache.add(key, now + window, timeout=window) for key in some):
+            return
+    taken = cache.get_many(keys)  # every slot taken (some, maybe, by another request meanwhile)
+    retry = max(1, math.ceil(min(taken.values(), default=now + 1) - now))
+    raise RenderRefused(
+        _("您短时间内生成报告文件过多（每%(window)s秒最多%(limit)s份），请%(seconds)s秒后再试。")
+        % {"window": window, "limit": limit, "seconds": retry},
+        retry,
+    )
 
 
 def node_key() -> str:

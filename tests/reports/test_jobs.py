@@ -2,8 +2,6 @@
 user who asked, with progress, within the render limits; eager without a broker, and on a real worker."""
 
 import io
-import time
-from types import SimpleNamespace
 from unittest import mock
 
 import openpyxl
@@ -132,17 +130,9 @@ def test_a_small_scope_file_is_rendered_in_the_request(portfolio, settings):
 # Limits ---------------------------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def one_window(monkeypatch):
-    """The renders are counted in fixed windows of the clock: a test's requests all fall in one (three requests
-    that straddled a window's start were counted in two, and the third was not refused)."""
-    now = time.time() // 600 * 600 + 1
-    monkeypatch.setattr(limits, "time", SimpleNamespace(time=lambda: now))
-
-
 @pytest.mark.parametrize("url", [URL, "/reports/indicators/?year=2025&month=6&format=docx",
                                  "/api/v1/reports/progress/xlsx/?year=2025&month=6"])
-def test_renders_per_user_are_limited_and_a_refusal_renders_nothing(portfolio, settings, url, one_window):
+def test_renders_per_user_are_limited_and_a_refusal_renders_nothing(portfolio, settings, url):
     settings.PORTFOLIO_BACKGROUND_PROJECTS = 100_000
     settings.PORTFOLIO_RENDER_RATE = (2, 600)
     client = Client()
@@ -170,7 +160,7 @@ def test_a_node_renders_at_most_its_number_of_files_at_once(portfolio, settings)
     assert client.get(URL).status_code == 200  # the slot is free again
 
 
-def test_a_job_counts_against_the_allowance_only_when_it_renders(coordinator_client, settings, one_window):
+def test_a_job_counts_against_the_allowance_only_when_it_renders(coordinator_client, settings):
     settings.PORTFOLIO_RENDER_RATE = (1, 600)
     first = coordinator_client.get(URL)
     assert coordinator_client.get(URL)["Location"] == first["Location"]  # the same job: no new render
