@@ -773,3 +773,60 @@ def test_a_first_save_that_loses_the_race_after_the_check_is_told_so(client, cyc
     assert response.status_code == 400 and "已由他人先行填报" in text and 'value="200"' in text
     # (the simulated competitor ran inside the refused transaction, so it is undone with it here)
     assert not MonthlyReport.objects.filter(project=project, month=MONTH, completed_month=Decimal(200)).exists()
+
+
+@pytest.mark.parametrize("filters", ["", "lead_department={department}", "lead_department={other}", "category=transport",
+                                     "status=preparation", "programme={programme}", "warning=red", "q=P-D"])
+@pytest.mark.parametrize("month", ["open", "closed", "closed again", "closed, first version"])
+@pytest.mark.parametrize("role", ["viewer", "editor"])
+def test_a_reports_projects_are_selected_once_as_the_filters_select_them(cycle, other_department, filters, month,
+                                                                         role):
+    """The projects a report counts (selectors.period_projects) are the filtered projects of the period's programmes,
+    however the filters and the closed month's snapshot joined them; filters on the project's own columns, in the
+    closed month's snapshot too, are kept as they are (no second selection of every project by key)."""
+    from django.http import QueryDict
+
+    from projects.reports.requests import progress_request_for
+    from projects.selectors import counted_in_year, period_projects
+
+    done, waiting, missing = _june(cycle)
+    coord = cycle.users["coordinator"]
+    without_department = add_project(cycle, "P-NONE", department=False)
+    for project in (missing, without_department):
+        closing.report_waive(project=project, year=YEAR, month=6, reason="项目暂停", acting_user=coord)
+    services.monthly_report_approve(report=MonthlyReport.objects.get(project=waiting, month=6), acting_user=coord)
+    params = f"year={YEAR}&month=6"
+    if month != "open":
+        closing.month_close(year=YEAR, month=6, acting_user=coord)
+        # Moved after the close: a closed month's filters select it by what it was.
+        Project.objects.filter(pk=done.pk).update(lead_department=other_department, category="transport")
+    if month in ("closed again", "closed, first version"):
+        closing.month_reopen(year=YEAR, month=6, reason="复核", acting_user=coord)
+        closing.month_close(year=YEAR, month=6, acting_user=coord)
+    if month == "closed, first version":
+        params += "&snapshot=1"
+    query = filters.format(department=cycle.department.pk, other=other_department.pk, programme=cycle.programme.pk)
+    request = progress_request_for(cycle.users[role], QueryDict(f"{params}&{query}"))
+    period, source, filtered = request.period, request.source, request.filterset.qs
+    assert source.frozen == (month != "open")
+
+    counted = period_projects(filtered, period, source)
+    by_key = source.scope(Project.objects.filter(counted_in_year(YEAR), pk__in=filtered.values("pk")))
+    assert sorted(counted.values_list("code", flat=True)) == sorted(by_key.values_list("code", flat=True))
+    assert counted.count() == len(set(counted.values_list("pk", flat=True)))
+    if month != "open" and "lead_department" in filters:
+        # The first close froze P-DONE in the department; the second, after the move, in the other one.
+        frozen_in = "{other}" if month == "closed again" else "{department}"
+        assert ("P-DONE" in counted.values_list("code", flat=True)) == filters.endswith(frozen_in)
+    if month == "closed again":
+        # Asked of another version of the month, the projects are joined to that version's rows, not kept as the
+        # filters joined them (P-DONE was moved between the two closes).
+        first = figure_source(period, version=1)
+        frozen = ("code", "frozen__lead_department")
+        by_first = first.scope(Project.objects.filter(counted_in_year(YEAR), pk__in=filtered.values("pk")))
+        assert sorted(period_projects(filtered, period, first).values_list(*frozen)) == sorted(
+            by_first.values_list(*frozen))
+    if month == "open" or filters in ("", "q=P-D", "warning=red"):
+        # Read as the filters read them: the projects table no more often than the filtered query reads it.
+        projects = 'FROM "projects_project"'
+        assert str(counted.query).count(projects) == str(filtered.all().query).count(projects), str(counted.query)
