@@ -20,7 +20,7 @@ from portfolio.money import format_fixed, round_half_up, yi
 from portfolio.periods import Period
 
 from .choices import ProgrammeLevel, ProjectCategory, ProjectStatus
-from .models import ProgrammeSnapshot, Project
+from .models import ProgrammeSnapshot, Project, SnapshotProgramme
 from .progress import COLOURS, completion_rate, verdict
 from .querysets import COUNTED_PROGRAMME, COUNTED_PROGRAMME_OF_REPORT
 from .remembered import remembered_rows
@@ -351,17 +351,22 @@ def report_months(figured: QuerySet, source: FigureSource, programmes: list[Prog
     the programmes overlap, so a report never adds them together; the programme is the one the project
     is counted in for the period (as frozen, for a closed month). Every project is counted in one
     programme, so the report's months are the programmes' added up. From the live reports, one query
-    grouped by programme and month through a join to the project; for a frozen month, one query a
-    programme (a year has two or three)."""
+    grouped by programme and month through a join to the project; for a frozen month, the months the close
+    stored for each programme the report has whole (one query), and one query for each programme it has a
+    part of (a year has two or three)."""
     period = source.period
     by_programme: dict = {p.pk: {} for p in programmes}
     if source.frozen:
+        stored = stored_programme_months(source)
         for p in programmes:
-            by_programme[p.pk] = dict(remembered_rows("report_months", (
-                source.reports().filter(project__in=figured.filter(as_programme=p.pk), year=period.year,
-                                        month__lte=period.month)
-                .values_list("month").annotate(s=Sum("completed_month")).order_by()
-            )))
+            count, months = stored.get(p.pk, (None, None))
+            if count == p.figures.count:
+                # The report's projects of the programme are some of those it froze: as many are all of them,
+                # so its months are those the close added up (else every frozen report of the year is read).
+                by_programme[p.pk] = months
+                continue
+            by_programme[p.pk] = dict(remembered_rows(
+                "report_months", frozen_programme_months(source, figured.filter(as_programme=p.pk))))
     else:
         rows = (
             source.reports().filter(project__in=figured, year=period.year, month__lte=period.month)
@@ -376,6 +381,28 @@ def report_months(figured: QuerySet, source: FigureSource, programmes: list[Prog
             whole[month] = whole.get(month, ZERO) + amount
     apart = {p.pk: _month_points(by_programme[p.pk], period, p.figures.annual_plan) for p in programmes}
     return _month_points(whole, period, annual_plan), apart
+
+
+def frozen_programme_months(source: FigureSource, projects: QuerySet) -> QuerySet:
+    """(month, completed that month) of ``projects`` from a closed month's frozen reports, each month of the
+    year up to the closed one that has any (one query): a programme's months in the report, and as the close
+    stores them for the whole programme (``stored_programme_months``)."""
+    period = source.period
+    return (source.reports().filter(project__in=projects, year=period.year, month__lte=period.month)
+            .values_list("month").annotate(s=Sum("completed_month")).order_by())
+
+
+def stored_programme_months(source: FigureSource) -> dict:
+    """Programme pk -> (the projects it froze, {month: completed}) as the close stored them (one query; none
+    for a snapshot closed without them)."""
+    stored: dict = {}
+    rows = (SnapshotProgramme.objects.filter(snapshot=source.snapshot)
+            .values_list("programme", "project_count", "months__month", "months__completed_month"))
+    for programme, count, month, amount in rows:
+        months = stored.setdefault(programme, (count, {}))[1]
+        if month is not None:
+            months[month] = amount
+    return stored
 
 
 def _month_points(by_month: dict, period: Period, annual_plan: Decimal) -> list[MonthPoint]:

@@ -798,6 +798,25 @@ class SnapshotProgramme(models.Model):
         return f"{self.snapshot} · {self.programme_id}"
 
 
+class SnapshotProgrammeMonth(models.Model):
+    """A programme's completion in one month of the year up to the closed month: the sum of its frozen
+    projects' frozen reports of that month. The report's month-by-month series of the whole programme reads
+    these rows instead of every frozen report of the year (1.1 million in a province's November)."""
+
+    totals = models.ForeignKey(SnapshotProgramme, on_delete=models.CASCADE, related_name="months")
+    month = models.PositiveSmallIntegerField(validators=[MinValueValidator(1), MaxValueValidator(12)])
+    # A province's programme adds up 100,000 projects' figures: more digits than one project's.
+    completed_month = models.DecimalField(max_digits=20, decimal_places=4)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["totals", "month"], name="snapshot_programme_month_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.totals} · {self.month}"
+
+
 class LetterSequence(models.Model):
     """The last number given to a letter in a year: letters are numbered without gaps or duplicates
     (白发改督〔2025〕1号, 2号 …), under a row lock when a letter is issued."""

@@ -830,3 +830,112 @@ def test_a_reports_projects_are_selected_once_as_the_filters_select_them(cycle, 
         # Read as the filters read them: the projects table no more often than the filtered query reads it.
         projects = 'FROM "projects_project"'
         assert str(counted.query).count(projects) == str(filtered.all().query).count(projects), str(counted.query)
+
+
+def _closed_june_of_two_programmes(cycle):
+    """June closed: the district programme's three projects of ``_june`` (P-MISS waived, with a May report), and a
+    city programme's project reported in February and June."""
+    done, waiting, missing = _june(cycle)
+    coord = cycle.users["coordinator"]
+    MonthlyReport.objects.create(project=missing, year=YEAR, month=5, completed_month=Decimal(30),
+                                 completed_ytd=Decimal(30), status="approved")
+    closing.report_waive(project=missing, year=YEAR, month=6, reason="项目暂停", acting_user=coord)
+    services.monthly_report_approve(report=MonthlyReport.objects.get(project=waiting, month=6), acting_user=coord)
+    city = Programme.objects.create(year=YEAR, level="city", name="2025年市重点项目")
+    in_city = Project.objects.create(programme=city, code="C-1", name="市项目", lead_department=cycle.department,
+                                     annual_plan=PLAN, source_quote="C-1项目。")
+    for month, value, ytd in ((2, 50, 50), (6, 70, 120)):
+        MonthlyReport.objects.create(project=in_city, year=YEAR, month=month, completed_month=Decimal(value),
+                                     completed_ytd=Decimal(ytd), status="approved")
+    closing.month_close(year=YEAR, month=6, acting_user=coord)
+    return city, done
+
+
+def _live_programme_months(source, projects):
+    """Each programme's months computed from the frozen reports of the report's projects (no stored figure)."""
+    from projects.figures import figured_projects, frozen_programme_months
+    from projects.selectors import period_projects
+
+    figured = figured_projects(period_projects(projects, source.period, source), source.period, source)
+    programmes = set(figured.values_list("as_programme", flat=True))
+    return {p: dict(frozen_programme_months(source, figured.filter(as_programme=p))) for p in programmes}
+
+
+def test_a_closed_month_stores_each_programmes_months_as_the_report_adds_them_up(cycle):
+    from projects.figures import stored_programme_months
+
+    city, _done = _closed_june_of_two_programmes(cycle)
+    june = Period(YEAR, 6)
+    source = figure_source(june)
+    stored = stored_programme_months(source)
+    assert stored == {cycle.programme.pk: (3, {5: Decimal(30), 6: Decimal(140)}),
+                      city.pk: (1, {2: Decimal(50), 6: Decimal(70)})}
+    live = _live_programme_months(source, Project.objects.all())
+    assert {p: months for p, (_count, months) in stored.items()} == live
+
+
+@pytest.mark.parametrize("scope", ["whole", "a department", "a programme", "moved out of the year after the close",
+                                   "corrected and closed again", "the first version after a correction"])
+def test_a_closed_months_report_reads_the_stored_months_only_for_whole_programmes(cycle, other_department, scope):
+    """The report's month-by-month series of a closed month equal the frozen reports added up for its projects:
+    read as the close stored them where the report has all of a programme's frozen projects, added up again
+    where it has a part of them."""
+    from unittest import mock
+
+    from projects import figures
+
+    city, done = _closed_june_of_two_programmes(cycle)
+    june = Period(YEAR, 6)
+    projects, version = Project.objects.all(), None
+    Project.objects.filter(code="P-WAIT").update(lead_department=other_department)  # after the close
+    if scope == "a department":
+        projects = projects.filter(lead_department=cycle.department)
+    elif scope == "a programme":
+        projects = projects.filter(programme=city)
+    elif scope == "moved out of the year after the close":
+        earlier = Programme.objects.create(year=YEAR - 1, level="district", name="2024年区重点项目")
+        Project.objects.filter(pk=done.pk).update(programme=earlier)
+    elif scope in ("corrected and closed again", "the first version after a correction"):
+        coord = cycle.users["coordinator"]
+        closing.month_reopen(year=YEAR, month=6, reason="更正", acting_user=coord)
+        MonthlyReport.objects.filter(project=done, month=6).update(completed_month=Decimal(90),
+                                                                   completed_ytd=Decimal(90))
+        closing.month_close(year=YEAR, month=6, acting_user=coord)
+        version = 1 if scope == "the first version after a correction" else None
+    source = figure_source(june, version=version)
+    with mock.patch.object(figures, "frozen_programme_months", wraps=figures.frozen_programme_months) as added_up:
+        report = build_progress_report(projects, june, narrative=False, source=source)
+    live = _live_programme_months(source, projects)
+    if len(live) > 1:  # several programmes: each one's months apart
+        assert {pk: {m.month: m.completed_month for m in months if m.completed_month}
+                for pk, months in report.programme_months.items()} == {
+            pk: {month: amount for month, amount in months.items() if amount} for pk, months in live.items()}
+    added = {}
+    for months in live.values():
+        for month, amount in months.items():
+            added[month] = added.get(month, 0) + amount
+    assert {m.month: m.completed_month for m in report.months if m.completed_month} == {
+        month: amount for month, amount in added.items() if amount}
+    june = {"whole": 140 + 70, "a department": 100 + 70, "a programme": 70, "moved out of the year after the close":
+            40 + 70, "corrected and closed again": 130 + 70, "the first version after a correction": 140 + 70}[scope]
+    assert report.months[5].completed_month == june
+    # Added up again only for a programme of which the report has a part.
+    assert added_up.call_count == {"a department": 1, "moved out of the year after the close": 1}.get(scope, 0)
+
+
+def test_the_migration_stores_the_months_of_months_closed_before_it(cycle):
+    import importlib
+
+    from django.apps import apps
+
+    from projects.figures import stored_programme_months
+    from projects.models import SnapshotProgrammeMonth
+
+    _closed_june_of_two_programmes(cycle)
+    source = figure_source(Period(YEAR, 6))
+    as_closed = stored_programme_months(source)
+    SnapshotProgrammeMonth.objects.all().delete()  # as a month closed before the migration
+    assert all(not months for _count, months in stored_programme_months(source).values())
+    migration = importlib.import_module("projects.migrations.0018_closed_month_programme_months")
+    migration.store_the_months_of_closed_snapshots(apps, None)
+    assert stored_programme_months(source) == as_closed
