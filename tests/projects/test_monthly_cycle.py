@@ -557,6 +557,17 @@ def _june(cycle):
     return done, waiting, missing
 
 
+def _june_ready_to_close(cycle):
+    """``_june`` with nothing blocking the close: P-WAIT approved, P-MISS waived (with a May report)."""
+    done, waiting, missing = _june(cycle)
+    coord = cycle.users["coordinator"]
+    MonthlyReport.objects.create(project=missing, year=YEAR, month=5, completed_month=Decimal(30),
+                                 completed_ytd=Decimal(30), status="approved")
+    closing.report_waive(project=missing, year=YEAR, month=6, reason="项目暂停", acting_user=coord)
+    services.monthly_report_approve(report=MonthlyReport.objects.get(project=waiting, month=6), acting_user=coord)
+    return done, waiting, missing
+
+
 def test_close_is_refused_with_blockers_and_waivers_unblock(client, cycle):
     done, waiting, missing = _june(cycle)
     coordinator = cycle.users["coordinator"]
@@ -680,12 +691,8 @@ def test_a_closed_month_counts_each_frozen_project_once_with_its_frozen_figures(
     """A closed month's figures join the snapshot (FigureSource.scope): a project added after the close is
     not counted, a project without a report of the month shows its latest earlier frozen one, and a
     second version of the month counts each project once, in the report, on the dashboard and in the list."""
-    done, waiting, missing = _june(cycle)
+    done, waiting, missing = _june_ready_to_close(cycle)
     coord = cycle.users["coordinator"]
-    MonthlyReport.objects.create(project=missing, year=YEAR, month=5, completed_month=Decimal(30),
-                                 completed_ytd=Decimal(30), status="approved")
-    closing.report_waive(project=missing, year=YEAR, month=6, reason="项目暂停", acting_user=coord)
-    services.monthly_report_approve(report=MonthlyReport.objects.get(project=waiting, month=6), acting_user=coord)
     closing.month_close(year=YEAR, month=6, acting_user=coord)
     closing.month_reopen(year=YEAR, month=6, reason="复核", acting_user=coord)
     closing.month_close(year=YEAR, month=6, acting_user=coord)
@@ -835,12 +842,8 @@ def test_a_reports_projects_are_selected_once_as_the_filters_select_them(cycle, 
 def _closed_june_of_two_programmes(cycle):
     """June closed: the district programme's three projects of ``_june`` (P-MISS waived, with a May report), and a
     city programme's project reported in February and June."""
-    done, waiting, missing = _june(cycle)
+    done, waiting, missing = _june_ready_to_close(cycle)
     coord = cycle.users["coordinator"]
-    MonthlyReport.objects.create(project=missing, year=YEAR, month=5, completed_month=Decimal(30),
-                                 completed_ytd=Decimal(30), status="approved")
-    closing.report_waive(project=missing, year=YEAR, month=6, reason="项目暂停", acting_user=coord)
-    services.monthly_report_approve(report=MonthlyReport.objects.get(project=waiting, month=6), acting_user=coord)
     city = Programme.objects.create(year=YEAR, level="city", name="2025年市重点项目")
     in_city = Project.objects.create(programme=city, code="C-1", name="市项目", lead_department=cycle.department,
                                      annual_plan=PLAN, source_quote="C-1项目。")
