@@ -315,7 +315,10 @@ if REDIS_URL:
         }
     }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    # One process's memory (make run): room for every user's render slots (portfolio.limits), which the
+    # default of 300 entries would cull before their time.
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+                          "OPTIONS": {"MAX_ENTRIES": 20_000}}}
 # Province-wide figures remembered per state of the data (projects/remembered.py): only in a cache every
 # process shares, so that forgetting them in one process (a command, a restore) reaches the others.
 PORTFOLIO_REMEMBER_FIGURES = env_bool("PORTFOLIO_REMEMBER_FIGURES", bool(REDIS_URL))

@@ -208,20 +208,22 @@ def _freeze(snapshot: MonthSnapshot) -> None:
         .annotate(n=Count("pk"), plan=Sum("period_plan"), ytd=Sum("period_ytd"), month_sum=Sum("period_month"))
         .order_by()
     )
-    programmes = SnapshotProgramme.objects.bulk_create([
-        SnapshotProgramme(
-            snapshot=snapshot, programme_id=row["frozen_programme"], project_count=row["n"],
-            annual_plan=row["plan"] or 0, completed_ytd=row["ytd"] or 0, completed_month=row["month_sum"] or 0,
-        )
-        for row in totals
-    ])
-    # Each programme's months, as the report adds them up for the programme's frozen projects (a query each).
-    SnapshotProgrammeMonth.objects.bulk_create([
-        SnapshotProgrammeMonth(totals=totals, month=month, completed_month=amount)
-        for totals in programmes
-        for month, amount in frozen_programme_months(
-            source, SnapshotProject.objects.filter(snapshot=snapshot, programme=totals.programme_id).values("project"))
-    ])
+    with transaction.atomic():
+        programmes = SnapshotProgramme.objects.bulk_create([
+            SnapshotProgramme(
+                snapshot=snapshot, programme_id=row["frozen_programme"], project_count=row["n"],
+                annual_plan=row["plan"] or 0, completed_ytd=row["ytd"] or 0, completed_month=row["month_sum"] or 0,
+                months_stored=True,
+            )
+            for row in totals
+        ])
+        # Each programme's months, as the report adds them up for the programme's frozen projects (a query each).
+        SnapshotProgrammeMonth.objects.bulk_create([
+            SnapshotProgrammeMonth(totals=totals, month=month, completed_month=amount)
+            for totals in programmes
+            for month, amount in frozen_programme_months(source, SnapshotProject.objects.filter(
+                snapshot=snapshot, programme=totals.programme_id).values("project"))
+        ])
 
 
 def _value(value: int) -> Value:

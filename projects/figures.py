@@ -393,10 +393,10 @@ def frozen_programme_months(source: FigureSource, projects: QuerySet) -> QuerySe
 
 
 def stored_programme_months(source: FigureSource) -> dict:
-    """Programme pk -> (the projects it froze, {month: completed}) as the close stored them (one query; none
-    for a snapshot closed without them)."""
+    """Programme pk -> (the projects it froze, {month: completed}) as the close stored them (one query); a
+    programme whose months were not stored (closed by an earlier release) is not in it."""
     stored: dict = {}
-    rows = (SnapshotProgramme.objects.filter(snapshot=source.snapshot)
+    rows = (SnapshotProgramme.objects.filter(snapshot=source.snapshot, months_stored=True)
             .values_list("programme", "project_count", "months__month", "months__completed_month"))
     for programme, count, month, amount in rows:
         months = stored.setdefault(programme, (count, {}))[1]

@@ -788,6 +788,9 @@ class SnapshotProgramme(models.Model):
     annual_plan = models.DecimalField(max_digits=16, decimal_places=4)
     completed_ytd = models.DecimalField(max_digits=16, decimal_places=4)
     completed_month = models.DecimalField(max_digits=16, decimal_places=4)
+    # Whether ``months`` hold the programme's months (a month closed by an earlier release has none stored,
+    # and its reports add them up): none stored is then not read as a year without completion.
+    months_stored = models.BooleanField(default=False)
 
     class Meta:
         constraints = [

@@ -22,6 +22,8 @@ def store_the_months_of_closed_snapshots(apps, schema_editor):
         SnapshotProgrammeMonth.objects.bulk_create([
             SnapshotProgrammeMonth(totals=totals, month=month, completed_month=amount) for month, amount in months
         ])
+        totals.months_stored = True
+        totals.save(update_fields=["months_stored"])
 
 
 class Migration(migrations.Migration):
@@ -31,6 +33,11 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        migrations.AddField(
+            model_name='snapshotprogramme',
+            name='months_stored',
+            field=models.BooleanField(default=False),
+        ),
         migrations.CreateModel(
             name='SnapshotProgrammeMonth',
             fields=[

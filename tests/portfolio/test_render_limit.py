@@ -25,6 +25,9 @@ class Clock:
 
 @pytest.fixture
 def clock(monkeypatch, settings):
+    # The slots expire by this process's clock: a cache in this process (whatever REDIS_URL says).
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+                                   "LOCATION": "render-limit-tests"}}
     cache.clear()
     # Just before a window of the clock starts: a count per fixed window would start again 2 s later.
     clock = Clock(time.time() // WINDOW * WINDOW + WINDOW - 1)
