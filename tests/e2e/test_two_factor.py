@@ -80,9 +80,12 @@ def test_enrol_then_sign_in_with_a_code(browser, live_server, settings, tmp_path
         page.goto("/account/two-factor/")
         if page.locator(".navbar-toggler").is_visible():  # the phone's collapsed menu
             page.click(".navbar-toggler")
+            # Open, its transition over: a click while the menu still unfolds could miss the button on a busy
+            # machine (once in CI, the sign-out never left the page).
+            page.locator("#main-nav.show").wait_for()
         assert "已启用" in page.locator("#two-factor-status").inner_text()
-        page.locator("#main-nav form[action='/logout/'] button").click()
-        page.wait_for_url("**/login/")
+        with page.expect_navigation(url="**/login/"):
+            page.locator("#main-nav form[action='/logout/'] button").click()
         password_step(page, "coordinator")
         assert "/account/two-factor/verify/" in page.url
         assert page.evaluate("document.documentElement.scrollWidth") <= w
