@@ -174,6 +174,10 @@ ATTRIBUTE_PATHS = {
 }
 
 
+# The joins FigureSource.scope makes for a closed month: alias -> the project's relation it filters.
+SCOPE_RELATIONS = {"frozen": "snapshot_rows", "frozen_report": "snapshot_reports"}
+
+
 @dataclass(frozen=True)
 class FigureSource:
     """Where a period's figures come from: the live monthly reports (approved only, or all of them),
@@ -203,20 +207,16 @@ class FigureSource:
         joins once."""
         if self.snapshot is None or "frozen" in projects.query._filtered_relations:
             return projects
-        return projects.annotate(**self._scope_relations()).filter(frozen__id__isnull=False)
+        return projects.annotate(**{
+            alias: FilteredRelation(relation, condition=self._scope_condition(alias, relation))
+            for alias, relation in SCOPE_RELATIONS.items()
+        }).filter(frozen__id__isnull=False)
 
-    def _scope_conditions(self, prefix: dict[str, str]) -> dict[str, Q]:
-        """The conditions of the joins ``scope`` makes, by alias, their lookups starting ``prefix[alias]``."""
-        frozen, report = prefix["frozen"], prefix["frozen_report"]
-        return {
-            "frozen": Q(**{f"{frozen}__snapshot": self.snapshot.pk}),
-            "frozen_report": Q(**{f"{report}__snapshot": self.snapshot.pk, f"{report}__month": self.period.month}),
-        }
-
-    def _scope_relations(self) -> dict[str, FilteredRelation]:
-        relations = {"frozen": "snapshot_rows", "frozen_report": "snapshot_reports"}
-        return {alias: FilteredRelation(relations[alias], condition=condition)
-                for alias, condition in self._scope_conditions(relations).items()}
+    def _scope_condition(self, alias: str, prefix: str) -> Q:
+        """The condition of ``scope``'s join ``alias``, its lookups starting with ``prefix``: the relation's name,
+        or the alias in place of it once Django has joined it."""
+        lookups = {"snapshot": self.snapshot.pk, **({"month": self.period.month} if alias == "frozen_report" else {})}
+        return Q(**{f"{prefix}__{name}": value for name, value in lookups.items()})
 
     def scope_joins(self, projects: QuerySet) -> set[str]:
         """The aliases of the joins ``scope`` made in ``projects`` for this source (none for a live one): each
@@ -224,12 +224,10 @@ class FigureSource:
         if self.snapshot is None:
             return set()
         made = projects.query._filtered_relations
-        # Once joined, Django keeps a condition with the alias in place of the relation's name.
-        expected = self._scope_conditions({"frozen": "frozen", "frozen_report": "frozen_report"})
-        relations = self._scope_relations()
-        return {alias for alias, condition in expected.items()
-                if alias in made and made[alias].relation_name == relations[alias].relation_name
-                and made[alias].condition in (condition, relations[alias].condition)}
+        return {alias for alias, relation in SCOPE_RELATIONS.items()
+                if alias in made and made[alias].relation_name == relation
+                and made[alias].condition in (self._scope_condition(alias, alias),
+                                              self._scope_condition(alias, relation))}
 
     def plan(self):
         """The annual plan the rates are computed against (the frozen one for a closed month, of projects
