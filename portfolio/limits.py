@@ -9,6 +9,9 @@ person asking for eight at once kept everyone else waiting.
   count per fixed window of the clock let a user render twice the allowance across a window's start);
 - per node: at most ``PORTFOLIO_RENDERS_PER_NODE`` renders at the same time in the web processes of this
   machine (the background workers have their own concurrency).
+
+A render the user may start but that does not start (the node is busy, another request made the same
+background job a moment before) gives the user's slot back: only what renders counts.
 """
 
 import math
@@ -44,9 +47,9 @@ def _count(key: str, *, timeout: int) -> int:
         return 1
 
 
-def count_user_render(user) -> None:
-    """Count one render for ``user``; refuse it, and count nothing, when the user has rendered the allowance
-    in the last window's length of seconds.
+def count_user_render(user) -> str:
+    """Count one render for ``user`` and return the slot it took (for ``give_back``); refuse it, and count
+    nothing, when the user has rendered the allowance in the last window's length of seconds.
 
     The allowance is ``limit`` slots in the cache, each taken by one render for ``window`` seconds (an
     atomic add, so two requests at once never take the same slot): a render is allowed when a slot is
@@ -59,8 +62,9 @@ def count_user_render(user) -> None:
     for first in range(0, limit, SLOTS_READ_AT_ONCE):
         some = keys[first:first + SLOTS_READ_AT_ONCE]
         taken = cache.get_many(some)
-        if any(key not in taken and cache.add(key, now + window, timeout=window) for key in some):
-            return
+        for key in some:
+            if key not in taken and cache.add(key, now + window, timeout=window):
+                return key
     taken = cache.get_many(keys)  # every slot taken (some, maybe, by another request meanwhile)
     retry = max(1, math.ceil(min(taken.values(), default=now + 1) - now))
     raise RenderRefused(
@@ -70,17 +74,26 @@ def count_user_render(user) -> None:
     )
 
 
+def give_back(slot: str | None) -> None:
+    """Free a user's slot taken by ``count_user_render`` for a render that did not start. Called at once
+    (a render's slot is held for the window's length, minutes), so the slot is still the one it took."""
+    if slot is not None:
+        cache.delete(slot)
+
+
 def node_key() -> str:
     return f"render:node:{socket.gethostname()}"
 
 
 @contextmanager
-def render_slot():
-    """Hold one of this node's render slots while rendering; refuse when all are taken."""
+def render_slot(user_slot: str | None = None):
+    """Hold one of this node's render slots while rendering; refuse when all are taken, and then give back
+    ``user_slot``, the user's slot counted for this render (the user rendered nothing)."""
     key = node_key()
     running = _count(key, timeout=SLOT_TTL)
     if running > settings.PORTFOLIO_RENDERS_PER_NODE:
         _release(key)
+        give_back(user_slot)
         raise RenderRefused(_("服务器正在生成其他报告文件，请稍后再试。"), 10)
     try:
         yield

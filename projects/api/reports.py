@@ -268,8 +268,7 @@ class ReportFileView(ReportView):
     def get(self, request):
         report = self.report(request)
         try:
-            count_user_render(request.user)
-            with render_slot():
+            with render_slot(count_user_render(request.user)):
                 return self.render_file(report, self.fmt, request).response()
         except RenderRefused as exc:
             raise exceptions.Throttled(wait=exc.retry_after, detail=exc.message) from None

@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 
 from portfolio.celery import app as celery_app
 from portfolio.celery import runs_in_process as celery_runs_in_process
-from portfolio.limits import count_user_render
+from portfolio.limits import count_user_render, give_back
 from portfolio.models import ReportJob
 
 from ..remembered import data_version
@@ -64,12 +64,13 @@ def request_progress_file(user, params, fmt: str, project_count: int) -> ReportJ
     existing = _live_job(key)
     if existing is not None:
         return existing
-    count_user_render(user)
+    user_slot = count_user_render(user)
     try:
         with transaction.atomic():
             job = ReportJob.objects.create(user=user, kind=PROGRESS, fmt=fmt, params=plain, language=language,
                                            key=key, projects=project_count, stage=_("等待生成"))
     except IntegrityError:  # the same report was asked for at the same moment: that one it is
+        give_back(user_slot)
         existing = _live_job(key)
         if existing is None:
             raise

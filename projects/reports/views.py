@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_safe
 
 from portfolio.downloads import attachment
-from portfolio.limits import RenderRefused, count_user_render, render_slot
+from portfolio.limits import RenderRefused, count_user_render, give_back, render_slot
 from portfolio.models import ReportJob
 
 from . import jobs
@@ -69,6 +69,7 @@ def progress_report(request):
 
     A file of more than PORTFOLIO_BACKGROUND_PROJECTS projects is rendered in the background: the answer
     is the job's page, which offers the file when it is ready."""
+    user_slot = None
     try:
         fmt = parse_format(request.GET)
         progress = progress_request_for(request.user, request.GET)
@@ -76,18 +77,19 @@ def progress_report(request):
             count = progress.project_count()
             if count > settings.PORTFOLIO_BACKGROUND_PROJECTS:
                 return redirect("reports:job", jobs.request_progress_file(request.user, request.GET, fmt, count).pk)
-            count_user_render(request.user)
+            user_slot = count_user_render(request.user)
         # The page lists one page of the appendix (and as many rows of the other lists); the files all of it.
         page = parse_list_page(request.GET, default=PAGE_SIZE, largest=PAGE_SIZE_LARGEST) if fmt == "html" else WHOLE
         report = build_progress_request(progress, page)
     except BadRequest as exc:
+        give_back(user_slot)
         return bad_request(request, exc)
     except RenderRefused as exc:
         return refused(request, exc)
     context = {"filterset": progress.filterset, "downloads": download_links(request), "months": range(1, 13),
                "show_appendix": parse_appendix(request.GET)}
     try:
-        with render_slot() if fmt in FILE_FORMATS else nullcontext():
+        with render_slot(user_slot) if fmt in FILE_FORMATS else nullcontext():
             rendered = render_progress(report, fmt, request=request, html_context=context)
     except RenderRefused as exc:
         return refused(request, exc)
@@ -101,9 +103,8 @@ def indicators_report(request):
     try:
         fmt = parse_format(request.GET)
         report = indicators_report_for(request.user, request.GET)
-        if fmt in FILE_FORMATS:
-            count_user_render(request.user)
-        with render_slot() if fmt in FILE_FORMATS else nullcontext():
+        user_slot = count_user_render(request.user) if fmt in FILE_FORMATS else None
+        with render_slot(user_slot) if fmt in FILE_FORMATS else nullcontext():
             rendered = render_indicators(
                 report, fmt, request=request, html_context={"downloads": download_links(request), "months": range(1, 13)}
             )

@@ -160,6 +160,37 @@ def test_a_node_renders_at_most_its_number_of_files_at_once(portfolio, settings)
     assert client.get(URL).status_code == 200  # the slot is free again
 
 
+@pytest.mark.parametrize("url", [URL, "/reports/indicators/?year=2025&month=6&format=docx",
+                                 "/api/v1/reports/progress/xlsx/?year=2025&month=6"])
+def test_a_render_refused_because_the_node_is_busy_takes_nothing_from_the_allowance(portfolio, settings, url):
+    settings.PORTFOLIO_BACKGROUND_PROJECTS = 100_000
+    settings.PORTFOLIO_RENDERS_PER_NODE = 1
+    settings.PORTFOLIO_RENDER_RATE = (1, 600)
+    client = Client()
+    client.force_login(make_user("coord-busy", role=Role.COORDINATOR))
+    with limits.render_slot():  # another request is rendering
+        assert [client.get(url).status_code for _ in range(3)] == [429] * 3
+    assert client.get(url).status_code == 200  # the one render allowed, not used by the refusals
+    assert client.get(url).status_code == 429
+
+
+def test_a_request_that_finds_its_job_made_meanwhile_takes_nothing_from_the_allowance(coordinator_client, settings):
+    settings.PORTFOLIO_RENDER_RATE = (2, 600)
+    first = coordinator_client.get(URL)
+    live_job = jobs._live_job
+    looked = []
+
+    def made_meanwhile(key):  # the first look misses the job another request is creating at that moment
+        looked.append(key)
+        return None if len(looked) == 1 else live_job(key)
+
+    with mock.patch.object(jobs, "_live_job", made_meanwhile):
+        assert coordinator_client.get(URL)["Location"] == first["Location"]
+    assert len(looked) == 2  # the job's creation clashed with the one made meanwhile, and found it
+    assert coordinator_client.get(URL.replace("xlsx", "docx")).status_code == 302  # the second render allowed
+    assert coordinator_client.get(URL.replace("xlsx", "pdf")).status_code == 429
+
+
 def test_a_job_counts_against_the_allowance_only_when_it_renders(coordinator_client, settings):
     settings.PORTFOLIO_RENDER_RATE = (1, 600)
     first = coordinator_client.get(URL)
