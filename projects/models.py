@@ -773,6 +773,12 @@ class SnapshotReport(models.Model):
                 fields=["snapshot", "month", "project"], include=["status", "completed_ytd", "completed_month"],
                 name="snapshot_report_figures_idx",
             ),
+            # The closed month's problems and coordination requests, as monthly_report_issues_idx for the live
+            # month: counted among the frozen reports that state one, not among the month's every report.
+            models.Index(
+                fields=["snapshot", "month", "project"], condition=~Q(problems="") | ~Q(coordination_requests=""),
+                name="snapshot_report_issues_idx",
+            ),
         ]
 
     def __str__(self):

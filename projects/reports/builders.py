@@ -14,16 +14,17 @@ from django.db.models import (
     BooleanField,
     Case,
     Count,
-    Exists,
     F,
     IntegerField,
     Min,
     OuterRef,
     Q,
     QuerySet,
+    Subquery,
     Value,
     When,
 )
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -275,15 +276,17 @@ def _count_rows(flags: QuerySet, base: QuerySet, source: FigureSource, reached: 
     kind, overdue milestones (all, long overdue), the month's issue reports, the commonest problems."""
     cutoff = overdue_cutoff(source.period, rules()["red_overdue_months"])
     issues = _issue_reports(base, source)
+    said = issues.order_by().aggregate(all=Count("pk"), problems=Count("pk", filter=~Q(problems="")),
+                                       requests=Count("pk", filter=~Q(coordination_requests="")))
     return (
         list(flags.values("list_warning", "list_far_behind", "list_late_milestone", "list_unapproved",
                           "list_sample").annotate(n=Count("pk")).order_by()),
         dict(reached.order_by().values_list("kind").annotate(n=Count("pk"))),
         overdue.order_by().aggregate(all=Count("pk"), long=Count("pk", filter=Q(planned_date__lte=cutoff))),
-        issues.order_by().aggregate(all=Count("pk"), problems=Count("pk", filter=~Q(problems="")),
-                                    requests=Count("pk", filter=~Q(coordination_requests=""))),
+        said,
+        # No problem stated, none to rank (the query walked every project of a province looking for one).
         list(issues.exclude(problems="").values("problems").annotate(n=Count("pk"), first=Min("project__code"))
-             .order_by("-n", "first").values_list("problems", "n")[:TOP]),
+             .order_by("-n", "first").values_list("problems", "n")[:TOP]) if said["problems"] else [],
     )
 
 
@@ -311,13 +314,21 @@ def _issue_reports(base: QuerySet, source: FigureSource) -> QuerySet:
             .filter(~Q(problems="") | ~Q(coordination_requests="")))
 
 
-def _issues(base: QuerySet, source: FigureSource, page: ListPage) -> list[IssueRow]:
-    """The month's problems and coordination requests, from the reports the source counts."""
+def _issues(base: QuerySet, source: FigureSource, page: ListPage, count: int) -> list[IssueRow]:
+    """The month's problems and coordination requests, from the reports the source counts (``count`` of
+    them, counted before: none, no list to read; PostgreSQL looked for one in every project, in code
+    order, when a province's month stated none)."""
+    if not count:
+        return []
     period = source.period
+    # Whether the project's report of the month (one a month) is generated: read for the listed rows, one
+    # lookup each, where an EXISTS let PostgreSQL hash every generated report of a province's month (0.1 s)
+    # to answer for a page of 50.
+    generated = Subquery(MonthlyReport.objects.filter(project=OuterRef("project"), year=period.year,
+                                                      month=period.month).values("is_synthetic")[:1])
     rows = (
         _issue_reports(base, source)
-        .annotate(generated=Exists(MonthlyReport.objects.filter(
-            project=OuterRef("project"), year=period.year, month=period.month, is_synthetic=True)))
+        .annotate(generated=Coalesce(generated, Value(False)))
         .values("project__code", "project__name", "project__lead_department__name", "problems",
                 "coordination_requests", "generated", "project__is_synthetic")
         .order_by("project__code")
@@ -423,7 +434,7 @@ def build_progress_report(
         milestones_reached=_milestone_rows(
             _milestone_values(_cut(reached.order_by("actual_date", "project__code", "pk"), page)), None),
         milestones_overdue=_milestone_rows(overdue_values, period),
-        issues=_issues(base, source, page),
+        issues=_issues(base, source, page, listed.issues),
         reconciliation=[p.snapshot for p in programmes if p.snapshot is not None],
         months=report_months_whole,
         projects=project_rows,

@@ -236,28 +236,78 @@ def test_a_milestone_reached_after_the_period_still_counts_as_overdue_for_it(bui
     assert [m.code for m in report.milestones_reached] == ["P2"]
 
 
-def test_the_months_issues_are_read_through_their_partial_index(portfolio):
-    """PostgreSQL uses monthly_report_issues_idx for the report's problems and requests: its predicate is
-    the condition the builder writes, so a report of 100,000 projects reads the few reports stating one
-    instead of the month's every report."""
+@pytest.mark.parametrize("closed", [False, True], ids=["open", "closed"])
+def test_the_months_issues_are_read_through_their_partial_index(portfolio, closed):
+    """PostgreSQL uses monthly_report_issues_idx for the report's problems and requests, and
+    snapshot_report_issues_idx for a closed month's: their predicate is the condition the builder writes,
+    so a report of 100,000 projects reads the few reports stating one instead of the month's every report."""
     from django.db import connection
+    from django.utils import timezone
 
+    from projects.closing import _freeze
+    from projects.models import MonthSnapshot, SnapshotReport
     from projects.reports.builders import _issue_reports
     from projects.selectors import period_projects
 
     if connection.vendor != "postgresql":
         pytest.skip("the plan of PostgreSQL's planner")
     period = Period(2025, 6)
+    if closed:  # June's figures frozen as a close freezes them
+        _freeze(MonthSnapshot.objects.create(year=2025, month=6, version=1, closed_at=timezone.now()))
     source = figure_source(period)
+    assert source.frozen is closed
     issues = _issue_reports(period_projects(Project.objects.all(), period, source), source)
     assert issues.exists()  # the portfolio states problems in June
+    index, table, model = (("snapshot_report_issues_idx", "projects_snapshotreport", SnapshotReport) if closed
+                           else ("monthly_report_issues_idx", "projects_monthlyreport", MonthlyReport))
     with connection.cursor() as cursor:
-        cursor.execute("ANALYZE projects_monthlyreport")
+        cursor.execute(f"ANALYZE {table}")
         cursor.execute("SET LOCAL enable_seqscan = off")  # a test portfolio is small enough to read whole
-    assert "monthly_report_issues_idx" in issues.values("pk").explain()
+    assert index in issues.values("pk").explain()
     # A condition the index's does not imply cannot use it, so the assertion above can fail.
-    quiet = MonthlyReport.objects.filter(year=2025, month=6, problems="")
-    assert "monthly_report_issues_idx" not in quiet.values("pk").explain()
+    quiet = model.objects.filter(year=2025, month=6, problems="")
+    assert index not in quiet.values("pk").explain()
+
+
+@pytest.mark.parametrize("closed", [False, True], ids=["open", "closed"])
+@pytest.mark.parametrize("page_size", [None, 1], ids=["whole", "paged"])
+def test_the_months_issues_each_with_its_sample_flag_and_none_read_when_none_is_stated(build, closed, page_size):
+    """The issue list over both sources, whole and paged: each row's sample flag is its own report's, and a
+    month whose reports state no problem reads no list (counted first: zero)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from portfolio.policy import Role
+    from projects import closing
+    from projects.reports.structure import WHOLE, ListPage
+    from tests.helpers import make_user
+
+    generated = build.project(plan=1000, ytd=500, code="P1")
+    entered = build.project(plan=1000, ytd=500, code="P2")
+    build.project(plan=1000, ytd=500, code="P3")  # states nothing
+    MonthlyReport.objects.filter(project=generated).update(problems="资金未到位", is_synthetic=True)
+    MonthlyReport.objects.filter(project=entered).update(coordination_requests="请协调用地")
+    quiet = Period(2025, 5)  # no report at all in May
+    if closed:
+        from projects.models import ReportWaiver
+
+        coordinator = make_user("coord-issues", role=Role.COORDINATOR)
+        for month in (5, 6):
+            for project in Project.objects.exclude(monthly_reports__month=month):
+                ReportWaiver.objects.create(project=project, year=2025, month=month, reason="暂停", waived_by=coordinator)
+            closing.month_close(year=2025, month=month, acting_user=coordinator)
+    page = WHOLE if page_size is None else ListPage(1, page_size)
+    assert figure_source(H1).frozen is closed
+    report = build_progress_report(Project.objects.all(), H1, source=figure_source(H1), page=page)
+    expected = [("P1", "资金未到位", "", True), ("P2", "", "请协调用地", False)]
+    assert report.listed.issues == 2
+    assert [(i.code, i.problems, i.coordination_requests, i.is_sample) for i in report.issues] == \
+        expected[:page_size or 2]
+    assert report.listed.common_problems == [("资金未到位", 1)]
+    with CaptureQueriesContext(connection) as queries:
+        none = build_progress_report(Project.objects.all(), quiet, source=figure_source(quiet), page=page)
+    assert none.issues == [] and none.listed.issues == 0 and none.listed.common_problems == []
+    assert sum('"coordination_requests"' in q["sql"] for q in queries.captured_queries) == 1  # the count only
 
 
 def _report_text(project, month, status, text):
