@@ -15,8 +15,8 @@ unexport PYTHONDONTWRITEBYTECODE
 
 # `make test` runs every test (the slow, browser and fuzz ones too) on one worker per core
 # (pytest-xdist, work stealing: the long browser and fuzz tests do not leave a core idle).
-# COVERAGE=1 adds the coverage of the four apps to the output (CI's SQLite run does; it costs
-# about a quarter more time). PYTEST_ARGS adds to it: a path, -k, or -m "not slow and not e2e and
+# COVERAGE=1 adds the coverage of the four apps to the output (it makes the run half as long again,
+# so CI leaves it out). PYTEST_ARGS adds to it: a path, -k, or -m "not slow and not e2e and
 # not fuzz"; PYTEST_WORKERS=0 runs in one process (e.g. for pdb).
 PYTEST_WORKERS ?= auto
 COVERAGE ?=
