@@ -219,15 +219,21 @@ class FigureSource:
         return Q(**{f"{prefix}__{name}": value for name, value in lookups.items()})
 
     def scope_joins(self, projects: QuerySet) -> set[str]:
-        """The aliases of the joins ``scope`` made in ``projects`` for this source (none for a live one): each
-        joins at most one row a project (a snapshot row, the month's frozen report)."""
+        """The aliases of the joins of ``scope``'s relations for this source in ``projects`` (none for a live
+        one): its own, and those of filters on them (Django joins a reverse relation again for each ``filter()``
+        that reads it, as a closed month's filters by department or category do). Each joins at most one row a
+        project: a snapshot row, the month's frozen report (unique by snapshot and project, and month)."""
         if self.snapshot is None:
             return set()
-        made = projects.query._filtered_relations
-        return {alias for alias, relation in SCOPE_RELATIONS.items()
-                if alias in made and made[alias].relation_name == relation
-                and made[alias].condition in (self._scope_condition(alias, alias),
-                                              self._scope_condition(alias, relation))}
+
+        def ours(relation: FilteredRelation) -> bool:
+            alias, name = relation.alias, relation.relation_name
+            return SCOPE_RELATIONS.get(alias) == name and relation.condition in (
+                self._scope_condition(alias, alias), self._scope_condition(alias, name))
+
+        query = projects.query
+        return {alias for alias, join in query.alias_map.items()
+                if getattr(join, "filtered_relation", None) is not None and ours(join.filtered_relation)}
 
     def plan(self):
         """The annual plan the rates are computed against (the frozen one for a closed month, of projects
