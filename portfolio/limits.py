@@ -10,14 +10,15 @@ person asking for eight at once kept everyone else waiting.
 - per node: at most ``PORTFOLIO_RENDERS_PER_NODE`` renders at the same time in the web processes of this
   machine (the background workers have their own concurrency).
 
-A render the user may start but that does not start (the node is busy, another request made the same
-background job a moment before) gives the user's slot back: only what renders counts.
+A render the user may start but that gives no file (the node is busy, the request fails, another request
+made the same background job a moment before) gives the user's slot back: only what renders counts.
 """
 
 import math
 import socket
 import time
 from contextlib import contextmanager, suppress
+from typing import NamedTuple
 
 from django.conf import settings
 from django.core.cache import cache
@@ -26,6 +27,13 @@ from django.utils.translation import gettext as _
 # A node's count of running renders expires after this, so a process killed mid-render frees its slot.
 SLOT_TTL = 15 * 60
 SLOTS_READ_AT_ONCE = 50
+
+
+class Slot(NamedTuple):
+    """A user's render slot taken by ``count_user_render``: its key and when it frees itself (its value)."""
+
+    key: str
+    frees_at: float
 
 
 class RenderRefused(Exception):
@@ -47,7 +55,7 @@ def _count(key: str, *, timeout: int) -> int:
         return 1
 
 
-def count_user_render(user) -> str:
+def count_user_render(user) -> Slot:
     """Count one render for ``user`` and return the slot it took (for ``give_back``); refuse it, and count
     nothing, when the user has rendered the allowance in the last window's length of seconds.
 
@@ -64,7 +72,7 @@ def count_user_render(user) -> str:
         taken = cache.get_many(some)
         for key in some:
             if key not in taken and cache.add(key, now + window, timeout=window):
-                return key
+                return Slot(key, now + window)
     taken = cache.get_many(keys)  # every slot taken (some, maybe, by another request meanwhile)
     retry = max(1, math.ceil(min(taken.values(), default=now + 1) - now))
     raise RenderRefused(
@@ -74,11 +82,11 @@ def count_user_render(user) -> str:
     )
 
 
-def give_back(slot: str | None) -> None:
-    """Free a user's slot taken by ``count_user_render`` for a render that did not start. Called at once
-    (a render's slot is held for the window's length, minutes), so the slot is still the one it took."""
-    if slot is not None:
-        cache.delete(slot)
+def give_back(slot: Slot | None) -> None:
+    """Free a user's slot taken by ``count_user_render`` for a render that gave no file: only while it holds
+    the value this render set (a slot expired meanwhile and taken by another render is that one's)."""
+    if slot is not None and cache.get(slot.key) == slot.frees_at:
+        cache.delete(slot.key)
 
 
 def node_key() -> str:
@@ -86,9 +94,10 @@ def node_key() -> str:
 
 
 @contextmanager
-def render_slot(user_slot: str | None = None):
-    """Hold one of this node's render slots while rendering; refuse when all are taken, and then give back
-    ``user_slot``, the user's slot counted for this render (the user rendered nothing)."""
+def render_slot(user_slot: Slot | None = None):
+    """Hold one of this node's render slots while building and rendering a file; refuse when all are taken.
+    ``user_slot``, the user's slot counted for this file, is given back when the node refuses and when the
+    block fails: the user got no file."""
     key = node_key()
     running = _count(key, timeout=SLOT_TTL)
     if running > settings.PORTFOLIO_RENDERS_PER_NODE:
@@ -97,6 +106,9 @@ def render_slot(user_slot: str | None = None):
         raise RenderRefused(_("服务器正在生成其他报告文件，请稍后再试。"), 10)
     try:
         yield
+    except BaseException:
+        give_back(user_slot)
+        raise
     finally:
         _release(key)
 

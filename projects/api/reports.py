@@ -266,10 +266,11 @@ class ReportFileView(ReportView):
         return super().finalize_response(request, response, *args, **kwargs)
 
     def get(self, request):
-        report = self.report(request)
+        # Counted, then one of the node's render slots held from the report's figures to the file's last page:
+        # a refused render builds nothing, and a failed one (a bad parameter) gives the user's slot back.
         try:
             with render_slot(count_user_render(request.user)):
-                return self.render_file(report, self.fmt, request).response()
+                return self.render_file(self.report(request), self.fmt, request).response()
         except RenderRefused as exc:
             raise exceptions.Throttled(wait=exc.retry_after, detail=exc.message) from None
 

@@ -233,7 +233,7 @@ def _cut(queryset: QuerySet, page: ListPage, *, number: int = 1) -> QuerySet:
 def _list_totals(warned: QuerySet, base: QuerySet, source: FigureSource, reached: QuerySet,
                  overdue: QuerySet) -> tuple[ListTotals, dict, int, bool]:
     """The lists' totals, the warning counts, the projects without an approved report for the month and
-    whether any figure is sample data, counted in the database (five queries)."""
+    whether any figure is sample data, counted in the database (at most five queries)."""
     period = source.period
     far_behind = warning_order_annotations(period)["list_far_behind"]
     flags = warned.annotate(
@@ -272,8 +272,9 @@ def _list_totals(warned: QuerySet, base: QuerySet, source: FigureSource, reached
 
 def _count_rows(flags: QuerySet, base: QuerySet, source: FigureSource, reached: QuerySet,
                 overdue: QuerySet) -> tuple[list[dict], dict, dict, dict, list]:
-    """The rows ``_list_totals`` adds up (five queries): projects by their flags, milestones reached by
-    kind, overdue milestones (all, long overdue), the month's issue reports, the commonest problems."""
+    """The rows ``_list_totals`` adds up (at most five queries): projects by their flags, milestones reached
+    by kind, overdue milestones (all, long overdue), the month's issue reports, the commonest problems (not
+    read when no report states a problem)."""
     cutoff = overdue_cutoff(source.period, rules()["red_overdue_months"])
     issues = _issue_reports(base, source)
     said = issues.order_by().aggregate(all=Count("pk"), problems=Count("pk", filter=~Q(problems="")),
@@ -284,7 +285,7 @@ def _count_rows(flags: QuerySet, base: QuerySet, source: FigureSource, reached: 
         dict(reached.order_by().values_list("kind").annotate(n=Count("pk"))),
         overdue.order_by().aggregate(all=Count("pk"), long=Count("pk", filter=Q(planned_date__lte=cutoff))),
         said,
-        # No problem stated, none to rank (the query walked every project of a province looking for one).
+        # No problem stated, none to rank (PostgreSQL would look for one among every project of a province).
         list(issues.exclude(problems="").values("problems").annotate(n=Count("pk"), first=Min("project__code"))
              .order_by("-n", "first").values_list("problems", "n")[:TOP]) if said["problems"] else [],
     )
@@ -316,16 +317,16 @@ def _issue_reports(base: QuerySet, source: FigureSource) -> QuerySet:
 
 def _issues(base: QuerySet, source: FigureSource, page: ListPage, count: int) -> list[IssueRow]:
     """The month's problems and coordination requests, from the reports the source counts (``count`` of
-    them, counted before: none, no list to read; PostgreSQL looked for one in every project, in code
-    order, when a province's month stated none)."""
+    them, counted before: with none, no list is read, where PostgreSQL would walk every project of a
+    province in code order looking for one)."""
     if not count:
         return []
     period = source.period
-    # Whether the project's report of the month (one a month) is generated: read for the listed rows, one
-    # lookup each, where an EXISTS let PostgreSQL hash every generated report of a province's month (0.1 s)
-    # to answer for a page of 50.
+    # Whether the project's report of the month (one a month) is generated: looked up for the listed rows
+    # only, one lookup each (as an EXISTS, PostgreSQL hashes every generated report of a province's month
+    # to answer for a page of 50).
     generated = Subquery(MonthlyReport.objects.filter(project=OuterRef("project"), year=period.year,
-                                                      month=period.month).values("is_synthetic")[:1])
+                                                      month=period.month).order_by().values("is_synthetic")[:1])
     rows = (
         _issue_reports(base, source)
         .annotate(generated=Coalesce(generated, Value(False)))

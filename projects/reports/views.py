@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_safe
 
 from portfolio.downloads import attachment
-from portfolio.limits import RenderRefused, count_user_render, give_back, render_slot
+from portfolio.limits import RenderRefused, count_user_render, render_slot
 from portfolio.models import ReportJob
 
 from . import jobs
@@ -69,10 +69,10 @@ def progress_report(request):
 
     A file of more than PORTFOLIO_BACKGROUND_PROJECTS projects is rendered in the background: the answer
     is the job's page, which offers the file when it is ready."""
-    user_slot = None
     try:
         fmt = parse_format(request.GET)
         progress = progress_request_for(request.user, request.GET)
+        user_slot = None
         if fmt in FILE_FORMATS:
             count = progress.project_count()
             if count > settings.PORTFOLIO_BACKGROUND_PROJECTS:
@@ -80,17 +80,15 @@ def progress_report(request):
             user_slot = count_user_render(request.user)
         # The page lists one page of the appendix (and as many rows of the other lists); the files all of it.
         page = parse_list_page(request.GET, default=PAGE_SIZE, largest=PAGE_SIZE_LARGEST) if fmt == "html" else WHOLE
-        report = build_progress_request(progress, page)
-    except BadRequest as exc:
-        give_back(user_slot)
-        return bad_request(request, exc)
-    except RenderRefused as exc:
-        return refused(request, exc)
-    context = {"filterset": progress.filterset, "downloads": download_links(request), "months": range(1, 13),
-               "show_appendix": parse_appendix(request.GET)}
-    try:
+        context = {"filterset": progress.filterset, "downloads": download_links(request), "months": range(1, 13),
+                   "show_appendix": parse_appendix(request.GET)}
+        # A file holds one of the node's render slots from its report's figures to its last page: a busy node
+        # refuses before anything is built.
         with render_slot(user_slot) if fmt in FILE_FORMATS else nullcontext():
-            rendered = render_progress(report, fmt, request=request, html_context=context)
+            rendered = render_progress(build_progress_request(progress, page), fmt, request=request,
+                                       html_context=context)
+    except BadRequest as exc:
+        return bad_request(request, exc)
     except RenderRefused as exc:
         return refused(request, exc)
     return rendered.response()

@@ -118,3 +118,15 @@ def test_a_large_allowance_is_counted_whole_and_read_a_few_slots_at_a_time(clock
     monkeypatch.setattr(limits, "cache", Counting())
     assert _allowed(OTHER) is True
     assert len(read) == limits.SLOTS_READ_AT_ONCE
+
+
+def test_a_slot_given_back_is_freed_only_while_it_holds_its_own_render(clock, settings):
+    settings.PORTFOLIO_RENDER_RATE = (1, WINDOW)
+    first = count_user_render(USER)
+    limits.give_back(first)  # this render gave no file: the slot is free again
+    assert _allowed(USER) is True
+    late = count_user_render(OTHER)
+    clock.now += WINDOW  # the slot expired, and another render of the same user took it
+    assert _allowed(OTHER) is True
+    limits.give_back(late)  # too late: the slot is the other render's now
+    assert _allowed(OTHER) == WINDOW

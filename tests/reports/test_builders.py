@@ -310,6 +310,21 @@ def test_the_months_issues_each_with_its_sample_flag_and_none_read_when_none_is_
     assert sum('"coordination_requests"' in q["sql"] for q in queries.captured_queries) == 1  # the count only
 
 
+def test_a_month_with_requests_and_no_problem_lists_them_and_ranks_no_problem(build):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    project = build.project(plan=1000, ytd=500, code="P1")
+    MonthlyReport.objects.filter(project=project).update(coordination_requests="请协调用地")
+    with CaptureQueriesContext(connection) as queries:
+        report = build_progress_report(Project.objects.all(), H1)
+    assert [(i.code, i.problems, i.coordination_requests) for i in report.issues] == [("P1", "", "请协调用地")]
+    assert report.listed.issues == 1 and report.listed.issues_with_problems == 0
+    assert report.listed.common_problems == []
+    # The issue count and the list read the month's reports; no query ranks problems (counts by problem).
+    assert not [q for q in queries.captured_queries if '"problems" AS "problems", COUNT(' in q["sql"]]
+
+
 def _report_text(project, month, status, text):
     MonthlyReport.objects.create(project=project, year=H1.year, month=month, completed_month=Decimal(1),
                                  completed_ytd=Decimal(month), status=status, progress_text=text)

@@ -174,6 +174,30 @@ def test_a_render_refused_because_the_node_is_busy_takes_nothing_from_the_allowa
     assert client.get(url).status_code == 429
 
 
+@pytest.mark.parametrize("url, builder", [(URL, "projects.reports.views.build_progress_request"),
+                                          ("/api/v1/reports/progress/xlsx/?year=2025&month=6",
+                                           "projects.api.reports.progress_report_for")])
+def test_a_busy_node_refuses_a_file_before_building_its_report(portfolio, settings, url, builder):
+    settings.PORTFOLIO_BACKGROUND_PROJECTS = 100_000
+    settings.PORTFOLIO_RENDERS_PER_NODE = 1
+    client = Client()
+    client.force_login(make_user("coord-busy-build", role=Role.COORDINATOR))
+    with limits.render_slot(), mock.patch(builder) as build:  # another request is rendering
+        assert client.get(url).status_code == 429
+    assert not build.called
+
+
+def test_a_file_asked_with_a_bad_parameter_takes_nothing_from_the_allowance(portfolio, settings):
+    settings.PORTFOLIO_BACKGROUND_PROJECTS = 100_000
+    settings.PORTFOLIO_RENDER_RATE = (1, 600)
+    client = Client()
+    client.force_login(make_user("coord-bad-file", role=Role.COORDINATOR))
+    url = "/api/v1/reports/progress/xlsx/?year=2025&month=6"
+    assert [client.get(url + "&lead_department=nope").status_code for _ in range(3)] == [400] * 3
+    assert client.get(url).status_code == 200
+    assert client.get(url).status_code == 429
+
+
 def test_a_request_that_finds_its_job_made_meanwhile_takes_nothing_from_the_allowance(coordinator_client, settings):
     settings.PORTFOLIO_RENDER_RATE = (2, 600)
     first = coordinator_client.get(URL)
