@@ -213,8 +213,8 @@ class FigureSource:
         }).filter(frozen__id__isnull=False)
 
     def _scope_condition(self, alias: str, prefix: str) -> Q:
-        """The condition of ``scope``'s join ``alias``, its lookups starting with ``prefix``: the relation's name,
-        or the alias in place of it once Django has joined it."""
+        """The condition of ``scope``'s join ``alias``, its lookups starting with ``prefix``: the relation's name
+        as ``scope`` writes it, or the alias, as Django keeps it once the relation is added to a query."""
         lookups = {"snapshot": self.snapshot.pk, **({"month": self.period.month} if alias == "frozen_report" else {})}
         return Q(**{f"{prefix}__{name}": value for name, value in lookups.items()})
 
@@ -227,9 +227,9 @@ class FigureSource:
             return set()
 
         def ours(relation: FilteredRelation) -> bool:
-            alias, name = relation.alias, relation.relation_name
-            return SCOPE_RELATIONS.get(alias) == name and relation.condition in (
-                self._scope_condition(alias, alias), self._scope_condition(alias, name))
+            alias = relation.alias
+            return (SCOPE_RELATIONS.get(alias) == relation.relation_name
+                    and relation.condition == self._scope_condition(alias, alias))
 
         query = projects.query
         return {alias for alias, join in query.alias_map.items()
