@@ -24,7 +24,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Cast, Coalesce, Greatest
+from django.db.models.functions import Cast, Coalesce, Greatest, NullIf
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -174,8 +174,8 @@ ATTRIBUTE_PATHS = {
 }
 
 
-# The joins FigureSource.scope makes for a closed month: alias -> the project's relation it filters.
-SCOPE_RELATIONS = {"frozen": "snapshot_rows", "frozen_report": "snapshot_reports"}
+# The join FigureSource.scope makes for a closed month: alias -> the project's relation it filters.
+SCOPE_RELATIONS = {"frozen": "snapshot_rows"}
 
 
 @dataclass(frozen=True)
@@ -201,10 +201,9 @@ class FigureSource:
 
     def scope(self, projects: QuerySet) -> QuerySet:
         """A frozen month counts the projects it froze, not those added since: for a frozen month, the
-        projects with a snapshot row, joined (``frozen``) with their frozen report of the month
-        (``frozen_report``), one row each, so that ``plan``, ``attributes`` and the figures read columns
-        (a subquery a figure, per project, took seconds for a province's closed month). Scoping twice
-        joins once."""
+        projects with a snapshot row, joined (``frozen``), one row each, so that ``plan``, ``attributes``
+        and the figures read its columns (a subquery a figure, per project, took seconds for a province's
+        closed month). Scoping twice joins once."""
         if self.snapshot is None or "frozen" in projects.query._filtered_relations:
             return projects
         return projects.annotate(**{
@@ -215,14 +214,13 @@ class FigureSource:
     def _scope_condition(self, alias: str, prefix: str) -> Q:
         """The condition of ``scope``'s join ``alias``, its lookups starting with ``prefix``: the relation's name
         as ``scope`` writes it, or the alias, as Django keeps it once the relation is added to a query."""
-        lookups = {"snapshot": self.snapshot.pk, **({"month": self.period.month} if alias == "frozen_report" else {})}
-        return Q(**{f"{prefix}__{name}": value for name, value in lookups.items()})
+        return Q(**{f"{prefix}__snapshot": self.snapshot.pk})
 
     def scope_joins(self, projects: QuerySet) -> set[str]:
         """The aliases of the joins of ``scope``'s relations for this source in ``projects`` (none for a live
         one): its own, and those of filters on them (Django joins a reverse relation again for each ``filter()``
         that reads it, as a closed month's filters by department or category do). Each joins at most one row a
-        project: a snapshot row, the month's frozen report (unique by snapshot and project, and month)."""
+        project: its snapshot row (unique by snapshot and project)."""
         if self.snapshot is None:
             return set()
 
@@ -315,14 +313,14 @@ def with_period_figures(projects: QuerySet, period: Period, source: FigureSource
     source = source or figure_source(period)
     projects = source.scope(projects)
     if source.frozen:
-        # The snapshot holds the counted reports only: the month's frozen report, when there is one,
-        # gives all three figures; a project without one looks back for its latest earlier one. (Its
-        # status, never empty, says whether it is there: the index holds it, not the row's id.)
+        # The snapshot row holds the month's figures as they stood at the close (closing._store_figures).
         figures = {
-            "period_ytd": latest_counted_value(source, "completed_ytd"),
-            "period_month": F("frozen_report__completed_month"),
-            "period_status": F("frozen_report__status"),
+            "period_ytd": F("frozen__completed_ytd"),
+            "period_month": F("frozen__completed_month"),
+            "period_status": NullIf(F("frozen__report_status"), Value("")),
         }
+        # Read by warning_annotations: the rate stored at the close, not computed again for every project.
+        projects = projects.alias(period_rate_hundredths=F("frozen__rate_hundredths"))
     else:
         projects = projects.annotate(period_report=FilteredRelation(
             "monthly_reports", condition=Q(monthly_reports__year=period.year, monthly_reports__month=period.month)))
@@ -332,7 +330,7 @@ def with_period_figures(projects: QuerySet, period: Period, source: FigureSource
                                  default=None),
             "period_status": F("period_report__status"),
         }
-    return projects.annotate(
+    projects = projects.annotate(
         **figures,
         period_plan=source.plan(),
         # The project's status as it stood at the close for a frozen month: the warnings read it.
@@ -341,6 +339,9 @@ def with_period_figures(projects: QuerySet, period: Period, source: FigureSource
         period_generated=Exists(MonthlyReport.objects.filter(
             project=OuterRef("pk"), year=period.year, month__lte=period.month, is_synthetic=True)),
     )
+    if source.frozen:
+        return projects
+    return projects.alias(period_rate_hundredths=rate_hundredths("period_ytd", "period_plan"))
 
 
 def _month_report_counts(source: FigureSource) -> Q:
@@ -352,13 +353,11 @@ def _month_report_counts(source: FigureSource) -> Q:
 
 def latest_counted_value(source: FigureSource, field: str) -> Case:
     """``latest_report_value`` of projects annotated by ``with_period_figures`` with the same source (and so
-    the same period): the month's own report, joined, when it counts (it is the latest then); only a
-    project without one looks back for its latest earlier one, in a subquery PostgreSQL runs for those
-    rows only."""
+    the same period): from the live reports, the month's own report, joined, when it counts (it is the
+    latest then); only a project without one looks back for its latest earlier one, in a subquery PostgreSQL
+    runs for those rows only. A frozen month looks it up in its frozen reports (for the rows shown)."""
     if source.frozen:
-        # The snapshot holds counted reports only: the month's frozen report is there when its status is.
-        return Case(When(frozen_report__status__isnull=False, then=F(f"frozen_report__{field}")),
-                    default=latest_report_value(source, field))
+        return latest_report_value(source, field)
     return Case(When(_month_report_counts(source), then=F(f"period_report__{field}")),
                 default=latest_report_value(source, field))
 
@@ -471,6 +470,17 @@ def _has_plan() -> Q:
     return Q(period_plan__isnull=False) & ~Q(period_plan=0)
 
 
+def rate_hundredths(ytd: str, plan: str) -> Case:
+    """The completion rate of the year to date ``ytd`` against the plan ``plan`` (fields or annotations) in
+    hundredths of a percent (``RateHundredths``), null without a plan: the one expression of the rate the
+    warnings compare, for the live figures and stored at a month's close."""
+    return Case(
+        When(Q(**{f"{plan}__isnull": False}) & ~Q(**{plan: 0}),
+             then=RateHundredths(Coalesce(F(ytd), Value(Decimal(0))), F(plan))),
+        default=None, output_field=IntegerField(),
+    )
+
+
 def _rate_terms():
     """Whether a project has a plan, and its year to date and plan as floats, of ``with_period_figures``."""
     return _has_plan(), Cast(Coalesce(F("period_ytd"), Value(0)), FloatField()), Cast(F("period_plan"), FloatField())
@@ -523,10 +533,7 @@ def warning_annotations(period: Period) -> dict:
         planned_date__lte=overdue_cutoff(period, r["red_overdue_months"]),
     )
     return {
-        "list_rate_hundredths": Case(
-            When(_has_plan(), then=RateHundredths(Coalesce(F("period_ytd"), Value(Decimal(0))), F("period_plan"))),
-            default=None, output_field=IntegerField(),
-        ),
+        "list_rate_hundredths": F("period_rate_hundredths"),
         "list_late_milestone": Exists(late),
         "list_warning": Case(
             When(list_late_milestone=True, then=Value(WARNING_RANK[RED])),

@@ -29,9 +29,19 @@ from projects.models import (
     Programme,
     Project,
     ReportWaiver,
+    SnapshotProject,
 )
+from projects.progress import completion_rate
 from projects.reports.builders import build_progress_report
-from projects.selectors import Basis, figure_source, reports_waiting_for
+from projects.selectors import (
+    WARNING_RANK,
+    Basis,
+    FigureSource,
+    figure_source,
+    project_progress,
+    reports_waiting_for,
+    with_list_figures,
+)
 from tests.forms import MONTH, YEAR, bulk_read, bulk_url, entry_url, form_fields
 from tests.helpers import act, database_state, etag_of, make_user, token_client
 
@@ -717,6 +727,67 @@ def test_a_closed_month_counts_each_frozen_project_once_with_its_frozen_figures(
     assert sum(dashboard.context["warnings"].values()) == 3
     listed = client.get(reverse("projects:project_list"), {"year": YEAR, "month": 6, "ordering": "ytd"})
     assert [row.project.code for row in listed.context["rows"]] == ["P-MISS", "P-WAIT", "P-DONE"]
+
+
+# The shapes of a project a month's close stores figures for: code -> (annual plan, {month: (month, year to date)}).
+FROZEN_SHAPES = {
+    "P-MONTH": (PLAN, {2: (50, 50), 6: (70, 120)}),  # its month's report
+    "P-EARLIER": (PLAN, {2: (50, 50), 5: (25, 75)}),  # only earlier ones: the year to date is May's
+    "P-NONE": (PLAN, {}),  # no report at all (waived)
+    "P-NOPLAN": (None, {6: (10, 10)}),  # no plan: no rate
+    "P-ZEROPLAN": (Decimal(0), {6: (10, 10)}),  # a plan of nothing: no rate
+    "P-HALF": (Decimal(20000), {6: (1, 1)}),  # 0.005 %: half a hundredth, rounded away from zero
+    "P-THIRD": (Decimal(3), {6: (1, 1)}),  # 33.333… %
+}
+
+
+def _close_june_over_frozen_shapes(cycle) -> dict[str, Project]:
+    projects = {}
+    for code, (plan, months) in FROZEN_SHAPES.items():
+        project = projects[code] = add_project(cycle, code, plan=plan, february=None, milestones=code == "P-MONTH")
+        for month, (amount, ytd) in months.items():
+            MonthlyReport.objects.create(project=project, year=YEAR, month=month, completed_month=Decimal(amount),
+                                         completed_ytd=Decimal(ytd), status="approved")
+        if 6 not in months:
+            closing.report_waive(project=project, year=YEAR, month=6, reason="项目暂停",
+                                 acting_user=cycle.users["coordinator"])
+    closing.month_close(year=YEAR, month=6, acting_user=cycle.users["coordinator"])
+    return projects
+
+
+def test_a_close_stores_each_projects_figures_as_the_rule_computes_them(cycle):
+    """The snapshot row keeps the month's year to date, month figure, report status and rate (in hundredths,
+    as progress.completion_rate rounds it) of every shape, and a closed month's progress, read from them, is
+    the progress the live approved reports gave (figures, rate and warning)."""
+    projects = _close_june_over_frozen_shapes(cycle)
+    june = Period(YEAR, 6)
+    stored = {row["project__code"]: row for row in SnapshotProject.objects.values(
+        "project__code", "completed_ytd", "completed_month", "report_status", "rate_hundredths")}
+    assert set(stored) == set(FROZEN_SHAPES)
+    for code, (plan, months) in FROZEN_SHAPES.items():
+        counted = [months[m] for m in sorted(months)]
+        ytd = Decimal(counted[-1][1]) if counted else None
+        rate = completion_rate(ytd, plan)
+        assert stored[code] == {
+            "project__code": code, "completed_ytd": ytd,
+            "completed_month": Decimal(months[6][0]) if 6 in months else None,
+            "report_status": "approved" if 6 in months else "",
+            "rate_hundredths": None if rate is None else int(rate * 100),
+        }, code
+    assert stored["P-HALF"]["rate_hundredths"] == 1 and stored["P-THIRD"]["rate_hundredths"] == 3333
+
+    def progress(source):
+        return {row.project.code: (row.completed_ytd, row.completed_month, row.report_status, row.rate,
+                                   row.warning.colour)
+                for row in project_progress(Project.objects.all(), june, source)}
+
+    frozen = figure_source(june)
+    assert frozen.frozen
+    assert progress(frozen) == progress(FigureSource(june)) and len(progress(frozen)) == len(projects)
+    ranked = {p.code: (p.list_rate_hundredths, p.list_warning) for p in with_list_figures(Project.objects.all(), june,
+                                                                                            frozen)}
+    assert ranked == {code: (stored[code]["rate_hundredths"], WARNING_RANK[colour])
+                      for code, (*_figures, colour) in progress(frozen).items()}
 
 
 @pytest.mark.parametrize("role", ["editor", "coordinator", "administrator"])
