@@ -777,8 +777,9 @@ class SnapshotReport(models.Model):
             models.UniqueConstraint(fields=["snapshot", "project", "month"], name="snapshot_report_unique"),
         ]
         indexes = [
-            # A closed month's figures join each project's frozen report of the month (FigureSource.join):
-            # read from the index alone on PostgreSQL, not by scanning every month of the snapshot.
+            # Each project's frozen report of a month (the close stores its figures on the snapshot row, a
+            # closed month's months add them up): read from the index alone on PostgreSQL, not by scanning every
+            # month of the snapshot.
             models.Index(
                 fields=["snapshot", "month", "project"], include=["status", "completed_ytd", "completed_month"],
                 name="snapshot_report_figures_idx",

@@ -207,13 +207,13 @@ class FigureSource:
         if self.snapshot is None or "frozen" in projects.query._filtered_relations:
             return projects
         return projects.annotate(**{
-            alias: FilteredRelation(relation, condition=self._scope_condition(alias, relation))
+            alias: FilteredRelation(relation, condition=self._scope_condition(relation))
             for alias, relation in SCOPE_RELATIONS.items()
         }).filter(frozen__id__isnull=False)
 
-    def _scope_condition(self, alias: str, prefix: str) -> Q:
-        """The condition of ``scope``'s join ``alias``, its lookups starting with ``prefix``: the relation's name
-        as ``scope`` writes it, or the alias, as Django keeps it once the relation is added to a query."""
+    def _scope_condition(self, prefix: str) -> Q:
+        """The condition of ``scope``'s joins, its lookups starting with ``prefix``: the relation's name as
+        ``scope`` writes it, or the join's alias, as Django keeps it once the relation is added to a query."""
         return Q(**{f"{prefix}__snapshot": self.snapshot.pk})
 
     def scope_joins(self, projects: QuerySet) -> set[str]:
@@ -227,7 +227,7 @@ class FigureSource:
         def ours(relation: FilteredRelation) -> bool:
             alias = relation.alias
             return (SCOPE_RELATIONS.get(alias) == relation.relation_name
-                    and relation.condition == self._scope_condition(alias, alias))
+                    and relation.condition == self._scope_condition(alias))
 
         query = projects.query
         return {alias for alias, join in query.alias_map.items()
@@ -313,7 +313,7 @@ def with_period_figures(projects: QuerySet, period: Period, source: FigureSource
     source = source or figure_source(period)
     projects = source.scope(projects)
     if source.frozen:
-        # The snapshot row holds the month's figures as they stood at the close (closing._store_figures).
+        # The snapshot row holds the month's figures as they stood at the close (closing._freeze).
         figures = {
             "period_ytd": F("frozen__completed_ytd"),
             "period_month": F("frozen__completed_month"),

@@ -27,14 +27,16 @@ class RateHundredths(Func):
 
 
 def store_figures(apps, schema_editor):
-    """The figures of the months closed before: as closing._store_figures stores them at a close."""
+    """The figures of the months closed before: as closing._freeze stores them at a close."""
     MonthSnapshot = apps.get_model("projects", "MonthSnapshot")
     SnapshotProject = apps.get_model("projects", "SnapshotProject")
     SnapshotReport = apps.get_model("projects", "SnapshotReport")
-    for snapshot in MonthSnapshot.objects.using(schema_editor.connection.alias).order_by("pk"):
-        reports = SnapshotReport.objects.filter(snapshot=snapshot, project=OuterRef("project"), year=snapshot.year)
+    using = schema_editor.connection.alias
+    for snapshot in MonthSnapshot.objects.using(using).order_by("pk"):
+        reports = SnapshotReport.objects.using(using).filter(
+            snapshot=snapshot, project=OuterRef("project"), year=snapshot.year)
         month_report = reports.filter(month=snapshot.month)
-        rows = SnapshotProject.objects.filter(snapshot=snapshot)
+        rows = SnapshotProject.objects.using(using).filter(snapshot=snapshot)
         rows.update(
             completed_ytd=Subquery(
                 reports.filter(month__lte=snapshot.month).order_by("-month").values("completed_ytd")[:1]),

@@ -62,7 +62,7 @@ def test_generated_values_move_out_of_the_facts_and_back():
 
 def test_the_months_closed_before_get_their_figures_stored_as_a_close_stores_them():
     """Migration 0020 stores the figures of the snapshots made before it (a closed month's pages read them) as
-    closing._store_figures stores them at a close: over a month report, an earlier one only, none, no plan
+    closing._freeze stores them at a close: over a month report, an earlier one only, none, no plan
     and a rate rounded half away from zero."""
     from portfolio.policy import Role
     from projects import closing
@@ -72,7 +72,8 @@ def test_the_months_closed_before_get_their_figures_stored_as_a_close_stores_the
     coordinator = make_user("coordinator", Role.COORDINATOR)
     district = Programme.objects.create(year=2025, level="district", name="2025年区重点项目")
     shapes = {"P-MONTH": (Decimal(1200), {2: 50, 6: 120}), "P-EARLIER": (Decimal(1200), {5: 75}),
-              "P-NONE": (Decimal(1200), {}), "P-NOPLAN": (None, {6: 10}), "P-HALF": (Decimal(20000), {6: 1})}
+              "P-NONE": (Decimal(1200), {}), "P-NOPLAN": (None, {6: 10}), "P-ZEROPLAN": (Decimal(0), {6: 10}),
+              "P-HALF": (Decimal(20000), {6: 1}), "P-THIRD": (Decimal(3), {6: 1})}
     for code, (plan, months) in shapes.items():
         project = Project.objects.create(code=code, name=f"项目{code}", programme=district, annual_plan=plan,
                                          source_quote=f"{code}项目。")
@@ -82,10 +83,18 @@ def test_the_months_closed_before_get_their_figures_stored_as_a_close_stores_the
         if 6 not in months:
             closing.report_waive(project=project, year=2025, month=6, reason="项目暂停", acting_user=coordinator)
     closing.month_close(year=2025, month=6, acting_user=coordinator)
-    fields = ("project__code", "completed_ytd", "completed_month", "report_status", "rate_hundredths")
+    # A correction: version 2 of the month has P-MONTH at 240, version 1 keeps 120.
+    closing.month_reopen(year=2025, month=6, reason="更正", acting_user=coordinator)
+    MonthlyReport.objects.filter(project__code="P-MONTH", month=6).update(
+        completed_month=Decimal(190), completed_ytd=Decimal(240))
+    closing.month_close(year=2025, month=6, acting_user=coordinator)
+    fields = ("snapshot__version", "project__code", "completed_ytd", "completed_month", "report_status",
+              "rate_hundredths")
     at_the_close = sorted(SnapshotProject.objects.values_list(*fields))
-    assert {row[0]: row[4] for row in at_the_close} == {
-        "P-MONTH": 1000, "P-EARLIER": 625, "P-NONE": 0, "P-NOPLAN": None, "P-HALF": 1}
+    rates = {"P-EARLIER": 625, "P-NONE": 0, "P-NOPLAN": None, "P-ZEROPLAN": None, "P-HALF": 1, "P-THIRD": 3333}
+    assert {(row[0], row[1]): row[5] for row in at_the_close} == {
+        **{(version, code): rate for version in (1, 2) for code, rate in rates.items()},
+        (1, "P-MONTH"): 1000, (2, "P-MONTH"): 2000}
     try:
         _migrate([("projects", "0019_closed_month_issues_index")])
         after = _migrate([("projects", "0020_closed_month_stored_figures")])

@@ -747,7 +747,8 @@ def _close_june_over_frozen_shapes(cycle) -> dict[str, Project]:
         project = projects[code] = add_project(cycle, code, plan=plan, february=None, milestones=code == "P-MONTH")
         for month, (amount, ytd) in months.items():
             MonthlyReport.objects.create(project=project, year=YEAR, month=month, completed_month=Decimal(amount),
-                                         completed_ytd=Decimal(ytd), status="approved")
+                                         completed_ytd=Decimal(ytd), status="approved",
+                                         progress_text=f"{code}：{month}月进度")
         if 6 not in months:
             closing.report_waive(project=project, year=YEAR, month=6, reason="项目暂停",
                                  acting_user=cycle.users["coordinator"])
@@ -788,6 +789,11 @@ def test_a_close_stores_each_projects_figures_as_the_rule_computes_them(cycle):
                                                                                             frozen)}
     assert ranked == {code: (stored[code]["rate_hundredths"], WARNING_RANK[colour])
                       for code, (*_figures, colour) in progress(frozen).items()}
+    # The report's rows print the latest frozen report's progress: the month's own, or an earlier one.
+    printed = {row.code: row.progress for row in build_progress_report(
+        Project.objects.all(), june, narrative=False, source=frozen).projects}
+    assert printed == {code: f"{code}：{max(months)}月进度" if months else ""
+                       for code, (_plan, months) in FROZEN_SHAPES.items()}
 
 
 @pytest.mark.parametrize("role", ["editor", "coordinator", "administrator"])
