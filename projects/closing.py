@@ -53,6 +53,7 @@ from .selectors import (
     FROZEN_ATTRIBUTES,
     FigureSource,
     expected_projects,
+    latest_report_value,
     rate_hundredths,
     with_period_figures,
 )
@@ -182,6 +183,7 @@ def month_close(*, year: int, month: int, acting_user, waive_missing: str | None
 def _freeze(snapshot: MonthSnapshot) -> None:
     """Copy the month's counted figures into the snapshot: INSERT … SELECT, a fixed number of statements."""
     year, month = snapshot.year, snapshot.month
+    source = FigureSource(Period(year, month), snapshot=snapshot)
     projects = expected_projects(Project.objects.all(), year)
     fields = ["year", "month", "completed_month", "completed_ytd", "status", "progress_text", "problems",
               "coordination_requests"]
@@ -204,7 +206,7 @@ def _freeze(snapshot: MonthSnapshot) -> None:
             snapshot_id=_value(snapshot.pk), waived=Exists(waivers),
             waiver_reason=Coalesce(Subquery(waivers.values("reason")[:1]), Value(""), output_field=TextField()),
             # The programme and plan the month counted (a report project's sample ones when it has no facts).
-            frozen_plan=COUNTED_PLAN, frozen_programme=COUNTED_PROGRAMME, **_frozen_figures(snapshot),
+            frozen_plan=COUNTED_PLAN, frozen_programme=COUNTED_PROGRAMME, **_frozen_figures(source),
         ).annotate(frozen_rate=rate_hundredths("frozen_ytd", "frozen_plan"))
         .values("snapshot_id", "pk", "frozen_plan", "waived", "waiver_reason",
                 *("frozen_programme" if name == "programme" else name for name in FROZEN_ATTRIBUTES),
@@ -213,7 +215,6 @@ def _freeze(snapshot: MonthSnapshot) -> None:
          "completed_ytd", "completed_month", "report_status", "rate_hundredths"],
     )
     refresh_statistics([SnapshotProject])
-    source = FigureSource(Period(year, month), snapshot=snapshot)
     totals = (
         with_period_figures(projects, source.period, source)
         .values(frozen_programme=source.attributes()["as_programme"])
@@ -238,13 +239,13 @@ def _freeze(snapshot: MonthSnapshot) -> None:
         ])
 
 
-def _frozen_figures(snapshot: MonthSnapshot) -> dict:
+def _frozen_figures(source: FigureSource) -> dict:
     """Each project's figures of the month (``pk`` the project's), from the snapshot's frozen reports: the year
     to date, the month's own report's figure and status (SnapshotProject's comment)."""
-    reports = SnapshotReport.objects.filter(snapshot=snapshot, project=OuterRef("pk"), year=snapshot.year)
-    month_report = reports.filter(month=snapshot.month)
+    period = source.period
+    month_report = source.reports().filter(project=OuterRef("pk"), year=period.year, month=period.month)
     return {
-        "frozen_ytd": Subquery(reports.filter(month__lte=snapshot.month).order_by("-month").values("completed_ytd")[:1]),
+        "frozen_ytd": latest_report_value(source, "completed_ytd"),
         "frozen_month": Subquery(month_report.values("completed_month")[:1]),
         "frozen_report_status": Coalesce(Subquery(month_report.values("status")[:1]), Value("")),
     }

@@ -319,8 +319,6 @@ def with_period_figures(projects: QuerySet, period: Period, source: FigureSource
             "period_month": F("frozen__completed_month"),
             "period_status": NullIf(F("frozen__report_status"), Value("")),
         }
-        # Read by warning_annotations: the rate stored at the close, not computed again for every project.
-        projects = projects.alias(period_rate_hundredths=F("frozen__rate_hundredths"))
     else:
         projects = projects.annotate(period_report=FilteredRelation(
             "monthly_reports", condition=Q(monthly_reports__year=period.year, monthly_reports__month=period.month)))
@@ -330,7 +328,9 @@ def with_period_figures(projects: QuerySet, period: Period, source: FigureSource
                                  default=None),
             "period_status": F("period_report__status"),
         }
-    projects = projects.annotate(
+    # Read by warning_annotations: a closed month's rate as stored at the close, not computed again per project.
+    rate = F("frozen__rate_hundredths") if source.frozen else rate_hundredths("period_ytd", "period_plan")
+    return projects.annotate(
         **figures,
         period_plan=source.plan(),
         # The project's status as it stood at the close for a frozen month: the warnings read it.
@@ -338,10 +338,7 @@ def with_period_figures(projects: QuerySet, period: Period, source: FigureSource
         # Whether the figures rest on a generated monthly report (marked as sample where shown).
         period_generated=Exists(MonthlyReport.objects.filter(
             project=OuterRef("pk"), year=period.year, month__lte=period.month, is_synthetic=True)),
-    )
-    if source.frozen:
-        return projects
-    return projects.alias(period_rate_hundredths=rate_hundredths("period_ytd", "period_plan"))
+    ).alias(period_rate_hundredths=rate)
 
 
 def _month_report_counts(source: FigureSource) -> Q:
@@ -465,9 +462,10 @@ def with_list_figures(projects: QuerySet, period: Period, source: FigureSource |
     return with_period_figures(projects, period, source).annotate(**warning_annotations(period), list_rate=rate)
 
 
-def _has_plan() -> Q:
-    """Whether a project annotated by ``with_period_figures`` has a plan to compute a rate against."""
-    return Q(period_plan__isnull=False) & ~Q(period_plan=0)
+def _has_plan(plan: str = "period_plan") -> Q:
+    """Whether a project has a plan to compute a rate against: ``plan``, a field or annotation (by default
+    ``with_period_figures``'s)."""
+    return Q(**{f"{plan}__isnull": False}) & ~Q(**{plan: 0})
 
 
 def rate_hundredths(ytd: str, plan: str) -> Case:
@@ -475,8 +473,7 @@ def rate_hundredths(ytd: str, plan: str) -> Case:
     hundredths of a percent (``RateHundredths``), null without a plan: the one expression of the rate the
     warnings compare, for the live figures and stored at a month's close."""
     return Case(
-        When(Q(**{f"{plan}__isnull": False}) & ~Q(**{plan: 0}),
-             then=RateHundredths(Coalesce(F(ytd), Value(Decimal(0))), F(plan))),
+        When(_has_plan(plan), then=RateHundredths(Coalesce(F(ytd), Value(Decimal(0))), F(plan))),
         default=None, output_field=IntegerField(),
     )
 
