@@ -10,17 +10,24 @@ them and is left alone. Imports no feature app.
 
 from collections.abc import Iterable
 
+from django.apps import apps
 from django.db import connections
 from django.db.models import Model
 
 
 def refresh_statistics(models: Iterable[type[Model]] = (), using: str = "default") -> bool:
-    """ANALYZE the tables of ``models`` (every table of the database when none are given) on PostgreSQL;
-    whether it ran. Allowed inside a transaction: it sees the transaction's own rows."""
+    """ANALYZE the tables of ``models`` (every table of the platform's models when none are given) on
+    PostgreSQL; whether it ran. Allowed inside a transaction: it sees the transaction's own rows.
+
+    The tables are always named: a bare ANALYZE also analyses the catalogs every database of the server
+    shares, and inside a transaction it holds their lock to the end, so that another database's ANALYZE
+    waits for it (in the tests, one database's ANALYZE waited a minute for another's transaction)."""
     connection = connections[using]
     if connection.vendor != "postgresql":
         return False
-    tables = ", ".join(connection.ops.quote_name(model._meta.db_table) for model in models)
+    models = list(models) or [model for model in apps.get_models(include_auto_created=True)
+                              if model._meta.managed and not model._meta.proxy]
+    tables = ", ".join(dict.fromkeys(connection.ops.quote_name(model._meta.db_table) for model in models))
     with connection.cursor() as cursor:
-        cursor.execute(f"ANALYZE {tables}".strip())
+        cursor.execute(f"ANALYZE {tables}")
     return True

@@ -40,3 +40,22 @@ def test_it_runs_one_statement_on_postgresql_and_none_on_sqlite(django_assert_nu
     on_postgresql = connection.vendor == "postgresql"
     with django_assert_num_queries(1 if on_postgresql else 0):
         assert refresh_statistics([Project]) is on_postgresql
+
+
+@postgresql_only
+def test_refreshing_every_table_leaves_the_catalogs_other_databases_share_unlocked():
+    """A bare ANALYZE also takes the shared catalogs' lock to the end of the transaction: another database's
+    ANALYZE on the same server then waits for it. Naming the platform's tables keeps it to this database."""
+    assert refresh_statistics() is True
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT c.relname FROM pg_locks l JOIN pg_class c ON c.oid = l.relation "
+            "WHERE l.pid = pg_backend_pid() AND c.relisshared AND l.mode = 'ShareUpdateExclusiveLock'"
+        )
+        shared = [name for (name,) in cursor.fetchall()]
+        assert shared == []
+        cursor.execute(
+            "SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation "
+            "WHERE l.pid = pg_backend_pid() AND c.relname = 'projects_project' AND l.mode = 'ShareUpdateExclusiveLock'"
+        )
+        assert cursor.fetchone()[0] == 1  # the platform's own tables were analysed, in this transaction
