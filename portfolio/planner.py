@@ -16,8 +16,8 @@ from django.db.models import Model
 
 
 def refresh_statistics(models: Iterable[type[Model]] = (), using: str = "default") -> bool:
-    """ANALYZE the tables of ``models`` (every table of the platform's models when none are given) on
-    PostgreSQL; whether it ran. Allowed inside a transaction: it sees the transaction's own rows.
+    """ANALYZE the tables of ``models`` (every table of the platform's models the database has when none
+    are given) on PostgreSQL; whether it ran. Allowed inside a transaction: it sees the transaction's own rows.
 
     The tables are always named: a bare ANALYZE also analyses the catalogs every database of the server
     shares, and inside a transaction it holds their lock to the end, so that another database's ANALYZE
@@ -25,9 +25,14 @@ def refresh_statistics(models: Iterable[type[Model]] = (), using: str = "default
     connection = connections[using]
     if connection.vendor != "postgresql":
         return False
-    models = list(models) or [model for model in apps.get_models(include_auto_created=True)
-                              if model._meta.managed and not model._meta.proxy]
-    tables = ", ".join(dict.fromkeys(connection.ops.quote_name(model._meta.db_table) for model in models))
     with connection.cursor() as cursor:
-        cursor.execute(f"ANALYZE {tables}")
+        names = [model._meta.db_table for model in models]
+        if not names:
+            # Only the tables the database has: a backup restored from before a migration lacks the
+            # tables the migration adds until `manage.py migrate` runs.
+            existing = set(connection.introspection.table_names(cursor))
+            names = [model._meta.db_table for model in apps.get_models(include_auto_created=True)
+                     if model._meta.managed and not model._meta.proxy and model._meta.db_table in existing]
+        if names:
+            cursor.execute(f"ANALYZE {', '.join(dict.fromkeys(map(connection.ops.quote_name, names)))}")
     return True
