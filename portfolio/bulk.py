@@ -107,6 +107,7 @@ COPY_AS_IS = frozenset({
 # a DateField, a float for a DecimalField or a lazy translation would be written unconverted (the
 # foreign keys of the rows inserted here point to integer keys).
 SQLITE_AS_IS = COPY_AS_IS - {"DateTimeField"}
+AS_IS = {"postgresql": COPY_AS_IS, "sqlite": SQLITE_AS_IS}  # by database vendor; none elsewhere
 
 
 def _value_reader(field, connection, *, as_is: frozenset[str], saving: bool = True):
@@ -139,13 +140,12 @@ def insert_history(objs: Sequence[models.Model], *, change_reason: str | None = 
     fixed = {"history_date": timezone.now(), "history_change_reason": change_reason, "history_type": "+",
              "history_user_id": None}
     quote = connection.ops.quote_name
-    on_postgresql = connection.vendor == "postgresql"
-    as_is = COPY_AS_IS if on_postgresql else SQLITE_AS_IS if connection.vendor == "sqlite" else frozenset()
+    as_is = AS_IS.get(connection.vendor, frozenset())
     readers = [_fixed(field.get_db_prep_save(fixed[field.attname], connection)) if field.attname in fixed
                else _value_reader(field, connection, as_is=as_is, saving=False) for field in fields]
     rows = ([read(obj) for read in readers] for obj in objs)
     with connection.cursor() as cursor:
-        if on_postgresql:
+        if connection.vendor == "postgresql":
             _copy(cursor, connection, opts.db_table, fields, rows)
             return
         sql = (

@@ -10,7 +10,6 @@ them and is left alone. Imports no feature app.
 
 from collections.abc import Iterable
 
-from django.apps import apps
 from django.db import connections
 from django.db.models import Model
 
@@ -25,14 +24,11 @@ def refresh_statistics(models: Iterable[type[Model]] = (), using: str = "default
     connection = connections[using]
     if connection.vendor != "postgresql":
         return False
-    with connection.cursor() as cursor:
-        names = [model._meta.db_table for model in models]
-        if not names:
-            # Only the tables the database has: a backup restored from before a migration lacks the
-            # tables the migration adds until `manage.py migrate` runs.
-            existing = set(connection.introspection.table_names(cursor))
-            names = [model._meta.db_table for model in apps.get_models(include_auto_created=True)
-                     if model._meta.managed and not model._meta.proxy and model._meta.db_table in existing]
-        if names:
-            cursor.execute(f"ANALYZE {', '.join(dict.fromkeys(map(connection.ops.quote_name, names)))}")
+    # With no models, only the tables the database has: a backup restored from before a migration lacks
+    # the tables the migration adds until `manage.py migrate` runs.
+    names = sorted({model._meta.db_table for model in models}
+                   or connection.introspection.django_table_names(only_existing=True, include_views=False))
+    if names:
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {', '.join(map(connection.ops.quote_name, names))}")
     return True

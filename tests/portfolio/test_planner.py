@@ -7,11 +7,9 @@ import io
 from types import SimpleNamespace
 
 import pytest
-from django.apps import apps
 from django.core.management import call_command
 from django.db import connection
 
-from portfolio import planner
 from portfolio.planner import refresh_statistics
 from projects.models import Department, MonthlyReport, Project
 from tests.helpers import analyzed_columns, planner_rows
@@ -68,10 +66,10 @@ def test_refreshing_every_table_leaves_the_catalogs_other_databases_share_unlock
 def test_refreshing_every_table_skips_the_tables_a_database_does_not_have_yet(monkeypatch):
     """A backup restored from before a migration lacks the migration's tables until migrate runs."""
     not_migrated = SimpleNamespace(_meta=SimpleNamespace(db_table="projects_added_by_a_later_migration",
-                                                         managed=True, proxy=False))
-    models = [*apps.get_models(include_auto_created=True), not_migrated]
+                                                         managed=True, local_many_to_many=[]))
+    models = [*connection.introspection.get_migratable_models(), not_migrated]
     Project.objects.create(code="P1", name="项目一")
-    with monkeypatch.context() as patched:  # the ORM itself reads the registry: only the refresh sees it
-        patched.setattr(planner.apps, "get_models", lambda **kwargs: models)
+    with monkeypatch.context() as patched:  # the models the refresh reads, with one whose table is not there
+        patched.setattr(connection.introspection, "get_migratable_models", lambda: models)
         assert refresh_statistics() is True
     assert planner_rows(connection, "projects_project") == 1
