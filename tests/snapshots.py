@@ -58,7 +58,9 @@ class Snapshot:
         """Write the rows again, in the caller's transaction (or in one of its own under autocommit).
 
         Plain INSERT/UPDATE with executemany and values converted for the database once: the ORM's
-        bulk_create spent seconds per test compiling expressions for the seven thousand rows.
+        bulk_create spent seconds per test compiling expressions for the seven thousand rows. On
+        PostgreSQL the rows are copied (COPY … FROM STDIN): executemany took about a second for the
+        portfolio's seven thousand rows in each of some three hundred tests, COPY a fifth of that.
         """
         if self._statements is None:
             self._statements = self._prepare()
@@ -72,7 +74,12 @@ class Snapshot:
                         f"ask for the {self.name!r} fixture before fixtures that create rows"
                     )
             for sql, params in self._statements:
-                cursor.executemany(sql, params)
+                if sql.startswith("COPY"):
+                    with cursor.cursor.copy(sql) as copy:
+                        for row in params:
+                            copy.write_row(row)
+                else:
+                    cursor.executemany(sql, params)
             for sql in connection.ops.sequence_reset_sql(no_style(), [model for model, _rows in self.inserts]):
                 cursor.execute(sql)
 
@@ -84,9 +91,10 @@ class Snapshot:
             keys = [row[model._meta.pk.attname] for row in rows]
             self._key_ranges.append((model, (min(keys), max(keys))))
             fields = model._meta.concrete_fields
+            into = f"{quote(model._meta.db_table)} ({', '.join(quote(f.column) for f in fields)})"
             statements.append((
-                f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "
-                f"VALUES ({', '.join(['%s'] * len(fields))})",
+                f"COPY {into} FROM STDIN" if connection.vendor == "postgresql"
+                else f"INSERT INTO {into} VALUES ({', '.join(['%s'] * len(fields))})",
                 [_db_values(fields, row) for row in rows],
             ))
         for model, rows in self.updates:
