@@ -211,6 +211,7 @@ def test_the_deploy_check_names_demo_accounts_that_kept_their_password(settings)
     assert check_demo_accounts(databases=["default"]) == []
 
 
+@pytest.mark.any_database
 def test_the_deploy_check_of_the_production_settings_prints_nothing(tmp_path):
     static = tmp_path / "static"
     env = {**PRODUCTION, "STATIC_ROOT": str(static), "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}"}

@@ -86,6 +86,7 @@ def test_a_bureau_that_adds_programmes_says_which_projects_are_in_both(portfolio
     assert any("本报告所列434个项目" in p and district.name in p for p in report.narrative)
 
 
+@pytest.mark.any_database
 def test_the_pdf_closes_with_the_signature_and_gives_the_list_as_attachment(portfolio, settings):
     settings.PORTFOLIO_ISSUING_UNIT = "某区发展和改革局"
     report = build_progress_report(Project.objects.filter(programme__level="city"), H1)
@@ -148,6 +149,7 @@ def _fills(pdf: bytes, tmp_path) -> list[tuple[bool, float]]:
 
 
 @pytest.mark.slow
+@pytest.mark.any_database
 def test_no_page_is_left_half_empty_but_the_last_of_the_text_and_of_the_attachment(two_programmes, tmp_path):
     fills = _fills(render_progress(two_programmes, "pdf").content, tmp_path)
     end_of_text = next(i for i, (landscape, _fill) in enumerate(fills) if landscape) - 1

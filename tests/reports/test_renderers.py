@@ -34,6 +34,7 @@ def pdf_text(content: bytes) -> tuple[int, str]:
     return len(reader.pages), "\n".join(page.extract_text() for page in reader.pages)
 
 
+@pytest.mark.any_database
 def test_pdf_has_the_chinese_headings_figures_and_page_numbers(city_report):
     rendered = render_progress(city_report, "pdf")
     assert rendered.content.startswith(b"%PDF") and rendered.content_type == "application/pdf"
@@ -205,6 +206,7 @@ def _orientations(content: bytes) -> list[bool]:
     return [float(p.mediabox.width) > float(p.mediabox.height) for p in PdfReader(io.BytesIO(content)).pages]
 
 
+@pytest.mark.any_database
 def test_the_pdf_in_parts_is_the_single_document(city_report, settings):
     """Rendered in parts (worker or not), the PDF has the single document's pages, text, page numbers
     counted over the whole document, running heads, and landscape appendix pages."""
@@ -255,6 +257,7 @@ def test_a_report_without_sample_data_has_no_sample_mark(report_data):
     assert [p.text for p in document.sections[0].footer.paragraphs] == ["— 1 —"]  # the page number only
 
 
+@pytest.mark.any_database
 def test_a_failing_worker_leaves_the_part_to_this_process(city_report, settings, monkeypatch):
     from concurrent.futures import Future
 

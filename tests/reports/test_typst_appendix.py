@@ -19,7 +19,7 @@ from projects.reports.renderers import render_progress
 from projects.reports.renderers.html import render_progress_html
 from projects.reports.renderers.typst_appendix import HEADERS, appendix_document, typst_families
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.any_database]
 H1 = Period(2025, 6)
 SAMPLE_MARK = "含样例数据，非真实数据"
 
