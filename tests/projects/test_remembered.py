@@ -309,3 +309,156 @@ def test_a_scope_of_no_projects_is_computed(world, client):
     for url in ("/?year=2025&month=3", "/projects/?year=2025&month=3&warning=red", "/reports/progress/?year=2025&month=3",
                 "/api/v1/reports/progress/?year=2025&month=3"):
         assert client.get(url).status_code == 200, url
+
+
+# Only the tables a figure read ---------------------------------------------------------------------------------
+
+CLOSED = Period(2025, 1)
+
+
+def read_closed():
+    """What the dashboard reads of a closed month: its frozen figures, and the milestones."""
+    projects = Project.objects.all()
+    return totals_and_warnings(projects, CLOSED), milestone_counts(projects, CLOSED)
+
+
+def closed_computed():
+    with transaction.atomic():
+        return read_closed()
+
+
+def close_january(world):
+    closing.month_close(year=2025, month=1, acting_user=world.users["coordinator"])
+
+
+def open_month_report_saved(world):
+    draft = world.drafts["own"]
+    draft.completed_month, draft.completed_ytd = Decimal(50), Decimal(65)
+    draft.save()
+
+
+def test_a_closed_months_figures_outlive_the_open_months_reports(world, count_queries):
+    """The departments' entries of the open month leave the leaders' closed-month figures remembered;
+    the reporting status, which reads the reports, is computed again."""
+    close_january(world)
+    first = read_closed()
+    status = reporting_status(Project.objects.all(), CLOSED, today=dt.date(2025, 2, 1))
+    open_month_report_saved(world)
+    with count_queries() as q:
+        again = read_closed()
+        reporting_status(Project.objects.all(), CLOSED, today=dt.date(2025, 2, 1))
+    assert again == first == closed_computed()
+    statements = [query["sql"] for query in q.context.captured_queries if 'MAX("history_id")' not in query["sql"]]
+    counted = [s for s in statements if "GROUP BY" in s or "COUNT(" in s]
+    assert len(counted) == 2 and all("projects_monthlyreport" in s for s in counted), q.describe()
+    assert status.total.approved == 2
+
+
+def milestone_overdue_in_january(world):
+    Milestone.objects.create(project=world.projects["own"], kind="topping_out", planned_date=dt.date(2025, 1, 10))
+
+
+def closed_project_deleted(world):
+    world.projects["other"].delete()  # its frozen rows go with it
+
+
+def reopened_corrected_and_closed_again(world):
+    coordinator = world.users["coordinator"]
+    closing.month_reopen(year=2025, month=1, reason="更正", acting_user=coordinator)
+    report = MonthlyReport.objects.get(pk=world.approved["own"].pk)
+    report.completed_month = report.completed_ytd = Decimal(600)
+    report.save()
+    close_january(world)
+
+
+CLOSED_CHANGES = [milestone_overdue_in_january, closed_project_deleted, reopened_corrected_and_closed_again]
+
+
+@pytest.mark.parametrize("change", CLOSED_CHANGES, ids=[c.__name__ for c in CLOSED_CHANGES])
+def test_a_closed_months_figures_follow_what_they_read(world, change):
+    close_january(world)
+    before = read_closed()
+    open_month_report_saved(world)
+    assert read_closed() == before
+    change(world)
+    after = read_closed()
+    assert after == closed_computed()
+    assert after != before, "the change should move a figure this test reads"
+
+
+def test_a_figure_is_computed_again_only_when_a_table_it_read_changes(world):
+    calls = []
+    projects = Project.objects.all()
+
+    def compute():
+        calls.append(1)
+        return len(calls), len(list(projects))
+
+    assert remembered.remembered("t", projects, compute) == (1, 2)
+    world.indicator.name = "地区生产总值（现价）"
+    world.indicator.save()  # a table the figure did not read
+    assert remembered.remembered("t", projects, compute) == (1, 2)
+    plan_changed(world)
+    assert remembered.remembered("t", projects, compute) == (2, 2)
+
+
+def test_a_figure_that_reads_a_table_the_fingerprint_does_not_follow_depends_on_every_table(world):
+    from projects.models import SheetReturn
+
+    calls = []
+    returns = SheetReturn.objects.all()  # no history, not followed
+
+    def compute():
+        calls.append(1)
+        return len(calls), len(list(returns))
+
+    assert remembered.remembered("t", returns, compute) == (1, 0)
+    assert remembered.remembered("t", returns, compute) == (1, 0)
+    world.indicator.name = "地区生产总值（现价）"
+    world.indicator.save()
+    assert remembered.remembered("t", returns, compute) == (2, 0)
+
+
+def test_a_figure_read_from_the_cache_within_another_adds_its_tables_to_it(world):
+    """The inner figure runs no statement when it is remembered: the outer one still depends on its tables."""
+    milestones, projects = Milestone.objects.all(), Project.objects.all()
+
+    def inner():
+        return remembered.remembered_rows("inner", milestones.values_list("planned_date", flat=True).order_by("pk"))
+
+    def outer():
+        return len(list(projects)), inner()
+
+    inner()  # remembered before the outer figure is first computed
+    first = remembered.remembered("outer", projects, outer)
+    milestone_replanned(world)
+    again = remembered.remembered("outer", projects, outer)
+    assert again != first
+    assert again == (2, [dt.date(2025, 4, 20), dt.date(2025, 3, 1)])
+
+
+def test_reading_a_months_frozen_figures_is_reading_its_snapshot_and_what_its_rows_point_to():
+    """Frozen rows change only with a new snapshot, or when a row they point to is deleted (CASCADE, SET_NULL)."""
+    groups = remembered._table_groups()
+    assert set(groups["projects_snapshotproject"]) == {
+        "projects_monthsnapshot", "projects_project", "projects_programme", "projects_department"}
+    assert set(groups["projects_snapshotprogrammemonth"]) == {"projects_monthsnapshot", "projects_programme"}
+    assert groups["projects_historicalmonthlyreport"] == ("projects_monthlyreport",)
+    assert "projects_sheetreturn" not in groups
+
+
+def test_a_table_named_in_sql_written_by_hand_counts_as_read(world):
+    calls = []
+
+    def compute():
+        calls.append(1)
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT COUNT(*) FROM projects_milestone WHERE planned_date < '2025-04-01'")
+            return len(calls), cursor.fetchone()[0]
+
+    projects = Project.objects.all()
+    assert remembered.remembered("t", projects, compute) == (1, 2)
+    plan_changed(world)  # the projects' table, which the statement does not read
+    assert remembered.remembered("t", projects, compute) == (1, 2)
+    milestone_replanned(world)
+    assert remembered.remembered("t", projects, compute) == (2, 1)
