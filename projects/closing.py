@@ -53,6 +53,7 @@ from .selectors import (
     FROZEN_ATTRIBUTES,
     FigureSource,
     expected_projects,
+    generated_reports,
     latest_report_value,
     rate_hundredths,
     with_period_figures,
@@ -210,9 +211,9 @@ def _freeze(snapshot: MonthSnapshot) -> None:
         ).annotate(frozen_rate=rate_hundredths("frozen_ytd", "frozen_plan"))
         .values("snapshot_id", "pk", "frozen_plan", "waived", "waiver_reason",
                 *("frozen_programme" if name == "programme" else name for name in FROZEN_ATTRIBUTES),
-                "frozen_ytd", "frozen_month", "frozen_report_status", "frozen_rate"),
+                "frozen_ytd", "frozen_month", "frozen_report_status", "frozen_rate", "frozen_generated"),
         ["snapshot_id", "project_id", "annual_plan", "waived", "waiver_reason", *FROZEN_ATTRIBUTES,
-         "completed_ytd", "completed_month", "report_status", "rate_hundredths"],
+         "completed_ytd", "completed_month", "report_status", "rate_hundredths", "generated"],
     )
     refresh_statistics([SnapshotProject])
     totals = (
@@ -248,6 +249,7 @@ def _frozen_figures(source: FigureSource) -> dict:
         "frozen_ytd": latest_report_value(source, "completed_ytd"),
         "frozen_month": Subquery(month_report.values("completed_month")[:1]),
         "frozen_report_status": Coalesce(Subquery(month_report.values("status")[:1]), Value("")),
+        "frozen_generated": generated_reports(period),
     }
 
 

@@ -740,11 +740,13 @@ class SnapshotProject(models.Model):
     # to date (the latest counted report up to the month; null without one), the month's own report (its
     # figure, null without one, and its status, empty without one) and the completion rate of the year to
     # date against ``annual_plan`` in hundredths of a percent as selectors.RateHundredths rounds it (null
-    # without a plan).
+    # without a plan), and whether a report of the year up to the month was generated (sample data: every
+    # output that shows the figures says so).
     completed_ytd = models.DecimalField(max_digits=16, decimal_places=4, null=True)
     completed_month = models.DecimalField(max_digits=16, decimal_places=4, null=True)
     report_status = models.CharField(max_length=20, choices=ReportStatus.choices, blank=True, db_default="")
     rate_hundredths = models.IntegerField(null=True)
+    generated = models.BooleanField(default=False)
 
     class Meta:
         constraints = [

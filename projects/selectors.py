@@ -335,10 +335,16 @@ def with_period_figures(projects: QuerySet, period: Period, source: FigureSource
         period_plan=source.plan(),
         # The project's status as it stood at the close for a frozen month: the warnings read it.
         period_project_status=source.attributes()["as_status"],
-        # Whether the figures rest on a generated monthly report (marked as sample where shown).
-        period_generated=Exists(MonthlyReport.objects.filter(
-            project=OuterRef("pk"), year=period.year, month__lte=period.month, is_synthetic=True)),
+        # Whether the figures rest on a generated monthly report (marked as sample where shown); for a frozen
+        # month, as it stood at the close.
+        period_generated=F("frozen__generated") if source.frozen else generated_reports(period),
     ).alias(period_rate_hundredths=rate)
+
+
+def generated_reports(period: Period) -> Exists:
+    """Whether a project (``pk``) has a generated monthly report of the year up to the period's month."""
+    return Exists(MonthlyReport.objects.filter(
+        project=OuterRef("pk"), year=period.year, month__lte=period.month, is_synthetic=True))
 
 
 def _month_report_counts(source: FigureSource) -> Q:

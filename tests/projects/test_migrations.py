@@ -101,3 +101,37 @@ def test_the_months_closed_before_get_their_figures_stored_as_a_close_stores_the
         assert sorted(after.get_model("projects", "SnapshotProject").objects.values_list(*fields)) == at_the_close
     finally:
         _migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
+
+
+def test_the_months_closed_before_get_their_generated_flag_as_a_close_stores_it():
+    """Migration 0021 stores whether a frozen project's figures rest on a generated report (its month or an
+    earlier one of the year), as closing._freeze does."""
+    from portfolio.policy import Role
+    from projects import closing
+    from projects.models import MonthlyReport, Programme, Project, SnapshotProject
+    from tests.helpers import make_user
+
+    coordinator = make_user("coordinator", Role.COORDINATOR)
+    district = Programme.objects.create(year=2025, level="district", name="2025年区重点项目")
+    shapes = {"P-REAL": {5: False, 6: False}, "P-MONTH": {6: True}, "P-EARLIER": {2: True, 6: False},
+              "P-LATER": {6: False, 7: True}, "P-LASTYEAR": {6: False}}
+    for code, months in shapes.items():
+        project = Project.objects.create(code=code, name=f"项目{code}", programme=district,
+                                         annual_plan=Decimal(1200), source_quote=f"{code}项目。")
+        for month, generated in months.items():
+            MonthlyReport.objects.create(project=project, year=2025, month=month, completed_month=Decimal(10),
+                                         completed_ytd=Decimal(10 * month), status="approved", is_synthetic=generated)
+    MonthlyReport.objects.create(project=Project.objects.get(code="P-LASTYEAR"), year=2024, month=3,
+                                 completed_month=Decimal(1), completed_ytd=Decimal(1), status="approved",
+                                 is_synthetic=True)
+    closing.month_close(year=2025, month=6, acting_user=coordinator)
+    at_the_close = dict(SnapshotProject.objects.values_list("project__code", "generated"))
+    assert at_the_close == {"P-REAL": False, "P-MONTH": True, "P-EARLIER": True, "P-LATER": False,
+                            "P-LASTYEAR": False}
+    try:
+        _migrate([("projects", "0020_closed_month_stored_figures")])
+        after = _migrate([("projects", "0021_closed_month_generated_flag")])
+        assert dict(after.get_model("projects", "SnapshotProject").objects.values_list(
+            "project__code", "generated")) == at_the_close
+    finally:
+        _migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())

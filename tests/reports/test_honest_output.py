@@ -74,7 +74,19 @@ def named(report):
     return rows
 
 
-def test_the_rows_say_which_values_are_generated(named_report):
+@pytest.mark.parametrize("closed", [False, True], ids=["open", "closed"])
+def test_the_rows_say_which_values_are_generated(portfolio, closed):
+    """From the reports, and from the month's frozen figures once it closes (as the close freezes them)."""
+    if closed:
+        from django.utils import timezone
+
+        from projects.closing import _freeze
+        from projects.models import MonthSnapshot
+        from projects.selectors import figure_source
+
+        _freeze(MonthSnapshot.objects.create(year=2025, month=6, version=1, closed_at=timezone.now()))
+        assert figure_source(H1).frozen
+    named_report = build_progress_report(scope(), H1)
     by_code = {p.code: p for p in Project.objects.filter(code__in=[r.code for r in named_report.projects])}
     generated = set(MonthlyReport.objects.filter(is_synthetic=True, year=2025, month__lte=6)
                     .values_list("project__code", flat=True))
