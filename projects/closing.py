@@ -187,7 +187,7 @@ def _freeze(snapshot: MonthSnapshot) -> None:
     source = FigureSource(Period(year, month), snapshot=snapshot)
     projects = expected_projects(Project.objects.all(), year)
     fields = ["year", "month", "completed_month", "completed_ytd", "status", "progress_text", "problems",
-              "coordination_requests"]
+              "coordination_requests", "is_synthetic"]
     # The reports first: each project's row stores its figures of the month from them.
     _insert_select(
         SnapshotReport,

@@ -36,7 +36,9 @@ closes and reopens and the migrations. Why that is enough: the computation reads
 none of those tables changes it would read the same rows and give the same figure, whichever branch
 its rows led it down. A table of a month's frozen figures is written only when its month closes (a new
 snapshot) and changed by deleting what its rows point to: reading it counts as reading the snapshots and
-those tables. A table the fingerprint does not follow makes the figure depend on every table, as before.
+those tables. A table the fingerprint does not follow, or a computation that ran no statement, makes
+the figure depend on every table the fingerprint follows, as before. Tables are those of the platform's
+models (Django's list of them); ``manage.py migrate``, which deploys a release, forgets everything.
 """
 
 from __future__ import annotations
@@ -158,8 +160,9 @@ def _always() -> set[str]:
 
 @functools.cache
 def _table_names(names: frozenset[str]) -> re.Pattern:
-    """A table's name as a whole word: quoted as the ORM writes it, or bare in SQL written by hand."""
-    return re.compile(r"\b(" + "|".join(re.escape(name) for name in sorted(names, key=len, reverse=True)) + r")\b")
+    """A table's name as a whole word: quoted as the ORM writes it, or bare in SQL written by hand (in any case)."""
+    return re.compile(r"\b(" + "|".join(re.escape(name) for name in sorted(names, key=len, reverse=True)) + r")\b",
+                      re.IGNORECASE)
 
 
 def _read_tables(connection, statements: list[str]) -> tuple[str, ...]:
@@ -168,7 +171,7 @@ def _read_tables(connection, statements: list[str]) -> tuple[str, ...]:
     groups = _table_groups()
     named = _table_names(frozenset(connection.introspection.django_table_names(include_views=False)))
     read = _always()
-    for name in {found for sql in statements for found in named.findall(sql)}:
+    for name in {found.lower() for sql in statements for found in named.findall(sql)}:
         if name not in groups:
             return EVERY_TABLE
         read.update(groups[name])
@@ -262,7 +265,9 @@ def _computed(connection, compute: Callable[[], T]) -> tuple[T, tuple[str, ...]]
     finally:
         _READING.reset(token)
     tables = _read_tables(connection, statements)
-    if tables == EVERY_TABLE or EVERY_TABLE[0] in noted:
+    # No statement and no figure read: the value was not computed here (a lazy one, rows read before), so
+    # nothing says what it is made of.
+    if tables == EVERY_TABLE or EVERY_TABLE[0] in noted or not (statements or noted):
         return value, EVERY_TABLE
     return value, tuple(sorted({*tables, *noted}))
 
@@ -330,12 +335,21 @@ def forget_after_restore(sender, **kwargs) -> None:
     forget()
 
 
+def forget_after_migrate(sender, **kwargs) -> None:
+    """A new release is deployed with ``manage.py migrate`` (scripts/serve.sh, docs/operations.md): its
+    computations may read other tables than those the figures remembered before it were recorded with."""
+    forget()
+
+
 def connect() -> None:
     """Forget what was remembered when data changes without a trace in the fingerprint (apps.ready)."""
-    from django.db.models.signals import post_save
+    from django.apps import apps
+    from django.db.models.signals import post_migrate, post_save
 
     from portfolio.backups import data_replaced
 
     for model in _models():
         post_save.connect(forget_after_raw_save, sender=model, dispatch_uid=f"remembered-raw-{model._meta.label}")
     data_replaced.connect(forget_after_restore, dispatch_uid="remembered-restore")
+    post_migrate.connect(forget_after_migrate, sender=apps.get_app_config("projects"),
+                         dispatch_uid="remembered-migrate")

@@ -322,14 +322,15 @@ def _issues(base: QuerySet, source: FigureSource, page: ListPage, count: int) ->
     if not count:
         return []
     period = source.period
-    # Whether the project's report of the month (one a month) is generated: looked up for the listed rows
-    # only, one lookup each (as an EXISTS, PostgreSQL hashes every generated report of a province's month
-    # to answer for a page of 50).
-    generated = Subquery(MonthlyReport.objects.filter(project=OuterRef("project"), year=period.year,
-                                                      month=period.month).order_by().values("is_synthetic")[:1])
+    # Whether the project's report of the month (one a month) is generated: a frozen report's own flag, as it
+    # was at the close; else looked up for the listed rows only, one lookup each (as an EXISTS, PostgreSQL
+    # hashes every generated report of a province's month to answer for a page of 50).
+    generated = F("is_synthetic") if source.frozen else Coalesce(Subquery(MonthlyReport.objects.filter(
+        project=OuterRef("project"), year=period.year, month=period.month).order_by().values("is_synthetic")[:1]),
+        Value(False))
     rows = (
         _issue_reports(base, source)
-        .annotate(generated=Coalesce(generated, Value(False)))
+        .annotate(generated=generated)
         .values("project__code", "project__name", "project__lead_department__name", "problems",
                 "coordination_requests", "generated", "project__is_synthetic")
         .order_by("project__code")

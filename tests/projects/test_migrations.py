@@ -105,10 +105,10 @@ def test_the_months_closed_before_get_their_figures_stored_as_a_close_stores_the
 
 def test_the_months_closed_before_get_their_generated_flag_as_a_close_stores_it():
     """Migration 0021 stores whether a frozen project's figures rest on a generated report (its month or an
-    earlier one of the year), as closing._freeze does."""
+    earlier one of the year) and whether each frozen report was generated, as closing._freeze does."""
     from portfolio.policy import Role
     from projects import closing
-    from projects.models import MonthlyReport, Programme, Project, SnapshotProject
+    from projects.models import MonthlyReport, Programme, Project, SnapshotProject, SnapshotReport
     from tests.helpers import make_user
 
     coordinator = make_user("coordinator", Role.COORDINATOR)
@@ -128,10 +128,15 @@ def test_the_months_closed_before_get_their_generated_flag_as_a_close_stores_it(
     at_the_close = dict(SnapshotProject.objects.values_list("project__code", "generated"))
     assert at_the_close == {"P-REAL": False, "P-MONTH": True, "P-EARLIER": True, "P-LATER": False,
                             "P-LASTYEAR": False}
+    reports = ("project__code", "month", "is_synthetic")
+    reports_at_the_close = sorted(SnapshotReport.objects.values_list(*reports))
+    assert [row for row in reports_at_the_close if row[2]] == [("P-EARLIER", 2, True), ("P-MONTH", 6, True)]
     try:
         _migrate([("projects", "0020_closed_month_stored_figures")])
         after = _migrate([("projects", "0021_closed_month_generated_flag")])
         assert dict(after.get_model("projects", "SnapshotProject").objects.values_list(
             "project__code", "generated")) == at_the_close
+        assert sorted(after.get_model("projects", "SnapshotReport").objects.values_list(*reports)) == \
+            reports_at_the_close
     finally:
         _migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())

@@ -453,7 +453,7 @@ def test_a_table_named_in_sql_written_by_hand_counts_as_read(world):
     def compute():
         calls.append(1)
         with connection.cursor() as cursor:
-            cursor.execute("SELECT COUNT(*) FROM projects_milestone WHERE planned_date < '2025-04-01'")
+            cursor.execute("SELECT COUNT(*) FROM PROJECTS_MILESTONE WHERE planned_date < '2025-04-01'")
             return len(calls), cursor.fetchone()[0]
 
     projects = Project.objects.all()
@@ -462,3 +462,25 @@ def test_a_table_named_in_sql_written_by_hand_counts_as_read(world):
     assert remembered.remembered("t", projects, compute) == (1, 2)
     milestone_replanned(world)
     assert remembered.remembered("t", projects, compute) == (2, 1)
+
+
+def test_a_value_computed_without_a_statement_depends_on_every_table(world):
+    """A computation that ran no statement (a value read before it, or evaluated after it returns) says
+    nothing of what the value is made of."""
+    compute = counting()
+    projects = Project.objects.all()
+    assert remembered.remembered("t", projects, compute) == 1
+    assert remembered.remembered("t", projects, compute) == 1
+    world.indicator.name = "地区生产总值（现价）"
+    world.indicator.save()
+    assert remembered.remembered("t", projects, compute) == 2
+
+
+def test_a_migration_run_forgets_everything(world):
+    """A new release is deployed with migrate: what it computes may read other tables than what the
+    previous release recorded."""
+    from django.core.management import call_command
+
+    namespace = remembered.cache.get(remembered.NAMESPACE_KEY)
+    call_command("migrate", verbosity=0)
+    assert remembered.cache.get(remembered.NAMESPACE_KEY) not in (None, namespace)

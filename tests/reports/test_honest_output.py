@@ -84,12 +84,20 @@ def test_the_rows_say_which_values_are_generated(portfolio, closed):
         from projects.models import MonthSnapshot
         from projects.selectors import figure_source
 
-        _freeze(MonthSnapshot.objects.create(year=2025, month=6, version=1, closed_at=timezone.now()))
-        assert figure_source(H1).frozen
-    named_report = build_progress_report(scope(), H1)
-    by_code = {p.code: p for p in Project.objects.filter(code__in=[r.code for r in named_report.projects])}
     generated = set(MonthlyReport.objects.filter(is_synthetic=True, year=2025, month__lte=6)
                     .values_list("project__code", flat=True))
+    issues_generated = set(MonthlyReport.objects.filter(is_synthetic=True, year=2025, month=6)
+                           .values_list("project__code", flat=True))
+    if closed:
+        _freeze(MonthSnapshot.objects.create(year=2025, month=6, version=1, closed_at=timezone.now()))
+        assert figure_source(H1).frozen
+        # The generated reports replaced by entered ones (as clearing the sample data would): the closed
+        # month still says its frozen figures and issues were generated.
+        MonthlyReport.objects.filter(is_synthetic=True).update(is_synthetic=False)
+    named_report = build_progress_report(scope(), H1)
+    by_code = {p.code: p for p in Project.objects.filter(code__in=[r.code for r in named_report.projects])}
+    assert named_report.issues and {i.code for i in named_report.issues if i.is_sample} == {
+        i.code for i in named_report.issues if i.code in issues_generated or by_code[i.code].is_synthetic}
     for row in named_report.projects:
         project = by_code[row.code]
         expected = sample_values(is_synthetic=project.is_synthetic, fact_fields=project.sample_fields,
