@@ -30,6 +30,7 @@ from portfolio.datasets import REPORT_DATASET
 from portfolio.models import DatasetLoad
 from portfolio.money import round_half_up, to_decimal
 
+from . import remembered
 from .choices import (
     DepartmentKind,
     MilestoneKind,
@@ -328,7 +329,9 @@ def clear_sample_portfolio() -> None:
     """Remove every generated record and the figures filled into report projects.
 
     Sample rows can number millions at benchmark scale, so they and their history rows are
-    deleted with set-based deletes; report facts are never touched except their sample fields.
+    deleted with set-based deletes; report facts are never touched except their sample fields. Those
+    deletes leave no history row and can lower the highest ids the remembered figures' fingerprint
+    reads: what was remembered is forgotten, now and when the transaction commits.
     """
     for model in (MonthlyReport, Milestone):
         qs = model.objects.filter(is_synthetic=True)
@@ -344,6 +347,8 @@ def clear_sample_portfolio() -> None:
     if named:
         bulk_update_with_history(named, Project, ["sample_programme", "sample_annual_plan"], batch_size=500)
     DatasetLoad.objects.filter(name=PORTFOLIO_DATASET).delete()
+    remembered.forget()
+    transaction.on_commit(remembered.forget)
 
 
 def _parameters_for(seed: int, counts: list[int], months: int | None, snapshots: list[ProgrammeSnapshot]) -> str:

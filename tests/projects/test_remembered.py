@@ -484,3 +484,14 @@ def test_a_migration_run_forgets_everything(world):
     namespace = remembered.cache.get(remembered.NAMESPACE_KEY)
     call_command("migrate", verbosity=0)
     assert remembered.cache.get(remembered.NAMESPACE_KEY) not in (None, namespace)
+
+
+def test_clearing_the_sample_forgets_everything(world):
+    """Its set-based deletes leave no history row and can lower the highest ids the fingerprint reads."""
+    from projects.generator import clear_sample_portfolio
+
+    namespace = remembered.cache.get(remembered.NAMESPACE_KEY)
+    with transaction.atomic():
+        clear_sample_portfolio()
+        during = remembered.cache.get(remembered.NAMESPACE_KEY)
+    assert namespace != during != remembered.cache.get(remembered.NAMESPACE_KEY)
