@@ -97,7 +97,8 @@ def _snapshot_models():
 
 MIGRATIONS = "django_migrations"
 _FINGERPRINTING: contextvars.ContextVar[bool] = contextvars.ContextVar("figures_fingerprinting", default=False)
-EVERY_TABLE = ("*",)  # a figure that read a table the fingerprint does not follow: every table decides it
+# A figure that read a table the fingerprint does not follow, or ran no statement: every followed table decides it.
+EVERY_TABLE = ("*",)
 
 
 def _terms(connection) -> list[tuple[str, str]]:
@@ -121,7 +122,7 @@ def _terms(connection) -> list[tuple[str, str]]:
 @functools.cache
 def _table_groups() -> dict[str, tuple[str, ...]]:
     """For each table of the platform the fingerprint follows: the followed tables whose state stands for
-    its rows. A table not in it is not followed: a figure that reads it depends on every table."""
+    its rows. A table not in it is not followed: a figure that reads it depends on every followed table."""
     from .models import MonthSnapshot
 
     followed = {model._meta.db_table for model in _models()}
