@@ -68,7 +68,7 @@ def _insert_returning(cursor, connection, objs) -> None:
             obj.pk = pk
 
 
-def _copy(cursor, connection, table: str, fields, rows) -> None:
+def copy_rows(cursor, connection, table: str, fields, rows) -> None:
     """``COPY table (columns) FROM STDIN`` of ``rows`` (tuples in the order of ``fields``), psycopg 3."""
     quote = connection.ops.quote_name
     columns = ", ".join(quote(f.column) for f in fields)
@@ -88,7 +88,7 @@ def _copy_with_keys(cursor, connection, objs) -> None:
         obj.pk = pk
     fields = opts.concrete_fields
     prepare = [_value_reader(field, connection, as_is=COPY_AS_IS) for field in fields]
-    _copy(cursor, connection, opts.db_table, fields,
+    copy_rows(cursor, connection, opts.db_table, fields,
           ([value(obj) for value in prepare] for obj in objs))
 
 
@@ -146,7 +146,7 @@ def insert_history(objs: Sequence[models.Model], *, change_reason: str | None = 
     rows = ([read(obj) for read in readers] for obj in objs)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            _copy(cursor, connection, opts.db_table, fields, rows)
+            copy_rows(cursor, connection, opts.db_table, fields, rows)
             return
         sql = (
             f"INSERT INTO {quote(opts.db_table)} ({', '.join(quote(f.column) for f in fields)}) "

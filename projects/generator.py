@@ -347,8 +347,7 @@ def clear_sample_portfolio() -> None:
     if named:
         bulk_update_with_history(named, Project, ["sample_programme", "sample_annual_plan"], batch_size=500)
     DatasetLoad.objects.filter(name=PORTFOLIO_DATASET).delete()
-    remembered.forget()
-    transaction.on_commit(remembered.forget)
+    remembered.forget_now_and_at_commit()
 
 
 def _parameters_for(seed: int, counts: list[int], months: int | None, snapshots: list[ProgrammeSnapshot]) -> str:

@@ -324,12 +324,17 @@ def forget() -> None:
         logger.warning("figures cache unavailable: the remembered figures could not be forgotten", exc_info=True)
 
 
+def forget_now_and_at_commit(using: str | None = None) -> None:
+    """After a change the fingerprint cannot see: now, and again once the transaction commits (a page read
+    meanwhile may have remembered the rows before it)."""
+    forget()
+    transaction.on_commit(forget, using=using)
+
+
 def forget_after_raw_save(sender, raw=False, **kwargs) -> None:
-    """A fixture loaded over existing rows (loaddata saves them raw: no history row, the same ids): now,
-    and again once the load commits (a page read meanwhile may have remembered the rows before it)."""
+    """A fixture loaded over existing rows (loaddata saves them raw: no history row, the same ids)."""
     if raw:
-        forget()
-        transaction.on_commit(forget, using=kwargs.get("using"))
+        forget_now_and_at_commit(kwargs.get("using"))
 
 
 def forget_after_restore(sender, **kwargs) -> None:

@@ -34,6 +34,8 @@ from django.apps import apps
 from django.core.management.color import no_style
 from django.db import connection, models, transaction
 
+from portfolio.bulk import copy_rows
+
 
 class _Rollback(Exception):
     pass
@@ -73,17 +75,13 @@ class Snapshot:
                         f"snapshot {self.name!r}: {model._meta.label} already has rows among the snapshot's keys; "
                         f"ask for the {self.name!r} fixture before fixtures that create rows"
                     )
-            for sql, params in self._statements:
-                if sql.startswith("COPY"):
-                    with cursor.cursor.copy(sql) as copy:
-                        for row in params:
-                            copy.write_row(row)
-                else:
-                    cursor.executemany(sql, params)
+            for write, rows in self._statements:
+                write(cursor, rows)
             for sql in connection.ops.sequence_reset_sql(no_style(), [model for model, _rows in self.inserts]):
                 cursor.execute(sql)
 
-    def _prepare(self) -> list[tuple[str, list[tuple]]]:
+    def _prepare(self) -> list[tuple[Callable, list[tuple]]]:
+        """(how to write them with a cursor, rows) for every model's new rows, then its changed rows."""
         quote = connection.ops.quote_name
         statements = []
         self._key_ranges = []
@@ -91,21 +89,28 @@ class Snapshot:
             keys = [row[model._meta.pk.attname] for row in rows]
             self._key_ranges.append((model, (min(keys), max(keys))))
             fields = model._meta.concrete_fields
-            into = f"{quote(model._meta.db_table)} ({', '.join(quote(f.column) for f in fields)})"
-            statements.append((
-                f"COPY {into} FROM STDIN" if connection.vendor == "postgresql"
-                else f"INSERT INTO {into} VALUES ({', '.join(['%s'] * len(fields))})",
-                [_db_values(fields, row) for row in rows],
-            ))
+            values = [_db_values(fields, row) for row in rows]
+            if connection.vendor == "postgresql":
+                statements.append((_copy(model._meta.db_table, fields), values))
+                continue
+            statements.append((_executemany(
+                f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "
+                f"VALUES ({', '.join(['%s'] * len(fields))})"), values))
         for model, rows in self.updates:
             pk = model._meta.pk
             fields = [f for f in model._meta.concrete_fields if not f.primary_key]
-            statements.append((
+            statements.append((_executemany(
                 f"UPDATE {quote(model._meta.db_table)} SET {', '.join(f'{quote(f.column)} = %s' for f in fields)} "
-                f"WHERE {quote(pk.column)} = %s",
-                [_db_values([*fields, pk], row) for row in rows],
-            ))
+                f"WHERE {quote(pk.column)} = %s"), [_db_values([*fields, pk], row) for row in rows]))
         return statements
+
+
+def _executemany(sql: str) -> Callable:
+    return lambda cursor, rows: cursor.executemany(sql, rows)
+
+
+def _copy(table: str, fields) -> Callable:
+    return lambda cursor, rows: copy_rows(cursor, connection, table, fields, rows)
 
 
 def _db_values(fields, row: dict) -> tuple:
