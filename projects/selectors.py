@@ -9,6 +9,7 @@ from django.core.paginator import Paginator
 from django.db.models import (
     BooleanField,
     Case,
+    CharField,
     Count,
     Exists,
     F,
@@ -683,36 +684,34 @@ class ReportingStatus:
         return [d for d in self.departments if self.overdue and d.outstanding]
 
 
-def reporting_status(projects: QuerySet, period: Period, *, today: dt.date | None = None) -> ReportingStatus:
-    """Who has reported, submitted and been approved for the month, by lead department (two queries)."""
+def reporting_status(projects: QuerySet, period: Period, *, today: dt.date | None = None,
+                     source: FigureSource | None = None) -> ReportingStatus:
+    """Who has reported, submitted and been approved for the month, by lead department (two queries).
+
+    Given the ``source`` of the period's figures and it is a month closed now, as it stood at the close
+    (one query): the projects it froze, by the department they had then, approved or waived as the close
+    required; the figures beside it count the same projects, and the departments' entries of the open
+    month do not make it computed again. The month's own page (closing it, waivers) and the reminders
+    ask without a source: the live reports.
+    """
     today = today or timezone.localdate()
-    expected = expected_projects(projects, period.year)
+    if source is not None and source.frozen and source.closed is not None:
+        by_state, waived = _closed_reporting(projects, period, source)
+    else:
+        by_state, waived = _live_reporting(projects, period)
     labels, tallies = {}, {}
     names = ("expected", "waived", "missing", *ReportStatus.values)
 
     def tally(department) -> dict:
         return tallies.setdefault(department, dict.fromkeys(names, 0))
 
-    # The expected projects with the month's report joined (one a project and month): one scan of the
-    # projects, counted by department and the report's state (none: not reported).
-    month_report = FilteredRelation(
-        "monthly_reports", condition=Q(monthly_reports__year=period.year, monthly_reports__month=period.month))
-    by_state = (expected.annotate(month_report=month_report)
-                .values_list("lead_department", "lead_department__name", "month_report__status")
-                .annotate(n=Count("pk")).order_by())
-    in_month = {"project__in": expected.values("pk"), "year": period.year, "month": period.month}
-    waived = (ReportWaiver.objects.filter(**in_month).exclude(
-        project__in=MonthlyReport.objects.filter(**in_month).values("project"))
-        .values_list("project__lead_department").annotate(n=Count("pk")).order_by())
-    # Both counts scan the scope's projects: remembered until the data changes (projects.remembered).
-    by_state, waived = remembered.remembered("reporting_status", by_state, lambda: (list(by_state), list(waived)))
     for department, label, state, n in by_state:
         labels[department] = label
         tally(department)["expected"] += n
         if state is not None:
             tally(department)[state] += n
     for department, n in waived:
-        tally(department)["waived"] = n
+        tally(department)["waived"] += n
     departments = []
     for department, counts in tallies.items():
         reported = sum(counts[state] for state in ReportStatus.values)
@@ -726,6 +725,43 @@ def reporting_status(projects: QuerySet, period: Period, *, today: dt.date | Non
         period=period, due_date=period.due_date, overdue=today > period.due_date, total=total,
         departments=departments,
     )
+
+
+WAIVED = "waived"
+
+
+def _closed_reporting(projects: QuerySet, period: Period, source: FigureSource) -> tuple[list, list]:
+    """``_live_reporting``'s rows from a closed month's snapshot: each frozen project of ``projects`` (as the
+    figures count them, ``period_projects``) by its department at the close and its report's state then
+    (approved, or none and waived: a close leaves no other), in one query, remembered until those tables
+    change."""
+    state = Case(When(~Q(frozen__report_status=""), then=F("frozen__report_status")),
+                 When(frozen__waived=True, then=Value(WAIVED)), default=None, output_field=CharField())
+    query = (period_projects(projects, period, source).annotate(closed_state=state)
+             .values_list("frozen__lead_department", "frozen__lead_department__name", "closed_state")
+             .annotate(n=Count("pk")).order_by())
+    rows = remembered.remembered("reporting_status", query, lambda: list(query))
+    by_state = [(department, label, None if state == WAIVED else state, n) for department, label, state, n in rows]
+    return by_state, [(department, n) for department, _label, state, n in rows if state == WAIVED]
+
+
+def _live_reporting(projects: QuerySet, period: Period) -> tuple[list, list]:
+    """(department, its name, the month's report state or None, projects) of the projects expected to report,
+    and (department, projects waived without a report): from the live reports (two queries)."""
+    expected = expected_projects(projects, period.year)
+    # The expected projects with the month's report joined (one a project and month): one scan of the
+    # projects, counted by department and the report's state (none: not reported).
+    month_report = FilteredRelation(
+        "monthly_reports", condition=Q(monthly_reports__year=period.year, monthly_reports__month=period.month))
+    by_state = (expected.annotate(month_report=month_report)
+                .values_list("lead_department", "lead_department__name", "month_report__status")
+                .annotate(n=Count("pk")).order_by())
+    in_month = {"project__in": expected.values("pk"), "year": period.year, "month": period.month}
+    waived = (ReportWaiver.objects.filter(**in_month).exclude(
+        project__in=MonthlyReport.objects.filter(**in_month).values("project"))
+        .values_list("project__lead_department").annotate(n=Count("pk")).order_by())
+    # Both counts scan the scope's projects: remembered until the data changes (projects.remembered).
+    return remembered.remembered("reporting_status", by_state, lambda: (list(by_state), list(waived)))
 
 
 @dataclass

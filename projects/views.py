@@ -216,7 +216,7 @@ class DashboardView(LoginRequiredMixin, View):
             "source": source,
             "may_switch_basis": can_see_unapproved(request.user),
             "basis_choices": Basis.choices,
-            "reporting": reporting_status(scoped, period),
+            "reporting": reporting_status(scoped, period, source=source),
             "totals": headline,
             "warnings": warnings,
             "due": due[:15], "due_count": due_count,

@@ -445,7 +445,7 @@ def build_progress_report(
         basis=source.basis,
         basis_statement=source.statement,
         snapshot_version=source.snapshot.version if source.snapshot else None,
-        completeness=reporting_status(base, period),
+        completeness=reporting_status(base, period, source=source),
         listed=listed,
         page=page,
     )
