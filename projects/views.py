@@ -12,7 +12,7 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, HttpResponseRedirect
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.text import Truncator
@@ -28,9 +28,8 @@ from portfolio.periods import Period, months_between
 from portfolio.redirects import safe_next
 
 from . import closing, letters, services, todo_views
-from .exports import EXPORT_COLUMNS, project_list_file_names, project_list_workbook
 from .figures import totals_and_warnings
-from .filters import MilestoneListFilterSet, ProjectFilterSet
+from .filters import MilestoneListFilterSet
 from .forms import (
     PROJECT_EDIT_FIELDS,
     BulkFormSet,
@@ -72,13 +71,19 @@ from .permissions import (
 )
 from .remembered import remembered
 from .reminders import open_periods, outstanding_count
+from .reports import jobs as report_jobs
 from .reports.charts import cumulative_chart
-from .reports.requests import BadRequest, source_for
+from .reports.listing import (
+    ProjectListing,
+    list_file,
+    project_listing,
+    resolve_period,
+    usable_notes,
+    usable_source,
+)
 from .selectors import (
     Basis,
     FigureSource,
-    figure_source,
-    latest_period,
     milestone_counts,
     milestones_due,
     milestones_overdue,
@@ -88,7 +93,6 @@ from .selectors import (
     reporting_status,
     reports_waiting_for,
     sheet_returns,
-    with_list_figures,
 )
 from .workflow import COUNTED_STATE
 
@@ -97,18 +101,16 @@ PAGE_SIZE = 50
 
 def _resolve_period(form: PeriodForm, projects) -> Period:
     """The period the user chose, else the latest month with reports, else the current month."""
-    return form.period(lambda: latest_period(projects))
+    return resolve_period(form, projects)
 
 
 def _source(request, period: Period) -> FigureSource:
     """Which reports the page's figures count (approved by default; a bad or forbidden basis says why)."""
-    try:
-        return source_for(request.GET, request.user, period)
-    except BadRequest as exc:
-        for lines in exc.errors.values():
-            for line in lines:
-                messages.error(request, line)
-        return figure_source(period)
+    notes = []
+    source = usable_source(request.GET, request.user, period, notes)
+    for level, text in notes:
+        messages.add_message(request, level, text)
+    return source
 
 
 def _usable(request, make_filterset):
@@ -118,32 +120,18 @@ def _usable(request, make_filterset):
     filterset = make_filterset(data)
     if filterset.is_valid():
         return filterset
-    for name, errors in filterset.errors.items():
-        field = filterset.form.fields.get(name)
-        messages.warning(request, _("参数 %(param)s（%(label)s）的值“%(value)s”无法使用，已忽略：%(errors)s") % {
-            "param": name, "label": field.label if field else name, "value": "，".join(data.getlist(name)),
-            "errors": " ".join(str(e) for e in errors),
-        })
-        data.pop(name, None)
+    for text in usable_notes(filterset, data):
+        messages.warning(request, text)
     return make_filterset(data)
 
 
-def _filtered_projects(request, *, for_list=False):
-    """The list's restricted projects, period, figure source and FilterSet: shared by the page and its export.
-
-    The page's projects carry the period's figures, rate and warning computed in the database
-    (selectors.with_list_figures), so that it sorts and filters by them in one query."""
-    projects = restrict(Project.objects.all(), request.user, Action.VIEW)
-    period_form = PeriodForm(request.GET or None)
-    period = _resolve_period(period_form, projects)
-    source = _source(request, period)
-    if for_list:
-        projects = with_list_figures(projects, period, source)
-        filterset = _usable(request, lambda data: ProjectFilterSet(data, queryset=projects, period=period,
-                                                                   source=source))
-    else:
-        filterset = ProjectFilterSet(request.GET, queryset=projects, period=period, source=source)
-    return period_form, period, source, filterset
+def _listing(request) -> ProjectListing:
+    """The list's restricted projects, period, figure source and FilterSet (reports.listing), what it could
+    not use said in messages: shared by the page and its export."""
+    listing = project_listing(request.user, request.GET)
+    for level, text in listing.notes:
+        messages.add_message(request, level, text)
+    return listing
 
 
 PAGE_SIZES = (25, 50, 100)
@@ -265,7 +253,8 @@ class MilestoneListView(LoginRequiredMixin, View):
 
 class ProjectListView(LoginRequiredMixin, View):
     def get(self, request):
-        period_form, period, source, filterset = _filtered_projects(request, for_list=True)
+        listing = _listing(request)
+        period_form, period, source, filterset = listing.period_form, listing.period, listing.source, listing.filterset
         style_form(filterset.form)
         queryset = filterset.qs
         if not filterset.form.cleaned_data.get("ordering"):
@@ -290,23 +279,23 @@ class ProjectListView(LoginRequiredMixin, View):
 
 
 class ProjectExportView(LoginRequiredMixin, View):
-    """The filtered list as an Excel workbook (same filters and permissions as the page)."""
+    """The filtered list as an Excel workbook (same filters and permissions as the page): a list of more than
+    PORTFOLIO_BACKGROUND_PROJECTS projects is written in the background, and the answer is the job's page,
+    which offers the file when it is ready."""
 
     def get(self, request):
-        _period_form, period, source, filterset = _filtered_projects(request, for_list=True)
+        listing = _listing(request)
         # The list's rows in the list's order; a parameter the list could not use was named there and
         # is ignored here too, so the download is what the page shows.
-        order = [p.pk for p in filterset.qs.only("pk")] if request.GET.get("ordering") else None
-        rows = project_progress(Project.objects.filter(pk__in=filterset.qs.values("pk")).order_by("code")
-                                .only(*EXPORT_COLUMNS), period, source)
-        if order is not None:
-            position = {pk: index for index, pk in enumerate(order)}
-            rows.sort(key=lambda row: position.get(row.project.pk, len(position)))
-        content = project_list_workbook(rows, period, basis=source.statement)
+        count = listing.filterset.qs.count()
+        if count > settings.PORTFOLIO_BACKGROUND_PROJECTS:
+            job = report_jobs.request_file(request.user, report_jobs.PROJECT_LIST, listing.params, "xlsx", count)
+            return redirect("reports:job", job.pk)
+        content, names = list_file(listing)
         response = HttpResponse(
             content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
         )
-        response["Content-Disposition"] = attachment(*project_list_file_names(period))
+        response["Content-Disposition"] = attachment(*names)
         return response
 
 

@@ -1,8 +1,10 @@
-"""Report files rendered in the background: asking for one, rendering it, handing it over.
+"""Files rendered in the background: asking for one, rendering it, handing it over.
 
-A file of a scope larger than PORTFOLIO_BACKGROUND_PROJECTS is not rendered in the request: the
-request records a ReportJob and sends it to the Celery worker (projects.tasks.render_report_job), and
-the page (/reports/jobs/<id>/) shows its progress and then offers the file to the user who asked.
+A progress report file of a scope larger than PORTFOLIO_BACKGROUND_PROJECTS, and the project list's
+Excel file of a list that long, are not rendered in the request: the request records a ReportJob (its
+kind: ``PROGRESS`` or ``PROJECT_LIST``) and sends it to the Celery worker
+(projects.tasks.render_report_job), and the page (/reports/jobs/<id>/) shows its progress and then
+offers the file to the user who asked.
 The job's key is who asked, which report with which parameters, language and format, and the data
 version (projects.remembered.data_version): asking again for the same report over the same data gives
 the same job and the same file, rendered once. Without a broker (`make run`, the tests' default) the
@@ -27,12 +29,14 @@ from portfolio.limits import count_user_render, give_back
 from portfolio.models import ReportJob
 
 from ..remembered import data_version
+from .listing import list_file, project_listing
 from .renderers import render_progress
 from .requests import build_progress_request, parse_appendix, progress_request_for
 
 logger = logging.getLogger(__name__)
 
 PROGRESS = "progress"
+PROJECT_LIST = "project_list"
 # Parameters that do not change the file (the format is the job's own).
 IGNORED_PARAMS = {"format"}
 
@@ -55,19 +59,24 @@ def query_dict(params: dict[str, list[str]]) -> QueryDict:
 
 
 def request_progress_file(user, params, fmt: str, project_count: int) -> ReportJob:
-    """The job rendering this progress report file for ``user``: the live one with the same key, or a new
-    one sent to the worker once this transaction commits. Counts against the user's render allowance
-    only when a new file is to be rendered."""
+    """The job rendering this progress report file for ``user`` (``request_file``)."""
+    return request_file(user, PROGRESS, params, fmt, project_count)
+
+
+def request_file(user, kind: str, params, fmt: str, project_count: int) -> ReportJob:
+    """The job rendering this file (``kind``: which report or list) for ``user``: the live one with the same
+    key, or a new one sent to the worker once this transaction commits. Counts against the user's render
+    allowance only when a new file is to be rendered."""
     plain = job_params(params)
     language = translation.get_language() or settings.LANGUAGE_CODE
-    key = job_key(user, PROGRESS, fmt, plain, language, data_version())
+    key = job_key(user, kind, fmt, plain, language, data_version())
     existing = _live_job(key)
     if existing is not None:
         return existing
     user_slot = count_user_render(user)
     try:
         with transaction.atomic():
-            job = ReportJob.objects.create(user=user, kind=PROGRESS, fmt=fmt, params=plain, language=language,
+            job = ReportJob.objects.create(user=user, kind=kind, fmt=fmt, params=plain, language=language,
                                            key=key, projects=project_count, stage=_("等待生成"))
     except IntegrityError:  # the same report was asked for at the same moment: that one it is
         give_back(user_slot)
@@ -111,13 +120,17 @@ def run_job(job_id) -> ReportJob | None:
         with translation.override(job.language):
             _step(job, 10, _("正在汇总数据"))
             params = query_dict(job.params)
-            request = progress_request_for(job.user, params)
-            report = build_progress_request(request)
-            _step(job, 40, _("正在排版"))
-            rendered = render_progress(report, job.fmt, html_context={"show_appendix": parse_appendix(params)})
+            if job.kind == PROJECT_LIST:
+                content, (filename, fallback) = _project_list_file(job, params)
+            else:
+                request = progress_request_for(job.user, params)
+                report = build_progress_request(request)
+                _step(job, 40, _("正在排版"))
+                rendered = render_progress(report, job.fmt, html_context={"show_appendix": parse_appendix(params)})
+                content, filename, fallback = rendered.content, rendered.filename, rendered.fallback
             _step(job, 90, _("正在保存文件"))
-            job.file.save(f"{job.pk}.{job.fmt}", ContentFile(rendered.content), save=False)
-            job.filename, job.fallback_filename = rendered.filename, rendered.fallback
+            job.file.save(f"{job.pk}.{job.fmt}", ContentFile(content), save=False)
+            job.filename, job.fallback_filename = filename, fallback
     except Exception:
         logger.exception("Report job %s failed", job.pk)
         job.state, job.error = ReportJob.State.FAILED, _("生成报告文件时出错，请重新生成；如仍失败，请联系系统管理员。")
@@ -127,6 +140,13 @@ def run_job(job_id) -> ReportJob | None:
     job.state, job.progress, job.stage, job.finished_at = ReportJob.State.DONE, 100, "", timezone.now()
     job.save(update_fields=["state", "progress", "stage", "finished_at", "file", "filename", "fallback_filename"])
     return job
+
+
+def _project_list_file(job: ReportJob, params) -> tuple[bytes, tuple[str, str]]:
+    """The project list's Excel file as the asker's list page shows it (reports.listing)."""
+    listing = project_listing(job.user, params)
+    _step(job, 40, _("正在写入表格"))
+    return list_file(listing)
 
 
 def remove_old_files(now: dt.datetime | None = None) -> int:

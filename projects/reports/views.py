@@ -14,6 +14,7 @@ from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from portfolio.downloads import attachment
@@ -119,11 +120,15 @@ def job_detail(request, pk):
     """/reports/jobs/<id>/: a background report file's progress, then its download (for who asked only)."""
     job = get_object_or_404(ReportJob, pk=pk, user=request.user)
     retry = jobs.query_dict(job.params)
-    retry["format"] = job.fmt
+    if job.kind == jobs.PROJECT_LIST:
+        title, asked_at = _("导出项目清单"), reverse("projects:project_export")
+    else:
+        title, asked_at = _("生成报告文件"), reverse("reports:progress")
+        retry["format"] = job.fmt
     return render(request, "reports/job.html", {
-        "job": job, "format_label": FORMAT_LABELS.get(job.fmt, job.fmt),
+        "job": job, "title": title, "format_label": FORMAT_LABELS.get(job.fmt, job.fmt),
         "keep_days": settings.PORTFOLIO_REPORT_FILE_DAYS,
-        "retry_url": f"{reverse('reports:progress')}?{retry.urlencode()}",
+        "retry_url": f"{asked_at}?{retry.urlencode()}",
     })
 
 

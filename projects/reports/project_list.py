@@ -9,11 +9,11 @@ from portfolio.models import translated_labels
 from portfolio.money import round_half_up
 from portfolio.text import enumerated
 
-from .choices import ProjectCategory, ProjectStatus
-from .progress import WarningColour
-from .reports.fields import RATE, TEXT, WAN
-from .reports.renderers.tables import Column, Table
-from .reports.renderers.xlsx import write_workbook
+from ..choices import ProjectCategory, ProjectStatus
+from ..progress import WarningColour
+from .fields import RATE, TEXT, WAN
+from .renderers.tables import Column, Table
+from .renderers.xlsx import write_workbook
 
 LIST_COLUMNS = [  # header, kind, width (at most)
     (gettext_lazy("项目编号"), TEXT, 14),
