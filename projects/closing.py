@@ -48,7 +48,7 @@ from .models import (
     SnapshotReport,
 )
 from .permissions import Action, can, month_closed
-from .querysets import COUNTED_PLAN, COUNTED_PROGRAMME
+from .querysets import COUNTED_PLAN, COUNTED_PROGRAMME, PLAN_FROM_SAMPLE, PROGRAMME_FROM_SAMPLE, as_flag
 from .selectors import (
     FROZEN_ATTRIBUTES,
     FigureSource,
@@ -208,12 +208,17 @@ def _freeze(snapshot: MonthSnapshot) -> None:
             waiver_reason=Coalesce(Subquery(waivers.values("reason")[:1]), Value(""), output_field=TextField()),
             # The programme and plan the month counted (a report project's sample ones when it has no facts).
             frozen_plan=COUNTED_PLAN, frozen_programme=COUNTED_PROGRAMME, **_frozen_figures(source),
+            # Whether that programme and plan were the sample's, so that the month keeps marking them.
+            frozen_programme_from_sample=as_flag(PROGRAMME_FROM_SAMPLE),
+            frozen_plan_from_sample=as_flag(PLAN_FROM_SAMPLE),
         ).annotate(frozen_rate=rate_hundredths("frozen_ytd", "frozen_plan"))
         .values("snapshot_id", "pk", "frozen_plan", "waived", "waiver_reason",
                 *("frozen_programme" if name == "programme" else name for name in FROZEN_ATTRIBUTES),
-                "frozen_ytd", "frozen_month", "frozen_report_status", "frozen_rate", "frozen_generated"),
+                "frozen_ytd", "frozen_month", "frozen_report_status", "frozen_rate", "frozen_generated",
+                "frozen_programme_from_sample", "frozen_plan_from_sample"),
         ["snapshot_id", "project_id", "annual_plan", "waived", "waiver_reason", *FROZEN_ATTRIBUTES,
-         "completed_ytd", "completed_month", "report_status", "rate_hundredths", "generated"],
+         "completed_ytd", "completed_month", "report_status", "rate_hundredths", "generated",
+         "programme_from_sample", "plan_from_sample"],
     )
     refresh_statistics([SnapshotProject])
     totals = (

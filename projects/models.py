@@ -747,6 +747,11 @@ class SnapshotProject(models.Model):
     report_status = models.CharField(max_length=20, choices=ReportStatus.choices, blank=True, db_default="")
     rate_hundredths = models.IntegerField(null=True)
     generated = models.BooleanField(default=False)
+    # Whether the programme and the annual plan above came from the sample generator's values (the fact was
+    # empty at the close: Project.sample_fields), so that the month's outputs keep marking them as sample
+    # after a real value is entered.
+    programme_from_sample = models.BooleanField(default=False)
+    plan_from_sample = models.BooleanField(default=False)
 
     class Meta:
         constraints = [

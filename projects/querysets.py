@@ -1,7 +1,7 @@
 """Named queryset methods for the lists and reports of the projects app."""
 
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import BooleanField, Case, F, Q, Value, When
 from django.db.models.functions import Coalesce
 
 from .choices import DepartmentKind
@@ -34,15 +34,21 @@ COUNTED_PROGRAMME = Coalesce(F("programme"), F("sample_programme"))
 COUNTED_PLAN = Coalesce(F("annual_plan"), F("sample_annual_plan"))
 # The programme a monthly report's project is counted in, read from the report.
 COUNTED_PROGRAMME_OF_REPORT = Coalesce(F("project__programme"), F("project__sample_programme"))
-# Projects that show a sample value where their fact is empty (Project.sample_fields, in the database).
-SHOWS_SAMPLE_VALUES = Q(programme__isnull=True, sample_programme__isnull=False) | Q(
-    annual_plan__isnull=True, sample_annual_plan__isnull=False
-)
+# Projects that show a sample value where their fact is empty (Project.sample_fields, in the database): the
+# programme, the annual plan.
+PROGRAMME_FROM_SAMPLE = Q(programme__isnull=True, sample_programme__isnull=False)
+PLAN_FROM_SAMPLE = Q(annual_plan__isnull=True, sample_annual_plan__isnull=False)
+SHOWS_SAMPLE_VALUES = PROGRAMME_FROM_SAMPLE | PLAN_FROM_SAMPLE
 COUNTED_PROGRAMME_PATHS = {
     "programme": COUNTED_PROGRAMME,
     "programme__name": Coalesce(F("programme__name"), F("sample_programme__name")),
     "programme__level": Coalesce(F("programme__level"), F("sample_programme__level")),
 }
+
+
+def as_flag(condition: Q) -> Case:
+    """``condition`` as a true/false column (both databases read it as a bool)."""
+    return Case(When(condition, then=Value(True)), default=Value(False), output_field=BooleanField())
 
 
 def counted_in(programme, prefix: str = "") -> Q:

@@ -45,6 +45,7 @@ from .models import (
     SheetReturn,
     SnapshotReport,
     SupervisionLetter,
+    sample_facts,
 )
 from .permissions import Action, month_lock, restrict, reviews_reports, writable_rows
 from .progress import (
@@ -57,7 +58,15 @@ from .progress import (
     completion_rate,
     rules,
 )
-from .querysets import COUNTED_PLAN, COUNTED_PROGRAMME_PATHS, SHOWS_SAMPLE_VALUES, counted_in_year
+from .querysets import (
+    COUNTED_PLAN,
+    COUNTED_PROGRAMME_PATHS,
+    PLAN_FROM_SAMPLE,
+    PROGRAMME_FROM_SAMPLE,
+    SHOWS_SAMPLE_VALUES,
+    as_flag,
+    counted_in_year,
+)
 from .workflow import COUNTED_STATE
 
 
@@ -124,9 +133,20 @@ class ProjectProgress:
         if fields is None:
             p = self.project
             fields = self.__dict__["_sample_fields"] = sample_values(
-                is_synthetic=p.is_synthetic, fact_fields=p.sample_fields,
+                is_synthetic=p.is_synthetic, fact_fields=period_sample_facts(p),
                 generated_reports=getattr(p, "period_generated", False))
         return fields
+
+
+def period_sample_facts(project) -> list[str]:
+    """The facts (Project.sample_fields' names) a project annotated by ``with_period_figures`` shows from the
+    sample generator's values for the period: for a closed month, as they were at its close; a project read
+    without the annotations, as it stands."""
+    if not hasattr(project, "period_plan_from_sample"):
+        return sample_facts(project.programme_id, project.sample_programme_id, project.annual_plan,
+                            project.sample_annual_plan)
+    return [name for name, from_sample in (("programme", project.period_programme_from_sample),
+                                           ("annual_plan", project.period_plan_from_sample)) if from_sample]
 
 
 # A report project's facts shown from the generator's values (Project.sample_fields), and the row's
@@ -339,6 +359,11 @@ def with_period_figures(projects: QuerySet, period: Period, source: FigureSource
         # Whether the figures rest on a generated monthly report (marked as sample where shown); for a frozen
         # month, as it stood at the close.
         period_generated=F("frozen__generated") if source.frozen else generated_reports(period),
+        # Whether the programme and the plan shown are the sample generator's (``period_sample_facts``): for a
+        # frozen month, as they were at the close, whatever was entered since.
+        period_programme_from_sample=F("frozen__programme_from_sample") if source.frozen
+        else as_flag(PROGRAMME_FROM_SAMPLE),
+        period_plan_from_sample=F("frozen__plan_from_sample") if source.frozen else as_flag(PLAN_FROM_SAMPLE),
     ).alias(period_rate_hundredths=rate)
 
 

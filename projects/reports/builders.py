@@ -44,9 +44,9 @@ from projects.figures import (
     programme_figures,
     report_months,
 )
-from projects.models import Milestone, MonthlyReport, Project, sample_facts
+from projects.models import Milestone, MonthlyReport, Project
 from projects.progress import GREEN, RED, YELLOW, WarningColour, rules, verdict
-from projects.querysets import COUNTED_PROGRAMME, SHOWS_SAMPLE_VALUES
+from projects.querysets import COUNTED_PROGRAMME
 from projects.remembered import remembered, remembered_rows
 from projects.selectors import (
     WARNING_RANK,
@@ -58,6 +58,7 @@ from projects.selectors import (
     overdue_cutoff,
     period_letters,
     period_projects,
+    period_sample_facts,
     progress_of,
     reporting_status,
     warning_annotations,
@@ -207,8 +208,8 @@ class _Line:
 
     @property
     def sample_fields(self) -> list[str]:
-        """As Project.sample_fields."""
-        return sample_facts(self.programme_id, self.sample_programme_id, self.annual_plan, self.sample_annual_plan)
+        """As Project.sample_fields, for the period (``selectors.period_sample_facts``)."""
+        return period_sample_facts(self)
 
 
 def _lines(queryset: QuerySet):
@@ -240,7 +241,8 @@ def _list_totals(warned: QuerySet, base: QuerySet, source: FigureSource, reached
         list_far_behind=far_behind,
         list_unapproved=Case(When(period_status=COUNTED_STATE, then=Value(False)), default=Value(True),
                              output_field=BooleanField()),
-        list_sample=Case(When(Q(is_synthetic=True) | SHOWS_SAMPLE_VALUES | Q(period_generated=True), then=Value(True)),
+        list_sample=Case(When(Q(is_synthetic=True) | Q(period_programme_from_sample=True)
+                              | Q(period_plan_from_sample=True) | Q(period_generated=True), then=Value(True)),
                          default=Value(False), output_field=BooleanField()),
     )
     # Every count scans the scope's projects, reports or milestones: their rows are remembered until the

@@ -140,3 +140,32 @@ def test_the_months_closed_before_get_their_generated_flag_as_a_close_stores_it(
             reports_at_the_close
     finally:
         _migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
+
+
+def test_the_months_closed_before_get_their_sample_facts_as_a_close_stores_them():
+    """Migration 0022 stores whether a frozen project's programme and plan came from the sample generator's
+    values, as closing._freeze does."""
+    from portfolio.policy import Role
+    from projects import closing
+    from projects.models import MonthlyReport, Programme, Project, SnapshotProject
+    from tests.helpers import make_user
+
+    coordinator = make_user("coordinator", Role.COORDINATOR)
+    district = Programme.objects.create(year=2025, level="district", name="2025年区重点项目")
+    for code, programme, plan in (("P-BOTH", None, None), ("P-PLAN", district, None),
+                                  ("P-PROG", None, Decimal(800)), ("P-NONE", district, Decimal(900))):
+        project = Project.objects.create(code=code, name=f"项目{code}", programme=programme, sample_programme=district,
+                                         annual_plan=plan, sample_annual_plan=Decimal(1000), source_quote=f"{code}。")
+        MonthlyReport.objects.create(project=project, year=2025, month=6, completed_month=Decimal(10),
+                                     completed_ytd=Decimal(60), status="approved")
+    closing.month_close(year=2025, month=6, acting_user=coordinator)
+    fields = ("project__code", "programme_from_sample", "plan_from_sample")
+    at_the_close = sorted(SnapshotProject.objects.values_list(*fields))
+    assert at_the_close == [("P-BOTH", True, True), ("P-NONE", False, False), ("P-PLAN", False, True),
+                            ("P-PROG", True, False)]
+    try:
+        _migrate([("projects", "0021_closed_month_generated_flag")])
+        after = _migrate([("projects", "0022_closed_month_sample_facts")])
+        assert sorted(after.get_model("projects", "SnapshotProject").objects.values_list(*fields)) == at_the_close
+    finally:
+        _migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
