@@ -359,8 +359,10 @@ def with_period_figures(projects: QuerySet, period: Period, source: FigureSource
         # Whether the figures rest on a generated monthly report (marked as sample where shown); for a frozen
         # month, as it stood at the close.
         period_generated=F("frozen__generated") if source.frozen else generated_reports(period),
-        # Whether the programme and the plan shown are the sample generator's (``period_sample_facts``): for a
-        # frozen month, as they were at the close, whatever was entered since.
+        # The programme the period counts the project in, by name (for a frozen month, as it stood at the close,
+        # beside the plan of the close), and whether it and the plan shown are the sample generator's
+        # (``period_sample_facts``): for a frozen month, as they were at the close, whatever was entered since.
+        period_programme_name=source.attributes()["as_programme_name"],
         period_programme_from_sample=F("frozen__programme_from_sample") if source.frozen
         else as_flag(PROGRAMME_FROM_SAMPLE),
         period_plan_from_sample=F("frozen__plan_from_sample") if source.frozen else as_flag(PLAN_FROM_SAMPLE),

@@ -23,6 +23,7 @@ from django.views import View
 from indicators.models import Indicator
 from indicators.reports import build_indicator_report
 from portfolio.downloads import attachment
+from portfolio.limits import RenderRefused
 from portfolio.paging import KeysFirstPaginator
 from portfolio.periods import Period, months_between
 from portfolio.redirects import safe_next
@@ -81,6 +82,7 @@ from .reports.listing import (
     usable_notes,
     usable_source,
 )
+from .reports.views import refused
 from .selectors import (
     Basis,
     FigureSource,
@@ -289,7 +291,10 @@ class ProjectExportView(LoginRequiredMixin, View):
         # is ignored here too, so the download is what the page shows.
         count = listing.filterset.qs.count()
         if count > settings.PORTFOLIO_BACKGROUND_PROJECTS:
-            job = report_jobs.request_file(request.user, report_jobs.PROJECT_LIST, listing.params, "xlsx", count)
+            try:
+                job = report_jobs.request_file(request.user, report_jobs.PROJECT_LIST, listing.params, "xlsx", count)
+            except RenderRefused as exc:  # the user's allowance of files rendered in the background is used up
+                return refused(request, exc)
             return redirect("reports:job", job.pk)
         content, names = list_file(listing)
         response = HttpResponse(

@@ -63,7 +63,7 @@ def _row(row, words: _Words) -> list:
     p = row.project
     place = p.is_place  # no project: no figures and no warning, as on the page
     return [
-        p.code, p.name, _text(p.counted_programme), _text(p.lead_department), _text(p.town),
+        p.code, p.name, _text(p.period_programme_name), _text(p.lead_department), _text(p.town),
         words.category.get(p.category, p.category), words.status.get(p.status, p.status),
         float(round_half_up(p.period_plan)) if p.period_plan is not None else None,
         None if place else float(round_half_up(row.completed_ytd)),

@@ -2,8 +2,11 @@
 (a report project whose report states neither): entering the real value afterwards changes the open months,
 not what the closed month printed."""
 
+import io
+import re
 from decimal import Decimal
 
+import openpyxl
 import pytest
 
 from portfolio.periods import Period
@@ -73,3 +76,25 @@ def test_a_reopened_month_still_reads_its_frozen_marks_until_it_closes_again(wor
     closing.month_close(year=2025, month=1, acting_user=world.users["coordinator"], waive_missing="未报")
     assert all(not fields for code, fields in marks(JANUARY).items() if code.startswith("S-"))
     assert figure_source(JANUARY).snapshot.version == 2
+
+
+def test_the_list_shows_the_programme_and_plan_the_month_counted_with_their_marks(world, january_closed_on_sample_values,
+                                                                                   client):
+    """The list of a closed month (its page and its Excel) shows the programme and plan the close counted
+    with the close's marks, as the report does; an open month shows the facts as they stand."""
+    enter_the_real_facts(world)
+    client.force_login(world.users["viewer"])
+    for period, programme, marked in ((JANUARY, "2025年区重点项目", True), (FEBRUARY, "2025年市重点项目", False)):
+        page = client.get("/projects/", {"year": period.year, "month": period.month, "q": "S-BOTH"}).content.decode()
+        body = page.split("<tbody>", 1)[1]
+        cell = re.search(r'data-label="计划">([^<]*)(<span class="badge[^"]*sample-mark")?', body)
+        assert cell.group(1).strip() == programme and bool(cell.group(2)) == marked, (period, cell.group(0))
+        sheet = {row[0]: row for row in rows_of(client.get(
+            "/projects/export.xlsx", {"year": period.year, "month": period.month}).content)}
+        assert sheet["S-BOTH"][2] == programme
+        assert ("重点项目计划" in sheet["S-BOTH"][-1]) == marked and ("年度计划投资" in sheet["S-BOTH"][-1]) == marked
+
+
+def rows_of(content: bytes) -> list[tuple]:
+    book = openpyxl.load_workbook(io.BytesIO(content), read_only=True)
+    return list(book.worksheets[0].iter_rows(values_only=True))

@@ -107,3 +107,15 @@ def test_the_job_page_speaks_english_too(portfolio, settings):
     job = ReportJob.objects.get()
     text = re.sub(r"<[^>]+>", "", page.split("<main", 1)[1].split("</main>")[0]).replace(job.filename, "")
     assert not re.search(r"[\u4e00-\u9fff]", text), text  # the file's name names the district as set
+
+
+def test_a_long_list_counts_against_the_users_allowance_of_background_files(portfolio, settings):
+    settings.PORTFOLIO_BACKGROUND_PROJECTS = 0
+    settings.PORTFOLIO_RENDER_RATE = (1, 600)
+    client = signed_in(Role.VIEWER)
+    assert client.get(EXPORT, {"year": "2025", "month": "6"}).status_code == 302
+    refused = client.get(EXPORT, {"year": "2025", "month": "6", "ordering": "name"})
+    assert refused.status_code == 429 and 0 < int(refused["Retry-After"]) <= 600
+    assert "请" in refused.content.decode() and ReportJob.objects.count() == 1
+    # Asking again for the file already made renders nothing more, and takes nothing.
+    assert client.get(EXPORT, {"year": "2025", "month": "6"}).status_code == 302
