@@ -27,7 +27,9 @@ from portfolio.celery import app as celery_app
 from portfolio.celery import runs_in_process as celery_runs_in_process
 from portfolio.limits import count_user_render, give_back
 from portfolio.models import ReportJob
+from portfolio.policy import role_of
 
+from ..permissions import department_of
 from ..remembered import data_version
 from .listing import list_file, project_listing
 from .renderers import render_progress
@@ -47,7 +49,12 @@ def job_params(params) -> dict[str, list[str]]:
 
 
 def job_key(user, kind: str, fmt: str, params: dict, language: str, version: str) -> str:
-    payload = json.dumps([user.pk, kind, fmt, params, language, version], ensure_ascii=False, sort_keys=True)
+    """Who asks, with the role and department that decide what they may see (a user moved to another role
+    or department since gets a new file, not the one made for what they could see before), which file, and
+    the data's version."""
+    department = department_of(user)
+    payload = json.dumps([user.pk, str(role_of(user) or ""), department.pk if department else None, kind, fmt,
+                          params, language, version], ensure_ascii=False, sort_keys=True)
     return hashlib.sha256(payload.encode()).hexdigest()
 
 
@@ -133,7 +140,7 @@ def run_job(job_id) -> ReportJob | None:
             job.filename, job.fallback_filename = filename, fallback
     except Exception:
         logger.exception("Report job %s failed", job.pk)
-        job.state, job.error = ReportJob.State.FAILED, _("生成报告文件时出错，请重新生成；如仍失败，请联系系统管理员。")
+        job.state, job.error = ReportJob.State.FAILED, _("生成文件时出错，请重新生成；如仍失败，请联系系统管理员。")
         job.finished_at = timezone.now()
         job.save(update_fields=["state", "error", "finished_at"])
         return job

@@ -119,3 +119,21 @@ def test_a_long_list_counts_against_the_users_allowance_of_background_files(port
     assert "请" in refused.content.decode() and ReportJob.objects.count() == 1
     # Asking again for the file already made renders nothing more, and takes nothing.
     assert client.get(EXPORT, {"year": "2025", "month": "6"}).status_code == 302
+
+
+def test_a_user_whose_role_changed_gets_a_new_file_not_the_one_made_before(portfolio, settings):
+    """A coordinator's list counting unapproved reports is not handed to them again once they are a viewer,
+    who may not count those: the job is asked anew, for what they may see now."""
+    from django.contrib.auth.models import Group
+
+    settings.PORTFOLIO_BACKGROUND_PROJECTS = 0
+    client = signed_in(Role.COORDINATOR)
+    params = {"year": "2025", "month": "6", "basis": "all"}
+    first = client.get(EXPORT, params)
+    assert first.status_code == 302
+    user = ReportJob.objects.get().user
+    user.groups.set([Group.objects.get(name=str(Role.VIEWER))])
+    again = client.get(EXPORT, params, follow=True)
+    assert again.redirect_chain[0][0] != first["Location"] and ReportJob.objects.count() == 2
+    page = again.content.decode()
+    assert "导出项目清单" in page

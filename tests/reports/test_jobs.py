@@ -103,7 +103,7 @@ def test_a_failed_job_says_so_and_can_be_asked_again(coordinator_client, monkeyp
     job = ReportJob.objects.get()
     assert job.state == ReportJob.State.FAILED and not job.file
     html = coordinator_client.get(location).content.decode()
-    assert "生成报告文件时出错" in html and "layout failed" not in html
+    assert "生成文件时出错" in html and "layout failed" not in html
     assert coordinator_client.get(reverse("reports:job_file", args=[job.pk])).status_code == 404
     monkeypatch.undo()
     again = coordinator_client.get(URL)["Location"]
