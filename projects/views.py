@@ -256,15 +256,12 @@ class MilestoneListView(LoginRequiredMixin, View):
 class ProjectListView(LoginRequiredMixin, View):
     def get(self, request):
         listing = _listing(request)
-        period_form, period, source, filterset = listing.period_form, listing.period, listing.source, listing.filterset
+        period, filterset = listing.period, listing.filterset
         style_form(filterset.form)
-        queryset = filterset.qs
-        if not filterset.form.cleaned_data.get("ordering"):
-            queryset = queryset.order_by("code", "pk")
-        page = _page(request, queryset.select_related("programme", "sample_programme", "lead_department", "town"),
-                     keys_first=filterset.by_figures)
+        page = _page(request, listing.projects.select_related("programme", "sample_programme", "lead_department",
+                                                              "town"), keys_first=filterset.by_figures)
         # The export and the report take the parameters the list could use (the report has no pages).
-        usable = filterset.data.copy()
+        usable = listing.params
         report_query = usable.copy()
         for name in ("page", "page_size", "ordering"):
             report_query.pop(name, None)
@@ -272,9 +269,9 @@ class ProjectListView(LoginRequiredMixin, View):
             "export_query": usable.urlencode(),
             "report_query": report_query.urlencode(),
             "filter": filterset,
-            "period_form": period_form,
+            "period_form": listing.period_form,
             "period": period,
-            "source": source,
+            "source": listing.source,
             "page": page,
             "rows": progress_of(page.object_list, period),
         })

@@ -15,9 +15,11 @@ import datetime as dt
 import hashlib
 import json
 import logging
+import tempfile
+from typing import BinaryIO
 
 from django.conf import settings
-from django.core.files.base import ContentFile
+from django.core.files import File
 from django.db import IntegrityError, transaction
 from django.http import QueryDict
 from django.utils import timezone, translation
@@ -31,7 +33,7 @@ from portfolio.policy import role_of
 
 from ..permissions import department_of
 from ..remembered import data_version
-from .listing import list_file, project_listing
+from .listing import project_listing, save_list_file
 from .renderers import render_progress
 from .requests import build_progress_request, parse_appendix, progress_request_for
 
@@ -124,19 +126,22 @@ def run_job(job_id) -> ReportJob | None:
         return None
     job = ReportJob.objects.select_related("user").get(pk=job_id)
     try:
-        with translation.override(job.language):
+        # The file is written to disk as it is made (the list's rows are streamed), then stored.
+        with translation.override(job.language), tempfile.TemporaryFile() as out:
             _step(job, 10, _("正在汇总数据"))
             params = query_dict(job.params)
             if job.kind == PROJECT_LIST:
-                content, (filename, fallback) = _project_list_file(job, params)
+                filename, fallback = _project_list_file(job, params, out)
             else:
                 request = progress_request_for(job.user, params)
                 report = build_progress_request(request)
                 _step(job, 40, _("正在排版"))
                 rendered = render_progress(report, job.fmt, html_context={"show_appendix": parse_appendix(params)})
-                content, filename, fallback = rendered.content, rendered.filename, rendered.fallback
+                out.write(rendered.content)
+                filename, fallback = rendered.filename, rendered.fallback
             _step(job, 90, _("正在保存文件"))
-            job.file.save(f"{job.pk}.{job.fmt}", ContentFile(content), save=False)
+            out.seek(0)
+            job.file.save(f"{job.pk}.{job.fmt}", File(out), save=False)
             job.filename, job.fallback_filename = filename, fallback
     except Exception:
         logger.exception("Report job %s failed", job.pk)
@@ -149,11 +154,16 @@ def run_job(job_id) -> ReportJob | None:
     return job
 
 
-def _project_list_file(job: ReportJob, params) -> tuple[bytes, tuple[str, str]]:
-    """The project list's Excel file as the asker's list page shows it (reports.listing)."""
+def _project_list_file(job: ReportJob, params, out: BinaryIO) -> tuple[str, str]:
+    """The project list's Excel file as the asker's list page shows it (reports.listing), written to ``out``;
+    its file names."""
     listing = project_listing(job.user, params)
-    _step(job, 40, _("正在写入表格"))
-    return list_file(listing)
+    stage, total = _("正在写入表格"), max(job.projects, 1)
+
+    def written(rows: int) -> None:  # 40% to 90% as the rows are written, a step a chunk of them
+        _step(job, 40 + 50 * min(rows, total) // total, stage)
+
+    return save_list_file(listing, out, written)
 
 
 def remove_old_files(now: dt.datetime | None = None) -> int:

@@ -3,9 +3,14 @@ filters, and its Excel file. Shared by the list page, its export in the request,
 long list rendered in the background (projects.reports.jobs), so that all three list the same rows.
 """
 
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from io import BytesIO
+from itertools import islice
+from typing import BinaryIO
 
 from django.contrib import messages
+from django.db.models import QuerySet
 from django.http import QueryDict
 from django.utils.translation import gettext as _
 
@@ -15,8 +20,16 @@ from ..filters import ProjectFilterSet
 from ..forms import PeriodForm
 from ..models import Project
 from ..permissions import Action, restrict
-from ..selectors import FigureSource, figure_source, latest_period, project_progress, with_list_figures
-from .project_list import EXPORT_COLUMNS, project_list_file_names, project_list_workbook
+from ..selectors import (
+    FigureSource,
+    ProjectProgress,
+    figure_source,
+    latest_period,
+    overdue_milestones,
+    progress_of,
+    with_list_figures,
+)
+from .project_list import EXPORT_COLUMNS, project_list_file_names, save_project_list
 from .requests import BadRequest, source_for
 
 
@@ -33,6 +46,12 @@ class ProjectListing:
     def params(self) -> QueryDict:
         """The parameters the list used: a bad value is left out."""
         return self.filterset.data.copy()
+
+    @property
+    def projects(self) -> QuerySet:
+        """The list's projects in its order: the one asked for, else by code."""
+        queryset = self.filterset.qs
+        return queryset if self.filterset.form.cleaned_data.get("ordering") else queryset.order_by("code", "pk")
 
 
 def resolve_period(form: PeriodForm, projects) -> Period:
@@ -86,14 +105,38 @@ def usable_notes(filterset, data: QueryDict) -> list[str]:
     return notes
 
 
+# Projects read from the database, and judged, at a time while the list's file is written: the file's rows
+# are streamed, so that writing 100,000 of them takes the memory of this many.
+LIST_FILE_CHUNK = 2000
+
+
+def list_rows(listing: ProjectListing, written: Callable[[int], None] | None = None) -> Iterator[ProjectProgress]:
+    """The list's rows with their progress, in the list's order, read in chunks of LIST_FILE_CHUNK projects
+    over one query (a server-side cursor on PostgreSQL), with their overdue milestones read first (one query).
+    ``written`` is told the number of rows given so far as each chunk is taken (a job's progress)."""
+    period = listing.period
+    overdue = overdue_milestones(listing.filterset.qs, period)
+    projects = (listing.projects.select_related("programme", "sample_programme", "lead_department", "town")
+                .only(*EXPORT_COLUMNS).iterator(chunk_size=LIST_FILE_CHUNK))
+    done = 0
+    while chunk := list(islice(projects, LIST_FILE_CHUNK)):
+        if written is not None:
+            written(done)
+        yield from progress_of(chunk, period, overdue)
+        done += len(chunk)
+
+
+def save_list_file(
+    listing: ProjectListing, out: BinaryIO, written: Callable[[int], None] | None = None
+) -> tuple[str, str]:
+    """The list as an Excel workbook written to ``out``, its rows in the list's order (``written``: list_rows');
+    its file names (the name, the ASCII fallback)."""
+    save_project_list(list_rows(listing, written), listing.period, out, basis=listing.source.statement)
+    return project_list_file_names(listing.period)
+
+
 def list_file(listing: ProjectListing) -> tuple[bytes, tuple[str, str]]:
-    """The list as an Excel workbook, its rows in the list's order, and its file names (the name, the ASCII
-    fallback)."""
-    filterset, period, source = listing.filterset, listing.period, listing.source
-    order = [p.pk for p in filterset.qs.only("pk")] if filterset.data.get("ordering") else None
-    rows = project_progress(Project.objects.filter(pk__in=filterset.qs.values("pk")).order_by("code")
-                            .only(*EXPORT_COLUMNS), period, source)
-    if order is not None:
-        position = {pk: index for index, pk in enumerate(order)}
-        rows.sort(key=lambda row: position.get(row.project.pk, len(position)))
-    return project_list_workbook(rows, period, basis=source.statement), project_list_file_names(period)
+    """The list's workbook as bytes (a list short enough to answer in the request), and its file names."""
+    buffer = BytesIO()
+    names = save_list_file(listing, buffer)
+    return buffer.getvalue(), names

@@ -1,5 +1,8 @@
 """The project list as an Excel workbook, written by the reports' Excel writer (real numbers, safe text)."""
 
+from collections.abc import Iterable
+from typing import BinaryIO
+
 from django.conf import settings
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -13,7 +16,7 @@ from ..choices import ProjectCategory, ProjectStatus
 from ..progress import WarningColour
 from .fields import RATE, TEXT, WAN
 from .renderers.tables import Column, Table
-from .renderers.xlsx import write_workbook
+from .renderers.xlsx import save_workbook
 
 LIST_COLUMNS = [  # header, kind, width (at most)
     (gettext_lazy("项目编号"), TEXT, 14),
@@ -92,13 +95,14 @@ def project_list_file_names(period) -> tuple[str, str]:
     return file_name(name, "xlsx"), f"projects-{period}.xlsx"
 
 
-def project_list_workbook(rows, period, *, basis: str = "") -> bytes:
-    """The list's rows (selectors.project_progress) with a sheet saying the period and the basis."""
+def save_project_list(rows: Iterable, period, out: BinaryIO, *, basis: str = "") -> None:
+    """The list's rows (selectors.ProjectProgress, any iterable: read once, row by row) with a sheet saying
+    the period and the basis, written to ``out``."""
     words = _Words()
     projects = Table(
         "projects", _("项目清单"), _("项目清单"),
         [Column(str(header), kind, width) for header, kind, width in LIST_COLUMNS],
-        [_row(row, words) for row in rows],
+        (_row(row, words) for row in rows),
         freeze="C2", auto_filter=True,
     )
     notes = Table(
@@ -106,4 +110,4 @@ def project_list_workbook(rows, period, *, basis: str = "") -> bytes:
         [[_("统计期"), str(period)], [_("统计口径"), basis]],
         with_header=False,
     )
-    return write_workbook([projects, notes], title=_("重点项目清单 %(period)s") % {"period": period})
+    save_workbook([projects, notes], out, title=_("重点项目清单 %(period)s") % {"period": period})

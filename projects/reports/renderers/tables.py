@@ -4,6 +4,7 @@ Values stay typed here (Decimal already rounded for display, int, date, str); ea
 decides how a kind is written: an Excel number format, a right-aligned Word cell.
 """
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
@@ -31,7 +32,8 @@ class Table:
     name: str  # the sheet name: at most 31 characters
     title: str
     columns: list[Column]
-    rows: list[list] = field(default_factory=list)
+    # A list, or for the Excel writer alone an iterator read once (a long list streamed to the sheet).
+    rows: list[list] | Iterator[list] = field(default_factory=list)
     note: str = ""
     # How the Excel sheet shows it: the frozen corner, a filter on the header row, and whether
     # the first row is the header (a sheet of label/value lines has none).

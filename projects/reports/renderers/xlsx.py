@@ -5,13 +5,16 @@ kind, dates are dates, and text is made safe. Text that a spreadsheet would read
 (= + - @, or a leading tab or carriage return) is prefixed with a quote, so a project name cannot
 run anything; control characters that the file format cannot hold (openpyxl refuses \\x0b, as
 pasted from Word) are dropped. Written in openpyxl's write-only mode (streamed, several times
-faster on the 10,000-project appendix).
+faster on the 10,000-project appendix): a table's rows may be any iterable, read once, so that a long
+sheet is written row by row to disk without its rows ever all being in memory.
 """
 
 import datetime as dt
 import unicodedata
 from decimal import Decimal
 from io import BytesIO
+from itertools import chain, islice
+from typing import BinaryIO
 
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
@@ -73,9 +76,10 @@ def _cell(ws, value, kind: str):
     return cell
 
 
-def _size_columns(ws, table: Table) -> None:
+def _size_columns(ws, table: Table, head: list[list]) -> None:
+    """Each column as wide as the header and the first rows ask (``head``), within the column's width."""
     widths = [display_width(c.header) + 2 if table.with_header else 0 for c in table.columns]
-    for row in table.rows[:SAMPLE_ROWS]:
+    for row in head:
         for i, value in enumerate(row):
             widths[i] = max(widths[i], display_width(value) + 2)
     for i, column in enumerate(table.columns):
@@ -84,14 +88,15 @@ def _size_columns(ws, table: Table) -> None:
 
 
 def write_table(wb: Workbook, table: Table) -> None:
-    """One sheet: the styled header row, then the rows with their kinds' formats, then the note."""
+    """One sheet: the styled header row, then the rows with their kinds' formats, then the note. The
+    rows are read once, in order (a list or a generator)."""
     ws = wb.create_sheet(table.name)
-    _size_columns(ws, table)
+    rows = iter(table.rows)
+    head = list(islice(rows, SAMPLE_ROWS))
+    _size_columns(ws, table, head)  # the sheet's top (columns, panes) is written with its first row
     if table.with_header:
         ws.freeze_panes = table.freeze
         ws.print_title_rows = "1:1"
-    if table.auto_filter:
-        ws.auto_filter.ref = f"A1:{get_column_letter(len(table.columns))}{len(table.rows) + 1}"
     if len(table.columns) > 8:
         ws.page_setup.orientation = "landscape"
     ws.page_setup.paperSize = "9"  # A4
@@ -103,8 +108,12 @@ def write_table(wb: Workbook, table: Table) -> None:
             header.append(cell)
         ws.append(header)
     kinds = [c.kind for c in table.columns]
-    for row in table.rows:
+    written = 0
+    for row in chain(head, rows):
         ws.append([_cell(ws, value, kind) for value, kind in zip(row, kinds, strict=True)])
+        written += 1
+    if table.auto_filter:  # written after the rows (openpyxl writes the filter at the sheet's end)
+        ws.auto_filter.ref = f"A1:{get_column_letter(len(table.columns))}{written + 1}"
     if table.note:
         ws.append([])
         ws.append([safe_text(table.note)])
@@ -116,13 +125,20 @@ def _saved(wb: Workbook) -> bytes:
     return buffer.getvalue()
 
 
-def write_workbook(tables: list[Table], *, title: str = "") -> bytes:
-    """A workbook of one sheet per table."""
+def save_workbook(tables: list[Table], out: BinaryIO, *, title: str = "") -> None:
+    """A workbook of one sheet per table, written to ``out`` (a file open for writing)."""
     wb = Workbook(write_only=True)
     wb.properties.title = title or None
     for table in tables:
         write_table(wb, table)
-    return _saved(wb)
+    wb.save(out)
+
+
+def write_workbook(tables: list[Table], *, title: str = "") -> bytes:
+    """A workbook of one sheet per table."""
+    buffer = BytesIO()
+    save_workbook(tables, buffer, title=title)
+    return buffer.getvalue()
 
 
 def _write_cover(wb: Workbook, title: str, meta: list[str], narrative: list[str] | None) -> None:
