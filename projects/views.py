@@ -101,11 +101,6 @@ from .workflow import COUNTED_STATE
 PAGE_SIZE = 50
 
 
-def _resolve_period(form: PeriodForm, projects) -> Period:
-    """The period the user chose, else the latest month with reports, else the current month."""
-    return resolve_period(form, projects)
-
-
 def _source(request, period: Period) -> FigureSource:
     """Which reports the page's figures count (approved by default; a bad or forbidden basis says why)."""
     notes = []
@@ -167,7 +162,7 @@ def _period_and_programme(request, projects):
     form = PeriodForm(data)
     programme = form.cleaned_data.get("programme") if form.is_valid() else None
     scoped = projects.counted_in(programme) if programme else projects
-    period = _resolve_period(form, scoped)
+    period = resolve_period(form, scoped)
     return form, programme, scoped, period
 
 
@@ -308,7 +303,7 @@ class ProjectDetailView(LoginRequiredMixin, View):
             .prefetch_related("co_departments"),
             request.user, pk=pk,
         )
-        period = _resolve_period(PeriodForm(), Project.objects.filter(pk=pk))
+        period = resolve_period(PeriodForm(), Project.objects.filter(pk=pk))
         progress = project_progress(Project.objects.filter(pk=pk), period)[0]
         # The month to fill next: the latest one while it is still open, else the month after it.
         latest = project.monthly_reports.filter(year=period.year, month=period.month).first()
@@ -577,7 +572,7 @@ def requested_sheet(request, *, with_milestones: bool = False, paged: bool = Fal
     own = restrict(Project.objects.filter(lead_department=department), request.user, Action.CHANGE)
     if not own.exists() and not fills_for_any_department(request.user):
         raise PermissionDenied(_("您没有可填报的项目。"))
-    period = _resolve_period(PeriodForm(request.GET or None), own)
+    period = resolve_period(PeriodForm(request.GET or None), own)
     return month_sheet(request.user, department, period, with_milestones=with_milestones,
                        page=(request.GET.get("page") or 1) if paged else None)
 

@@ -67,11 +67,6 @@ def query_dict(params: dict[str, list[str]]) -> QueryDict:
     return query
 
 
-def request_progress_file(user, params, fmt: str, project_count: int) -> ReportJob:
-    """The job rendering this progress report file for ``user`` (``request_file``)."""
-    return request_file(user, PROGRESS, params, fmt, project_count)
-
-
 def request_file(user, kind: str, params, fmt: str, project_count: int) -> ReportJob:
     """The job rendering this file (``kind``: which report or list) for ``user``: the live one with the same
     key, or a new one sent to the worker once this transaction commits. Counts against the user's render

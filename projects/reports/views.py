@@ -77,7 +77,7 @@ def progress_report(request):
         if fmt in FILE_FORMATS:
             count = progress.project_count()
             if count > settings.PORTFOLIO_BACKGROUND_PROJECTS:
-                return redirect("reports:job", jobs.request_progress_file(request.user, request.GET, fmt, count).pk)
+                return redirect("reports:job", jobs.request_file(request.user, jobs.PROGRESS, request.GET, fmt, count).pk)
             user_slot = count_user_render(request.user)
         # The page lists one page of the appendix (and as many rows of the other lists); the files all of it.
         page = parse_list_page(request.GET, default=PAGE_SIZE, largest=PAGE_SIZE_LARGEST) if fmt == "html" else WHOLE
