@@ -20,6 +20,7 @@ from typing import BinaryIO
 
 from django.conf import settings
 from django.core.files import File
+from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.http import QueryDict
 from django.utils import timezone, translation
@@ -121,22 +122,23 @@ def run_job(job_id) -> ReportJob | None:
         return None
     job = ReportJob.objects.select_related("user").get(pk=job_id)
     try:
-        # The file is written to disk as it is made (the list's rows are streamed), then stored.
+        # The list's file is written to a temporary file as its rows are made (streamed), then stored.
         with translation.override(job.language), tempfile.TemporaryFile() as out:
             _step(job, 10, _("正在汇总数据"))
             params = query_dict(job.params)
+            name = f"{job.pk}.{job.fmt}"
             if job.kind == PROJECT_LIST:
                 filename, fallback = _project_list_file(job, params, out)
+                out.seek(0)
+                content = File(out, name=name)
             else:
                 request = progress_request_for(job.user, params)
                 report = build_progress_request(request)
                 _step(job, 40, _("正在排版"))
                 rendered = render_progress(report, job.fmt, html_context={"show_appendix": parse_appendix(params)})
-                out.write(rendered.content)
-                filename, fallback = rendered.filename, rendered.fallback
+                content, filename, fallback = ContentFile(rendered.content), rendered.filename, rendered.fallback
             _step(job, 90, _("正在保存文件"))
-            out.seek(0)
-            job.file.save(f"{job.pk}.{job.fmt}", File(out), save=False)
+            job.file.save(name, content, save=False)
             job.filename, job.fallback_filename = filename, fallback
     except Exception:
         logger.exception("Report job %s failed", job.pk)
@@ -155,10 +157,10 @@ def _project_list_file(job: ReportJob, params, out: BinaryIO) -> tuple[str, str]
     listing = project_listing(job.user, params)
     stage, total = _("正在写入表格"), max(job.projects, 1)
 
-    def written(rows: int) -> None:  # 40% to 90% as the rows are written, a step a chunk of them
+    def on_chunk(rows: int) -> None:  # 40% to 90% as the rows are read and written, a step a chunk of them
         _step(job, 40 + 50 * min(rows, total) // total, stage)
 
-    return save_list_file(listing, out, written)
+    return save_list_file(listing, out, on_chunk)
 
 
 def remove_old_files(now: dt.datetime | None = None) -> int:

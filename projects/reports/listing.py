@@ -4,6 +4,7 @@ long list rendered in the background (projects.reports.jobs), so that all three 
 """
 
 from collections.abc import Callable, Iterator
+from contextlib import closing
 from dataclasses import dataclass, field
 from io import BytesIO
 from itertools import islice
@@ -106,32 +107,39 @@ def usable_notes(filterset, data: QueryDict) -> list[str]:
 
 
 # Projects read from the database, and judged, at a time while the list's file is written: the file's rows
-# are streamed, so that writing 100,000 of them takes the memory of this many.
+# are streamed, so that writing 100,000 of them takes the memory of this many (and of the list's overdue
+# milestones, read at once). On PostgreSQL outside a transaction (the worker) the server holds the query's
+# result until the cursor closes.
 LIST_FILE_CHUNK = 2000
 
 
-def list_rows(listing: ProjectListing, written: Callable[[int], None] | None = None) -> Iterator[ProjectProgress]:
+def list_rows(listing: ProjectListing, on_chunk: Callable[[int], None] | None = None) -> Iterator[ProjectProgress]:
     """The list's rows with their progress, in the list's order, read in chunks of LIST_FILE_CHUNK projects
     over one query (a server-side cursor on PostgreSQL), with their overdue milestones read first (one query).
-    ``written`` is told the number of rows given so far as each chunk is taken (a job's progress)."""
+    ``on_chunk`` is told the number of rows given so far as each chunk is read (a job's progress). Close the
+    generator when done with it (``save_list_file`` does): its cursor closes with it."""
     period = listing.period
     overdue = overdue_milestones(listing.filterset.qs, period)
     projects = (listing.projects.select_related("programme", "sample_programme", "lead_department", "town")
                 .only(*EXPORT_COLUMNS).iterator(chunk_size=LIST_FILE_CHUNK))
-    done = 0
-    while chunk := list(islice(projects, LIST_FILE_CHUNK)):
-        if written is not None:
-            written(done)
-        yield from progress_of(chunk, period, overdue)
-        done += len(chunk)
+    try:
+        done = 0
+        while chunk := list(islice(projects, LIST_FILE_CHUNK)):
+            if on_chunk is not None:
+                on_chunk(done)
+            yield from progress_of(chunk, period, overdue)
+            done += len(chunk)
+    finally:
+        projects.close()  # the cursor, also when the file fails part-way
 
 
 def save_list_file(
-    listing: ProjectListing, out: BinaryIO, written: Callable[[int], None] | None = None
+    listing: ProjectListing, out: BinaryIO, on_chunk: Callable[[int], None] | None = None
 ) -> tuple[str, str]:
-    """The list as an Excel workbook written to ``out``, its rows in the list's order (``written``: list_rows');
+    """The list as an Excel workbook written to ``out``, its rows in the list's order (``on_chunk``: list_rows');
     its file names (the name, the ASCII fallback)."""
-    save_project_list(list_rows(listing, written), listing.period, out, basis=listing.source.statement)
+    with closing(list_rows(listing, on_chunk)) as rows:
+        save_project_list(rows, listing.period, out, basis=listing.source.statement)
     return project_list_file_names(listing.period)
 
 

@@ -3,6 +3,7 @@ LIST_FILE_CHUNK at a time over one query and written to the sheet row by row, so
 projects is written in the memory of a chunk; the file is the list, in its order, whatever the chunk."""
 
 import io
+import os
 from collections.abc import Iterator
 
 import openpyxl
@@ -11,12 +12,15 @@ from django.db import connection
 from django.http import QueryDict
 from django.test.utils import CaptureQueriesContext
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+from openpyxl.worksheet._writer import ALL_TEMP_FILES
 
 from portfolio.policy import Role
-from projects.reports import listing
+from projects.reports import listing, project_list
 from projects.reports.fields import TEXT, WAN
+from projects.reports.project_list import _row, _Words
 from projects.reports.renderers.tables import Column, Table
-from projects.reports.renderers.xlsx import SAMPLE_ROWS, save_workbook
+from projects.reports.renderers.xlsx import SAMPLE_ROWS, safe_text, save_workbook
 from tests.helpers import make_user
 
 LISTS = [
@@ -38,37 +42,90 @@ def written(user, query: str) -> tuple[list[tuple], int]:
     return list(book.worksheets[0].iter_rows(values_only=True))[1:], len(queries)
 
 
+def page_rows(client, query: str) -> list[list]:
+    """Every row the list's pages show (100 a page), as the file's cells would hold them."""
+    words, cells, number = _Words(), [], 1
+    while True:
+        response = client.get(f"/projects/?{query}&page_size=100&page={number}")
+        assert response.status_code == 200
+        page = response.context["page"]
+        cells += [as_cells(_row(row, words)) for row in response.context["rows"]]
+        if not page.has_next():
+            return cells
+        number += 1
+
+
+def as_cells(values: list) -> list:
+    """A row's values as openpyxl reads them back: no empty text, text made safe."""
+    return [None if value in ("", None) else safe_text(value) if isinstance(value, str) else value
+            for value in values]
+
+
 @pytest.mark.parametrize("query", LISTS)
-def test_the_file_is_the_list_in_its_order_whatever_the_chunk(portfolio, monkeypatch, query):
+def test_the_file_is_the_list_its_pages_show_whatever_the_chunk(portfolio, monkeypatch, client, query):
     user = make_user("streamed-coordinator", role=Role.COORDINATOR)
-    page_codes = [p.code for p in listing.project_listing(user, QueryDict(query)).filterset.qs.only("code")]
-    assert len(page_codes) > 1
+    client.force_login(user)
+    shown = page_rows(client, query)
+    assert len(shown) > 1
     whole, whole_queries = written(user, query)
     monkeypatch.setattr(listing, "LIST_FILE_CHUNK", 7)
     chunked, chunked_queries = written(user, query)
-    assert [row[0] for row in chunked] == page_codes  # every project once, in the list's order
-    assert chunked == whole  # and each row's figures, warning and marks the same
+    # Every project once, in the list's order, with the figures, warning, reason and marks its page shows.
+    assert [list(row) for row in chunked] == shown
+    assert chunked == whole
     assert chunked_queries == whole_queries  # the chunks are read over one query
 
 
 def test_the_projects_are_judged_a_chunk_at_a_time_as_the_sheet_is_written(portfolio, monkeypatch):
     user = make_user("streamed-viewer", role=Role.VIEWER)
     made = listing.project_listing(user, QueryDict("year=2025&month=6"))
-    total = made.filterset.qs.count()
-    monkeypatch.setattr(listing, "LIST_FILE_CHUNK", 50)
-    judged, progress_of = [], listing.progress_of
+    total, chunk = made.filterset.qs.count(), SAMPLE_ROWS + 50
+    assert total > chunk
+    monkeypatch.setattr(listing, "LIST_FILE_CHUNK", chunk)
+    events, progress_of, append = [], listing.progress_of, WriteOnlyWorksheet.append
 
-    def counting(projects, *args, **kwargs):
-        judged.append(len(projects))
+    def judging(projects, *args, **kwargs):
+        events.append(("judged", len(projects)))
         return progress_of(projects, *args, **kwargs)
 
-    monkeypatch.setattr(listing, "progress_of", counting)
+    def appending(sheet, row):
+        events.append(("appended", 1))
+        return append(sheet, row)
+
+    monkeypatch.setattr(listing, "progress_of", judging)
+    monkeypatch.setattr(WriteOnlyWorksheet, "append", appending)
     rows = listing.list_rows(made)
-    assert isinstance(rows, Iterator) and judged == []  # nothing read until the sheet asks
-    first = next(rows)
-    assert judged == [50] and first.project.code
-    rest = list(rows)
-    assert 1 + len(rest) == total and max(judged) == 50 and sum(judged) == total
+    assert isinstance(rows, Iterator) and events == []  # nothing read until the sheet asks
+    listing.save_list_file(made, io.BytesIO())
+    judged = [index for index, (event, _n) in enumerate(events) if event == "judged"]
+    assert [events[index][1] for index in judged] == [chunk, total - chunk]
+    # The first chunk's rows (and the header) are on the sheet before the second chunk is read.
+    assert sum(1 for event, _n in events[: judged[1]] if event == "appended") == 1 + chunk
+
+
+def test_a_failed_file_leaves_no_rows_on_the_disk_and_no_cursor_open(portfolio, monkeypatch):
+    user = make_user("streamed-failure", role=Role.COORDINATOR)
+    made = listing.project_listing(user, QueryDict("year=2025&month=6"))
+    monkeypatch.setattr(listing, "LIST_FILE_CHUNK", 50)
+    rows, row = [0], project_list._row
+
+    def failing(*args):
+        rows[0] += 1
+        if rows[0] > SAMPLE_ROWS + 100:
+            raise RuntimeError("the file fails part-way")
+        return row(*args)
+
+    monkeypatch.setattr(project_list, "_row", failing)
+    before = set(ALL_TEMP_FILES)
+    with pytest.raises(RuntimeError) as failure:  # its traceback holds the generators' frames
+        listing.save_list_file(made, io.BytesIO())
+    assert failure.value.args and rows[0] == SAMPLE_ROWS + 101
+    left = [path for path in set(ALL_TEMP_FILES) - before if os.path.exists(path)]
+    assert left == []  # the sheet's rows written so far are not left in the temporary directory
+    if connection.vendor == "postgresql":  # a server-side cursor: closed with the rows, not when freed
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM pg_cursors")
+            assert cursor.fetchone()[0] == 0  # (a plain query is no cursor here: only the list's would show)
 
 
 def test_a_sheet_of_streamed_rows_is_sized_from_its_first_rows_and_filtered_over_all(tmp_path):

@@ -11,6 +11,7 @@ sheet is written row by row to disk without its rows ever all being in memory.
 
 import datetime as dt
 import unicodedata
+from contextlib import suppress
 from decimal import Decimal
 from io import BytesIO
 from itertools import chain, islice
@@ -126,19 +127,29 @@ def _saved(wb: Workbook) -> bytes:
 
 
 def save_workbook(tables: list[Table], out: BinaryIO, *, title: str = "") -> None:
-    """A workbook of one sheet per table, written to ``out`` (a file open for writing)."""
+    """A workbook of one sheet per table, written to ``out`` (a file open for writing). If a table's rows fail
+    part-way, the sheets written so far are removed from the disk and the error raised."""
     wb = Workbook(write_only=True)
     wb.properties.title = title or None
-    for table in tables:
-        write_table(wb, table)
-    wb.save(out)
+    try:
+        for table in tables:
+            write_table(wb, table)
+        wb.save(out)
+    except BaseException:
+        _discard(wb)
+        raise
 
 
-def write_workbook(tables: list[Table], *, title: str = "") -> bytes:
-    """A workbook of one sheet per table."""
-    buffer = BytesIO()
-    save_workbook(tables, buffer, title=title)
-    return buffer.getvalue()
+def _discard(wb: Workbook) -> None:
+    """Remove the temporary files a write-only workbook's sheets write their rows to (openpyxl removes them when
+    it saves the workbook, else only when the process exits): a failed file leaves no rows on the disk."""
+    for ws in wb.worksheets:
+        writer = getattr(ws, "_writer", None)  # openpyxl's WorksheetWriter, made with the sheet's first row
+        if writer is not None and isinstance(writer.out, str):
+            with suppress(Exception):
+                ws.close()  # its XML writers closed in order, not left to the garbage collector
+            with suppress(OSError, ValueError):
+                writer.cleanup()
 
 
 def _write_cover(wb: Workbook, title: str, meta: list[str], narrative: list[str] | None) -> None:
