@@ -16,6 +16,7 @@ import hashlib
 import json
 import logging
 import tempfile
+from contextlib import ExitStack
 from typing import BinaryIO
 
 from django.conf import settings
@@ -122,12 +123,13 @@ def run_job(job_id) -> ReportJob | None:
         return None
     job = ReportJob.objects.select_related("user").get(pk=job_id)
     try:
-        # The list's file is written to a temporary file as its rows are made (streamed), then stored.
-        with translation.override(job.language), tempfile.TemporaryFile() as out:
+        with translation.override(job.language), ExitStack() as files:
             _step(job, 10, _("正在汇总数据"))
             params = query_dict(job.params)
             name = f"{job.pk}.{job.fmt}"
             if job.kind == PROJECT_LIST:
+                # Written to a temporary file as its rows are made (streamed), then stored from there.
+                out = files.enter_context(tempfile.TemporaryFile())
                 filename, fallback = _project_list_file(job, params, out)
                 out.seek(0)
                 content = File(out, name=name)
