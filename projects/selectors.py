@@ -438,11 +438,15 @@ def overdue_by_project(rows, period: Period) -> dict[int, list[OverdueMilestone]
     return overdue
 
 
+# The related rows a project's progress line shows (programme, department, town): read with the project.
+PROGRESS_RELATED = ("programme", "sample_programme", "lead_department", "town")
+
+
 def project_progress(
     projects: QuerySet, period: Period, source: FigureSource | None = None
 ) -> list[ProjectProgress]:
     """Every project's progress for the period: two queries whatever the number of projects."""
-    related = projects.select_related("programme", "sample_programme", "lead_department", "town")
+    related = projects.select_related(*PROGRESS_RELATED)
     figured = with_period_figures(related, period, source)
     return progress_of(figured, period, overdue_milestones(projects, period))
 

@@ -79,11 +79,12 @@ from .reports.listing import (
     list_file,
     project_listing,
     resolve_period,
-    usable_notes,
+    usable_filterset,
     usable_source,
 )
 from .reports.views import refused
 from .selectors import (
+    PROGRESS_RELATED,
     Basis,
     FigureSource,
     milestone_counts,
@@ -101,33 +102,34 @@ from .workflow import COUNTED_STATE
 PAGE_SIZE = 50
 
 
+def _say(request, notes: list[tuple[int, str]]) -> None:
+    """What a page could not use of its parameters (reports.listing's notes), as messages."""
+    for level, text in notes:
+        messages.add_message(request, level, text)
+
+
 def _source(request, period: Period) -> FigureSource:
     """Which reports the page's figures count (approved by default; a bad or forbidden basis says why)."""
     notes = []
     source = usable_source(request.GET, request.user, period, notes)
-    for level, text in notes:
-        messages.add_message(request, level, text)
+    _say(request, notes)
     return source
 
 
 def _usable(request, make_filterset):
-    """A FilterSet of the request's parameters, without those it cannot use: each bad value is named
-    in a message and ignored, so that a hand-made or stale link still shows a list."""
-    data = request.GET.copy()
-    filterset = make_filterset(data)
-    if filterset.is_valid():
-        return filterset
-    for text in usable_notes(filterset, data):
-        messages.warning(request, text)
-    return make_filterset(data)
+    """A FilterSet of the request's parameters, without those it cannot use (reports.listing.usable_filterset):
+    each bad value is named in a message and ignored, so that a hand-made or stale link still shows a list."""
+    notes = []
+    filterset = usable_filterset(make_filterset, request.GET, notes)
+    _say(request, notes)
+    return filterset
 
 
 def _listing(request) -> ProjectListing:
     """The list's restricted projects, period, figure source and FilterSet (reports.listing), what it could
     not use said in messages: shared by the page and its export."""
     listing = project_listing(request.user, request.GET)
-    for level, text in listing.notes:
-        messages.add_message(request, level, text)
+    _say(request, listing.notes)
     return listing
 
 
@@ -253,8 +255,7 @@ class ProjectListView(LoginRequiredMixin, View):
         listing = _listing(request)
         period, filterset = listing.period, listing.filterset
         style_form(filterset.form)
-        page = _page(request, listing.projects.select_related("programme", "sample_programme", "lead_department",
-                                                              "town"), keys_first=filterset.by_figures)
+        page = _page(request, listing.projects.select_related(*PROGRESS_RELATED), keys_first=filterset.by_figures)
         # The export and the report take the parameters the list could use (the report has no pages).
         usable = listing.params
         report_query = usable.copy()

@@ -14,6 +14,7 @@ from django.contrib import messages
 from django.db.models import QuerySet
 from django.http import QueryDict
 from django.utils.translation import gettext as _
+from django_filters import FilterSet
 
 from portfolio.periods import Period
 
@@ -22,6 +23,7 @@ from ..forms import PeriodForm
 from ..models import Project
 from ..permissions import Action, restrict
 from ..selectors import (
+    PROGRESS_RELATED,
     FigureSource,
     ProjectProgress,
     figure_source,
@@ -70,15 +72,8 @@ def project_listing(user, params) -> ProjectListing:
     period = resolve_period(period_form, projects)
     source = usable_source(params, user, period, notes)
     projects = with_list_figures(projects, period, source)
-    data = params.copy()
-
-    def make(data):
-        return ProjectFilterSet(data, queryset=projects, period=period, source=source)
-
-    filterset = make(data)
-    if not filterset.is_valid():
-        notes.extend((messages.WARNING, text) for text in usable_notes(filterset, data))
-        filterset = make(data)
+    filterset = usable_filterset(
+        lambda data: ProjectFilterSet(data, queryset=projects, period=period, source=source), params, notes)
     return ProjectListing(period_form, period, source, filterset, notes)
 
 
@@ -90,6 +85,17 @@ def usable_source(params, user, period: Period, notes: list) -> FigureSource:
     except BadRequest as exc:
         notes.extend((messages.ERROR, line) for lines in exc.errors.values() for line in lines)
         return figure_source(period)
+
+
+def usable_filterset(make: Callable[[QueryDict], FilterSet], params: QueryDict, notes: list) -> FilterSet:
+    """The FilterSet ``make`` builds of ``params`` without the parameters it cannot use: each is said in
+    ``notes`` (messages level, text) and left out, so that a hand-made or stale link still gives a list."""
+    data = params.copy()
+    filterset = make(data)
+    if filterset.is_valid():
+        return filterset
+    notes.extend((messages.WARNING, text) for text in usable_notes(filterset, data))
+    return make(data)
 
 
 def usable_notes(filterset, data: QueryDict) -> list[str]:
@@ -120,7 +126,7 @@ def list_rows(listing: ProjectListing, on_chunk: Callable[[int], None] | None = 
     generator when done with it (``save_list_file`` does): its cursor closes with it."""
     period = listing.period
     overdue = overdue_milestones(listing.filterset.qs, period)
-    projects = (listing.projects.select_related("programme", "sample_programme", "lead_department", "town")
+    projects = (listing.projects.select_related(*PROGRESS_RELATED)
                 .only(*EXPORT_COLUMNS).iterator(chunk_size=LIST_FILE_CHUNK))
     try:
         done = 0
