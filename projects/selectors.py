@@ -2,8 +2,10 @@
 
 import calendar
 import datetime as dt
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
+from itertools import islice
 
 from django.core.paginator import Paginator
 from django.db.models import (
@@ -477,6 +479,21 @@ def progress_of(
             )
         )
     return rows
+
+
+def progress_in_chunks(
+    figured: Iterator, period: Period, overdue: dict[int, list[OverdueMilestone]], *, chunk: int,
+    on_chunk: Callable[[int], None] | None = None,
+) -> Iterator[ProjectProgress]:
+    """``progress_of`` over an iterator of projects (a server-side cursor's rows), ``chunk`` of them at a time,
+    with their overdue milestones read before (``overdue``): a list of any length judged in bounded memory.
+    ``on_chunk`` is told the number of rows given so far as each chunk is read (a job's progress)."""
+    done = 0
+    while rows := list(islice(figured, chunk)):
+        if on_chunk is not None:
+            on_chunk(done)
+        yield from progress_of(rows, period, overdue)
+        done += len(rows)
 
 
 # The warning as the database computes it, so that a list can sort by it: red, yellow, green.

@@ -43,7 +43,7 @@ from projects.reports.requests import (
     parse_list_page,
     progress_report_for,
 )
-from projects.reports.structure import WHOLE
+from projects.reports.structure import whole_lists
 
 from .exceptions import api_exception_handler
 
@@ -200,7 +200,9 @@ class ProgressReportMixin:
     file_summary = _("进度报告文件")
     file_parameters = [*PERIOD_PARAMETERS, APPENDIX_PARAMETER]
 
-    def report(self, request, page=WHOLE):
+    def report(self, request, page=None):
+        """The report of the request: ``page`` of its lists, or a file's whole lists (``whole_lists``)."""
+        page = page or whole_lists(getattr(self, "fmt", ""))
         report, _filterset = progress_report_for(request.user, request.query_params, page)
         return report
 

@@ -7,6 +7,8 @@ converted and rounded only through portfolio.money (亿元 and rates half-up to 
 """
 
 import datetime as dt
+from collections.abc import Iterator
+from contextlib import closing
 from functools import lru_cache
 
 from django.conf import settings
@@ -59,6 +61,7 @@ from projects.selectors import (
     period_letters,
     period_projects,
     period_sample_facts,
+    progress_in_chunks,
     progress_of,
     reporting_status,
     warning_annotations,
@@ -76,6 +79,7 @@ from .structure import (
     MilestoneRow,
     ProgressReport,
     ProjectRow,
+    StreamedRows,
     WarningRow,
 )
 
@@ -144,18 +148,17 @@ def _milestone_rows(values: list[dict], period: Period | None) -> list[Milestone
     return rows
 
 
-def _project_rows(progress_rows) -> list[ProjectRow]:
+def _project_rows(progress_rows) -> Iterator[ProjectRow]:
     """The appendix's lines of projects annotated for it (``_with_text``), through ``selectors.progress_of``
-    (the per-project figures and warning of the pages too)."""
+    (the per-project figures and warning of the pages too), one at a time."""
     category_labels = translated_labels(ProjectCategory.choices)
     status_labels = translated_labels(ProjectStatus.choices)
     report_status_labels = translated_labels(ReportStatus.choices)
     colour_labels = translated_labels(WarningColour.choices)
     not_given, unreported = str(NOT_GIVEN), _("未填报")
-    rows = []
     for progress in progress_rows:
         p, warning = progress.project, progress.warning
-        rows.append(ProjectRow(
+        yield ProjectRow(
             code=p.code, name=p.name, programme=p.as_programme_name or "", department=p.as_department_name or not_given,
             town=p.as_town_name or "",
             category=str(category_labels.get(p.as_category, p.as_category)),
@@ -166,32 +169,32 @@ def _project_rows(progress_rows) -> list[ProjectRow]:
             report_status=str(report_status_labels.get(progress.report_status, unreported)),
             progress=p.period_progress or "", is_synthetic=p.is_synthetic,
             sample_fields=progress.sample_fields,
-        ))
-    return rows
+        )
 
 
 # A warning line is sample data when what it judges is: the programme, the rate or the colour.
 WARNING_SAMPLE_FIELDS = frozenset(("programme", "rate", "colour"))
 
 
-def _warning_rows(progress_rows, period: Period) -> list[WarningRow]:
-    """The warning list's lines of red and yellow projects, in the order the database gave them."""
+def _warning_rows(progress_rows, period: Period) -> Iterator[WarningRow]:
+    """The warning list's lines of red and yellow projects, in the order the database gave them, one at a time."""
     colour_labels = translated_labels(WarningColour.choices)
     not_given, time_elapsed = str(NOT_GIVEN), period.time_elapsed
-    rows = []
     for progress in progress_rows:
         p, warning = progress.project, progress.warning
         word, points = verdict(progress.rate, time_elapsed)
-        rows.append(WarningRow(
+        yield WarningRow(
             colour=warning.colour, colour_label=colour_labels[warning.colour], code=p.code, name=p.name,
             programme=p.as_programme_name or "", department=p.as_department_name or not_given, rate=progress.rate,
             behind=points if word == "behind" else None,
             max_overdue_months=max((m.months for m in progress.overdue), default=0),
             reasons=list(warning.reasons), rule_version=warning.rule_version,
             is_sample=not WARNING_SAMPLE_FIELDS.isdisjoint(progress.sample_fields),
-        ))
-    return rows
+        )
 
+
+# The projects a streamed list (``STREAMED``) reads and judges at a time.
+REPORT_FILE_CHUNK = 2000
 
 # The project columns the appendix and warning lines read (with the figures' annotations, and the facts
 # ``Project.sample_fields`` is made of).
@@ -212,11 +215,34 @@ class _Line:
         return period_sample_facts(self)
 
 
-def _lines(queryset: QuerySet):
-    """The queryset's projects as ``_Line``s, in its order (read as tuples: a dict a row cost as much again)."""
+def _lines(queryset: QuerySet, *, chunk_size: int | None = None):
+    """The queryset's projects as ``_Line``s, in its order (read as tuples: a dict a row cost as much again);
+    with ``chunk_size``, over a server-side cursor (on PostgreSQL) ``chunk_size`` rows at a time, closed with
+    this generator."""
     names = (*LINE_COLUMNS, *queryset.query.annotation_select)
-    for values in queryset.values_list(*names):
-        yield _Line(names, values)
+    rows = queryset.values_list(*names)
+    if chunk_size is None:
+        for values in rows:
+            yield _Line(names, values)
+        return
+    rows = rows.iterator(chunk_size=chunk_size)
+    try:
+        for values in rows:
+            yield _Line(names, values)
+    finally:
+        rows.close()
+
+
+def _streamed(ordered: QuerySet, count: int, period: Period, overdue: dict, lines_of) -> StreamedRows:
+    """A streamed report's list (``STREAMED``) of ``count`` rows, as the report counted them: ``lines_of`` the
+    progress of ``ordered``'s projects, judged REPORT_FILE_CHUNK at a time on the overdue milestones the report
+    read (``overdue``), each time it is iterated."""
+
+    def read():
+        with closing(_lines(ordered, chunk_size=REPORT_FILE_CHUNK)) as lines:
+            yield from lines_of(progress_in_chunks(lines, period, overdue, chunk=REPORT_FILE_CHUNK))
+
+    return StreamedRows(read, count)
 
 
 def _with_text(figured: QuerySet, source: FigureSource) -> QuerySet:
@@ -302,10 +328,8 @@ def _warning_order(warned: QuerySet, period: Period) -> QuerySet:
 
 
 def _by_keys(ordered: QuerySet, page: ListPage, name: str, number: int = 1):
-    """The ``_lines`` of the whole ``ordered`` list, or of its page ``number``: the page's keys remembered
-    until the data changes (projects.remembered), then its rows read by key in that order."""
-    if page.whole:
-        return _lines(ordered)
+    """The ``_lines`` of the page ``number`` of the ``ordered`` list: the page's keys remembered until the data
+    changes (projects.remembered), then its rows read by key in that order."""
     keys = remembered_rows(name, _cut(ordered.values_list("pk", flat=True), page, number=number))
     return in_key_order(_lines(ordered.order_by().filter(pk__in=keys)), keys)
 
@@ -377,8 +401,10 @@ def build_progress_report(
     arranges them. ``indicators`` are the indicators the reader may see (all by default) for the
     narrative's economic paragraph. ``source`` says which reports are counted: approved ones by
     default, and for a closed month its frozen snapshot. ``page`` cuts the per-project lists to one
-    page (the report page and the API); what they hold in all, the narrative and every summary are
-    counted in the database either way. About thirty queries, independent of the number of projects.
+    page (the report page and the API), or (``STREAMED``, the Excel file's) leaves the appendix and the
+    warning list to be read from the database as they are written; what they hold in all, the narrative
+    and every summary are counted in the database either way. About thirty queries, independent of the
+    number of projects.
     """
     source = source or figure_source(period)
     base = period_projects(projects, period, source)
@@ -401,25 +427,33 @@ def build_progress_report(
         # No programme, no order by it: a bare constant would be ORDER BY 0 once only the keys are selected.
         appendix = appendix.order_by("code")
     page = page.within(listed.projects)
-    page_rows = _by_keys(appendix, page, "appendix_page", page.number)
     warning_order = _warning_order(warned, period)
     overdue_values = _milestone_values(_cut(overdue.order_by("planned_date", "project__code", "pk"), page))
     if page.whole:
-        # Every project is in the appendix: the warning list is its red and yellow projects in the warnings'
-        # order, read as keys (a province's 40,000 warned projects were read and judged a second time). Every
-        # overdue milestone is in the report's list: the warnings judge the projects on those it read.
+        # Every overdue milestone is in the report's list: the warnings judge the projects on those it read.
         by_project = overdue_by_project(((m["project_id"], m["kind"], m["planned_date"]) for m in overdue_values),
                                         period)
-        progress = progress_of(page_rows, period, by_project)
-        project_rows = _project_rows(progress)
-        # (A project added between the two reads is in neither list or only in this one: it is left out.)
-        warned = in_key_order(progress, warning_order.values_list("pk", flat=True), key=lambda row: row.project.pk)
-        warnings = _warning_rows(warned, period)
+        if page.streamed:
+            # Neither list held: each is read as its sheet is written, a chunk at a time (the warned projects
+            # are read and judged a second time, where the lists below read them once).
+            project_rows = _streamed(appendix, listed.projects, period, by_project, _project_rows)
+            warnings = _streamed(warning_order, listed.warnings, period, by_project,
+                                 lambda warned: _warning_rows(warned, period))
+        else:
+            # Every project is in the appendix: the warning list is its red and yellow projects in the
+            # warnings' order, read as keys (a province's 40,000 warned projects were read and judged a
+            # second time).
+            progress = progress_of(_lines(appendix), period, by_project)
+            project_rows = list(_project_rows(progress))
+            # (A project added between the two reads is in neither list or only in this one: it is left out.)
+            warned = in_key_order(progress, warning_order.values_list("pk", flat=True),
+                                  key=lambda row: row.project.pk)
+            warnings = list(_warning_rows(warned, period))
     else:
         # A page's keys are remembered until the data changes (ordering every warned project of a province
         # took 0.4 s), then its rows read by key.
-        project_rows = _project_rows(progress_of(page_rows, period))
-        warnings = _warning_rows(progress_of(_by_keys(warning_order, page, "warning_page"), period), period)
+        project_rows = list(_project_rows(progress_of(_by_keys(appendix, page, "appendix_page", page.number), period)))
+        warnings = list(_warning_rows(progress_of(_by_keys(warning_order, page, "warning_page"), period), period))
     report_months_whole, report_months_apart = report_months(figured, source, programmes, totals.annual_plan)
     report = ProgressReport(
         title=title or _title(programmes, period),

@@ -4,7 +4,8 @@ A progress report file of a scope larger than PORTFOLIO_BACKGROUND_PROJECTS, and
 Excel file of a list that long, are not rendered in the request: the request records a ReportJob (its
 kind: ``PROGRESS`` or ``PROJECT_LIST``) and sends it to the Celery worker
 (projects.tasks.render_report_job), and the page (/reports/jobs/<id>/) shows its progress and then
-offers the file to the user who asked.
+offers the file to the user who asked. An Excel file (the list's, a progress report's) is written to a
+temporary file as its rows are read, its long lists a chunk at a time, in bounded memory.
 The job's key is who asked, which report with which parameters, language and format, and the data
 version (projects.remembered.data_version): asking again for the same report over the same data gives
 the same job and the same file, rendered once. Without a broker (`make run`, the tests' default) the
@@ -36,13 +37,16 @@ from portfolio.policy import role_of
 from ..permissions import department_of
 from ..remembered import data_version
 from .listing import project_listing, save_list_file
-from .renderers import render_progress
+from .renderers import render_progress, save_progress_xlsx
 from .requests import build_progress_request, parse_appendix, progress_request_for
+from .structure import whole_lists
 
 logger = logging.getLogger(__name__)
 
 PROGRESS = "progress"
 PROJECT_LIST = "project_list"
+# A streamed file's job tells its progress each this many rows written.
+STEP_ROWS = 2000
 # Parameters that do not change the file (the format is the job's own).
 IGNORED_PARAMS = {"format"}
 
@@ -127,15 +131,16 @@ def run_job(job_id) -> ReportJob | None:
             _step(job, 10, _("正在汇总数据"))
             params = query_dict(job.params)
             name = f"{job.pk}.{job.fmt}"
-            if job.kind == PROJECT_LIST:
+            if job.kind == PROJECT_LIST or job.fmt == "xlsx":
                 # Written to a temporary file as its rows are made (streamed), then stored from there.
                 out = files.enter_context(tempfile.TemporaryFile())
-                filename, fallback = _project_list_file(job, params, out)
+                write = _project_list_file if job.kind == PROJECT_LIST else _progress_workbook
+                filename, fallback = write(job, params, out)
                 out.seek(0)
                 content = File(out, name=name)
             else:
                 request = progress_request_for(job.user, params)
-                report = build_progress_request(request)
+                report = build_progress_request(request)  # a PDF or Word document: its lists whole
                 _step(job, 40, _("正在排版"))
                 rendered = render_progress(report, job.fmt, html_context={"show_appendix": parse_appendix(params)})
                 content, filename, fallback = ContentFile(rendered.content), rendered.filename, rendered.fallback
@@ -163,6 +168,22 @@ def _project_list_file(job: ReportJob, params, out: BinaryIO) -> tuple[str, str]
         _step(job, 40 + 50 * min(rows, total) // total, stage)
 
     return save_list_file(listing, out, on_chunk)
+
+
+def _progress_workbook(job: ReportJob, params, out: BinaryIO) -> tuple[str, str]:
+    """The progress report's Excel file, its appendix and warning list streamed to ``out``; its file names."""
+    report = build_progress_request(progress_request_for(job.user, params), whole_lists(job.fmt))
+    stage, total, done = _("正在写入表格"), max(len(report.warnings) + len(report.projects), 1), 0
+
+    def on_rows(rows: int) -> None:  # 40% to 90% as the two lists are read and written, a step a chunk
+        nonlocal done
+        done += rows
+        _step(job, 40 + 50 * min(done, total) // total, stage)
+
+    _step(job, 40, stage)
+    report.warnings = report.warnings.watched(on_rows, STEP_ROWS)
+    report.projects = report.projects.watched(on_rows, STEP_ROWS)
+    return save_progress_xlsx(report, out)
 
 
 def remove_old_files(now: dt.datetime | None = None) -> int:

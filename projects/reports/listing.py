@@ -7,7 +7,6 @@ from collections.abc import Callable, Iterator
 from contextlib import closing
 from dataclasses import dataclass, field
 from io import BytesIO
-from itertools import islice
 from typing import BinaryIO
 
 from django.contrib import messages
@@ -29,7 +28,7 @@ from ..selectors import (
     figure_source,
     latest_period,
     overdue_milestones,
-    progress_of,
+    progress_in_chunks,
     with_list_figures,
 )
 from .project_list import EXPORT_COLUMNS, project_list_file_names, save_project_list
@@ -129,12 +128,7 @@ def list_rows(listing: ProjectListing, on_chunk: Callable[[int], None] | None = 
     projects = (listing.projects.select_related(*PROGRESS_RELATED)
                 .only(*EXPORT_COLUMNS).iterator(chunk_size=LIST_FILE_CHUNK))
     try:
-        done = 0
-        while chunk := list(islice(projects, LIST_FILE_CHUNK)):
-            if on_chunk is not None:
-                on_chunk(done)
-            yield from progress_of(chunk, period, overdue)
-            done += len(chunk)
+        yield from progress_in_chunks(projects, period, overdue, chunk=LIST_FILE_CHUNK, on_chunk=on_chunk)
     finally:
         projects.close()  # the cursor, also when the file fails part-way
 

@@ -5,8 +5,12 @@ projects.selectors, the narrative drafts its paragraphs from them, and the rende
 """
 
 import datetime as dt
+from collections.abc import Callable, Iterator
+from contextlib import closing
 from dataclasses import dataclass, field
 from decimal import Decimal
+from itertools import islice
+from typing import Generic, TypeVar
 
 from django.conf import settings
 from django.utils.translation import gettext as _
@@ -16,6 +20,8 @@ from portfolio.text import semicolon
 from projects.figures import Breakdown, Figures, MonthPoint, ProgrammeFigures, ReconciliationRow
 from projects.progress import RED, YELLOW
 from projects.selectors import ReportingStatus
+
+T = TypeVar("T")
 
 
 def sample_mark(has_sample_data: bool) -> str:
@@ -131,6 +137,8 @@ class ListPage:
 
     number: int = 1
     size: int | None = None
+    # Whole, the appendix and the warning list read from the database as they are written (``StreamedRows``).
+    streamed: bool = False
 
     @property
     def whole(self) -> bool:
@@ -144,6 +152,41 @@ class ListPage:
 
 
 WHOLE = ListPage()
+# The lists whole, the two per-project ones (a province's 100,000 projects and 40,000 warnings) streamed.
+STREAMED = ListPage(streamed=True)
+
+
+def whole_lists(fmt: str) -> ListPage:
+    """The lists of a file in ``fmt``: the Excel workbook writes each row as it is read, so its per-project
+    lists are streamed and a report of any scope is written in bounded memory; the PDF and Word documents lay
+    out the whole of them at once."""
+    return STREAMED if fmt == "xlsx" else WHOLE
+
+
+class StreamedRows(Generic[T]):
+    """A per-project list of a streamed report (``STREAMED``): read from the database, a chunk at a time, each
+    time it is iterated, never held whole. Its length is the number the report counted of it (``ListTotals``).
+    Close the iterator when done with it, also on a failure: the database cursor closes with it."""
+
+    def __init__(self, read: Callable[[], Iterator[T]], count: int):
+        self._read, self._count = read, count
+
+    def __iter__(self) -> Iterator[T]:
+        return self._read()
+
+    def __len__(self) -> int:
+        return self._count
+
+    def watched(self, on_rows: Callable[[int], None], every: int) -> "StreamedRows[T]":
+        """The same list, ``on_rows`` told how many rows are read, ``every`` rows (a job's progress)."""
+
+        def read() -> Iterator[T]:
+            with closing(iter(self)) as rows:
+                while chunk := list(islice(rows, every)):
+                    on_rows(len(chunk))
+                    yield from chunk
+
+        return StreamedRows(read, self._count)
 
 
 @dataclass(frozen=True)
@@ -177,14 +220,14 @@ class ProgressReport:
     totals: Figures
     programmes: list[ProgrammeFigures]
     breakdowns: list[Breakdown]
-    warnings: list[WarningRow]
+    warnings: list[WarningRow] | StreamedRows[WarningRow]
     warning_counts: dict[str, int]
     milestones_reached: list[MilestoneRow]
     milestones_overdue: list[MilestoneRow]
     issues: list[IssueRow]
     reconciliation: list[ReconciliationRow]
     months: list[MonthPoint]
-    projects: list[ProjectRow]
+    projects: list[ProjectRow] | StreamedRows[ProjectRow]
     unapproved_reports: int  # projects whose report for the month is missing or not yet approved
     has_sample_data: bool
     basis: str  # which reports the figures count (projects.selectors.Basis)

@@ -33,7 +33,7 @@ from .requests import (
     parse_list_page,
     progress_request_for,
 )
-from .structure import WHOLE
+from .structure import whole_lists
 
 FORMAT_LABELS = {"pdf": "PDF", "xlsx": "Excel", "docx": "Word"}
 # Rows of the report page's appendix a page (and of its warning, milestone and issue lists).
@@ -80,7 +80,8 @@ def progress_report(request):
                 return redirect("reports:job", jobs.request_file(request.user, jobs.PROGRESS, request.GET, fmt, count).pk)
             user_slot = count_user_render(request.user)
         # The page lists one page of the appendix (and as many rows of the other lists); the files all of it.
-        page = parse_list_page(request.GET, default=PAGE_SIZE, largest=PAGE_SIZE_LARGEST) if fmt == "html" else WHOLE
+        page = (parse_list_page(request.GET, default=PAGE_SIZE, largest=PAGE_SIZE_LARGEST) if fmt == "html"
+                else whole_lists(fmt))
         context = {"filterset": progress.filterset, "downloads": download_links(request), "months": range(1, 13),
                    "show_appendix": parse_appendix(request.GET)}
         # A file holds one of the node's render slots from its report's figures to its last page: a busy node

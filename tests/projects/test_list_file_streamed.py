@@ -16,6 +16,7 @@ from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from openpyxl.worksheet._writer import ALL_TEMP_FILES
 
 from portfolio.policy import Role
+from projects import selectors
 from projects.reports import listing, project_list
 from projects.reports.fields import TEXT, WAN
 from projects.reports.project_list import _row, _Words
@@ -82,7 +83,7 @@ def test_the_projects_are_judged_a_chunk_at_a_time_as_the_sheet_is_written(portf
     total, chunk = made.filterset.qs.count(), SAMPLE_ROWS + 50
     assert total > chunk
     monkeypatch.setattr(listing, "LIST_FILE_CHUNK", chunk)
-    events, progress_of, append = [], listing.progress_of, WriteOnlyWorksheet.append
+    events, progress_of, append = [], selectors.progress_of, WriteOnlyWorksheet.append
 
     def judging(projects, *args, **kwargs):
         events.append(("judged", len(projects)))
@@ -92,7 +93,7 @@ def test_the_projects_are_judged_a_chunk_at_a_time_as_the_sheet_is_written(portf
         events.append(("appended", 1))
         return append(sheet, row)
 
-    monkeypatch.setattr(listing, "progress_of", judging)
+    monkeypatch.setattr(selectors, "progress_of", judging)
     monkeypatch.setattr(WriteOnlyWorksheet, "append", appending)
     rows = listing.list_rows(made)
     assert isinstance(rows, Iterator) and events == []  # nothing read until the sheet asks

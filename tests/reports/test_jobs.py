@@ -98,7 +98,7 @@ def test_a_running_job_shows_its_progress_and_refreshes(coordinator_client, monk
 def test_a_failed_job_says_so_and_can_be_asked_again(coordinator_client, monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("layout failed")
-    monkeypatch.setattr(jobs, "render_progress", broken)
+    monkeypatch.setattr(jobs, "save_progress_xlsx", broken)  # the Excel file (URL) is written through it
     location = coordinator_client.get(URL)["Location"]
     job = ReportJob.objects.get()
     assert job.state == ReportJob.State.FAILED and not job.file

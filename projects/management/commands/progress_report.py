@@ -20,6 +20,7 @@ from projects.models import Department, Programme, Project
 from projects.reports.builders import build_progress_report, scope_from_filterset
 from projects.reports.renderers import FORMATS, render_indicators, render_progress
 from projects.reports.renderers.pdf import background_rendering
+from projects.reports.structure import whole_lists
 from projects.selectors import Basis, figure_source
 
 
@@ -77,7 +78,8 @@ class Command(BaseCommand):
         source = figure_source(period, options["basis"], options["snapshot"])
         if options["snapshot"] and (source.snapshot is None or source.snapshot.version != options["snapshot"]):
             raise CommandError(f"{period} has no frozen version {options['snapshot']}.")
-        return build_progress_report(filterset.qs, period, scope=scope_from_filterset(filterset), source=source)
+        return build_progress_report(filterset.qs, period, scope=scope_from_filterset(filterset), source=source,
+                                     page=whole_lists(options["fmt"]))
 
     def _programme(self, code: str, period: Period) -> Programme:
         year, _sep, level = code.partition("-")

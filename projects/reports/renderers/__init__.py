@@ -5,6 +5,7 @@ scheduled run of the same report are the same document.
 """
 
 from dataclasses import dataclass
+from typing import BinaryIO
 
 from django.conf import settings
 from django.http import HttpResponse
@@ -23,7 +24,7 @@ from ..structure import ProgressReport
 from .docx import render_docx
 from .html import render_indicators_html, render_progress_html
 from .tables import indicator_tables, progress_tables
-from .xlsx import render_xlsx
+from .xlsx import render_xlsx, save_report_workbook
 
 FORMATS = ("html", "pdf", "xlsx", "docx")
 CONTENT_TYPES = {
@@ -178,6 +179,14 @@ def render_progress(report: ProgressReport, fmt: str, *, request=None, html_cont
                               signature=(report.issuing_unit, report.generated_at.date()), appendix=appendix)
         return Rendered(content, CONTENT_TYPES[fmt], filename, fallback)
     raise ValueError(f"unknown format {fmt!r}")
+
+
+def save_progress_xlsx(report: ProgressReport, out: BinaryIO) -> tuple[str, str]:
+    """The report's Excel workbook written to ``out`` (a file open for writing), the lists of a streamed report
+    (``structure.STREAMED``) read as their sheets are written; its file names (the name, the ASCII fallback)."""
+    save_report_workbook(progress_tables(report), out, title=report.title, meta=progress_meta(report),
+                         narrative=report.narrative)
+    return progress_file_names(report, "xlsx")
 
 
 def render_indicators(report: IndicatorReport, fmt: str, *, request=None, html_context: dict | None = None) -> Rendered:

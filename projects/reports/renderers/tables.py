@@ -4,7 +4,8 @@ Values stay typed here (Decimal already rounded for display, int, date, str); ea
 decides how a kind is written: an Excel number format, a right-aligned Word cell.
 """
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import closing
 from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
@@ -14,7 +15,7 @@ from portfolio.text import enumeration_mark
 from projects.figures import Breakdown, Figures, GroupRow, MonthPoint, ReconciliationRow
 
 from ..fields import INT, NUMBER, POINTS, RATE, TEXT, WAN, YI, header, report_field
-from ..structure import IssueRow, MilestoneRow, ProgressReport, ProjectRow, WarningRow
+from ..structure import IssueRow, MilestoneRow, ProgressReport, ProjectRow, StreamedRows, WarningRow
 
 NUMERIC = {INT, YI, WAN, RATE, POINTS, NUMBER}
 
@@ -106,10 +107,23 @@ def warnings_table(report: ProgressReport) -> Table:
          _f(WarningRow, "rule_version"), *_sample_column(report, WarningRow)],
         note=_("绿灯项目%(n)s个，未列出。") % {"n": report.warning_counts["green"]},
     )
-    for w in report.warnings:
-        table.rows.append([w.colour_label, w.code, w.name, w.department, w.rate, w.reason_text, w.rule_version,
-                           *_sample_cell(report, w)])
+    table.rows = _each(report.warnings, lambda w: [
+        w.colour_label, w.code, w.name, w.department, w.rate, w.reason_text, w.rule_version, *_sample_cell(report, w)])
     return table
+
+
+def _each(rows: list | StreamedRows, line: Callable) -> list[list] | Iterator[list]:
+    """``line`` of each of a report's rows: a list, or for a streamed list (``StreamedRows``, the Excel file's)
+    an iterator, reading it once as the sheet is written."""
+    if isinstance(rows, StreamedRows):
+        return _streamed_lines(rows, line)
+    return [line(row) for row in rows]
+
+
+def _streamed_lines(rows: StreamedRows, line: Callable) -> Iterator[list]:
+    with closing(iter(rows)) as read:  # its cursor closed when the sheet is done or fails
+        for row in read:
+            yield line(row)
 
 
 def _sample_column(report: ProgressReport, structure) -> list[Column]:
@@ -185,14 +199,15 @@ def projects_table(report: ProgressReport) -> Table:
     )
     yes = _("是")
     between = enumeration_mark()
-    for p in report.projects:
+
+    def line(p: ProjectRow) -> list:
         partial = "" if p.is_synthetic else between.join(
             header(ProjectRow, name) for name in p.sample_fields if name != "colour")
-        table.rows.append([
-            p.code, p.name, p.programme, p.department, p.town, p.category, p.status, p.total_investment,
-            p.annual_plan, p.completed_month, p.completed_ytd, p.rate, p.colour_label, p.report_status,
-            p.progress, yes if p.is_synthetic else "", partial,
-        ])
+        return [p.code, p.name, p.programme, p.department, p.town, p.category, p.status, p.total_investment,
+                p.annual_plan, p.completed_month, p.completed_ytd, p.rate, p.colour_label, p.report_status,
+                p.progress, yes if p.is_synthetic else "", partial]
+
+    table.rows = _each(report.projects, line)
     return table
 
 

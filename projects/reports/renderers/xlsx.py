@@ -11,7 +11,8 @@ sheet is written row by row to disk without its rows ever all being in memory.
 
 import datetime as dt
 import unicodedata
-from contextlib import suppress
+from collections.abc import Callable, Iterator
+from contextlib import closing, nullcontext, suppress
 from decimal import Decimal
 from io import BytesIO
 from itertools import chain, islice
@@ -90,9 +91,14 @@ def _size_columns(ws, table: Table, head: list[list]) -> None:
 
 def write_table(wb: Workbook, table: Table) -> None:
     """One sheet: the styled header row, then the rows with their kinds' formats, then the note. The
-    rows are read once, in order (a list or a generator)."""
-    ws = wb.create_sheet(table.name)
+    rows are read once, in order (a list or a generator, closed when the sheet is written or fails)."""
     rows = iter(table.rows)
+    with closing(rows) if hasattr(rows, "close") else nullcontext():
+        _write_sheet(wb, table, rows)
+
+
+def _write_sheet(wb: Workbook, table: Table, rows: Iterator[list]) -> None:
+    ws = wb.create_sheet(table.name)
     head = list(islice(rows, SAMPLE_ROWS))
     _size_columns(ws, table, head)  # the sheet's top (columns, panes) is written with its first row
     if table.with_header:
@@ -120,18 +126,16 @@ def write_table(wb: Workbook, table: Table) -> None:
         ws.append([safe_text(table.note)])
 
 
-def _saved(wb: Workbook) -> bytes:
-    buffer = BytesIO()
-    wb.save(buffer)
-    return buffer.getvalue()
-
-
-def save_workbook(tables: list[Table], out: BinaryIO, *, title: str = "") -> None:
-    """A workbook of one sheet per table, written to ``out`` (a file open for writing). If a table's rows fail
-    part-way, the sheets written so far are removed from the disk and the error raised."""
+def save_workbook(tables: list[Table], out: BinaryIO, *, title: str = "",
+                  cover: Callable[[Workbook], None] | None = None) -> None:
+    """A workbook of one sheet per table, after the sheet ``cover`` writes if given, written to ``out`` (a file
+    open for writing). If a table's rows fail part-way, the sheets written so far are removed from the disk and
+    the error raised."""
     wb = Workbook(write_only=True)
     wb.properties.title = title or None
     try:
+        if cover is not None:
+            cover(wb)
         for table in tables:
             write_table(wb, table)
         wb.save(out)
@@ -171,12 +175,17 @@ def _write_cover(wb: Workbook, title: str, meta: list[str], narrative: list[str]
             cover.append([cell])
 
 
+def save_report_workbook(
+    tables: list[Table], out: BinaryIO, *, title: str, meta: list[str], narrative: list[str] | None = None
+) -> None:
+    """A report's workbook written to ``out``: a cover sheet (title, scope, narrative), then one sheet per table."""
+    save_workbook(tables, out, title=title, cover=lambda wb: _write_cover(wb, title, meta, narrative))
+
+
 def render_xlsx(
     tables: list[Table], *, title: str, meta: list[str], narrative: list[str] | None = None
 ) -> bytes:
-    """A report's workbook: a cover sheet (title, scope, narrative), then one sheet per table."""
-    wb = Workbook(write_only=True)
-    _write_cover(wb, title, meta, narrative)
-    for table in tables:
-        write_table(wb, table)
-    return _saved(wb)
+    """``save_report_workbook`` as bytes."""
+    buffer = BytesIO()
+    save_report_workbook(tables, buffer, title=title, meta=meta, narrative=narrative)
+    return buffer.getvalue()
