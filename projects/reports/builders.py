@@ -8,7 +8,6 @@ converted and rounded only through portfolio.money (亿元 and rates half-up to 
 
 import datetime as dt
 from collections.abc import Iterator
-from contextlib import closing
 from functools import lru_cache
 
 from django.conf import settings
@@ -107,45 +106,41 @@ def date_text(value: dt.date | None, precision: str = DatePrecision.DAY) -> str:
 
 # Building it -----------------------------------------------------------------------------------
 
-def _milestone_values(queryset: QuerySet) -> list[dict]:
+def _milestone_values(queryset: QuerySet) -> QuerySet:
     """What a list of milestones prints, one dict a milestone, in the queryset's order."""
-    return list(queryset.values(
+    return queryset.values(
         "kind", "planned_date", "planned_date_precision", "actual_date", "actual_date_precision", "note",
         "is_synthetic", "project__is_synthetic", "project_id",
         code=F("project__code"), project_name=F("project__name"), department=F("project__lead_department__name"),
-    ))
+    )
 
 
-def _milestone_rows(values: list[dict], period: Period | None) -> list[MilestoneRow]:
-    """The lines of a list of milestones (``_milestone_values``); with ``period``, the whole months each is
-    overdue at its end."""
+def _milestone_rows(values, period: Period | None) -> Iterator[MilestoneRow]:
+    """The lines of a list of milestones (``_milestone_values``), one at a time; with ``period``, the whole
+    months each is overdue at its end."""
     labels, not_given = translated_labels(MilestoneKind.choices), str(NOT_GIVEN)
     text = lru_cache(maxsize=None)(date_text)  # worded once per date and precision, in this language
     end = period.end if period is not None else None
-    rows = []
     for m in values:
         months = None
         if end is not None and m["planned_date"] is not None:
             months = months_between(m["planned_date"], end)
-        rows.append(
-            MilestoneRow(
-                code=m["code"],
-                project=m["project_name"],
-                department=m["department"] or not_given,
-                kind=m["kind"],
-                kind_label=str(labels.get(m["kind"], m["kind"])),
-                planned_date=m["planned_date"],
-                planned_text=text(m["planned_date"], m["planned_date_precision"]),
-                planned_exact=m["planned_date_precision"] == DatePrecision.DAY,
-                actual_date=m["actual_date"],
-                actual_text=text(m["actual_date"], m["actual_date_precision"]),
-                actual_exact=m["actual_date_precision"] == DatePrecision.DAY,
-                months_overdue=months,
-                note=m["note"],
-                is_sample=m["is_synthetic"] or m["project__is_synthetic"],
-            )
+        yield MilestoneRow(
+            code=m["code"],
+            project=m["project_name"],
+            department=m["department"] or not_given,
+            kind=m["kind"],
+            kind_label=str(labels.get(m["kind"], m["kind"])),
+            planned_date=m["planned_date"],
+            planned_text=text(m["planned_date"], m["planned_date_precision"]),
+            planned_exact=m["planned_date_precision"] == DatePrecision.DAY,
+            actual_date=m["actual_date"],
+            actual_text=text(m["actual_date"], m["actual_date_precision"]),
+            actual_exact=m["actual_date_precision"] == DatePrecision.DAY,
+            months_overdue=months,
+            note=m["note"],
+            is_sample=m["is_synthetic"] or m["project__is_synthetic"],
         )
-    return rows
 
 
 def _project_rows(progress_rows) -> Iterator[ProjectRow]:
@@ -215,34 +210,42 @@ class _Line:
         return period_sample_facts(self)
 
 
-def _lines(queryset: QuerySet, *, chunk_size: int | None = None):
-    """The queryset's projects as ``_Line``s, in its order (read as tuples: a dict a row cost as much again);
-    with ``chunk_size``, over a server-side cursor (on PostgreSQL) ``chunk_size`` rows at a time, closed with
-    this generator."""
-    names = (*LINE_COLUMNS, *queryset.query.annotation_select)
-    rows = queryset.values_list(*names)
-    if chunk_size is None:
-        for values in rows:
-            yield _Line(names, values)
-        return
-    rows = rows.iterator(chunk_size=chunk_size)
-    try:
-        for values in rows:
-            yield _Line(names, values)
-    finally:
-        rows.close()
+def _line_names(queryset: QuerySet) -> tuple[str, ...]:
+    return (*LINE_COLUMNS, *queryset.query.annotation_select)
 
 
-def _streamed(ordered: QuerySet, count: int, period: Period, overdue: dict, lines_of) -> StreamedRows:
-    """A streamed report's list (``STREAMED``) of ``count`` rows, as the report counted them: ``lines_of`` the
-    progress of ``ordered``'s projects, judged REPORT_FILE_CHUNK at a time on the overdue milestones the report
-    read (``overdue``), each time it is iterated."""
+def _lines(queryset: QuerySet):
+    """The queryset's projects as ``_Line``s, in its order (read as tuples: a dict a row cost as much again)."""
+    names = _line_names(queryset)
+    for values in queryset.values_list(*names):
+        yield _Line(names, values)
+
+
+def _read_later(values: QuerySet, count: int, rows_of) -> StreamedRows:
+    """A list of a streamed report (``STREAMED``) of ``count`` rows, as the report counted them: ``rows_of`` the
+    rows of ``values``, read over one query REPORT_FILE_CHUNK rows at a time (a server-side cursor on
+    PostgreSQL, closed when the iteration ends or is closed), each time it is iterated."""
 
     def read():
-        with closing(_lines(ordered, chunk_size=REPORT_FILE_CHUNK)) as lines:
-            yield from lines_of(progress_in_chunks(lines, period, overdue, chunk=REPORT_FILE_CHUNK))
+        rows = values.iterator(chunk_size=REPORT_FILE_CHUNK)
+        try:
+            yield from rows_of(rows)
+        finally:
+            rows.close()
 
     return StreamedRows(read, count)
+
+
+def _progress_later(ordered: QuerySet, count: int, period: Period, overdue: dict, lines_of) -> StreamedRows:
+    """``_read_later`` of projects: ``lines_of`` the progress of ``ordered``'s projects, judged REPORT_FILE_CHUNK
+    at a time on the overdue milestones the report read (``overdue``)."""
+    names = _line_names(ordered)
+
+    def judged(rows):
+        lines = (_Line(names, values) for values in rows)
+        return lines_of(progress_in_chunks(lines, period, overdue, chunk=REPORT_FILE_CHUNK))
+
+    return _read_later(ordered.values_list(*names), count, judged)
 
 
 def _with_text(figured: QuerySet, source: FigureSource) -> QuerySet:
@@ -341,7 +344,7 @@ def _issue_reports(base: QuerySet, source: FigureSource) -> QuerySet:
             .filter(~Q(problems="") | ~Q(coordination_requests="")))
 
 
-def _issues(base: QuerySet, source: FigureSource, page: ListPage, count: int) -> list[IssueRow]:
+def _issues(base: QuerySet, source: FigureSource, page: ListPage, count: int) -> list[IssueRow] | StreamedRows:
     """The month's problems and coordination requests, from the reports the source counts (``count`` of
     them, counted before: with none, no list is read, where PostgreSQL would walk every project of a
     province in code order looking for one)."""
@@ -361,18 +364,22 @@ def _issues(base: QuerySet, source: FigureSource, page: ListPage, count: int) ->
                 "coordination_requests", "generated", "project__is_synthetic")
         .order_by("project__code")
     )
-    rows = _cut(rows, page) if page.whole else remembered_rows("issues_page", _cut(rows, page))
-    return [
-        IssueRow(
+    if page.streamed:
+        return _read_later(rows, count, _issue_rows)
+    return list(_issue_rows(_cut(rows, page) if page.whole else remembered_rows("issues_page", _cut(rows, page))))
+
+
+def _issue_rows(values) -> Iterator[IssueRow]:
+    not_given = str(NOT_GIVEN)
+    for r in values:
+        yield IssueRow(
             code=r["project__code"],
             project=r["project__name"],
-            department=r["project__lead_department__name"] or str(NOT_GIVEN),
+            department=r["project__lead_department__name"] or not_given,
             problems=r["problems"],
             coordination_requests=r["coordination_requests"],
             is_sample=r["generated"] or r["project__is_synthetic"],
         )
-        for r in rows
-    ]
 
 
 def _title(programmes: list[ProgrammeFigures], period: Period) -> str:
@@ -428,32 +435,44 @@ def build_progress_report(
         appendix = appendix.order_by("code")
     page = page.within(listed.projects)
     warning_order = _warning_order(warned, period)
-    overdue_values = _milestone_values(_cut(overdue.order_by("planned_date", "project__code", "pk"), page))
-    if page.whole:
-        # Every overdue milestone is in the report's list: the warnings judge the projects on those it read.
-        by_project = overdue_by_project(((m["project_id"], m["kind"], m["planned_date"]) for m in overdue_values),
-                                        period)
-        if page.streamed:
-            # Neither list held: each is read as its sheet is written, a chunk at a time (the warned projects
-            # are read and judged a second time, where the lists below read them once).
-            project_rows = _streamed(appendix, listed.projects, period, by_project, _project_rows)
-            warnings = _streamed(warning_order, listed.warnings, period, by_project,
-                                 lambda warned: _warning_rows(warned, period))
-        else:
-            # Every project is in the appendix: the warning list is its red and yellow projects in the
-            # warnings' order, read as keys (a province's 40,000 warned projects were read and judged a
-            # second time).
+    overdue_in_order = overdue.order_by("planned_date", "project__code", "pk")
+    reached_in_order = reached.order_by("actual_date", "project__code", "pk")
+    if page.streamed:
+        # No list held: each is read as its sheet is written, a chunk at a time. The warnings judge the
+        # projects on every overdue milestone, read first as (project, kind, date); the warned projects are
+        # read and judged a second time, where the whole lists below pick them out of the appendix's.
+        by_project = overdue_by_project(overdue_in_order.values_list("project_id", "kind", "planned_date"), period)
+        overdue_rows = _read_later(_milestone_values(overdue_in_order), listed.milestones_overdue,
+                                         lambda values: _milestone_rows(values, period))
+        reached_rows = _read_later(_milestone_values(reached_in_order), listed.milestones_reached,
+                                         lambda values: _milestone_rows(values, None))
+        project_rows = _progress_later(appendix, listed.projects, period, by_project, _project_rows)
+        warnings = _progress_later(warning_order, listed.warnings, period, by_project,
+                                   lambda warned: _warning_rows(warned, period))
+    else:
+        overdue_values = list(_milestone_values(_cut(overdue_in_order, page)))
+        overdue_rows = list(_milestone_rows(overdue_values, period))
+        reached_rows = list(_milestone_rows(_milestone_values(_cut(reached_in_order, page)), None))
+        if page.whole:
+            # Every overdue milestone is in the report's list: the warnings judge the projects on those it
+            # read. Every project is in the appendix: the warning list is its red and yellow projects in the
+            # warnings' order, read as keys (a province's 40,000 warned projects were read and judged a second
+            # time).
+            by_project = overdue_by_project(
+                ((m["project_id"], m["kind"], m["planned_date"]) for m in overdue_values), period)
             progress = progress_of(_lines(appendix), period, by_project)
             project_rows = list(_project_rows(progress))
             # (A project added between the two reads is in neither list or only in this one: it is left out.)
             warned = in_key_order(progress, warning_order.values_list("pk", flat=True),
                                   key=lambda row: row.project.pk)
             warnings = list(_warning_rows(warned, period))
-    else:
-        # A page's keys are remembered until the data changes (ordering every warned project of a province
-        # took 0.4 s), then its rows read by key.
-        project_rows = list(_project_rows(progress_of(_by_keys(appendix, page, "appendix_page", page.number), period)))
-        warnings = list(_warning_rows(progress_of(_by_keys(warning_order, page, "warning_page"), period), period))
+        else:
+            # A page's keys are remembered until the data changes (ordering every warned project of a province
+            # took 0.4 s), then its rows read by key.
+            appendix_page = _by_keys(appendix, page, "appendix_page", page.number)
+            project_rows = list(_project_rows(progress_of(appendix_page, period)))
+            warnings = list(_warning_rows(progress_of(_by_keys(warning_order, page, "warning_page"), period),
+                                          period))
     report_months_whole, report_months_apart = report_months(figured, source, programmes, totals.annual_plan)
     report = ProgressReport(
         title=title or _title(programmes, period),
@@ -469,9 +488,8 @@ def build_progress_report(
         breakdowns=breakdowns(grouped, period),
         warnings=warnings,
         warning_counts=warning_counts,
-        milestones_reached=_milestone_rows(
-            _milestone_values(_cut(reached.order_by("actual_date", "project__code", "pk"), page)), None),
-        milestones_overdue=_milestone_rows(overdue_values, period),
+        milestones_reached=reached_rows,
+        milestones_overdue=overdue_rows,
         issues=_issues(base, source, page, listed.issues),
         reconciliation=[p.snapshot for p in programmes if p.snapshot is not None],
         months=report_months_whole,

@@ -137,7 +137,7 @@ class ListPage:
 
     number: int = 1
     size: int | None = None
-    # Whole, the appendix and the warning list read from the database as they are written (``StreamedRows``).
+    # Whole, the per-project lists read from the database as they are written (``StreamedRows``).
     streamed: bool = False
 
     @property
@@ -152,7 +152,8 @@ class ListPage:
 
 
 WHOLE = ListPage()
-# The lists whole, the two per-project ones (a province's 100,000 projects and 40,000 warnings) streamed.
+# The lists whole and streamed: the appendix, the warnings, the milestones and the issues (a province's 100,000
+# projects, 40,000 warnings and as many milestones).
 STREAMED = ListPage(streamed=True)
 
 
@@ -222,9 +223,9 @@ class ProgressReport:
     breakdowns: list[Breakdown]
     warnings: list[WarningRow] | StreamedRows[WarningRow]
     warning_counts: dict[str, int]
-    milestones_reached: list[MilestoneRow]
-    milestones_overdue: list[MilestoneRow]
-    issues: list[IssueRow]
+    milestones_reached: list[MilestoneRow] | StreamedRows[MilestoneRow]
+    milestones_overdue: list[MilestoneRow] | StreamedRows[MilestoneRow]
+    issues: list[IssueRow] | StreamedRows[IssueRow]
     reconciliation: list[ReconciliationRow]
     months: list[MonthPoint]
     projects: list[ProjectRow] | StreamedRows[ProjectRow]

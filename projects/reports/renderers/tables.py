@@ -135,7 +135,8 @@ def _sample_cell(report: ProgressReport, row) -> list[str]:
     return [_("是") if row.is_sample else ""] if report.has_sample_data else []
 
 
-def _milestone_table(report: ProgressReport, key, name, rows: list[MilestoneRow], overdue: bool) -> Table:
+def _milestone_table(report: ProgressReport, key, name, rows: list[MilestoneRow] | StreamedRows,
+                     overdue: bool) -> Table:
     # The date columns hold the dates as precisely as they are known (planned_cell, actual_cell).
     columns = [_f(MilestoneRow, "code"), _f(MilestoneRow, "project", width=34),
                _f(MilestoneRow, "department", width=22), _f(MilestoneRow, "kind_label"),
@@ -143,10 +144,9 @@ def _milestone_table(report: ProgressReport, key, name, rows: list[MilestoneRow]
     columns.append(_f(MilestoneRow, "months_overdue") if overdue else _f(MilestoneRow, "actual_date"))
     columns.append(_f(MilestoneRow, "note", width=30))
     table = Table(key, name, name, [*columns, *_sample_column(report, MilestoneRow)])
-    for m in rows:
-        last = m.months_overdue if overdue else m.actual_cell
-        table.rows.append([m.code, m.project, m.department, m.kind_label, m.planned_cell, last, m.note,
-                           *_sample_cell(report, m)])
+    table.rows = _each(rows, lambda m: [m.code, m.project, m.department, m.kind_label, m.planned_cell,
+                                        m.months_overdue if overdue else m.actual_cell, m.note,
+                                        *_sample_cell(report, m)])
     return table
 
 
@@ -157,8 +157,8 @@ def issues_table(report: ProgressReport) -> Table:
          _f(IssueRow, "problems", width=36), _f(IssueRow, "coordination_requests", width=36),
          *_sample_column(report, IssueRow)],
     )
-    for i in report.issues:
-        table.rows.append([i.code, i.project, i.department, i.problems, i.coordination_requests, *_sample_cell(report, i)])
+    table.rows = _each(report.issues, lambda i: [i.code, i.project, i.department, i.problems,
+                                                  i.coordination_requests, *_sample_cell(report, i)])
     return table
 
 
