@@ -408,9 +408,9 @@ def build_progress_report(
     arranges them. ``indicators`` are the indicators the reader may see (all by default) for the
     narrative's economic paragraph. ``source`` says which reports are counted: approved ones by
     default, and for a closed month its frozen snapshot. ``page`` cuts the per-project lists to one
-    page (the report page and the API), or (``STREAMED``, the Excel file's) leaves the appendix and the
-    warning list to be read from the database as they are written; what they hold in all, the narrative
-    and every summary are counted in the database either way. About thirty queries, independent of the
+    page (the report page and the API), or (``STREAMED``, the Excel file's) leaves them (the appendix, the
+    warnings, the milestones and the issues) to be read from the database as they are written; what they
+    hold in all, the narrative and every summary are counted in the database either way. About thirty queries, independent of the
     number of projects.
     """
     source = source or figure_source(period)
@@ -443,9 +443,9 @@ def build_progress_report(
         # read and judged a second time, where the whole lists below pick them out of the appendix's.
         by_project = overdue_by_project(overdue_in_order.values_list("project_id", "kind", "planned_date"), period)
         overdue_rows = _read_later(_milestone_values(overdue_in_order), listed.milestones_overdue,
-                                         lambda values: _milestone_rows(values, period))
+                                   lambda values: _milestone_rows(values, period))
         reached_rows = _read_later(_milestone_values(reached_in_order), listed.milestones_reached,
-                                         lambda values: _milestone_rows(values, None))
+                                   lambda values: _milestone_rows(values, None))
         project_rows = _progress_later(appendix, listed.projects, period, by_project, _project_rows)
         warnings = _progress_later(warning_order, listed.warnings, period, by_project,
                                    lambda warned: _warning_rows(warned, period))

@@ -39,7 +39,7 @@ from ..remembered import data_version
 from .listing import project_listing, save_list_file
 from .renderers import render_progress, save_progress_xlsx
 from .requests import build_progress_request, parse_appendix, progress_request_for
-from .structure import whole_lists
+from .structure import PER_PROJECT_LISTS, STREAMED, StreamedRows
 
 logger = logging.getLogger(__name__)
 
@@ -171,18 +171,19 @@ def _project_list_file(job: ReportJob, params, out: BinaryIO) -> tuple[str, str]
 
 
 def _progress_workbook(job: ReportJob, params, out: BinaryIO) -> tuple[str, str]:
-    """The progress report's Excel file, its appendix and warning list streamed to ``out``; its file names."""
-    report = build_progress_request(progress_request_for(job.user, params), whole_lists(job.fmt))
-    stage, total, done = _("正在写入表格"), max(len(report.warnings) + len(report.projects), 1), 0
+    """The progress report's Excel file, its per-project lists streamed to ``out``; its file names."""
+    report = build_progress_request(progress_request_for(job.user, params), STREAMED)
+    streamed = [name for name in PER_PROJECT_LISTS if isinstance(getattr(report, name), StreamedRows)]
+    stage, total, done = _("正在写入表格"), max(sum(len(getattr(report, name)) for name in streamed), 1), 0
 
-    def on_rows(rows: int) -> None:  # 40% to 90% as the two lists are read and written, a step a chunk
+    def on_rows(rows: int) -> None:  # 40% to 90% as the lists are read and written, a step each STEP_ROWS
         nonlocal done
         done += rows
         _step(job, 40 + 50 * min(done, total) // total, stage)
 
     _step(job, 40, stage)
-    report.warnings = report.warnings.watched(on_rows, STEP_ROWS)
-    report.projects = report.projects.watched(on_rows, STEP_ROWS)
+    for name in streamed:
+        setattr(report, name, getattr(report, name).watched(on_rows, STEP_ROWS))
     return save_progress_xlsx(report, out)
 
 

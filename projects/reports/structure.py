@@ -155,6 +155,9 @@ WHOLE = ListPage()
 # The lists whole and streamed: the appendix, the warnings, the milestones and the issues (a province's 100,000
 # projects, 40,000 warnings and as many milestones).
 STREAMED = ListPage(streamed=True)
+# The per-project lists of a report, in the order a file writes their sheets: a streamed report's are
+# ``StreamedRows`` (the issues a list when the month has none).
+PER_PROJECT_LISTS = ("warnings", "milestones_reached", "milestones_overdue", "issues", "projects")
 
 
 def whole_lists(fmt: str) -> ListPage:

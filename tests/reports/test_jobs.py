@@ -95,18 +95,20 @@ def test_a_running_job_shows_its_progress_and_refreshes(coordinator_client, monk
     assert jobs.run_job(job.pk) is None  # a job already done is not rendered again
 
 
-def test_a_failed_job_says_so_and_can_be_asked_again(coordinator_client, monkeypatch):
+@pytest.mark.parametrize(("fmt", "writer"), [("xlsx", "save_progress_xlsx"), ("docx", "render_progress")])
+def test_a_failed_job_says_so_and_can_be_asked_again(coordinator_client, monkeypatch, fmt, writer):
     def broken(*args, **kwargs):
         raise RuntimeError("layout failed")
-    monkeypatch.setattr(jobs, "save_progress_xlsx", broken)  # the Excel file (URL) is written through it
-    location = coordinator_client.get(URL)["Location"]
+    monkeypatch.setattr(jobs, writer, broken)  # the Excel file is written through one, the documents the other
+    url = URL.replace("format=xlsx", f"format={fmt}")
+    location = coordinator_client.get(url)["Location"]
     job = ReportJob.objects.get()
     assert job.state == ReportJob.State.FAILED and not job.file
     html = coordinator_client.get(location).content.decode()
     assert "生成文件时出错" in html and "layout failed" not in html
     assert coordinator_client.get(reverse("reports:job_file", args=[job.pk])).status_code == 404
     monkeypatch.undo()
-    again = coordinator_client.get(URL)["Location"]
+    again = coordinator_client.get(url)["Location"]
     assert again != location and ReportJob.objects.get(pk=again.split("/")[-2]).state == ReportJob.State.DONE
 
 

@@ -1,6 +1,6 @@
-"""The progress report's Excel file streams its two per-project lists (the appendix and the warning list):
-read from the database a chunk at a time as their sheets are written, never held whole, the same rows as
-the whole report's, and nothing left behind when the file fails part-way."""
+"""The progress report's Excel file streams its per-project lists (the appendix, the warnings, the milestones
+and the issues): read from the database a chunk at a time as their sheets are written, never held whole,
+the same rows as the whole report's, and nothing left behind when the file fails part-way."""
 
 import io
 import os
@@ -11,6 +11,7 @@ from django.db import connection
 from django.http import QueryDict
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.utils import translation
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from openpyxl.worksheet._writer import ALL_TEMP_FILES
 
@@ -18,19 +19,21 @@ from portfolio.models import ReportJob
 from portfolio.policy import Role
 from projects import selectors
 from projects.closing import month_close
-from projects.models import Department
+from projects.models import Department, Project
 from projects.reports import builders, jobs
 from projects.reports.renderers import render_progress, save_progress_xlsx
 from projects.reports.requests import build_progress_request, progress_request_for
 from projects.reports.structure import STREAMED, WHOLE, StreamedRows, whole_lists
 from tests.helpers import make_user
 
-# The shapes a file is asked for in: the whole programme, a department's projects as its editor sees them
-# (with projects it co-leads), the red warnings, a category in the first quarter, everything entered.
+# The shapes a file is asked for in: the whole programme, the red warnings, a category in the first quarter,
+# a town's projects in December, everything entered (each also as a department's editor sees it: its own
+# projects, with those it co-leads).
 QUERIES = [
     "year=2025&month=6",
     "year=2025&month=6&warning=red",
     "year=2025&month=3&category=industry",
+    "year=2025&month=12&town={town}",
     "year=2025&month=6&basis=all",
 ]
 
@@ -51,34 +54,49 @@ def _report(user, query: str, page):
 
 
 @pytest.fixture
-def users(portfolio):
+def users(portfolio, settings):
+    settings.PORTFOLIO_EDITOR_SEES_ALL_PROJECTS = False  # an editor's report: its department's projects
     department = Department.objects.filter(projects_led__isnull=False).order_by("pk").first()
+    for project in Project.objects.exclude(lead_department=department).order_by("code")[:5]:
+        project.co_departments.add(department)  # and those it co-leads (the query then reads DISTINCT)
     return [make_user("streamed-coordinator", role=Role.COORDINATOR),
             make_user("streamed-editor", role=Role.EDITOR, department=department)]
 
 
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
 @pytest.mark.parametrize("query", QUERIES)
-def test_the_streamed_file_holds_the_whole_reports_rows_in_its_order(users, query, monkeypatch):
+def test_the_streamed_file_holds_the_whole_reports_rows_in_its_order(users, query, language, monkeypatch):
     monkeypatch.setattr(builders, "REPORT_FILE_CHUNK", 7)  # many chunks, the last one short
+    town = Project.objects.filter(town__isnull=False).values_list("town", flat=True).order_by("town").first()
+    query = query.format(town=town)
+    projects = []
     for user in users[:1] if "basis=all" in query else users:  # every report entered: the coordinators' alone
-        whole, streamed = _report(user, query, WHOLE), _report(user, query, STREAMED)
-        assert isinstance(streamed.projects, StreamedRows) and isinstance(streamed.warnings, StreamedRows)
-        assert len(streamed.projects) == len(whole.projects) and len(streamed.warnings) == len(whole.warnings)
-        for name in LISTS:
-            assert list(getattr(streamed, name)) == getattr(whole, name), name
-        assert list(streamed.projects) == whole.projects  # read again, the same rows
-        with CaptureQueriesContext(connection) as chunked:
-            content = render_progress(streamed, "xlsx").content
-        assert _values(content) == _values(render_progress(whole, "xlsx").content)
-        monkeypatch.setattr(builders, "REPORT_FILE_CHUNK", 10_000)
-        again = _report(user, query, STREAMED)
-        with CaptureQueriesContext(connection) as at_once:
-            render_progress(again, "xlsx")
-        # Each list one query, however many chunks it is read in (the issues none when the month has none).
-        streamed_lists = [name for name in LISTS if isinstance(getattr(again, name), StreamedRows)]
-        assert streamed_lists == [*LISTS[:4], *(["issues"] if whole.issues else [])]
-        assert len(chunked) == len(at_once) == len(streamed_lists)
-        monkeypatch.setattr(builders, "REPORT_FILE_CHUNK", 7)
+        with translation.override(language):
+            projects.append(_same_file(user, query, monkeypatch))
+    assert projects[0] > 0 and projects[1:] < projects[:1]  # the editor's report is its department's
+
+
+def _same_file(user, query: str, monkeypatch) -> int:
+    """Whether the streamed report's lists and file equal the whole report's; its number of projects."""
+    whole, streamed = _report(user, query, WHOLE), _report(user, query, STREAMED)
+    assert isinstance(streamed.projects, StreamedRows) and isinstance(streamed.warnings, StreamedRows)
+    assert len(streamed.projects) == len(whole.projects) and len(streamed.warnings) == len(whole.warnings)
+    for name in LISTS:
+        assert list(getattr(streamed, name)) == getattr(whole, name), name
+    assert list(streamed.projects) == whole.projects  # read again, the same rows
+    with CaptureQueriesContext(connection) as chunked:
+        content = render_progress(streamed, "xlsx").content
+    assert _values(content) == _values(render_progress(whole, "xlsx").content)
+    monkeypatch.setattr(builders, "REPORT_FILE_CHUNK", 10_000)
+    again = _report(user, query, STREAMED)
+    with CaptureQueriesContext(connection) as at_once:
+        render_progress(again, "xlsx")
+    # Each list one query, however many chunks it is read in (the issues none when the month has none).
+    streamed_lists = [name for name in LISTS if isinstance(getattr(again, name), StreamedRows)]
+    assert streamed_lists == [*LISTS[:4], *(["issues"] if whole.issues else [])]
+    assert len(chunked) == len(at_once) == len(streamed_lists)
+    monkeypatch.setattr(builders, "REPORT_FILE_CHUNK", 7)
+    return len(whole.projects)
 
 
 def test_a_closed_months_file_streams_its_frozen_rows(users, monkeypatch):
@@ -89,6 +107,7 @@ def test_a_closed_months_file_streams_its_frozen_rows(users, monkeypatch):
     for name in LISTS:
         assert list(getattr(streamed, name)) == getattr(whole, name), name
     assert len(whole.warnings) > 0 and len(whole.milestones_overdue) > 0
+    assert _values(render_progress(streamed, "xlsx").content) == _values(render_progress(whole, "xlsx").content)
 
 
 def test_only_the_excel_file_streams():
@@ -182,10 +201,13 @@ def test_a_jobs_progress_moves_as_the_lists_are_written(portfolio, settings, mon
     job = ReportJob.objects.get()
     assert job.state == job.State.DONE and job.progress == 100
     report = _report(job.user, "year=2025&month=6", STREAMED)
-    warnings, projects = len(report.warnings), len(report.projects)
-    total, done, expected = warnings + projects, 0, []
-    for rows in _chunks(warnings, 50) + _chunks(projects, 50):
+    # The lists in the order their sheets are written (the issues too when the month has some).
+    sizes = [len(getattr(report, name)) for name in
+             ("warnings", "milestones_reached", "milestones_overdue", "issues", "projects")]
+    assert all(sizes[:3]) and sizes[4] == 434
+    total, done, expected = sum(sizes), 0, []
+    for rows in [chunk for size in sizes for chunk in _chunks(size, 50)]:
         done += rows
         expected.append(40 + 50 * done // total)
-    # From 40% (nothing written) to 90% (the file saved), a step each 50 rows of either list read.
-    assert steps[steps.index(40):] == [40, *expected, 90] and len(expected) > 5
+    # From 40% (nothing written) to 90% (the file saved), a step each 50 rows of any list read.
+    assert steps[steps.index(40):] == [40, *expected, 90] and len(expected) > 10
