@@ -410,8 +410,8 @@ def build_progress_report(
     default, and for a closed month its frozen snapshot. ``page`` cuts the per-project lists to one
     page (the report page and the API), or (``STREAMED``, the Excel file's) leaves them (the appendix, the
     warnings, the milestones and the issues) to be read from the database as they are written; what they
-    hold in all, the narrative and every summary are counted in the database either way. About thirty queries, independent of the
-    number of projects.
+    hold in all, the narrative and every summary are counted in the database either way. About thirty
+    queries, independent of the number of projects.
     """
     source = source or figure_source(period)
     base = period_projects(projects, period, source)
